@@ -1,0 +1,118 @@
+import {
+  RECORD_KINDS,
+  RECORD_KIND_NAMES,
+  RECORD_SCHEMAS,
+  projectForScopes,
+  projectRecord,
+  recordFieldNames,
+  validateRecord,
+  type SocialPost,
+} from './records';
+
+// The example line from ARCHITECTURE §4.
+const post: SocialPost = {
+  kind: 'social.posts',
+  timestamp: '2026-01-05T18:20:00Z',
+  platform: 'x',
+  type: 'post',
+  text: 'hello',
+  likes: 3,
+  comments: 1,
+  shares: 0,
+};
+
+function reasonOf(line: unknown): string {
+  const result = validateRecord(line);
+  if (result.ok) throw new Error('expected the record to be rejected');
+  return result.reason;
+}
+
+describe('RECORD_KINDS', () => {
+  it('defines the social kinds with their fields', () => {
+    expect(RECORD_KIND_NAMES).toEqual(['social.posts', 'social.comments', 'social.messages', 'social.reactions']);
+    expect(recordFieldNames('social.posts')).toEqual(['timestamp', 'platform', 'type', 'text', 'likes', 'comments', 'shares']);
+    expect(recordFieldNames('social.comments')).toEqual(['timestamp', 'platform', 'text', 'likes']);
+    expect(recordFieldNames('social.messages')).toEqual(['timestamp', 'platform', 'direction', 'text']);
+    expect(recordFieldNames('social.reactions')).toEqual(['timestamp', 'platform', 'reaction']);
+    expect(RECORD_KINDS['social.posts'].fields.timestamp.required).toBe(true);
+    expect(RECORD_KINDS['social.posts'].fields.likes.required).toBe(false);
+  });
+
+  it('derives a closed JSON Schema per kind', () => {
+    expect(RECORD_SCHEMAS['social.messages']).toMatchObject({
+      additionalProperties: false,
+      required: ['kind', 'timestamp', 'platform', 'direction'],
+      properties: { kind: { const: 'social.messages' }, direction: { enum: ['sent', 'received'] } },
+    });
+  });
+});
+
+describe('validateRecord', () => {
+  it('accepts the ARCHITECTURE example, parsed or as a raw line', () => {
+    expect(validateRecord(post)).toEqual({ ok: true, record: post });
+    expect(validateRecord(JSON.stringify(post))).toEqual({ ok: true, record: post });
+  });
+
+  it('accepts each kind with only its required fields', () => {
+    const base = { timestamp: '2026-01-05T18:20:00+01:00', platform: 'reddit' };
+    expect(validateRecord({ kind: 'social.posts', ...base, type: 'reply' }).ok).toBe(true);
+    expect(validateRecord({ kind: 'social.comments', ...base }).ok).toBe(true);
+    expect(validateRecord({ kind: 'social.messages', ...base, direction: 'received' }).ok).toBe(true);
+    expect(validateRecord({ kind: 'social.reactions', ...base, reaction: 'love' }).ok).toBe(true);
+  });
+
+  it('explains what is wrong in words a person understands', () => {
+    expect(reasonOf('{not json')).toBe('line is not valid JSON');
+    expect(reasonOf([1, 2])).toBe('line is not a JSON object');
+    expect(reasonOf({ timestamp: post.timestamp })).toBe("line has no field 'kind'");
+    expect(reasonOf({ ...post, kind: 'foo' })).toBe("unknown kind 'foo' (known kinds: social.posts, social.comments, social.messages, social.reactions)");
+    const { timestamp: _timestamp, ...noTimestamp } = post;
+    expect(reasonOf(noTimestamp)).toBe("line has no field 'timestamp'");
+    expect(reasonOf({ ...post, likes: -1 })).toBe('likes must be a non-negative integer');
+    expect(reasonOf({ ...post, shares: 1.5 })).toBe('shares must be a non-negative integer');
+    expect(reasonOf({ ...post, comments: '2' })).toBe('comments must be a non-negative integer');
+    expect(reasonOf({ ...post, platform: 'myspace' })).toBe('platform must be one of x, facebook, instagram, reddit, other');
+    expect(reasonOf({ ...post, type: 'tweet' })).toBe('type must be one of post, reply, repost, story, comment');
+    expect(reasonOf({ ...post, email: 'a@b.c' })).toMatch(/^line has unknown field 'email' \(social\.posts has: kind, timestamp/);
+  });
+
+  it('requires an RFC 3339 timestamp with a time zone', () => {
+    for (const timestamp of ['2026-01-05', '2026-01-05T18:20:00', 'yesterday', '2026-13-05T18:20:00Z', 1767637200]) {
+      expect(reasonOf({ ...post, timestamp })).toBe('timestamp must be an ISO 8601 date-time with a time zone, e.g. 2026-01-05T18:20:00Z');
+    }
+  });
+
+  it('reports several problems of one line together', () => {
+    const reason = reasonOf({ kind: 'social.messages', timestamp: post.timestamp, platform: 'x', direction: 'sideways', likes: 2 });
+    expect(reason).toContain('direction must be one of sent, received');
+    expect(reason).toContain("line has unknown field 'likes'");
+  });
+
+  it('rejects a field that belongs to another kind', () => {
+    expect(reasonOf({ kind: 'social.reactions', timestamp: post.timestamp, platform: 'x', reaction: 'like', text: 'hi' })).toMatch(
+      /unknown field 'text'/,
+    );
+  });
+});
+
+describe('projectRecord', () => {
+  it('keeps only kind and the consented fields', () => {
+    expect(projectRecord(post, ['timestamp', 'likes'])).toEqual({ kind: 'social.posts', timestamp: post.timestamp, likes: 3 });
+  });
+
+  it('leaves out consented fields the record does not have', () => {
+    const bare: SocialPost = { kind: 'social.posts', timestamp: post.timestamp, platform: 'x', type: 'post' };
+    expect(projectRecord(bare, ['timestamp', 'likes'])).toEqual({ kind: 'social.posts', timestamp: post.timestamp });
+  });
+
+  it('never copies a property that is not in the canonical schema, even if asked', () => {
+    const tainted = { ...post, email: 'secret@example.com' } as SocialPost;
+    expect(projectRecord(tainted, ['email', 'timestamp', '__proto__', 'constructor'])).toEqual({ kind: 'social.posts', timestamp: post.timestamp });
+  });
+
+  it('projects by consent scopes and drops kinds without consent', () => {
+    const scopes = { 'social.posts': ['text'] };
+    expect(projectForScopes(post, scopes)).toEqual({ kind: 'social.posts', text: 'hello' });
+    expect(projectForScopes({ kind: 'social.reactions', timestamp: post.timestamp, platform: 'x', reaction: 'like' }, scopes)).toBeUndefined();
+  });
+});

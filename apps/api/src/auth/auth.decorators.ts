@@ -1,0 +1,22 @@
+import { createParamDecorator, type ExecutionContext, SetMetadata } from '@nestjs/common';
+import type { UserRole } from '@lockbox/db';
+
+export const IS_PUBLIC = 'lockbox:public';
+export const REQUIRED_ROLES = 'lockbox:roles';
+
+/** Opens a route to callers without a token. Every other route requires one (deny by default). */
+export const Public = (): MethodDecorator & ClassDecorator => SetMetadata(IS_PUBLIC, true);
+
+/** Restricts a route to the given roles; admins are not implicitly included. */
+export const Roles = (...roles: UserRole[]): MethodDecorator & ClassDecorator => SetMetadata(REQUIRED_ROLES, roles);
+
+/** Who is calling, as established by the auth guard. */
+export interface Caller {
+  id: string;
+  email: string;
+  role: UserRole;
+}
+
+export const CurrentCaller = createParamDecorator((_data: unknown, context: ExecutionContext): Caller => {
+  return context.switchToHttp().getRequest<{ caller: Caller }>().caller;
+});

@@ -1,0 +1,54 @@
+import { type CanActivate, type ExecutionContext, ForbiddenException, Injectable, UnauthorizedException } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { JwtService } from '@nestjs/jwt';
+import type { Request } from 'express';
+import { ApiTokensService, isApiToken, UsersService } from '@lockbox/accounts';
+import type { UserRole } from '@lockbox/db';
+import { type Caller, IS_PUBLIC, REQUIRED_ROLES } from './auth.decorators';
+import type { AccessTokenClaims } from './auth.service';
+
+/**
+ * The global guard: every route needs a valid bearer token unless marked @Public(), and @Roles()
+ * narrows it further. The token is either a short-lived access token (JWT) or a personal API token.
+ */
+@Injectable()
+export class AuthGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly jwt: JwtService,
+    private readonly users: UsersService,
+    private readonly apiTokens: ApiTokensService,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const targets = [context.getHandler(), context.getClass()];
+    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
+
+    const request = context.switchToHttp().getRequest<Request & { caller?: Caller }>();
+    const caller = await this.authenticate(request);
+    if (!caller) throw new UnauthorizedException('A valid bearer token is required');
+    request.caller = caller;
+
+    const roles = this.reflector.getAllAndOverride<UserRole[] | undefined>(REQUIRED_ROLES, targets);
+    if (roles && !roles.includes(caller.role)) throw new ForbiddenException(`This route is for: ${roles.join(', ')}`);
+    return true;
+  }
+
+  private async authenticate(request: Request): Promise<Caller | undefined> {
+    const [scheme, token] = (request.header('authorization') ?? '').split(' ');
+    if (scheme?.toLowerCase() !== 'bearer' || !token) return undefined;
+    const userId = isApiToken(token) ? await this.apiTokens.resolveOwner(token) : await this.verifyAccessToken(token);
+    if (!userId) return undefined;
+    const user = await this.users.findById(userId);
+    return user ? { id: user.id, email: user.email, role: user.role } : undefined;
+  }
+
+  private async verifyAccessToken(token: string): Promise<string | undefined> {
+    try {
+      const claims = await this.jwt.verifyAsync<AccessTokenClaims>(token, { algorithms: ['HS256'] });
+      return claims.typ === 'access' ? claims.sub : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+}

@@ -1,0 +1,24 @@
+import { Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { JwtModule } from '@nestjs/jwt';
+import { AccountsModule } from '@lockbox/accounts';
+import { LOCKBOX_CONFIG, type LockboxConfig } from '@lockbox/config';
+import { EventsModule } from '@lockbox/events';
+import { AuthController } from './auth.controller';
+import { AuthGuard } from './auth.guard';
+import { AuthService } from './auth.service';
+import { LoginThrottleService } from './login-throttle.service';
+
+@Module({
+  imports: [
+    AccountsModule,
+    EventsModule,
+    JwtModule.registerAsync({
+      inject: [LOCKBOX_CONFIG],
+      useFactory: (config: LockboxConfig) => ({ secret: config.auth.jwtSecret, signOptions: { algorithm: 'HS256' } }),
+    }),
+  ],
+  controllers: [AuthController],
+  providers: [AuthService, LoginThrottleService, { provide: APP_GUARD, useClass: AuthGuard }],
+})
+export class AuthModule {}

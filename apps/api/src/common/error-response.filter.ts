@@ -1,0 +1,80 @@
+import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { STATUS_CODES } from 'node:http';
+import { QueryFailedError } from 'typeorm';
+import { DomainError, type DomainErrorCode } from '@lockbox/accounts';
+import { correlationIdOf } from './correlation-id.middleware';
+
+const STATUS_OF_DOMAIN_ERROR: Record<DomainErrorCode, number> = {
+  invalid: HttpStatus.BAD_REQUEST,
+  unauthorized: HttpStatus.UNAUTHORIZED,
+  forbidden: HttpStatus.FORBIDDEN,
+  not_found: HttpStatus.NOT_FOUND,
+  conflict: HttpStatus.CONFLICT,
+  too_many_requests: HttpStatus.TOO_MANY_REQUESTS,
+  unavailable: HttpStatus.SERVICE_UNAVAILABLE,
+};
+
+/** Connection-level failures mean a dependency is away: the client should retry, not give up. */
+function isDependencyUnavailable(error: unknown): boolean {
+  const code = (error as { code?: string }).code ?? '';
+  const message = error instanceof Error ? error.message : '';
+  return (
+    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P03', '08006', '08001'].includes(code) ||
+    /Connection terminated|timeout exceeded when trying to connect|Stream isn't writeable|Connection is closed/.test(message)
+  );
+}
+
+export interface ErrorResponse {
+  statusCode: number;
+  error: string;
+  message: string | string[];
+  correlationId?: string;
+}
+
+/**
+ * The one error contract of the HTTP API: `{ statusCode, error, message, correlationId }`, never a
+ * stack trace. Unexpected errors are logged with the correlation id and answered with a plain 500.
+ */
+@Catch()
+export class ErrorResponseFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HTTP');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const request = http.getRequest<Request>();
+    const response = http.getResponse<Response>();
+    const correlationId = correlationIdOf(request);
+    const { statusCode, message, headers } = this.describe(exception, correlationId, request);
+    const body: ErrorResponse = { statusCode, error: STATUS_CODES[statusCode] ?? 'Error', message, correlationId };
+    if (response.headersSent) {
+      response.end();
+      return;
+    }
+    for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
+    response.status(statusCode).json(body);
+  }
+
+  private describe(
+    exception: unknown,
+    correlationId: string | undefined,
+    request: Request,
+  ): { statusCode: number; message: string | string[]; headers: Record<string, string> } {
+    if (exception instanceof DomainError) {
+      return { statusCode: STATUS_OF_DOMAIN_ERROR[exception.code], message: exception.message, headers: {} };
+    }
+    if (exception instanceof HttpException) {
+      const statusCode = exception.getStatus();
+      const payload = exception.getResponse();
+      const message = typeof payload === 'string' ? payload : ((payload as { message?: string | string[] }).message ?? exception.message);
+      const retryAfter = (payload as { retryAfterSeconds?: number }).retryAfterSeconds;
+      return { statusCode, message, headers: retryAfter ? { 'Retry-After': String(retryAfter) } : {} };
+    }
+    if (isDependencyUnavailable(exception) || (exception instanceof QueryFailedError && isDependencyUnavailable(exception.driverError))) {
+      this.logger.warn(`${request.method} ${request.url} [${correlationId}] dependency unavailable: ${(exception as Error).message}`);
+      return { statusCode: 503, message: 'A backing service is unavailable; retry shortly', headers: { 'Retry-After': '5' } };
+    }
+    this.logger.error(`${request.method} ${request.url} [${correlationId}]`, exception instanceof Error ? exception.stack : String(exception));
+    return { statusCode: 500, message: 'Internal server error', headers: {} };
+  }
+}

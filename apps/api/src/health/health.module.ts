@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { EventsModule } from '@lockbox/events';
+import { QueueModule } from '@lockbox/queue';
+import { StorageModule } from '@lockbox/storage';
+import { HealthController } from './health.controller';
+import { HealthService } from './health.service';
+
+@Module({
+  imports: [QueueModule, StorageModule, EventsModule],
+  controllers: [HealthController],
+  providers: [HealthService],
+})
+export class HealthModule {}

@@ -1,0 +1,58 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** One platform process (API or worker) run by the launcher, its output kept in `<home>/logs/`. */
+export class PlatformProcess {
+  private child?: ChildProcess;
+  private stopping = false;
+
+  constructor(
+    readonly name: string,
+    private readonly script: string,
+    private readonly env: NodeJS.ProcessEnv,
+    private readonly logDir: string,
+    private readonly echo: boolean,
+  ) {}
+
+  start(onUnexpectedExit: (code: number | null) => void): void {
+    mkdirSync(this.logDir, { recursive: true });
+    const log = createWriteStream(join(this.logDir, `${this.name}.log`), { flags: 'a' });
+    const child = spawn(process.execPath, ['--enable-source-maps', this.script], { env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    for (const stream of [child.stdout, child.stderr]) {
+      stream?.pipe(log, { end: false });
+      if (this.echo) stream?.on('data', (chunk: Buffer) => process.stdout.write(prefixLines(this.name, chunk)));
+    }
+    child.on('exit', (code) => {
+      log.end();
+      if (!this.stopping) onUnexpectedExit(code);
+    });
+    this.child = child;
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  /** SIGTERM, then SIGKILL if the process has not finished its graceful shutdown in time. */
+  async stop(graceMs: number): Promise<void> {
+    const child = this.child;
+    this.stopping = true;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = once(child, 'exit');
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    await exited;
+    clearTimeout(timer);
+  }
+}
+
+function prefixLines(name: string, chunk: Buffer): string {
+  return chunk
+    .toString()
+    .split('\n')
+    .filter((line) => line.length > 0)
+    .map((line) => `[${name}] ${line}\n`)
+    .join('');
+}

@@ -1,0 +1,159 @@
+import 'reflect-metadata';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DataSource } from 'typeorm';
+import { type SeededAccount, seedAccounts, UsersService } from '@lockbox/accounts';
+import { defaultHome, ensureJwtSecretFile, instanceIdFor, loadConfig, type LockboxConfig, readRuntimeFile, writeRuntimeFile } from '@lockbox/config';
+import { dataSourceOptions, runMigrations, User } from '@lockbox/db';
+import { type EmbeddedStack, startEmbeddedStack } from '@lockbox/embedded';
+import { QueueRepository } from '@lockbox/queue';
+import { ObjectStorageRepository } from '@lockbox/storage';
+import { PlatformProcess } from './child-process';
+
+const distRoot = resolve(__dirname, '../../..');
+const SHUTDOWN_GRACE_MS = 30_000;
+
+function log(message: string): void {
+  console.log(`lockbox: ${message}`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * `npm run up`: starts whatever the environment does not provide (PostgreSQL, SQS, S3, Redis) as the
+ * embedded default, prepares it (migrations, queues, bucket, seed), then runs the API and one worker.
+ */
+async function main(): Promise<void> {
+  const env = process.env;
+  const home = defaultHome(env);
+  const previous = readRuntimeFile(home);
+  if (previous && previous.launcherPid !== process.pid && isAlive(previous.launcherPid)) {
+    throw new Error(`a stack is already running in ${home} (pid ${previous.launcherPid}); use \`npm run worker\` to add a worker`);
+  }
+
+  const include = {
+    postgres: !env.DATABASE_URL,
+    redis: !env.REDIS_URL,
+    sqs: !env.AWS_REGION && !env.AWS_ENDPOINT_URL_SQS,
+    s3: !env.LOCKBOX_S3_BUCKET,
+  };
+  const embedded = Object.entries(include).filter(([, start]) => start).map(([name]) => name);
+  log(embedded.length ? `starting embedded ${embedded.join(', ')} in ${home}` : 'using external services only');
+  const stack = await startEmbeddedStack({ home, include, log });
+  try {
+    await startPlatform(home, stack);
+  } catch (error) {
+    await stack.stop();
+    throw error;
+  }
+}
+
+async function startPlatform(home: string, stack: EmbeddedStack): Promise<void> {
+  const env = process.env;
+  if (!env.JWT_SECRET) ensureJwtSecretFile(home);
+  const apiHost = env.HOST || '127.0.0.1';
+  const apiPort = Number(env.PORT || 3000);
+  const apiUrl = `http://${apiHost}:${apiPort}`;
+  writeRuntimeFile(home, {
+    version: 1,
+    instanceId: instanceIdFor(home),
+    launcherPid: process.pid,
+    startedAt: new Date().toISOString(),
+    apiUrl,
+    ...stack.endpoints,
+  });
+
+  const processes: PlatformProcess[] = [];
+  let shuttingDown = false;
+  const shutdown = async (exitCode: number): Promise<void> => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    log('stopping…');
+    for (const child of [...processes].reverse()) await child.stop(SHUTDOWN_GRACE_MS);
+    await stack.stop();
+    log('stopped');
+    process.exit(exitCode);
+  };
+  process.on('SIGINT', () => void shutdown(0));
+  process.on('SIGTERM', () => void shutdown(0));
+
+  try {
+    const config = loadConfig({ ...env, LOCKBOX_HOME: home });
+    const applied = await runMigrations(config.database.url);
+    if (applied.length) log(`applied migrations: ${applied.join(', ')}`);
+    await new QueueRepository(config.sqs).ensureQueues();
+    await new ObjectStorageRepository(config.s3).ensureBucket();
+    const seeded = await seed(config);
+
+    const childEnv = { ...env, LOCKBOX_HOME: home, PORT: String(apiPort), HOST: apiHost };
+    const echo = env.LOCKBOX_LAUNCHER_QUIET !== '1';
+    const startProcess = (name: string, script: string): PlatformProcess => {
+      const child = new PlatformProcess(name, join(distRoot, script), childEnv, join(home, 'logs'), echo);
+      processes.push(child);
+      child.start((code) => {
+        log(`${name} exited unexpectedly (code ${code}); see ${join(home, 'logs', `${name}.log`)}`);
+        void shutdown(1);
+      });
+      return child;
+    };
+    startProcess('api', 'apps/api/src/main.js');
+    await waitForHealth(apiUrl);
+    startProcess('worker', 'apps/worker/src/main.js');
+    printReady(apiUrl, seeded);
+  } catch (error) {
+    console.error(`lockbox: ${error instanceof Error ? error.message : String(error)}`);
+    await shutdown(1);
+  }
+}
+
+async function seed(config: LockboxConfig): Promise<SeededAccount[]> {
+  const dataSource = await new DataSource(dataSourceOptions(config.database.url)).initialize();
+  try {
+    return await seedAccounts(new UsersService(dataSource.getRepository(User)), config);
+  } finally {
+    await dataSource.destroy();
+  }
+}
+
+async function waitForHealth(apiUrl: string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    try {
+      const response = await fetch(`${apiUrl}/api/v1/health`);
+      if (response.status === 200 || response.status === 503) return;
+    } catch {
+      // not listening yet
+    }
+    await sleep(250);
+  }
+  throw new Error(`the API did not answer on ${apiUrl} within 60 s`);
+}
+
+function printReady(apiUrl: string, seeded: SeededAccount[]): void {
+  const lines = [
+    '',
+    'Lockbox is up.',
+    `  API        ${apiUrl}/api/v1`,
+    `  API docs   ${apiUrl}/api/docs`,
+    `  Health     ${apiUrl}/api/v1/health`,
+    '',
+    'Accounts:',
+    ...seeded.map((account) => `  ${account.role.padEnd(10)} ${account.email}${account.password ? `  password: ${account.password}` : ''}`),
+    '',
+    'Press Ctrl-C to stop. `npm run worker` adds a worker.',
+    '',
+  ];
+  console.log(lines.join('\n'));
+}
+
+main().catch((error: unknown) => {
+  console.error(`lockbox: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

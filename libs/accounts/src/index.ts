@@ -1,0 +1,6 @@
+export * from './account-errors';
+export * from './accounts.module';
+export * from './api-tokens.service';
+export * from './password-hasher';
+export * from './seed';
+export * from './users.service';

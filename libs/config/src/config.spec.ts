@@ -1,0 +1,77 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, ensureJwtSecretFile, loadConfig } from './config';
+import { writeRuntimeFile } from './runtime-file';
+
+const external = {
+  LOCKBOX_HOME: '/nonexistent-lockbox-home',
+  DATABASE_URL: 'postgres://lockbox:secret@db.internal:5432/lockbox',
+  REDIS_URL: 'redis://cache.internal:6379',
+  AWS_REGION: 'eu-west-1',
+  LOCKBOX_S3_BUCKET: 'lockbox-prod',
+  JWT_SECRET: 'x'.repeat(40),
+};
+
+describe('loadConfig', () => {
+  it('builds a production configuration from the environment alone', () => {
+    const config = loadConfig(external);
+    expect(config.database.url).toBe(external.DATABASE_URL);
+    expect(config.sqs).toMatchObject({ region: 'eu-west-1', endpoint: undefined, queuePrefix: 'lockbox-' });
+    expect(config.s3).toMatchObject({ bucket: 'lockbox-prod', endpoint: undefined, forcePathStyle: false });
+    expect(config.api.port).toBe(3000);
+  });
+
+  it('names every problem at once', () => {
+    let error: unknown;
+    try {
+      loadConfig({ LOCKBOX_HOME: '/nonexistent-lockbox-home', DATABASE_URL: 'mysql://x', PORT: 'eighty' });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems.join('\n');
+    expect(problems).toMatch(/DATABASE_URL must use postgres/);
+    expect(problems).toMatch(/PORT must be an integer/);
+    expect(problems).toMatch(/REDIS_URL is required/);
+    expect(problems).toMatch(/LOCKBOX_S3_BUCKET is required/);
+    expect(problems).toMatch(/JWT_SECRET is required/);
+  });
+
+  it('fills what the environment leaves out from the embedded stack, and the environment wins', () => {
+    const home = mkdtempSync(join(tmpdir(), 'lockbox-config-'));
+    writeRuntimeFile(home, {
+      version: 1,
+      instanceId: 'abc',
+      launcherPid: 1,
+      startedAt: new Date().toISOString(),
+      databaseUrl: 'postgres://postgres:pw@127.0.0.1:5555/lockbox',
+      redisUrl: 'redis://127.0.0.1:6666',
+      sqsEndpoint: 'http://127.0.0.1:7777',
+      s3Endpoint: 'http://127.0.0.1:8888',
+      bucket: 'lockbox',
+      awsAccessKeyId: 'S3RVER',
+      awsSecretAccessKey: 'S3RVER',
+    });
+    ensureJwtSecretFile(home);
+    const config = loadConfig({ LOCKBOX_HOME: home, REDIS_URL: 'redis://elsewhere:6379' });
+    expect(config.database.url).toBe('postgres://postgres:pw@127.0.0.1:5555/lockbox');
+    expect(config.redis.url).toBe('redis://elsewhere:6379');
+    expect(config.sqs.endpoint).toBe('http://127.0.0.1:7777');
+    expect(config.s3).toMatchObject({ endpoint: 'http://127.0.0.1:8888', forcePathStyle: true });
+    expect(config.auth.jwtSecret).toHaveLength(64);
+  });
+
+  it('rejects a short JWT secret and a lone admin email', () => {
+    const load = (): unknown => loadConfig({ ...external, JWT_SECRET: 'short', LOCKBOX_ADMIN_EMAIL: 'a@b.c' });
+    expect(load).toThrow(/JWT_SECRET must be at least 32 characters/);
+    expect(load).toThrow(/LOCKBOX_ADMIN_EMAIL and LOCKBOX_ADMIN_PASSWORD go together/);
+  });
+
+  it('keeps the embedded JWT secret across restarts', () => {
+    const home = mkdtempSync(join(tmpdir(), 'lockbox-config-'));
+    writeFileSync(join(home, 'jwt-secret'), 'y'.repeat(64));
+    ensureJwtSecretFile(home);
+    expect(loadConfig({ ...external, JWT_SECRET: undefined, LOCKBOX_HOME: home }).auth.jwtSecret).toBe('y'.repeat(64));
+  });
+});

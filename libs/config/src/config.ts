@@ -1,0 +1,226 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { DEFAULT_PLATFORM_LIMITS, type PlatformLimits } from '@lockbox/analysis-sdk';
+import { readRuntimeFile, type RuntimeFile } from './runtime-file';
+
+export type QueueName = 'runs' | 'ingest' | 'checks';
+export const QUEUE_NAMES: readonly QueueName[] = ['runs', 'ingest', 'checks'];
+
+export interface AwsCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+
+export interface SqsConfig {
+  region: string;
+  endpoint?: string;
+  credentials?: AwsCredentials;
+  /** Queue names are `${queuePrefix}${QueueName}` and `${queuePrefix}${QueueName}-dlq`. */
+  queuePrefix: string;
+  visibilityTimeoutSeconds: number;
+  waitTimeSeconds: number;
+  maxReceiveCount: number;
+}
+
+export interface S3Config {
+  region: string;
+  endpoint?: string;
+  credentials?: AwsCredentials;
+  bucket: string;
+  forcePathStyle: boolean;
+}
+
+export interface LockboxConfig {
+  /** State directory of this stack; its hash names the stack on shared hosts (`lockbox.instance`). */
+  home: string;
+  instanceId: string;
+  api: { host: string; port: number };
+  database: { url: string };
+  redis: { url: string };
+  sqs: SqsConfig;
+  s3: S3Config;
+  docker: { host?: string };
+  auth: {
+    jwtSecret: string;
+    accessTokenTtlSeconds: number;
+    loginMaxFailures: number;
+    loginWindowSeconds: number;
+  };
+  worker: {
+    heartbeatIntervalMs: number;
+    /** A worker not heard from for this long is considered gone. */
+    heartbeatExpiryMs: number;
+  };
+  seedAdmin?: { email: string; password: string };
+  limits: PlatformLimits;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Reads and checks environment values, collecting every problem so one error names them all. */
+class EnvReader {
+  readonly problems: string[] = [];
+
+  constructor(private readonly env: Env) {}
+
+  string(name: string, fallback?: string): string | undefined {
+    const value = this.env[name];
+    return value === undefined || value === '' ? fallback : value;
+  }
+
+  required(name: string, value: string | undefined, hint: string): string {
+    if (value === undefined) {
+      this.problems.push(`${name} is required (${hint})`);
+      return '';
+    }
+    return value;
+  }
+
+  url(name: string, value: string | undefined, protocols: string[]): string | undefined {
+    if (value === undefined) return undefined;
+    try {
+      const parsed = new URL(value);
+      if (!protocols.includes(parsed.protocol)) {
+        this.problems.push(`${name} must use ${protocols.join(' or ')} (got ${parsed.protocol})`);
+      }
+    } catch {
+      this.problems.push(`${name} is not a valid URL`);
+    }
+    return value;
+  }
+
+  integer(name: string, fallback: number, min: number, max: number): number {
+    const raw = this.env[name];
+    if (raw === undefined || raw === '') return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min || value > max) {
+      this.problems.push(`${name} must be an integer from ${min} to ${max} (got "${raw}")`);
+      return fallback;
+    }
+    return value;
+  }
+
+  boolean(name: string, fallback: boolean): boolean {
+    const raw = this.env[name];
+    if (raw === undefined || raw === '') return fallback;
+    if (['1', 'true', 'yes'].includes(raw.toLowerCase())) return true;
+    if (['0', 'false', 'no'].includes(raw.toLowerCase())) return false;
+    this.problems.push(`${name} must be true or false (got "${raw}")`);
+    return fallback;
+  }
+}
+
+export function defaultHome(env: Env = process.env): string {
+  return resolve(env.LOCKBOX_HOME || '.lockbox');
+}
+
+export function instanceIdFor(home: string): string {
+  return createHash('sha256').update(resolve(home)).digest('hex').slice(0, 12);
+}
+
+function jwtSecretPath(home: string): string {
+  return join(home, 'jwt-secret');
+}
+
+function readJwtSecretFile(home: string): string | undefined {
+  try {
+    return readFileSync(jwtSecretPath(home), 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * In production the signing secret for access tokens comes from JWT_SECRET; an embedded stack keeps a
+ * generated one in its home so that tokens survive a restart.
+ */
+export function ensureJwtSecretFile(home: string): void {
+  if (readJwtSecretFile(home)) return;
+  mkdirSync(home, { recursive: true });
+  writeFileSync(jwtSecretPath(home), randomBytes(32).toString('hex'), { mode: 0o600 });
+}
+
+/**
+ * Builds the one typed configuration object from the environment and, for whatever the environment
+ * leaves out, the embedded stack's runtime.json. Validated once; libs never read process.env.
+ */
+export function loadConfig(env: Env = process.env): LockboxConfig {
+  const read = new EnvReader(env);
+  const home = defaultHome(env);
+  const runtime: Partial<RuntimeFile> = readRuntimeFile(home) ?? {};
+  const noStack = 'set it, or start the embedded stack with `npm run up`';
+
+  const region = read.string('AWS_REGION', runtime.awsRegion ?? 'us-east-1')!;
+  const accessKeyId = read.string('AWS_ACCESS_KEY_ID', runtime.awsAccessKeyId);
+  const secretAccessKey = read.string('AWS_SECRET_ACCESS_KEY', runtime.awsSecretAccessKey);
+  const credentials = accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey } : undefined;
+  const s3Endpoint = read.url('AWS_ENDPOINT_URL_S3', read.string('AWS_ENDPOINT_URL_S3', runtime.s3Endpoint), ['http:', 'https:']);
+
+  const config: LockboxConfig = {
+    home,
+    instanceId: instanceIdFor(home),
+    api: {
+      host: read.string('HOST', '127.0.0.1')!,
+      port: read.integer('PORT', 3000, 0, 65535),
+    },
+    database: {
+      url: read.required('DATABASE_URL', read.url('DATABASE_URL', read.string('DATABASE_URL', runtime.databaseUrl), ['postgres:', 'postgresql:']), noStack),
+    },
+    redis: {
+      url: read.required('REDIS_URL', read.url('REDIS_URL', read.string('REDIS_URL', runtime.redisUrl), ['redis:', 'rediss:']), noStack),
+    },
+    sqs: {
+      region,
+      endpoint: read.url('AWS_ENDPOINT_URL_SQS', read.string('AWS_ENDPOINT_URL_SQS', runtime.sqsEndpoint), ['http:', 'https:']),
+      credentials,
+      queuePrefix: read.string('LOCKBOX_QUEUE_PREFIX', runtime.queuePrefix ?? 'lockbox-')!,
+      visibilityTimeoutSeconds: read.integer('LOCKBOX_SQS_VISIBILITY_TIMEOUT_S', 60, 1, 43200),
+      waitTimeSeconds: read.integer('LOCKBOX_SQS_WAIT_TIME_S', 20, 0, 20),
+      maxReceiveCount: read.integer('LOCKBOX_SQS_MAX_RECEIVE_COUNT', 5, 2, 1000),
+    },
+    s3: {
+      region,
+      endpoint: s3Endpoint,
+      credentials,
+      bucket: read.required('LOCKBOX_S3_BUCKET', read.string('LOCKBOX_S3_BUCKET', runtime.bucket), noStack),
+      forcePathStyle: read.boolean('AWS_S3_FORCE_PATH_STYLE', s3Endpoint !== undefined),
+    },
+    docker: { host: read.string('DOCKER_HOST') },
+    auth: {
+      jwtSecret: read.required('JWT_SECRET', read.string('JWT_SECRET', readJwtSecretFile(home)), noStack),
+      accessTokenTtlSeconds: read.integer('LOCKBOX_ACCESS_TOKEN_TTL_S', 3600, 60, 30 * 86400),
+      loginMaxFailures: read.integer('LOCKBOX_LOGIN_MAX_FAILURES', 5, 1, 1000),
+      loginWindowSeconds: read.integer('LOCKBOX_LOGIN_WINDOW_S', 900, 1, 86400),
+    },
+    worker: {
+      heartbeatIntervalMs: read.integer('LOCKBOX_WORKER_HEARTBEAT_MS', 5000, 100, 600_000),
+      heartbeatExpiryMs: read.integer('LOCKBOX_WORKER_EXPIRY_MS', 20_000, 300, 3_600_000),
+    },
+    limits: DEFAULT_PLATFORM_LIMITS,
+  };
+
+  const adminEmail = read.string('LOCKBOX_ADMIN_EMAIL');
+  const adminPassword = read.string('LOCKBOX_ADMIN_PASSWORD');
+  if (adminEmail && adminPassword) config.seedAdmin = { email: adminEmail, password: adminPassword };
+  else if (adminEmail || adminPassword) read.problems.push('LOCKBOX_ADMIN_EMAIL and LOCKBOX_ADMIN_PASSWORD go together');
+
+  if (config.auth.jwtSecret && config.auth.jwtSecret.length < 32) read.problems.push('JWT_SECRET must be at least 32 characters');
+  if (read.problems.length > 0) throw new ConfigError(read.problems);
+  return config;
+}
+
+export function queueNameFor(config: Pick<SqsConfig, 'queuePrefix'>, queue: QueueName): string {
+  return `${config.queuePrefix}${queue}`;
+}
+
+export function deadLetterQueueNameFor(config: Pick<SqsConfig, 'queuePrefix'>, queue: QueueName): string {
+  return `${config.queuePrefix}${queue}-dlq`;
+}

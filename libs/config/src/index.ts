@@ -1,0 +1,3 @@
+export * from './config';
+export * from './runtime-file';
+export * from './config.module';

@@ -1,0 +1,48 @@
+import { DataSource, type DataSourceOptions } from 'typeorm';
+import { ApiToken } from './entities/api-token.entity';
+import { User } from './entities/user.entity';
+import { WorkerHeartbeat } from './entities/worker-heartbeat.entity';
+import { Accounts1763800000000 } from './migrations/1763800000000-accounts';
+
+export const ENTITIES = [User, ApiToken, WorkerHeartbeat];
+export const MIGRATIONS = [Accounts1763800000000];
+
+/** Any fixed number works; every process that migrates takes the same lock. */
+const MIGRATION_LOCK_KEY = 7_134_251;
+
+export function dataSourceOptions(databaseUrl: string): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url: databaseUrl,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsTransactionMode: 'each',
+    synchronize: false,
+    logging: ['error'],
+    extra: {
+      // Fail fast when PostgreSQL is away, so callers can answer 503 instead of hanging.
+      connectionTimeoutMillis: 5000,
+      max: 10,
+    },
+  };
+}
+
+/**
+ * Applies pending migrations. Several API instances may start at once, so migrations run under a
+ * PostgreSQL advisory lock: the first applies them, the others wait and then find nothing to do.
+ */
+export async function runMigrations(databaseUrl: string): Promise<string[]> {
+  const dataSource = new DataSource(dataSourceOptions(databaseUrl));
+  await dataSource.initialize();
+  const runner = dataSource.createQueryRunner();
+  try {
+    await runner.connect();
+    await runner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    const applied = await dataSource.runMigrations({ transaction: 'each' });
+    return applied.map((migration) => migration.name);
+  } finally {
+    await runner.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
+    await runner.release();
+    await dataSource.destroy();
+  }
+}

@@ -1,0 +1,2 @@
+export * from './redis.repository';
+export * from './events.module';

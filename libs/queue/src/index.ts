@@ -1,0 +1,3 @@
+export * from './queue-message';
+export * from './queue.repository';
+export * from './queue.module';

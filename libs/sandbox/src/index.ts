@@ -1,0 +1,2 @@
+export * from './docker-engine.repository';
+export * from './sandbox.module';

@@ -1,0 +1,2 @@
+export * from './object-storage.repository';
+export * from './storage.module';

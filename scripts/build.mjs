@@ -1,0 +1,55 @@
+// Compiles the platform (apps/, libs/, analysis-sdk/src) to dist/ with SWC.
+// SWC only transpiles; `npm run typecheck` is where types are checked.
+// Path aliases from tsconfig.json are rewritten to relative imports.
+import { transformFile } from '@swc/core';
+import { mkdir, readdir, readFile, writeFile, stat } from 'node:fs/promises';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const outDir = join(root, 'dist');
+const sourceRoots = ['apps', 'libs', 'analysis-sdk/src'];
+const tsconfig = JSON.parse(await readFile(join(root, 'tsconfig.json'), 'utf8'));
+
+async function* sourceFiles(dir) {
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) yield* sourceFiles(path);
+    else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.spec.ts') && !entry.name.endsWith('.d.ts')) yield path;
+  }
+}
+
+async function isFresh(source, target) {
+  try {
+    return (await stat(target)).mtimeMs >= (await stat(source)).mtimeMs;
+  } catch {
+    return false;
+  }
+}
+
+const swcOptions = {
+  sourceMaps: true,
+  module: { type: 'commonjs' },
+  jsc: {
+    target: 'es2022',
+    baseUrl: root,
+    paths: tsconfig.compilerOptions.paths,
+    parser: { syntax: 'typescript', decorators: true },
+    transform: { legacyDecorator: true, decoratorMetadata: true },
+    keepClassNames: true,
+  },
+};
+
+let compiled = 0;
+for (const sourceRoot of sourceRoots) {
+  for await (const file of sourceFiles(join(root, sourceRoot))) {
+    const target = join(outDir, relative(root, file)).replace(/\.ts$/, '.js');
+    if (await isFresh(file, target)) continue;
+    const output = await transformFile(file, { ...swcOptions, filename: file, sourceFileName: relative(dirname(target), file) });
+    await mkdir(dirname(target), { recursive: true });
+    await writeFile(target, `${output.code}\n//# sourceMappingURL=${target.split('/').pop()}.map\n`);
+    await writeFile(`${target}.map`, output.map);
+    compiled++;
+  }
+}
+if (process.env.LOCKBOX_BUILD_VERBOSE) console.log(`build: ${compiled} file(s) compiled to dist/`);

@@ -1,0 +1,46 @@
+import { api, apiUrl } from '../support/session';
+
+describe('health and docs', () => {
+  it('answers 200 with every dependency up and the worker with its engine and runtimes', async () => {
+    const response = await api('GET', '/health');
+    expect(response.status).toBe(200);
+    expect(response.body.status).toBe('ok');
+    for (const name of ['postgres', 'sqs', 's3', 'redis']) expect(response.body.checks[name].status).toBe('up');
+    expect(response.body.workers).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ engine: expect.objectContaining({ reachable: true, version: expect.any(String) }), runtimes: expect.arrayContaining(['runc']) }),
+      ]),
+    );
+  });
+
+  it('serves the OpenAPI document', async () => {
+    const response = await fetch(`${apiUrl()}/api/docs-json`);
+    expect(response.status).toBe(200);
+    const document = (await response.json()) as { paths: Record<string, unknown> };
+    expect(Object.keys(document.paths)).toEqual(expect.arrayContaining(['/api/v1/auth/login', '/api/v1/me/tokens', '/api/v1/health']));
+  });
+
+  it('answers unknown routes with the error contract', async () => {
+    const response = await api('GET', '/no-such-route');
+    expect(response.status).toBe(404);
+    expect(response.body).toMatchObject({ statusCode: 404, error: 'Not Found' });
+  });
+});
+
+describe('deny by default', () => {
+  const PUBLIC_ROUTES = ['POST /api/v1/auth/register', 'POST /api/v1/auth/login', 'GET /api/v1/health'];
+
+  it('answers 401 without a token on every documented route except the public ones', async () => {
+    const document = (await (await fetch(`${apiUrl()}/api/docs-json`)).json()) as { paths: Record<string, Record<string, unknown>> };
+    const open: string[] = [];
+    for (const [path, operations] of Object.entries(document.paths)) {
+      for (const method of Object.keys(operations)) {
+        const route = `${method.toUpperCase()} ${path}`;
+        const url = `${apiUrl()}${path.replace(/\{[^}]+\}/g, '00000000-0000-4000-8000-000000000000')}`;
+        const response = await fetch(url, { method: method.toUpperCase(), headers: { 'content-type': 'application/json' }, body: ['get', 'head'].includes(method) ? undefined : '{}' });
+        if (response.status !== 401) open.push(`${route} → ${response.status}`);
+      }
+    }
+    expect(open.filter((entry) => !PUBLIC_ROUTES.some((route) => entry.startsWith(`${route} `)))).toEqual([]);
+  });
+});

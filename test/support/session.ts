@@ -1,0 +1,77 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** The API of the stack that jest's global setup started (see global-setup.ts). */
+export function apiUrl(): string {
+  const home = process.env.LOCKBOX_HOME;
+  if (!home) throw new Error('LOCKBOX_HOME is not set: run end-to-end tests through jest, whose global setup starts the stack');
+  const runtime = JSON.parse(readFileSync(join(home, 'runtime.json'), 'utf8')) as { apiUrl: string };
+  return runtime.apiUrl;
+}
+
+export interface ApiResponse<T = any> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+export interface RequestOptions {
+  token?: string;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+/** One HTTP call to the public API, JSON in and out. */
+export async function api<T = any>(method: string, path: string, options: RequestOptions = {}): Promise<ApiResponse<T>> {
+  const headers: Record<string, string> = { ...options.headers };
+  if (options.token) headers.authorization = `Bearer ${options.token}`;
+  let body: string | undefined;
+  if (options.body !== undefined) {
+    headers['content-type'] = 'application/json';
+    body = JSON.stringify(options.body);
+  }
+  const response = await fetch(`${apiUrl()}/api/v1${path}`, { method, headers, body });
+  const text = await response.text();
+  let parsed: unknown = text;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    // not JSON: keep the text
+  }
+  return { status: response.status, body: parsed as T, headers: response.headers };
+}
+
+export interface Session {
+  id: string;
+  email: string;
+  password: string;
+  role: string;
+  token: string;
+}
+
+export function uniqueEmail(label: string): string {
+  return `${label}-${randomUUID().slice(0, 8)}@test.lockbox.local`;
+}
+
+export async function login(email: string, password: string): Promise<string> {
+  const response = await api<{ accessToken: string }>('POST', '/auth/login', { body: { email, password } });
+  if (response.status !== 200) throw new Error(`login of ${email} failed: ${response.status} ${JSON.stringify(response.body)}`);
+  return response.body.accessToken;
+}
+
+/** Registers a fresh account of the given role and logs it in; admins are the one seeded by global setup. */
+export async function createSession(role: 'user' | 'developer' | 'admin'): Promise<Session> {
+  if (role === 'admin') {
+    const email = process.env.LOCKBOX_TEST_ADMIN_EMAIL!;
+    const password = process.env.LOCKBOX_TEST_ADMIN_PASSWORD!;
+    const token = await login(email, password);
+    const me = await api<{ id: string }>('GET', '/me', { token });
+    return { id: me.body.id, email, password, role, token };
+  }
+  const email = uniqueEmail(role);
+  const password = `pw-${randomUUID()}`;
+  const registered = await api<{ id: string }>('POST', '/auth/register', { body: { email, password, role } });
+  if (registered.status !== 201) throw new Error(`registration failed: ${registered.status} ${JSON.stringify(registered.body)}`);
+  return { id: registered.body.id, email, password, role, token: await login(email, password) };
+}
