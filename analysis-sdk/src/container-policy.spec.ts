@@ -1,4 +1,4 @@
-import { CONTAINER_LABELS, ContainerPolicyError, buildContainerPolicy, checkImageConfig, type ContainerPolicyInput } from './container-policy';
+import { CONTAINER_LABELS, ContainerPolicyError, GVISOR_PIDS_OVERHEAD, buildContainerPolicy, checkImageConfig, type ContainerPolicyInput } from './container-policy';
 import { DEFAULT_PLATFORM_LIMITS } from './limits';
 
 const MiB = 1024 * 1024;
@@ -112,6 +112,9 @@ describe('buildContainerPolicy', () => {
   it('asks for gVisor only when runsc is chosen', () => {
     expect(spec.HostConfig.Runtime).toBeUndefined();
     expect(buildContainerPolicy(input({ runtime: 'runsc' })).HostConfig.Runtime).toBe('runsc');
+    // gVisor's own processes count against the pids cgroup; the analysis keeps its full allowance.
+    expect(buildContainerPolicy(input({ runtime: 'runsc' })).HostConfig.PidsLimit).toBe(DEFAULT_PLATFORM_LIMITS.containerPidsLimit + GVISOR_PIDS_OVERHEAD);
+    expect(buildContainerPolicy(input({ runtime: 'runc' })).HostConfig.PidsLimit).toBe(DEFAULT_PLATFORM_LIMITS.containerPidsLimit);
     expect(problemsOf({ runtime: 'kata' as never })).toEqual(['runtime must be one of runc, runsc']);
   });
 

@@ -6,6 +6,13 @@ import type { PlatformLimits } from './limits';
 import { SANDBOX_RUNTIMES, formatByteSize, type RunResources, type SandboxRuntime } from './manifest';
 
 /** Docker label keys every analysis container carries; the orphan reaper selects on them. */
+/**
+ * gVisor's own processes (the sentry and its ptrace stubs) live in the container's pids cgroup: an idle
+ * runsc container already holds about 54 host pids where runc holds 2. Without this allowance a runsc
+ * analysis would get far fewer processes than a runc one under the same limit.
+ */
+export const GVISOR_PIDS_OVERHEAD = 64;
+
 export const CONTAINER_LABELS = Object.freeze({
   instance: 'lockbox.instance',
   run: 'lockbox.run',
@@ -231,7 +238,7 @@ export function buildContainerPolicy(input: ContainerPolicyInput): ContainerCrea
       Memory: resources.memoryBytes,
       MemorySwap: resources.memoryBytes,
       NanoCpus: Math.round(resources.cpu * 1e9),
-      PidsLimit: limits.containerPidsLimit,
+      PidsLimit: limits.containerPidsLimit + (input.runtime === 'runsc' ? GVISOR_PIDS_OVERHEAD : 0),
       Ulimits: [
         { Name: 'nofile', Soft: limits.containerNofile, Hard: limits.containerNofile },
         // No single file can outgrow the bigger of the two writable areas.

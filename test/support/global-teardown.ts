@@ -1,7 +1,7 @@
 // Jest global teardown: stops the test stack's launcher, which stops its apps and services in order.
 // The home stays for a day, for its logs.
-import { stopLauncher } from './global-setup';
+import { stopTestStack } from './global-setup';
 
 export default async function globalTeardown(): Promise<void> {
-  await stopLauncher();
+  await stopTestStack();
 }

@@ -75,3 +75,42 @@ export async function createSession(role: 'user' | 'developer' | 'admin'): Promi
   if (registered.status !== 201) throw new Error(`registration failed: ${registered.status} ${JSON.stringify(registered.body)}`);
   return { id: registered.body.id, email, password, role, token: await login(email, password) };
 }
+
+export interface UploadPart {
+  name: string;
+  /** A file part when `filename` is set, otherwise a text field. */
+  content: Buffer | string;
+  filename?: string;
+  contentType?: string;
+}
+
+/** A multipart/form-data request to the public API (dataset uploads, submissions). */
+export async function upload<T = any>(path: string, parts: UploadPart[], options: { token?: string } = {}): Promise<ApiResponse<T>> {
+  const form = new FormData();
+  for (const part of parts) {
+    if (part.filename === undefined) form.append(part.name, part.content.toString());
+    else form.append(part.name, new Blob([part.content], { type: part.contentType ?? 'application/octet-stream' }), part.filename);
+  }
+  const headers: Record<string, string> = {};
+  if (options.token) headers.authorization = `Bearer ${options.token}`;
+  const response = await fetch(`${apiUrl()}/api/v1${path}`, { method: 'POST', headers, body: form });
+  const text = await response.text();
+  let parsed: unknown = text;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    // not JSON: keep the text
+  }
+  return { status: response.status, body: parsed as T, headers: response.headers };
+}
+
+/** Polls until `check` returns a value (not undefined), or fails after `timeoutMs`. */
+export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 60_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { parentDeathWrapper } from '@lockbox/embedded';
 
 /** One platform process (API or worker) run by the launcher, its output kept in `<home>/logs/`. */
 export class PlatformProcess {
@@ -19,7 +20,10 @@ export class PlatformProcess {
   start(onUnexpectedExit: (code: number | null) => void): void {
     mkdirSync(this.logDir, { recursive: true });
     const log = createWriteStream(join(this.logDir, `${this.name}.log`), { flags: 'a' });
-    const child = spawn(process.execPath, ['--enable-source-maps', this.script], { env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Own process group, so a Ctrl-C reaches the launcher only and it stops the processes in order;
+    // the parent-death signal ends them even if the launcher itself is killed outright.
+    const [file, args] = parentDeathWrapper({ command: process.execPath, args: ['--enable-source-maps', this.script] }, 'SIGTERM');
+    const child = spawn(file, args, { env: this.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     for (const stream of [child.stdout, child.stderr]) {
       stream?.pipe(log, { end: false });
       if (this.echo) stream?.on('data', (chunk: Buffer) => process.stdout.write(prefixLines(this.name, chunk)));

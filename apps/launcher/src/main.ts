@@ -2,15 +2,19 @@ import 'reflect-metadata';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DataSource } from 'typeorm';
-import { type SeededAccount, seedAccounts, UsersService } from '@lockbox/accounts';
+import { DEMO_DEVELOPER, type SeededAccount, seedAccounts, seedAdminOf, UsersService } from '@lockbox/accounts';
+import { LockboxClient } from '@lockbox/analysis-sdk/client';
 import { defaultHome, ensureJwtSecretFile, instanceIdFor, loadConfig, type LockboxConfig, readRuntimeFile, writeRuntimeFile } from '@lockbox/config';
 import { dataSourceOptions, runMigrations, User } from '@lockbox/db';
 import { type EmbeddedStack, startEmbeddedStack } from '@lockbox/embedded';
 import { QueueRepository } from '@lockbox/queue';
+import { dockerClientFor } from '@lockbox/sandbox';
 import { ObjectStorageRepository } from '@lockbox/storage';
 import { PlatformProcess } from './child-process';
+import { findSampleAnalyses, publishSample } from './sample-analyses';
 
 const distRoot = resolve(__dirname, '../../..');
+const repoRoot = resolve(distRoot, '..');
 const SHUTDOWN_GRACE_MS = 30_000;
 
 function log(message: string): void {
@@ -106,6 +110,8 @@ async function startPlatform(home: string, stack: EmbeddedStack): Promise<void> 
     startProcess('api', 'apps/api/src/main.js');
     await waitForHealth(apiUrl);
     startProcess('worker', 'apps/worker/src/main.js');
+    await waitForWorker(apiUrl);
+    await publishSamples(config, apiUrl);
     printReady(apiUrl, seeded);
   } catch (error) {
     console.error(`lockbox: ${error instanceof Error ? error.message : String(error)}`);
@@ -120,6 +126,35 @@ async function seed(config: LockboxConfig): Promise<SeededAccount[]> {
   } finally {
     await dataSource.destroy();
   }
+}
+
+/** The sample analyses go through submission, checks and approval like any other. */
+async function publishSamples(config: LockboxConfig, apiUrl: string): Promise<void> {
+  const client = new LockboxClient(apiUrl);
+  const [admin, developer] = await Promise.all([
+    client.login(seedAdminOf(config).email, seedAdminOf(config).password),
+    client.login(DEMO_DEVELOPER.email, DEMO_DEVELOPER.password),
+  ]);
+  const docker = dockerClientFor(config.docker.host);
+  for (const sample of findSampleAnalyses(repoRoot)) {
+    const label = `${sample.manifest.name}@${sample.manifest.version}`;
+    try {
+      const outcome = await publishSample(docker, developer, admin, sample, join(config.home, 'samples'));
+      log(`sample analysis ${label}: ${outcome}`);
+    } catch (error) {
+      log(`sample analysis ${label} was not published: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+}
+
+async function waitForWorker(apiUrl: string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    const health = (await (await fetch(`${apiUrl}/api/v1/health`)).json().catch(() => ({}))) as { workers?: unknown[] };
+    if ((health.workers?.length ?? 0) > 0) return;
+    await sleep(250);
+  }
+  throw new Error('the worker did not report a heartbeat within 60 s');
 }
 
 async function waitForHealth(apiUrl: string): Promise<void> {
@@ -145,7 +180,7 @@ function printReady(apiUrl: string, seeded: SeededAccount[]): void {
     `  Health     ${apiUrl}/api/v1/health`,
     '',
     'Accounts:',
-    ...seeded.map((account) => `  ${account.role.padEnd(10)} ${account.email}${account.password ? `  password: ${account.password}` : ''}`),
+    ...seeded.map((account) => `  ${account.role.padEnd(10)} ${account.email}${account.showPassword ? `  password: ${account.password}` : ''}`),
     '',
     'Press Ctrl-C to stop. `npm run worker` adds a worker.',
     '',

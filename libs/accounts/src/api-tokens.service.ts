@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, type Repository } from 'typeorm';
 import { ApiToken } from '@lockbox/db';
-import { DomainError } from './account-errors';
+import { DomainError } from '@lockbox/errors';
 
 /** Personal API tokens start with this, which is how the auth guard tells them from access tokens. */
 export const API_TOKEN_PREFIX = 'lbx_';

@@ -1,4 +1,3 @@
-export * from './account-errors';
 export * from './accounts.module';
 export * from './api-tokens.service';
 export * from './password-hasher';

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { QueryFailedError, type Repository } from 'typeorm';
 import { User, type UserRole } from '@lockbox/db';
-import { DomainError } from './account-errors';
+import { DomainError } from '@lockbox/errors';
 import { hashPassword, verifyPassword, UNKNOWN_ACCOUNT_HASH } from './password-hasher';
 
 const UNIQUE_VIOLATION = '23505';

@@ -74,4 +74,12 @@ describe('loadConfig', () => {
     ensureJwtSecretFile(home);
     expect(loadConfig({ ...external, JWT_SECRET: undefined, LOCKBOX_HOME: home }).auth.jwtSecret).toBe('y'.repeat(64));
   });
+
+  it('takes the dataset upload cap from LOCKBOX_DATASET_UPLOAD_MAX_BYTES, keeping the other limits', () => {
+    expect(loadConfig(external).limits.datasetUploadMaxBytes).toBe(1024 ** 3);
+    const limits = loadConfig({ ...external, LOCKBOX_DATASET_UPLOAD_MAX_BYTES: '4096' }).limits;
+    expect(limits.datasetUploadMaxBytes).toBe(4096);
+    expect(limits.imageTarballMaxBytes).toBe(2 * 1024 ** 3);
+    expect(() => loadConfig({ ...external, LOCKBOX_DATASET_UPLOAD_MAX_BYTES: '0' })).toThrow(/LOCKBOX_DATASET_UPLOAD_MAX_BYTES must be an integer/);
+  });
 });

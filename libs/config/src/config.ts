@@ -1,8 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { DEFAULT_PLATFORM_LIMITS, type PlatformLimits } from '@lockbox/analysis-sdk';
+import { DEFAULT_PLATFORM_LIMITS, definePlatformLimits, type PlatformLimits } from '@lockbox/analysis-sdk';
 import { readRuntimeFile, type RuntimeFile } from './runtime-file';
+
+/** The largest object S3 stores; no upload cap can usefully exceed it. */
+const MAX_S3_OBJECT_BYTES = 5 * 1024 ** 4;
 
 export type QueueName = 'runs' | 'ingest' | 'checks';
 export const QUEUE_NAMES: readonly QueueName[] = ['runs', 'ingest', 'checks'];
@@ -51,6 +54,23 @@ export interface LockboxConfig {
     heartbeatIntervalMs: number;
     /** A worker not heard from for this long is considered gone. */
     heartbeatExpiryMs: number;
+    /** The queues this worker consumes: all by default; a subset makes dedicated workers (e.g. checks only). */
+    queues: QueueName[];
+    /** Jobs one worker handles at once, per queue. */
+    concurrency: Record<QueueName, number>;
+    /** On SIGTERM, how long in-flight jobs may take to finish before they are handed back. */
+    shutdownGraceMs: number;
+  };
+  jobs: {
+    /** How long a claim holds without renewal; a worker renews it while the job runs. */
+    leaseMs: number;
+    leaseRenewMs: number;
+    /** The outbox poller's period: the safety net behind publishing straight after commit. */
+    outboxPollMs: number;
+    /** A job still waiting this long after its message was sent is sent again (the queue may have lost it). */
+    republishAfterMs: number;
+    /** Delay before a job that hit a platform fault is retried, doubled per delivery. */
+    retryBackoffSeconds: number;
   };
   seedAdmin?: { email: string; password: string };
   limits: PlatformLimits;
@@ -106,6 +126,15 @@ class EnvReader {
       return fallback;
     }
     return value;
+  }
+
+  queueList(name: string): QueueName[] {
+    const raw = this.env[name];
+    if (raw === undefined || raw.trim() === '') return [...QUEUE_NAMES];
+    const names = raw.split(',').map((entry) => entry.trim());
+    const unknown = names.filter((entry) => !QUEUE_NAMES.includes(entry as QueueName));
+    if (unknown.length > 0) this.problems.push(`${name} names unknown queue(s) ${unknown.join(', ')}; known: ${QUEUE_NAMES.join(', ')}`);
+    return QUEUE_NAMES.filter((queue) => names.includes(queue));
   }
 
   boolean(name: string, fallback: boolean): boolean {
@@ -203,8 +232,25 @@ export function loadConfig(env: Env = process.env): LockboxConfig {
     worker: {
       heartbeatIntervalMs: read.integer('LOCKBOX_WORKER_HEARTBEAT_MS', 5000, 100, 600_000),
       heartbeatExpiryMs: read.integer('LOCKBOX_WORKER_EXPIRY_MS', 20_000, 300, 3_600_000),
+      queues: read.queueList('LOCKBOX_WORKER_QUEUES'),
+      concurrency: {
+        runs: read.integer('LOCKBOX_WORKER_RUN_CONCURRENCY', 2, 1, 64),
+        ingest: read.integer('LOCKBOX_WORKER_INGEST_CONCURRENCY', 2, 1, 64),
+        checks: read.integer('LOCKBOX_WORKER_CHECK_CONCURRENCY', 1, 1, 64),
+      },
+      shutdownGraceMs: read.integer('LOCKBOX_WORKER_SHUTDOWN_GRACE_MS', 20_000, 0, 3_600_000),
     },
-    limits: DEFAULT_PLATFORM_LIMITS,
+    jobs: {
+      leaseMs: read.integer('LOCKBOX_LEASE_MS', 30_000, 500, 3_600_000),
+      leaseRenewMs: read.integer('LOCKBOX_LEASE_RENEW_MS', 10_000, 100, 3_600_000),
+      outboxPollMs: read.integer('LOCKBOX_OUTBOX_POLL_MS', 2_000, 50, 600_000),
+      republishAfterMs: read.integer('LOCKBOX_REPUBLISH_AFTER_MS', 120_000, 500, 86_400_000),
+      retryBackoffSeconds: read.integer('LOCKBOX_RETRY_BACKOFF_S', 5, 0, 3600),
+    },
+    limits: definePlatformLimits({
+      datasetUploadMaxBytes: read.integer('LOCKBOX_DATASET_UPLOAD_MAX_BYTES', DEFAULT_PLATFORM_LIMITS.datasetUploadMaxBytes, 1, MAX_S3_OBJECT_BYTES),
+      imageTarballMaxBytes: read.integer('LOCKBOX_IMAGE_TARBALL_MAX_BYTES', DEFAULT_PLATFORM_LIMITS.imageTarballMaxBytes, 1, DEFAULT_PLATFORM_LIMITS.imageDecompressedMaxBytes),
+    }),
   };
 
   const adminEmail = read.string('LOCKBOX_ADMIN_EMAIL');
@@ -212,6 +258,7 @@ export function loadConfig(env: Env = process.env): LockboxConfig {
   if (adminEmail && adminPassword) config.seedAdmin = { email: adminEmail, password: adminPassword };
   else if (adminEmail || adminPassword) read.problems.push('LOCKBOX_ADMIN_EMAIL and LOCKBOX_ADMIN_PASSWORD go together');
 
+  if (config.jobs.leaseRenewMs >= config.jobs.leaseMs) read.problems.push('LOCKBOX_LEASE_RENEW_MS must be shorter than LOCKBOX_LEASE_MS');
   if (config.auth.jwtSecret && config.auth.jwtSecret.length < 32) read.problems.push('JWT_SECRET must be at least 32 characters');
   if (read.problems.length > 0) throw new ConfigError(read.problems);
   return config;

@@ -1,11 +1,35 @@
 import { DataSource, type DataSourceOptions } from 'typeorm';
+import { Analysis } from './entities/analysis.entity';
+import { AnalysisVersion } from './entities/analysis-version.entity';
 import { ApiToken } from './entities/api-token.entity';
+import { AuditEvent } from './entities/audit-event.entity';
+import { ConsentReceipt } from './entities/consent-receipt.entity';
+import { Dataset } from './entities/dataset.entity';
+import { Notification } from './entities/notification.entity';
+import { OutboxMessage } from './entities/outbox-message.entity';
+import { PlatformEvent } from './entities/platform-event.entity';
+import { Run } from './entities/run.entity';
 import { User } from './entities/user.entity';
 import { WorkerHeartbeat } from './entities/worker-heartbeat.entity';
 import { Accounts1763800000000 } from './migrations/1763800000000-accounts';
+import { VerticalSlice1763900000000 } from './migrations/1763900000000-vertical-slice';
+import { SubmissionReview1764000000002 } from './migrations/1764000000002-submission-review';
 
-export const ENTITIES = [User, ApiToken, WorkerHeartbeat];
-export const MIGRATIONS = [Accounts1763800000000];
+export const ENTITIES = [
+  User,
+  ApiToken,
+  WorkerHeartbeat,
+  OutboxMessage,
+  Dataset,
+  Analysis,
+  AnalysisVersion,
+  Run,
+  ConsentReceipt,
+  PlatformEvent,
+  Notification,
+  AuditEvent,
+];
+export const MIGRATIONS = [Accounts1763800000000, VerticalSlice1763900000000, SubmissionReview1764000000002];
 
 /** Any fixed number works; every process that migrates takes the same lock. */
 const MIGRATION_LOCK_KEY = 7_134_251;

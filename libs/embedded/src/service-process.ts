@@ -191,7 +191,7 @@ const SETPRIV = platform() === 'linux' ? ['/usr/bin/setpriv', '/bin/setpriv'].fi
  * nothing behind. setpriv then execs the service: the pid stays the service's own. Elsewhere the exit
  * hook below covers normal exits and `stopLeftover` the rest.
  */
-function parentDeathWrapper(command: ServiceCommand, signal: NodeJS.Signals): [string, string[]] {
+export function parentDeathWrapper(command: Pick<ServiceCommand, 'command' | 'args'>, signal: NodeJS.Signals): [string, string[]] {
   if (!SETPRIV) return [command.command, command.args];
   return [SETPRIV, ['--pdeathsig', signal, '--', command.command, ...command.args]];
 }

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { LOCKBOX_CONFIG, type LockboxConfig } from '@lockbox/config';
+import { PlatformEventsService } from './platform-events.service';
 import { RedisRepository } from './redis.repository';
 
 @Module({
@@ -9,7 +10,8 @@ import { RedisRepository } from './redis.repository';
       inject: [LOCKBOX_CONFIG],
       useFactory: (config: LockboxConfig) => new RedisRepository(config.redis),
     },
+    PlatformEventsService,
   ],
-  exports: [RedisRepository],
+  exports: [RedisRepository, PlatformEventsService],
 })
 export class EventsModule {}

@@ -1,2 +1,3 @@
 export * from './redis.repository';
 export * from './events.module';
+export * from './platform-events.service';

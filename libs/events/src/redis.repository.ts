@@ -104,6 +104,11 @@ export class RedisRepository implements OnApplicationShutdown {
     return value === null ? 0 : Number(value);
   }
 
+  /** Sets `key` only when it is absent, expiring after `ttlSeconds`; returns whether it was set. For one-time markers. */
+  async setIfAbsent(key: string, ttlSeconds: number): Promise<boolean> {
+    return (await this.client.set(key, '1', 'EX', ttlSeconds, 'NX')) === 'OK';
+  }
+
   /** Returns whether the key existed. */
   async deleteKey(key: string): Promise<boolean> {
     return (await this.client.del(key)) > 0;

@@ -26,6 +26,16 @@ export class DockerEngineRepository {
     }
   }
 
+  /** The engine's view of a local image (`docker image inspect`), or undefined when it does not have it. */
+  async inspectImage(imageId: string): Promise<Docker.ImageInspectInfo | undefined> {
+    try {
+      return await this.docker.getImage(imageId).inspect();
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode === 404) return undefined;
+      throw error;
+    }
+  }
+
   /**
    * Runtimes registered with the engine that can actually start a container: a registered runtime
    * whose binary fails (as runsc can on some kernels) is not reported.

@@ -1,2 +1,5 @@
 export * from './docker-engine.repository';
 export * from './sandbox.module';
+export * from './image-intake';
+export * from './image-sanitizer';
+export * from './image-loader';

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { LOCKBOX_CONFIG, type LockboxConfig } from '@lockbox/config';
+import { CuratedRecordsReader } from './curated-records';
 import { ObjectStorageRepository } from './object-storage.repository';
 
 /** Provides the ObjectStorageRepository; the bucket is created by whoever starts the stack (`ensureBucket`). */
@@ -10,7 +11,8 @@ import { ObjectStorageRepository } from './object-storage.repository';
       inject: [LOCKBOX_CONFIG],
       useFactory: (config: LockboxConfig) => new ObjectStorageRepository(config.s3),
     },
+    CuratedRecordsReader,
   ],
-  exports: [ObjectStorageRepository],
+  exports: [ObjectStorageRepository, CuratedRecordsReader],
 })
 export class StorageModule {}

@@ -3,12 +3,19 @@ import type { UserRole } from '@lockbox/db';
 
 export const IS_PUBLIC = 'lockbox:public';
 export const REQUIRED_ROLES = 'lockbox:roles';
+export const ACCEPTS_EVENT_TICKET = 'lockbox:accepts-event-ticket';
 
 /** Opens a route to callers without a token. Every other route requires one (deny by default). */
 export const Public = (): MethodDecorator & ClassDecorator => SetMetadata(IS_PUBLIC, true);
 
 /** Restricts a route to the given roles; admins are not implicitly included. */
 export const Roles = (...roles: UserRole[]): MethodDecorator & ClassDecorator => SetMetadata(REQUIRED_ROLES, roles);
+
+/**
+ * Lets a route also authenticate with a single-use `?ticket=` from `POST /events/ticket`, for browsers
+ * whose EventSource cannot send headers. Only `GET /events` carries it.
+ */
+export const AcceptsEventTicket = (): MethodDecorator => SetMetadata(ACCEPTS_EVENT_TICKET, true);
 
 /** Who is calling, as established by the auth guard. */
 export interface Caller {

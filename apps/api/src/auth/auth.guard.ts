@@ -4,12 +4,14 @@ import { JwtService } from '@nestjs/jwt';
 import type { Request } from 'express';
 import { ApiTokensService, isApiToken, UsersService } from '@lockbox/accounts';
 import type { UserRole } from '@lockbox/db';
-import { type Caller, IS_PUBLIC, REQUIRED_ROLES } from './auth.decorators';
+import { ACCEPTS_EVENT_TICKET, type Caller, IS_PUBLIC, REQUIRED_ROLES } from './auth.decorators';
 import type { AccessTokenClaims } from './auth.service';
+import { EventTicketService } from './event-ticket.service';
 
 /**
  * The global guard: every route needs a valid bearer token unless marked @Public(), and @Roles()
  * narrows it further. The token is either a short-lived access token (JWT) or a personal API token.
+ * Routes marked @AcceptsEventTicket() take a single-use `?ticket=` instead, when one is given.
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
@@ -18,6 +20,7 @@ export class AuthGuard implements CanActivate {
     private readonly jwt: JwtService,
     private readonly users: UsersService,
     private readonly apiTokens: ApiTokensService,
+    private readonly eventTickets: EventTicketService,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -25,7 +28,8 @@ export class AuthGuard implements CanActivate {
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
 
     const request = context.switchToHttp().getRequest<Request & { caller?: Caller }>();
-    const caller = await this.authenticate(request);
+    const acceptsEventTicket = this.reflector.get<boolean | undefined>(ACCEPTS_EVENT_TICKET, context.getHandler()) === true;
+    const caller = await this.authenticate(request, acceptsEventTicket);
     if (!caller) throw new UnauthorizedException('A valid bearer token is required');
     request.caller = caller;
 
@@ -34,13 +38,18 @@ export class AuthGuard implements CanActivate {
     return true;
   }
 
-  private async authenticate(request: Request): Promise<Caller | undefined> {
-    const [scheme, token] = (request.header('authorization') ?? '').split(' ');
-    if (scheme?.toLowerCase() !== 'bearer' || !token) return undefined;
-    const userId = isApiToken(token) ? await this.apiTokens.resolveOwner(token) : await this.verifyAccessToken(token);
+  private async authenticate(request: Request, acceptsEventTicket: boolean): Promise<Caller | undefined> {
+    const ticket: unknown = acceptsEventTicket ? request.query.ticket : undefined;
+    const userId = typeof ticket === 'string' ? await this.eventTickets.redeem(ticket) : await this.bearerOwner(request);
     if (!userId) return undefined;
     const user = await this.users.findById(userId);
     return user ? { id: user.id, email: user.email, role: user.role } : undefined;
+  }
+
+  private async bearerOwner(request: Request): Promise<string | undefined> {
+    const [scheme, token] = (request.header('authorization') ?? '').split(' ');
+    if (scheme?.toLowerCase() !== 'bearer' || !token) return undefined;
+    return isApiToken(token) ? this.apiTokens.resolveOwner(token) : this.verifyAccessToken(token);
   }
 
   private async verifyAccessToken(token: string): Promise<string | undefined> {

@@ -7,6 +7,7 @@ import { EventsModule } from '@lockbox/events';
 import { AuthController } from './auth.controller';
 import { AuthGuard } from './auth.guard';
 import { AuthService } from './auth.service';
+import { EventTicketService } from './event-ticket.service';
 import { LoginThrottleService } from './login-throttle.service';
 
 @Module({
@@ -19,6 +20,7 @@ import { LoginThrottleService } from './login-throttle.service';
     }),
   ],
   controllers: [AuthController],
-  providers: [AuthService, LoginThrottleService, { provide: APP_GUARD, useClass: AuthGuard }],
+  providers: [AuthService, LoginThrottleService, EventTicketService, { provide: APP_GUARD, useClass: AuthGuard }],
+  exports: [EventTicketService],
 })
 export class AuthModule {}

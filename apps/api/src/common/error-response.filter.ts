@@ -2,7 +2,7 @@ import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpSta
 import type { Request, Response } from 'express';
 import { STATUS_CODES } from 'node:http';
 import { QueryFailedError } from 'typeorm';
-import { DomainError, type DomainErrorCode } from '@lockbox/accounts';
+import { DomainError, type DomainErrorCode } from '@lockbox/errors';
 import { correlationIdOf } from './correlation-id.middleware';
 
 const STATUS_OF_DOMAIN_ERROR: Record<DomainErrorCode, number> = {

@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { ApiTokensService, DomainError, UsersService } from '@lockbox/accounts';
+import { ApiTokensService, UsersService } from '@lockbox/accounts';
+import { DomainError } from '@lockbox/errors';
 import type { ApiToken } from '@lockbox/db';
 import { type Caller, CurrentCaller } from '../auth/auth.decorators';
 import { toUserView, type UserView } from '../auth/user.view';

@@ -1,0 +1,92 @@
+import { type BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import type { Response } from 'express';
+import { MoreThan, type Repository } from 'typeorm';
+import { PlatformEvent } from '@lockbox/db';
+import { DomainError } from '@lockbox/errors';
+import { type LiveEvent, RedisRepository, userEventsChannel } from '@lockbox/events';
+import { EventStream, type EventStreamOptions, isLiveEvent, type UserEventSource } from './event-stream';
+
+const STREAM_SETTINGS: Omit<EventStreamOptions, 'lastEventId'> = {
+  retryMs: 2_000,
+  keepaliveMs: 15_000,
+  replayPageSize: 500,
+  maxPendingBytes: 1024 * 1024,
+  maxBufferedEvents: 10_000,
+};
+
+function toLiveEvent(row: PlatformEvent): LiveEvent {
+  return { id: String(row.id), type: row.type, subjectId: row.subjectId, payload: row.payload, createdAt: row.createdAt.toISOString() };
+}
+
+/**
+ * Serves `GET /events`: each connection is an {@link EventStream} over the user's Redis channel and
+ * `events` rows. Every query is scoped to the caller, so a stream carries nobody else's events.
+ */
+@Injectable()
+export class EventStreamService implements BeforeApplicationShutdown {
+  private readonly logger = new Logger(EventStreamService.name);
+  private readonly streams = new Set<EventStream>();
+
+  constructor(
+    @InjectRepository(PlatformEvent) private readonly events: Repository<PlatformEvent>,
+    private readonly redis: RedisRepository,
+  ) {}
+
+  /** Streams until the client goes away. Answers 503 (nothing written yet) when Redis cannot be reached. */
+  async stream(userId: string, lastEventId: string | undefined, response: Response): Promise<void> {
+    const stream = new EventStream(response, this.sourceFor(userId), { ...STREAM_SETTINGS, lastEventId });
+    try {
+      await stream.subscribe();
+    } catch (error) {
+      stream.close('abort');
+      this.logger.warn(`live events for ${userId} unavailable: ${error instanceof Error ? error.message : String(error)}`);
+      throw new DomainError('unavailable', 'Live events are unavailable; retry shortly');
+    }
+    if (stream.closed) return;
+
+    this.streams.add(stream);
+    stream.onClose(() => this.streams.delete(stream));
+    response.writeHead(200, {
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      'Cache-Control': 'no-cache, no-transform',
+      // nginx and similar proxies would otherwise hold events back in their buffers.
+      'X-Accel-Buffering': 'no',
+    });
+    response.flushHeaders();
+    response.socket?.setNoDelay(true);
+    try {
+      await stream.start();
+    } catch (error) {
+      // The headers are out, so no error status is possible: end, and the client reconnects after `retry`.
+      this.logger.warn(`event replay for ${userId} failed: ${error instanceof Error ? error.message : String(error)}`);
+      stream.close();
+    }
+  }
+
+  /** Ends open streams so the HTTP server can close; clients reconnect to another instance. */
+  beforeApplicationShutdown(): void {
+    for (const stream of [...this.streams]) stream.close();
+  }
+
+  private sourceFor(userId: string): UserEventSource {
+    return {
+      subscribe: (onEvent) =>
+        this.redis.subscribe(userEventsChannel(userId), (payload) => {
+          if (isLiveEvent(payload)) onEvent(payload);
+        }),
+      eventsAfter: async (afterId, limit) => {
+        const rows = await this.events.find({ where: { userId, id: MoreThan(afterId) }, order: { id: 'ASC' }, take: limit });
+        return rows.map(toLiveEvent);
+      },
+      latestEventId: async () => {
+        const row = await this.events
+          .createQueryBuilder('event')
+          .select('MAX(event.id)', 'latest')
+          .where('event.userId = :userId', { userId })
+          .getRawOne<{ latest: string | null }>();
+        return row?.latest ?? '0';
+      },
+    };
+  }
+}

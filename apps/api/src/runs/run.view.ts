@@ -1,0 +1,98 @@
+import type { ConsentScopes } from '@lockbox/analysis-sdk';
+import type { RunReason, RunStatus } from '@lockbox/db';
+
+/** What the API shows of a run, to its owner only. */
+export interface RunView {
+  id: string;
+  status: RunStatus;
+  /** Why it did not succeed; null while it runs and when it succeeded. */
+  reason: RunReason | null;
+  /** A sentence for people: why it failed, or the result summary. */
+  message: string | null;
+  analysis: { slug: string; title: string; version: string };
+  datasetIds: string[];
+  params: Record<string, unknown>;
+  queuedAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  /** From the container's start to its exit. */
+  containerMs: number | null;
+  attempts: number;
+  progress: number | null;
+  progressMessage: string | null;
+  cancelRequestedAt: string | null;
+  resultSummary: string | null;
+  hasResult: boolean;
+  hasLogs: boolean;
+  consent: { scopes: ConsentScopes; imageId: string; grantedAt: string } | null;
+  createdAt: string;
+}
+
+/** The columns RUN_VIEW_SQL selects, as PostgreSQL returns them. */
+export interface RunViewRow {
+  id: string;
+  status: RunStatus;
+  reason: RunReason | null;
+  message: string | null;
+  slug: string;
+  title: string;
+  version: string;
+  dataset_ids: string[];
+  params: Record<string, unknown>;
+  queued_at: Date;
+  started_at: Date | null;
+  finished_at: Date | null;
+  container_ms: number | null;
+  attempts: number;
+  progress: number | null;
+  progress_message: string | null;
+  cancel_requested_at: Date | null;
+  result_summary: string | null;
+  result_key: string | null;
+  log_key: string | null;
+  consent_scopes: ConsentScopes | null;
+  consent_image_id: string | null;
+  consent_granted_at: Date | null;
+  created_at: Date;
+}
+
+/** A run with its analysis version and consent receipt; callers add WHERE (always with r.user_id) and ORDER. */
+export const RUN_VIEW_SQL = `
+  SELECT r.id, r.status, r.reason, r.message, a.slug, a.title, v.version, r.dataset_ids, r.params,
+         r.queued_at, r.started_at, r.finished_at, r.container_ms, r.attempts, r.progress, r.progress_message,
+         r.cancel_requested_at, r.result_summary, r.result_key, r.log_key,
+         c.scopes AS consent_scopes, c.image_id AS consent_image_id, c.granted_at AS consent_granted_at, r.created_at
+    FROM runs r
+    JOIN analysis_versions v ON v.id = r.analysis_version_id
+    JOIN analyses a ON a.id = v.analysis_id
+    LEFT JOIN consent_receipts c ON c.run_id = r.id`;
+
+const iso = (date: Date | null): string | null => (date ? date.toISOString() : null);
+
+export function toRunView(row: RunViewRow): RunView {
+  return {
+    id: row.id,
+    status: row.status,
+    reason: row.reason,
+    message: row.message,
+    analysis: { slug: row.slug, title: row.title, version: row.version },
+    datasetIds: row.dataset_ids,
+    params: row.params,
+    queuedAt: row.queued_at.toISOString(),
+    startedAt: iso(row.started_at),
+    finishedAt: iso(row.finished_at),
+    containerMs: row.container_ms,
+    attempts: row.attempts,
+    progress: row.progress,
+    progressMessage: row.progress_message,
+    cancelRequestedAt: iso(row.cancel_requested_at),
+    resultSummary: row.result_summary,
+    hasResult: row.result_key !== null,
+    hasLogs: row.log_key !== null,
+    consent:
+      row.consent_scopes && row.consent_image_id && row.consent_granted_at
+        ? { scopes: row.consent_scopes, imageId: row.consent_image_id, grantedAt: row.consent_granted_at.toISOString() }
+        : null,
+    createdAt: row.created_at.toISOString(),
+  };
+}

@@ -1,0 +1,66 @@
+import { Body, Controller, Get, HttpCode, HttpStatus, Param, ParseUUIDPipe, Post, Query, Res, StreamableFile } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { type Caller, CurrentCaller, Roles } from '../auth/auth.decorators';
+import { PageQuery } from '../common/page.query';
+import { CreateRunDto } from './dto/create-run.dto';
+import type { RunView } from './run.view';
+import { RunsService } from './runs.service';
+
+@ApiTags('runs')
+@ApiBearerAuth()
+@Controller('runs')
+export class RunsController {
+  constructor(private readonly runs: RunsService) {}
+
+  @Post()
+  @Roles('user')
+  @HttpCode(HttpStatus.ACCEPTED)
+  @ApiAcceptedResponse({ description: 'The run is queued' })
+  @ApiNotFoundResponse({ description: 'No such published analysis version, or a dataset that is not yours' })
+  @ApiConflictResponse({ description: 'A dataset is not ready' })
+  async create(@CurrentCaller() caller: Caller, @Body() body: CreateRunDto): Promise<RunView> {
+    return this.runs.create(caller.id, body);
+  }
+
+  @Get()
+  async list(@CurrentCaller() caller: Caller, @Query() page: PageQuery): Promise<{ items: RunView[]; total: number; offset: number; limit: number }> {
+    const { items, total } = await this.runs.list(caller.id, page.offset, page.limit);
+    return { items, total, offset: page.offset, limit: page.limit };
+  }
+
+  @Get(':id')
+  @ApiNotFoundResponse({ description: 'No such run of yours' })
+  async get(@CurrentCaller() caller: Caller, @Param('id', new ParseUUIDPipe()) id: string): Promise<RunView> {
+    return this.runs.get(caller.id, id);
+  }
+
+  @Get(':id/result')
+  @ApiOkResponse({ description: 'The validated result document' })
+  @ApiConflictResponse({ description: 'The run has not succeeded' })
+  async result(@CurrentCaller() caller: Caller, @Param('id', new ParseUUIDPipe()) id: string): Promise<unknown> {
+    return this.runs.result(caller.id, id);
+  }
+
+  @Get(':id/logs')
+  @ApiProduces('text/plain')
+  @ApiOkResponse({ description: "The analysis' stdout and stderr as kept (capped)" })
+  @ApiNotFoundResponse({ description: 'No such run of yours, or no logs yet' })
+  async logs(@CurrentCaller() caller: Caller, @Param('id', new ParseUUIDPipe()) id: string, @Res({ passthrough: true }) response: Response): Promise<StreamableFile> {
+    const stream = await this.runs.logs(caller.id, id);
+    // Written by third-party code: never let a browser take it for anything but text.
+    response.setHeader('X-Content-Type-Options', 'nosniff');
+    return new StreamableFile(stream, { type: 'text/plain; charset=utf-8', disposition: 'inline' });
+  }
+
+  /** 200 when a queued run was cancelled at once; 202 when a running one was asked to stop. */
+  @Post(':id/cancel')
+  @ApiOkResponse({ description: 'The queued run is cancelled' })
+  @ApiAcceptedResponse({ description: 'The running run will be stopped by its worker' })
+  @ApiConflictResponse({ description: 'The run has already finished' })
+  async cancel(@CurrentCaller() caller: Caller, @Param('id', new ParseUUIDPipe()) id: string, @Res({ passthrough: true }) response: Response): Promise<RunView> {
+    const outcome = await this.runs.cancel(caller.id, id);
+    response.status(outcome === 'cancelled' ? HttpStatus.OK : HttpStatus.ACCEPTED);
+    return this.runs.get(caller.id, id);
+  }
+}

@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { EventsModule } from '@lockbox/events';
+import { OutboxModule } from '@lockbox/outbox';
+import { StorageModule } from '@lockbox/storage';
+import { RunsController } from './runs.controller';
+import { RunsService } from './runs.service';
+
+@Module({
+  imports: [OutboxModule, EventsModule, StorageModule],
+  controllers: [RunsController],
+  providers: [RunsService],
+})
+export class RunsModule {}

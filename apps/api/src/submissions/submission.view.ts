@@ -1,0 +1,61 @@
+import type { ConsentScopes, ManifestResources } from '@lockbox/analysis-sdk';
+import type { AnalysisVersion, AnalysisVersionStatus, CheckReport } from '@lockbox/db';
+
+/** A submission as its developer and the reviewing admins see it. */
+export interface SubmissionView {
+  id: string;
+  /** The analysis slug (the manifest `name`). */
+  analysis: string;
+  version: string;
+  status: AnalysisVersionStatus;
+  manifest: {
+    title: string;
+    description: string;
+    category: string;
+    price: number;
+    entrypoint: string[];
+    resources: ManifestResources;
+    runtime: string | null;
+  };
+  /** The record fields this version reads; users consent to exactly these for each run. */
+  scopes: ConsentScopes;
+  submittedBy: string;
+  upload: { bytes: number; sha256: string };
+  /** Known once the checks have inspected the tarball; approval is bound to it. */
+  imageId: string | null;
+  checkReport: CheckReport | null;
+  reviewReason: string | null;
+  reviewedAt: string | null;
+  publishedAt: string | null;
+  submittedAt: string;
+  updatedAt: string;
+}
+
+export function toSubmissionView(version: AnalysisVersion): SubmissionView {
+  const { manifest } = version;
+  return {
+    id: version.id,
+    analysis: manifest.name,
+    version: version.version,
+    status: version.status,
+    manifest: {
+      title: manifest.title,
+      description: manifest.description,
+      category: manifest.category,
+      price: manifest.price,
+      entrypoint: manifest.entrypoint,
+      resources: manifest.resources,
+      runtime: manifest.runtime ?? null,
+    },
+    scopes: manifest.scopes,
+    submittedBy: version.submittedBy,
+    upload: { bytes: version.uploadBytes, sha256: version.uploadSha256 },
+    imageId: version.imageId,
+    checkReport: version.checkReport,
+    reviewReason: version.reviewReason,
+    reviewedAt: version.reviewedAt?.toISOString() ?? null,
+    publishedAt: version.publishedAt?.toISOString() ?? null,
+    submittedAt: version.createdAt.toISOString(),
+    updatedAt: version.updatedAt.toISOString(),
+  };
+}

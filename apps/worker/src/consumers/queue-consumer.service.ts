@@ -1,0 +1,155 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { LOCKBOX_CONFIG, type LockboxConfig, type QueueName } from '@lockbox/config';
+import {
+  MessageNotInFlightError,
+  parseQueueMessage,
+  PoisonMessageError,
+  QUEUE_MESSAGE_TYPES,
+  QUEUE_OF,
+  type QueueMessage,
+  type QueueMessageType,
+  QueueRepository,
+  type ReceivedMessage,
+} from '@lockbox/queue';
+import { JOB_HANDLERS, type JobHandler } from './job-handler';
+
+const MAX_BACKOFF_SECONDS = 15 * 60;
+
+/**
+ * Long-polls every queue and hands each message to the handler of its type, at most `concurrency`
+ * at a time per queue. While a handler works, the message's visibility is extended so no other worker
+ * receives it; the message is deleted only after the handler has committed its outcome.
+ */
+@Injectable()
+export class QueueConsumerService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(QueueConsumerService.name);
+  private readonly handlers = new Map<QueueMessageType, JobHandler>();
+  private readonly polling = new AbortController();
+  private readonly shutdown = new AbortController();
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly loops: Promise<void>[] = [];
+
+  constructor(
+    @Inject(LOCKBOX_CONFIG) private readonly config: LockboxConfig,
+    @Inject(JOB_HANDLERS) handlers: JobHandler[],
+    private readonly queue: QueueRepository,
+  ) {
+    for (const handler of handlers) {
+      if (this.handlers.has(handler.messageType)) throw new Error(`two handlers for message type ${handler.messageType}`);
+      this.handlers.set(handler.messageType, handler);
+    }
+    // A worker that would receive messages it cannot handle must not start: they would go round forever.
+    const missing = QUEUE_MESSAGE_TYPES.filter((type) => config.worker.queues.includes(QUEUE_OF[type]) && !this.handlers.has(type));
+    if (missing.length > 0) throw new Error(`no handler for message type(s): ${missing.join(', ')}`);
+  }
+
+  onApplicationBootstrap(): void {
+    for (const queue of this.config.worker.queues) this.loops.push(this.pollLoop(queue));
+  }
+
+  /** SIGTERM: stop polling, let in-flight jobs finish within the grace period, then make them hand back. */
+  async onApplicationShutdown(): Promise<void> {
+    this.polling.abort();
+    await Promise.all(this.loops);
+    const everyJobDone = Promise.all(this.inFlight).then(() => true);
+    const graceOver = new Promise<false>((resolve) => setTimeout(() => resolve(false), this.config.worker.shutdownGraceMs).unref());
+    if (!(await Promise.race([everyJobDone, graceOver]))) {
+      this.logger.warn(`handing back ${this.inFlight.size} job(s) still running after the grace period`);
+      this.shutdown.abort();
+      await Promise.all(this.inFlight);
+    }
+  }
+
+  private async pollLoop(queue: QueueName): Promise<void> {
+    const concurrency = this.config.worker.concurrency[queue];
+    const running = new Set<Promise<void>>();
+    while (!this.polling.signal.aborted) {
+      if (running.size >= concurrency) {
+        await Promise.race(running);
+        continue;
+      }
+      let messages: ReceivedMessage[];
+      try {
+        messages = await this.queue.receive(queue, { maxMessages: Math.min(10, concurrency - running.size), abortSignal: this.polling.signal });
+      } catch (error) {
+        this.logger.warn(`receiving from ${queue} failed: ${describe(error)}; retrying`);
+        await delay(1000, this.polling.signal);
+        continue;
+      }
+      for (const message of messages) {
+        const job = this.process(queue, message).finally(() => {
+          running.delete(job);
+          this.inFlight.delete(job);
+        });
+        running.add(job);
+        this.inFlight.add(job);
+      }
+    }
+  }
+
+  private async process(queue: QueueName, received: ReceivedMessage): Promise<void> {
+    let message: QueueMessage;
+    try {
+      message = parseQueueMessage(received.body);
+      if (QUEUE_OF[message.type] !== queue) throw new PoisonMessageError(`message type ${message.type} does not belong on queue ${queue}`);
+    } catch (error) {
+      // A message no handler can ever accept: acknowledge it so it does not loop, and say so.
+      this.logger.error(`poison message ${received.messageId} on ${queue} dropped: ${describe(error)}`);
+      await this.queue.delete(queue, received.receiptHandle).catch(() => undefined);
+      return;
+    }
+
+    const keepHidden = this.keepHiddenWhileHandling(queue, received);
+    try {
+      await this.handlers.get(message.type)!.handle(message as never, { receiveCount: received.receiveCount, shutdown: this.shutdown.signal });
+    } catch (error) {
+      keepHidden.stop();
+      await this.retryLater(queue, received, message, error);
+      return;
+    }
+    keepHidden.stop();
+    if (this.shutdown.signal.aborted) {
+      // The handler handed its job back: let another worker have the message now.
+      await this.queue.changeVisibility(queue, received.receiptHandle, 0).catch(() => undefined);
+      return;
+    }
+    await this.queue.delete(queue, received.receiptHandle).catch((error: unknown) => {
+      // The outcome is committed; a redelivery will find nothing to claim and be acknowledged then.
+      this.logger.warn(`could not delete message ${received.messageId} from ${queue}: ${describe(error)}`);
+    });
+  }
+
+  /** Platform faults are retried with backoff; after maxReceiveCount deliveries SQS moves the message to the DLQ. */
+  private async retryLater(queue: QueueName, received: ReceivedMessage, message: QueueMessage, error: unknown): Promise<void> {
+    const backoff = Math.min(MAX_BACKOFF_SECONDS, this.config.jobs.retryBackoffSeconds * 2 ** (received.receiveCount - 1));
+    this.logger.warn(`${message.type} ${message.id} failed (delivery ${received.receiveCount}); retrying in ${backoff} s: ${describe(error)}`);
+    await this.queue.changeVisibility(queue, received.receiptHandle, backoff).catch(() => undefined);
+  }
+
+  private keepHiddenWhileHandling(queue: QueueName, received: ReceivedMessage): { stop(): void } {
+    const visibility = this.config.sqs.visibilityTimeoutSeconds;
+    const timer = setInterval(
+      () => {
+        this.queue.changeVisibility(queue, received.receiptHandle, visibility).catch((error: unknown) => {
+          if (!(error instanceof MessageNotInFlightError)) this.logger.warn(`extending visibility of ${received.messageId} failed: ${describe(error)}`);
+        });
+      },
+      Math.max(1000, (visibility * 1000) / 3),
+    );
+    return { stop: () => clearInterval(timer) };
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function delay(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}

@@ -1,0 +1,229 @@
+import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DEFAULT_PLATFORM_LIMITS } from '@lockbox/analysis-sdk';
+import { type SandboxOutcome, SandboxPlatformError, SandboxRunner, type SandboxRunHooks } from '@lockbox/analysis-sdk/sandbox';
+import { ImageLoader } from '@lockbox/sandbox';
+import { ObjectNotFoundError } from '@lockbox/storage';
+import { RunExecuteHandler } from './run-execute.handler';
+import { type ClaimedRun, RunStateStore } from './run-state.store';
+
+// The handler's control flow with its collaborators faked: what it writes, and what it does not, when
+// the lease is lost, the worker shuts down, the user cancels, or the platform fails. The real thing runs
+// end to end in test/e2e/runs.e2e-spec.ts.
+
+const RUN_ID = '6f1c1f4e-0000-4000-8000-000000000001';
+const DATASET_ID = '6f1c1f4e-0000-4000-8000-000000000002';
+
+const claimedRun: ClaimedRun = {
+  id: RUN_ID,
+  userId: 'user-1',
+  datasetIds: [DATASET_ID],
+  params: {},
+  cancelRequested: false,
+  analysis: { slug: 'probe', title: 'Probe' },
+  version: {
+    id: 'version-1',
+    version: '1.0.0',
+    status: 'published',
+    imageKey: 'images/sha256:abc.tar',
+    manifest: {
+      name: 'probe',
+      version: '1.0.0',
+      title: 'Probe',
+      description: 'd',
+      category: 'other',
+      price: 0,
+      entrypoint: ['/bin/sh'],
+      scopes: { 'social.posts': ['likes'] },
+      params: { type: 'object' },
+      resources: { memory: '128m', cpu: 0.5, timeout: 60, output: '1m' },
+    },
+  },
+  consent: { scopes: { 'social.posts': ['likes'] }, imageId: `sha256:${'a'.repeat(64)}` },
+};
+
+function outcome(overrides: Partial<SandboxOutcome> = {}): SandboxOutcome {
+  return { status: 'succeeded', message: 'the analysis finished', containerMs: 42, logs: Buffer.from('hello\n'), logBytesTotal: 6, artifacts: [], ...overrides };
+}
+
+interface Harness {
+  handler: RunExecuteHandler;
+  lost: AbortController;
+  shutdown: AbortController;
+  release: jest.Mock;
+  finish: jest.SpyInstance;
+  putBuffer: jest.Mock;
+  killed: Promise<string>;
+  publish: jest.Mock;
+  home: string;
+  cancelRequested: jest.SpyInstance;
+}
+
+function harness(): Harness {
+  const home = mkdtempSync(join(tmpdir(), 'lockbox-handler-'));
+  const lost = new AbortController();
+  const shutdown = new AbortController();
+  let onKill!: (id: string) => void;
+  const killed = new Promise<string>((resolve) => (onKill = resolve));
+  const docker = {
+    listContainers: jest.fn().mockResolvedValue([]),
+    getContainer: (id: string) => ({ kill: jest.fn(async () => onKill(id)) }),
+  };
+  const lease = { claim: { id: RUN_ID, workerId: 'worker-1', attempts: 1, rowVersion: 7 }, lost: lost.signal, stop: jest.fn() };
+  const release = jest.fn().mockResolvedValue(undefined);
+  const leases = { claim: jest.fn().mockResolvedValue(lease), release };
+  const publish = jest.fn().mockResolvedValue(undefined);
+  const events = { publish, publishTransient: jest.fn().mockResolvedValue(undefined) };
+  const putBuffer = jest.fn().mockResolvedValue({ size: 0, sha256: '' });
+  const storage = { putBuffer, getStream: jest.fn() };
+  const curated = {
+    async *records() {
+      yield { kind: 'social.posts', timestamp: '2026-01-05T18:20:00Z', platform: 'x', type: 'post', likes: 1 };
+    },
+  };
+  const config = { home, instanceId: 'instance-1', limits: DEFAULT_PLATFORM_LIMITS };
+
+  jest.spyOn(RunStateStore.prototype, 'load').mockResolvedValue(claimedRun);
+  jest.spyOn(RunStateStore.prototype, 'markStarted').mockResolvedValue({ held: true, recorded: undefined });
+  jest.spyOn(RunStateStore.prototype, 'datasets').mockResolvedValue([{ id: DATASET_ID, status: 'ready', curatedPrefix: 'curated/x/', recordKinds: { 'social.posts': 1 } }]);
+  jest.spyOn(RunStateStore.prototype, 'recordProgress').mockResolvedValue(undefined);
+  const cancelRequested = jest.spyOn(RunStateStore.prototype, 'cancelRequested').mockResolvedValue(false);
+  const finish = jest.spyOn(RunStateStore.prototype, 'finish').mockResolvedValue({ recorded: undefined });
+  jest.spyOn(ImageLoader.prototype, 'has').mockResolvedValue(true);
+
+  const handler = new RunExecuteHandler(
+    config as never,
+    {} as never,
+    docker as never,
+    leases as never,
+    { id: 'worker-1' } as never,
+    events as never,
+    storage as never,
+    curated as never,
+  );
+  return { handler, lost, shutdown, release, finish, putBuffer, killed, publish, home, cancelRequested };
+}
+
+/**
+ * A container that runs until the worker kills it, then reports what the runner would: a non-zero exit.
+ * Resolves once the container is running.
+ */
+function runUntilKilled(h: Harness): Promise<void> {
+  let started!: () => void;
+  const running = new Promise<void>((resolve) => (started = resolve));
+  jest.spyOn(SandboxRunner.prototype, 'run').mockImplementation(async (_spec, hooks: SandboxRunHooks = {}) => {
+    await hooks.onContainerStarted?.('container-1');
+    started();
+    await h.killed;
+    return outcome({ status: 'failed', reason: 'exit_code', message: 'the analysis exited with code 137', exitCode: 137 });
+  });
+  return running;
+}
+
+function stagingDirs(home: string): string[] {
+  const runs = join(home, 'work', 'runs');
+  return existsSync(runs) ? readdirSync(runs) : [];
+}
+
+describe('RunExecuteHandler', () => {
+  afterEach(() => jest.restoreAllMocks());
+
+  it('does nothing for a duplicate delivery', async () => {
+    const h = harness();
+    const run = jest.spyOn(SandboxRunner.prototype, 'run');
+    (h.handler as unknown as { leases: { claim: jest.Mock } }).leases.claim.mockResolvedValue(undefined);
+    await h.handler.handle({ type: 'run.execute', id: RUN_ID }, { receiveCount: 2, shutdown: h.shutdown.signal });
+    expect(run).not.toHaveBeenCalled();
+    expect(h.finish).not.toHaveBeenCalled();
+    expect(h.release).not.toHaveBeenCalled();
+  });
+
+  it('stores logs and result before committing a success, then publishes, and removes the staging directory', async () => {
+    const h = harness();
+    const resultBytes = Buffer.from('{"schemaVersion":1,"summary":"done","blocks":[]}');
+    jest.spyOn(SandboxRunner.prototype, 'run').mockImplementation(async (_spec, hooks: SandboxRunHooks = {}) => {
+      await hooks.onContainerStarted?.('container-1');
+      return outcome({ result: { schemaVersion: 1, summary: 'done', blocks: [] }, resultBytes });
+    });
+    await h.handler.handle({ type: 'run.execute', id: RUN_ID }, { receiveCount: 1, shutdown: h.shutdown.signal });
+
+    const prefix = `runs/user-1/${RUN_ID}/attempt-1`;
+    expect(h.putBuffer.mock.calls.map((call) => call[0])).toEqual([`${prefix}/logs.txt`, `${prefix}/result.json`]);
+    expect(h.putBuffer.mock.invocationCallOrder[1]).toBeLessThan(h.finish.mock.invocationCallOrder[0]!);
+    expect(h.finish).toHaveBeenCalledWith(
+      expect.objectContaining({ rowVersion: 7 }),
+      claimedRun,
+      expect.objectContaining({
+        verdict: { status: 'succeeded', reason: null, message: 'done' },
+        resultKey: `${prefix}/result.json`,
+        resultSummary: 'done',
+        logKey: `${prefix}/logs.txt`,
+        containerMs: 42,
+        dataAccess: expect.objectContaining({ datasetIds: [DATASET_ID], runtime: 'runc', records: { 'social.posts': 1 } }),
+      }),
+    );
+    expect(h.publish.mock.invocationCallOrder.at(-1)).toBeGreaterThan(h.finish.mock.invocationCallOrder[0]!);
+    expect(stagingDirs(h.home)).toEqual([]);
+  });
+
+  it('kills the container and writes nothing when the lease is lost', async () => {
+    const h = harness();
+    const running = runUntilKilled(h);
+    const handled = h.handler.handle({ type: 'run.execute', id: RUN_ID }, { receiveCount: 1, shutdown: h.shutdown.signal });
+    await running;
+    h.lost.abort();
+    await handled;
+    await expect(h.killed).resolves.toBe('container-1');
+    expect(h.finish).not.toHaveBeenCalled();
+    expect(h.putBuffer).not.toHaveBeenCalled();
+    expect(h.release).not.toHaveBeenCalled();
+    expect(stagingDirs(h.home)).toEqual([]);
+  });
+
+  it('kills the container and hands the run back when the worker shuts down', async () => {
+    const h = harness();
+    const running = runUntilKilled(h);
+    const handled = h.handler.handle({ type: 'run.execute', id: RUN_ID }, { receiveCount: 1, shutdown: h.shutdown.signal });
+    await running;
+    h.shutdown.abort();
+    await handled;
+    await expect(h.killed).resolves.toBe('container-1');
+    expect(h.finish).not.toHaveBeenCalled();
+    expect(h.release).toHaveBeenCalledTimes(1);
+  });
+
+  it('kills the container and records cancelled/by_user when the user cancels', async () => {
+    const h = harness();
+    void runUntilKilled(h);
+    h.cancelRequested.mockResolvedValueOnce(false).mockResolvedValue(true);
+    await h.handler.handle({ type: 'run.execute', id: RUN_ID }, { receiveCount: 1, shutdown: h.shutdown.signal });
+    expect(h.finish).toHaveBeenCalledWith(
+      expect.anything(),
+      claimedRun,
+      expect.objectContaining({ verdict: { status: 'cancelled', reason: 'by_user', message: 'You cancelled the run.' }, resultKey: null }),
+    );
+  });
+
+  it('hands the run back and throws on a platform fault, recording no outcome', async () => {
+    const h = harness();
+    jest.spyOn(SandboxRunner.prototype, 'run').mockRejectedValue(new SandboxPlatformError('could not create the container: engine down'));
+    await expect(h.handler.handle({ type: 'run.execute', id: RUN_ID }, { receiveCount: 1, shutdown: h.shutdown.signal })).rejects.toThrow('engine down');
+    expect(h.finish).not.toHaveBeenCalled();
+    expect(h.release).toHaveBeenCalledTimes(1);
+    expect(stagingDirs(h.home)).toEqual([]);
+  });
+
+  it('fails the run as image_unavailable when neither the image nor its tarball exists', async () => {
+    const h = harness();
+    const run = jest.spyOn(SandboxRunner.prototype, 'run');
+    jest.spyOn(ImageLoader.prototype, 'has').mockResolvedValue(false);
+    const storage = (h.handler as unknown as { storage: { getStream: jest.Mock } }).storage;
+    storage.getStream.mockRejectedValue(new ObjectNotFoundError('images/sha256:abc.tar'));
+    await h.handler.handle({ type: 'run.execute', id: RUN_ID }, { receiveCount: 1, shutdown: h.shutdown.signal });
+    expect(run).not.toHaveBeenCalled();
+    expect(h.finish).toHaveBeenCalledWith(expect.anything(), claimedRun, expect.objectContaining({ verdict: expect.objectContaining({ status: 'failed', reason: 'image_unavailable' }) }));
+    // No container ever saw the data: nothing to audit as accessed.
+    expect(h.finish.mock.calls[0][2].dataAccess).toBeUndefined();
+  });
+});

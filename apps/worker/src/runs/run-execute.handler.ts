@@ -1,0 +1,286 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import type Docker from 'dockerode';
+import { DataSource } from 'typeorm';
+import { ContainerPolicyError, parseResources, type RunInput, type SandboxRuntime } from '@lockbox/analysis-sdk';
+import { killRunContainers, type RunProgress, type SandboxOutcome, SandboxRunner, type SandboxRunSpec } from '@lockbox/analysis-sdk/sandbox';
+import { LOCKBOX_CONFIG, type LockboxConfig } from '@lockbox/config';
+import { PlatformEventsService } from '@lockbox/events';
+import type { QueueMessageOf } from '@lockbox/queue';
+import { DOCKER_CLIENT, ImageLoader } from '@lockbox/sandbox';
+import { CuratedRecordsReader, ObjectNotFoundError, ObjectStorageRepository } from '@lockbox/storage';
+import type { JobContext, JobHandler } from '../consumers/job-handler';
+import { type HeldLease, JobLeaseService } from '../consumers/job-lease.service';
+import { WorkerIdentity } from '../heartbeat/worker-identity';
+import { ProgressThrottle } from './progress-throttle';
+import { RunInputStager, type StagedInput } from './run-input-stager';
+import { type RunVerdict, verdictOf } from './run-outcome';
+import { type ClaimedRun, type RunFinish, RunStateStore } from './run-state.store';
+
+/** How often a running run looks for a cancel request (one primary-key read). */
+const CANCEL_POLL_MS = 1_000;
+/** Progress reaches the database and the live channel at most this often. */
+const PROGRESS_INTERVAL_MS = 500;
+
+/** Why the worker stopped a container itself: the lease went elsewhere, the worker is leaving, or the user asked. */
+type StopReason = 'lease_lost' | 'shutdown' | 'cancelled';
+
+/** The run's attempt ended without an outcome to record: the job was handed back or taken over. */
+class AttemptAbandoned extends Error {
+  constructor(readonly reason: 'lease_lost' | 'shutdown') {
+    super(reason === 'shutdown' ? 'handed back at shutdown' : 'abandoned: the lease went to another worker');
+    this.name = 'AttemptAbandoned';
+  }
+}
+
+/**
+ * `run.execute`: claims the run, stages exactly the consented input, runs the analysis in the sandbox,
+ * stores its logs and result, and commits the outcome with its event, notification and audit row in one
+ * transaction fenced by the claim. Analysis faults are outcomes; platform faults are thrown and retried.
+ */
+@Injectable()
+export class RunExecuteHandler implements JobHandler<'run.execute'> {
+  readonly messageType = 'run.execute' as const;
+  private readonly logger = new Logger(RunExecuteHandler.name);
+  private readonly runs: RunStateStore;
+  private readonly stager: RunInputStager;
+  private readonly images: ImageLoader;
+  private readonly sandbox: SandboxRunner;
+
+  constructor(
+    @Inject(LOCKBOX_CONFIG) private readonly config: LockboxConfig,
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(DOCKER_CLIENT) private readonly docker: Docker,
+    private readonly leases: JobLeaseService,
+    private readonly identity: WorkerIdentity,
+    private readonly events: PlatformEventsService,
+    private readonly storage: ObjectStorageRepository,
+    curated: CuratedRecordsReader,
+  ) {
+    this.runs = new RunStateStore(dataSource, events);
+    this.stager = new RunInputStager(curated);
+    this.images = new ImageLoader(docker);
+    this.sandbox = new SandboxRunner(docker);
+  }
+
+  async handle(message: QueueMessageOf<'run.execute'>, context: JobContext): Promise<void> {
+    const lease = await this.leases.claim('runs', message.id);
+    // Finished, cancelled, or another worker holds it: a duplicate delivery.
+    if (!lease) return;
+    const attemptDir = join(this.config.home, 'work', 'runs', `${message.id}-${lease.claim.attempts}`);
+    try {
+      await this.execute(lease, attemptDir, context.shutdown);
+    } catch (error) {
+      if (error instanceof AttemptAbandoned) {
+        if (error.reason === 'shutdown') await this.leases.release('runs', lease);
+        this.logger.log(`run ${message.id}: attempt ${lease.claim.attempts} ${error.message}`);
+        return;
+      }
+      // A platform fault: hand the run back so the retry can claim it at once, then let the consumer retry.
+      if (!lease.lost.aborted) await this.leases.release('runs', lease).catch(() => undefined);
+      throw error;
+    } finally {
+      lease.stop();
+      await rm(attemptDir, { recursive: true, force: true }).catch((error: unknown) =>
+        this.logger.warn(`run ${message.id}: could not remove ${attemptDir}: ${describe(error)}`),
+      );
+    }
+  }
+
+  private async execute(lease: HeldLease, attemptDir: string, shutdown: AbortSignal): Promise<void> {
+    const { claim } = lease;
+    const run = await this.runs.load(claim.id);
+    const started = await this.runs.markStarted(claim, run);
+    if (!started.held) throw new AttemptAbandoned('lease_lost');
+    await this.events.publish(started.recorded);
+
+    // Reasons not to run at all, decided before any data is touched.
+    if (run.cancelRequested) return this.finish(lease, run, { status: 'cancelled', reason: 'by_user', message: 'You cancelled the run.' });
+    if (run.version.status === 'suspended') {
+      return this.finish(lease, run, { status: 'cancelled', reason: 'analysis_suspended', message: 'The analysis was suspended, so it did not run.' });
+    }
+    const datasets = await this.runs.datasets(run);
+    const gone = run.datasetIds.filter((id) => !datasets.some((dataset) => dataset.id === id && dataset.status === 'ready'));
+    if (gone.length > 0) {
+      // Only the owner can delete a dataset, so the run ends as theirs to have stopped.
+      const which = gone.length === 1 ? `Dataset ${gone[0]} was` : `Datasets ${gone.join(', ')} were`;
+      return this.finish(lease, run, { status: 'cancelled', reason: 'by_user', message: `${which} deleted before the run could read it.` });
+    }
+
+    // One container per attempt: whatever an earlier attempt left running on this engine goes first.
+    await killRunContainers(this.docker, { instance: this.config.instanceId, runId: run.id });
+    if (!(await this.ensureImage(run))) {
+      return this.finish(lease, run, { status: 'failed', reason: 'image_unavailable', message: "The analysis' image is no longer available." });
+    }
+
+    await mkdir(attemptDir, { recursive: true, mode: 0o700 });
+    const runInput: RunInput = { runId: run.id, analysis: run.analysis.slug, version: run.version.version, params: run.params, scopes: run.consent.scopes };
+    const staged = await this.stager.stage(attemptDir, runInput, datasets);
+    const runtime = await this.runtimeFor(run);
+    let ran: Awaited<ReturnType<RunExecuteHandler['runSandbox']>>;
+    try {
+      ran = await this.runSandbox(lease, run, { attemptDir, staged, runtime }, shutdown);
+    } catch (error) {
+      // The image or manifest breaks a sandbox rule that intake should have caught: no retry can fix that.
+      if (!(error instanceof ContainerPolicyError)) throw error;
+      this.logger.error(`run ${run.id}: ${error.message}`);
+      return this.finish(lease, run, { status: 'failed', reason: 'image_unavailable', message: "The analysis' image cannot run in the sandbox." });
+    }
+    const { sandbox, containerStarted, cancelled } = ran;
+
+    // Logs and result go to S3 before the final write, so the committed pointers always resolve.
+    const prefix = `runs/${run.userId}/${run.id}/attempt-${claim.attempts}`;
+    const logKey = sandbox ? `${prefix}/logs.txt` : null;
+    if (sandbox && logKey) await this.storage.putBuffer(logKey, sandbox.logs, 'text/plain; charset=utf-8');
+    // A result that was complete before the cancel took effect is kept: the work is done.
+    const succeeded = sandbox?.status === 'succeeded' && sandbox.resultBytes !== undefined;
+    const resultKey = succeeded ? `${prefix}/result.json` : null;
+    if (sandbox?.resultBytes && resultKey) await this.storage.putBuffer(resultKey, sandbox.resultBytes, 'application/json');
+
+    const verdict: RunVerdict =
+      sandbox && (succeeded || !cancelled) ? verdictOf(sandbox) : { status: 'cancelled', reason: 'by_user', message: 'You cancelled the run.' };
+    await this.finish(lease, run, verdict, {
+      containerMs: sandbox?.containerMs ?? null,
+      resultKey,
+      resultSummary: resultKey ? (sandbox?.result?.summary ?? null) : null,
+      logKey,
+      logBytes: sandbox ? sandbox.logs.length : null,
+      // Staged data counts as accessed once a container that could read it has started.
+      dataAccess: containerStarted
+        ? { datasetIds: run.datasetIds, scopes: run.consent.scopes, imageId: run.consent.imageId, runtime, records: staged.records, workerId: this.identity.id }
+        : undefined,
+    });
+  }
+
+  /**
+   * Runs the container while watching for the three reasons to stop it early: a cancel request, a lost
+   * lease and the worker's shutdown. Throws AttemptAbandoned for the last two, and platform faults as
+   * they come; an outcome of the analysis, even a crash, is returned.
+   */
+  private async runSandbox(
+    lease: HeldLease,
+    run: ClaimedRun,
+    { attemptDir, staged, runtime }: { attemptDir: string; staged: StagedInput; runtime: SandboxRuntime },
+    shutdown: AbortSignal,
+  ): Promise<{ sandbox?: SandboxOutcome; containerStarted: boolean; cancelled: boolean }> {
+    const { claim } = lease;
+    let stopped: StopReason | undefined;
+    let containerId: string | undefined;
+    const kill = (id: string) => {
+      // SIGKILL; the runner then sees the exit, collects what there is and removes the container.
+      this.docker
+        .getContainer(id)
+        .kill({ signal: 'SIGKILL' })
+        .catch(() => undefined); // it may have exited already
+    };
+    const stop = (reason: StopReason) => {
+      if (stopped) return;
+      stopped = reason;
+      if (containerId) kill(containerId);
+    };
+    const onLost = () => stop('lease_lost');
+    const onShutdown = () => stop('shutdown');
+    lease.lost.addEventListener('abort', onLost);
+    shutdown.addEventListener('abort', onShutdown);
+    if (lease.lost.aborted) onLost();
+    if (shutdown.aborted) onShutdown();
+    const pollCancel = () =>
+      this.runs
+        .cancelRequested(run.id)
+        .then((requested) => (requested ? stop('cancelled') : undefined))
+        .catch((error: unknown) => this.logger.warn(`run ${run.id}: checking for a cancel request failed: ${describe(error)}`));
+    const cancelPoll = setInterval(() => void pollCancel(), CANCEL_POLL_MS);
+    const progress = new ProgressThrottle(PROGRESS_INTERVAL_MS, (report) => this.recordProgress(lease, run, report));
+
+    let sandbox: SandboxOutcome | undefined;
+    try {
+      // The cancel may have come while the image loaded and the input was staged.
+      await pollCancel();
+      if (!stopped) {
+        const spec: SandboxRunSpec = {
+          imageId: run.consent.imageId,
+          manifest: { entrypoint: run.version.manifest.entrypoint, resources: parseResources(run.version.manifest.resources) },
+          runtime,
+          limits: this.config.limits,
+          inputDir: staged.inputDir,
+          workDir: attemptDir,
+          labels: { instance: this.config.instanceId, runId: run.id, attempt: claim.attempts, workerId: this.identity.id },
+        };
+        sandbox = await this.sandbox.run(spec, {
+          onProgress: (report) => progress.report(report),
+          onContainerStarted: (id) => {
+            containerId = id;
+            if (stopped) kill(id);
+          },
+          onCleanupError: (error) => this.logger.warn(`run ${run.id}: cleaning up after the container failed: ${describe(error)}`),
+        });
+      }
+    } catch (error) {
+      // Once the worker has stopped the container itself, what the runner says about that no longer matters.
+      if (!stopped) throw error;
+    } finally {
+      clearInterval(cancelPoll);
+      lease.lost.removeEventListener('abort', onLost);
+      shutdown.removeEventListener('abort', onShutdown);
+      await progress.close();
+    }
+
+    if (stopped === 'lease_lost' || stopped === 'shutdown') throw new AttemptAbandoned(stopped);
+    return { sandbox, containerStarted: containerId !== undefined, cancelled: stopped === 'cancelled' };
+  }
+
+  /** Commits the terminal state with its event, notification and audit row, then publishes the event. */
+  private async finish(lease: HeldLease, run: ClaimedRun, verdict: RunVerdict, stored: Omit<RunFinish, 'verdict'> = emptyFinish()): Promise<void> {
+    const committed = await this.runs.finish(lease.claim, run, { verdict, ...stored });
+    if (!committed) throw new AttemptAbandoned('lease_lost');
+    lease.stop();
+    await this.events.publish(committed.recorded);
+    this.logger.log(`run ${run.id}: ${verdict.status}${verdict.reason ? `/${verdict.reason}` : ''} (attempt ${lease.claim.attempts})`);
+  }
+
+  /** Makes sure the consented image is in this engine. False when neither it nor its tarball exists. */
+  private async ensureImage(run: ClaimedRun): Promise<boolean> {
+    const imageId = run.consent.imageId;
+    if (await this.images.has(imageId)) return true;
+    if (!run.version.imageKey) return false;
+    let tarball: Readable;
+    try {
+      tarball = await this.storage.getStream(run.version.imageKey);
+    } catch (error) {
+      if (error instanceof ObjectNotFoundError) return false;
+      throw error;
+    }
+    this.logger.log(`run ${run.id}: loading image ${imageId} from storage`);
+    await this.images.load(tarball, imageId);
+    return true;
+  }
+
+  /** gVisor when the manifest asks for it and this worker's engine passed the runsc probe; runc otherwise. */
+  private async runtimeFor(run: ClaimedRun): Promise<SandboxRuntime> {
+    if (run.version.manifest.runtime !== 'runsc') return 'runc';
+    const [heartbeat] = (await this.dataSource.query(`SELECT runtimes FROM worker_heartbeats WHERE id = $1`, [this.identity.id])) as Array<{ runtimes: string[] }>;
+    if (heartbeat?.runtimes.includes('runsc')) return 'runsc';
+    this.logger.warn(`run ${run.id}: the manifest asks for runsc, which this worker does not have; using runc`);
+    return 'runc';
+  }
+
+  private async recordProgress(lease: HeldLease, run: ClaimedRun, report: RunProgress): Promise<void> {
+    try {
+      await this.runs.recordProgress(lease.claim, report.progress, report.message);
+      await this.events.publishTransient(run.userId, 'run.progress', run.id, { runId: run.id, progress: report.progress, message: report.message });
+    } catch (error) {
+      this.logger.warn(`run ${run.id}: recording progress failed: ${describe(error)}`);
+    }
+  }
+}
+
+function emptyFinish(): Omit<RunFinish, 'verdict'> {
+  return { containerMs: null, resultKey: null, resultSummary: null, logKey: null, logBytes: null };
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

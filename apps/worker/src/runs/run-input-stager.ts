@@ -1,0 +1,77 @@
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { finished } from 'node:stream/promises';
+import { type ConsentScopes, isRecordKind, projectRecord, type RecordKind, type RunInput } from '@lockbox/analysis-sdk';
+import type { CuratedDataset, CuratedRecordsReader } from '@lockbox/storage';
+
+/** The container user (uid 10001) reads the input through a read-only bind mount: world-readable, nothing more. */
+const INPUT_DIR_MODE = 0o755;
+const INPUT_FILE_MODE = 0o644;
+
+export interface StagedInput {
+  /** Host path of the directory to mount at /input. */
+  inputDir: string;
+  /** Records written per consented kind, all datasets together. */
+  records: Partial<Record<RecordKind, number>>;
+}
+
+/**
+ * Writes what an analysis may see (ARCHITECTURE §4): `run.json` and, for each consented kind,
+ * `data/<kind>.jsonl` holding only the consented fields of the chosen datasets' curated records.
+ * Records stream from S3 to disk one at a time, so no dataset is ever held in memory.
+ */
+export class RunInputStager {
+  constructor(private readonly curated: CuratedRecordsReader) {}
+
+  async stage(attemptDir: string, runInput: RunInput, datasets: CuratedDataset[]): Promise<StagedInput> {
+    const inputDir = join(attemptDir, 'input');
+    const dataDir = join(inputDir, 'data');
+    await mkdir(dataDir, { recursive: true });
+    // Explicit modes: the worker's umask must not decide whether the analysis can read its input.
+    await chmod(inputDir, INPUT_DIR_MODE);
+    await chmod(dataDir, INPUT_DIR_MODE);
+
+    const runJson = join(inputDir, 'run.json');
+    await writeFile(runJson, `${JSON.stringify(runInput)}\n`);
+    await chmod(runJson, INPUT_FILE_MODE);
+
+    const records: StagedInput['records'] = {};
+    for (const [kind, fields] of consentedKinds(runInput.scopes)) {
+      records[kind] = await this.writeKind(join(dataDir, `${kind}.jsonl`), kind, fields, datasets);
+    }
+    return { inputDir, records };
+  }
+
+  /** One file per consented kind, even an empty one, so the analysis finds every file it was promised. */
+  private async writeKind(path: string, kind: RecordKind, fields: readonly string[], datasets: CuratedDataset[]): Promise<number> {
+    const out = createWriteStream(path, { mode: INPUT_FILE_MODE });
+    let written = 0;
+    try {
+      for (const dataset of datasets) {
+        for await (const record of this.curated.records(dataset, kind)) {
+          // projectRecord copies only consented fields that the kind's schema knows: nothing else can leak.
+          if (!out.write(`${JSON.stringify(projectRecord(record, fields))}\n`)) await once(out, 'drain');
+          written++;
+        }
+      }
+      out.end();
+      await finished(out);
+    } catch (error) {
+      out.destroy();
+      throw error;
+    }
+    await chmod(path, INPUT_FILE_MODE);
+    return written;
+  }
+}
+
+/** The consent scopes as [kind, fields] pairs, known kinds only (the receipt was checked when it was written). */
+export function consentedKinds(scopes: ConsentScopes): Array<[RecordKind, readonly string[]]> {
+  const kinds: Array<[RecordKind, readonly string[]]> = [];
+  for (const [kind, fields] of Object.entries(scopes) as Array<[string, unknown]>) {
+    if (isRecordKind(kind) && Array.isArray(fields)) kinds.push([kind, fields as string[]]);
+  }
+  return kinds;
+}

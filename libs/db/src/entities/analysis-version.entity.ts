@@ -1,0 +1,97 @@
+import type { Manifest } from '@lockbox/analysis-sdk';
+import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import { JobColumns } from './job-columns';
+
+export const ANALYSIS_VERSION_STATUSES = ['submitted', 'checking', 'awaiting_review', 'published', 'rejected', 'check_failed', 'suspended'] as const;
+export type AnalysisVersionStatus = (typeof ANALYSIS_VERSION_STATUSES)[number];
+
+export interface CheckRuleResult {
+  rule: string;
+  message: string;
+}
+
+/** One automated check step and how it ended; `skipped` when an earlier step had already failed the image. */
+export interface CheckStepResult {
+  name: string;
+  outcome: 'passed' | 'failed' | 'skipped';
+}
+
+/** What the automated checks found; shown to the developer and to the reviewing admin. */
+export interface CheckReport {
+  passed: boolean;
+  checkedAt: string;
+  imageId?: string;
+  layout?: string;
+  imageBytes?: number;
+  decompressedBytes?: number;
+  layers?: number;
+  violations: CheckRuleResult[];
+  notes: string[];
+  /** The steps in the order they ran. */
+  steps?: CheckStepResult[];
+}
+
+/** One submitted version of an analysis: its manifest, its image (by ID) and where review stands. */
+@Entity({ name: 'analysis_versions' })
+export class AnalysisVersion extends JobColumns {
+  @PrimaryGeneratedColumn('uuid')
+  id: string;
+
+  @Column({ name: 'analysis_id', type: 'uuid' })
+  analysisId: string;
+
+  @Column({ type: 'text' })
+  version: string;
+
+  @Column({ type: 'text' })
+  status: AnalysisVersionStatus;
+
+  @Column({ type: 'jsonb' })
+  manifest: Manifest;
+
+  @Column({ name: 'submitted_by', type: 'uuid' })
+  submittedBy: string;
+
+  /** The tarball as uploaded. */
+  @Column({ name: 'upload_key', type: 'text' })
+  uploadKey: string;
+
+  @Column({ name: 'upload_bytes', type: 'bigint', transformer: { to: (value: number) => value, from: (value: string) => Number(value) } })
+  uploadBytes: number;
+
+  @Column({ name: 'upload_sha256', type: 'text' })
+  uploadSha256: string;
+
+  /** `sha256:` of the image config, known once checks have inspected the tarball. Approval binds to it. */
+  @Column({ name: 'image_id', type: 'text', nullable: true })
+  imageId: string | null;
+
+  /** The sanitised tarball that workers load (no tags). */
+  @Column({ name: 'image_key', type: 'text', nullable: true })
+  imageKey: string | null;
+
+  /** The image ID the admin approved; a published version's `imageId` must equal it (a CHECK enforces it). */
+  @Column({ name: 'approved_image_id', type: 'text', nullable: true })
+  approvedImageId: string | null;
+
+  @Column({ name: 'check_report', type: 'jsonb', nullable: true })
+  checkReport: CheckReport | null;
+
+  @Column({ name: 'review_reason', type: 'text', nullable: true })
+  reviewReason: string | null;
+
+  @Column({ name: 'reviewed_by', type: 'uuid', nullable: true })
+  reviewedBy: string | null;
+
+  @Column({ name: 'reviewed_at', type: 'timestamptz', nullable: true })
+  reviewedAt: Date | null;
+
+  @Column({ name: 'published_at', type: 'timestamptz', nullable: true })
+  publishedAt: Date | null;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt: Date;
+}

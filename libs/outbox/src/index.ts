@@ -1,0 +1,3 @@
+export * from './outbox-poller.service';
+export * from './outbox.module';
+export * from './outbox.service';

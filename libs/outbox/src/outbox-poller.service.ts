@@ -1,0 +1,46 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { LOCKBOX_CONFIG, type LockboxConfig } from '@lockbox/config';
+import { OutboxService } from './outbox.service';
+
+/**
+ * Runs in each API instance: sends what was left unpublished and re-sends jobs the queue may have lost.
+ * Several instances may poll at once; row locks and claims make that harmless.
+ */
+@Injectable()
+export class OutboxPollerService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(OutboxPollerService.name);
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+  private lastReconcileAt = 0;
+
+  constructor(
+    @Inject(LOCKBOX_CONFIG) private readonly config: LockboxConfig,
+    private readonly outbox: OutboxService,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => {
+      this.running ??= this.tick().finally(() => (this.running = undefined));
+    }, this.config.jobs.outboxPollMs);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  private async tick(): Promise<void> {
+    try {
+      const sent = await this.outbox.publishPending();
+      if (sent > 0) this.logger.log(`published ${sent} pending outbox message(s)`);
+      // Stale jobs need not be looked for on every tick: a fraction of the re-publish delay is plenty.
+      if (Date.now() - this.lastReconcileAt >= this.config.jobs.republishAfterMs / 4) {
+        this.lastReconcileAt = Date.now();
+        const republished = await this.outbox.republishStale();
+        if (republished > 0) this.logger.warn(`re-sent ${republished} job(s) whose queue message was not picked up`);
+      }
+    } catch (error) {
+      this.logger.warn(`outbox poll failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+}
