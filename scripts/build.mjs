@@ -2,13 +2,14 @@
 // SWC only transpiles; `npm run typecheck` is where types are checked.
 // Path aliases from tsconfig.json are rewritten to relative imports.
 import { transformFile } from '@swc/core';
+import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile, stat } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const outDir = join(root, 'dist');
-const sourceRoots = ['apps', 'libs', 'analysis-sdk/src'];
+const sourceRoots = ['apps', 'libs', 'analysis-sdk/src', 'bench'];
 const tsconfig = JSON.parse(await readFile(join(root, 'tsconfig.json'), 'utf8'));
 
 async function* sourceFiles(dir) {
@@ -42,6 +43,7 @@ const swcOptions = {
 
 let compiled = 0;
 for (const sourceRoot of sourceRoots) {
+  if (!existsSync(join(root, sourceRoot))) continue;
   for await (const file of sourceFiles(join(root, sourceRoot))) {
     const target = join(outDir, relative(root, file)).replace(/\.ts$/, '.js');
     if (await isFresh(file, target)) continue;
