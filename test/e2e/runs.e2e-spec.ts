@@ -175,6 +175,8 @@ describe('runs', () => {
       params: { greeting: 'hello' },
       consent: { scopes: CONSENT.scopes, imageId: probe.imageId, grantedAt: expect.any(String) },
       finishedAt: null,
+      queuePosition: expect.any(Number),
+      runningForSeconds: null,
     });
     const runId = accepted.body.id;
 
@@ -190,6 +192,8 @@ describe('runs', () => {
       hasLogs: true,
     });
     expect(run.containerMs).toEqual(expect.any(Number));
+    // Where a run is only shows while it is queued or running.
+    expect(run).toMatchObject({ queuePosition: null, runningForSeconds: null });
     expect(new Date(run.startedAt).getTime()).toBeGreaterThanOrEqual(new Date(run.queuedAt).getTime());
     expect(new Date(run.finishedAt).getTime()).toBeGreaterThanOrEqual(new Date(run.startedAt).getTime());
 

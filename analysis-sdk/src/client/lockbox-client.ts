@@ -61,9 +61,15 @@ export class LockboxClient {
 
   /** Submits an analysis: the `docker save` tarball at `imagePath` (streamed from disk) and its manifest. */
   async submit(imagePath: string, manifest: object): Promise<SubmissionView> {
+    return this.submitImage(await openAsBlob(imagePath, { type: 'application/x-tar' }), manifest, basename(imagePath));
+  }
+
+  /** Submits an analysis whose image is `image`, e.g. a slice of a file-backed Blob (read lazily, never buffered whole). */
+  async submitImage(image: Blob, manifest: object, filename = 'image.tar'): Promise<SubmissionView> {
     const form = new FormData();
+    // The manifest first: the API validates it before it stores a byte of the image.
     form.append('manifest', JSON.stringify(manifest));
-    form.append('image', await openAsBlob(imagePath, { type: 'application/x-tar' }), basename(imagePath));
+    form.append('image', image, filename);
     const response = await fetch(this.url('/submissions'), { method: 'POST', headers: this.authorization(), body: form });
     return this.parse<SubmissionView>(response, 'submit');
   }

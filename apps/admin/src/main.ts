@@ -2,8 +2,9 @@ import 'reflect-metadata';
 import { Command } from 'commander';
 import { DataSource } from 'typeorm';
 import { UsersService } from '@lockbox/accounts';
-import { loadConfig } from '@lockbox/config';
+import { loadConfig, QUEUE_NAMES, type QueueName } from '@lockbox/config';
 import { dataSourceOptions, runMigrations, User } from '@lockbox/db';
+import { QueueRepository } from '@lockbox/queue';
 
 /** Operator commands: `npm run admin -- <command>`. Works against whatever stack the config points at. */
 async function withUsers<T>(action: (users: UsersService) => Promise<T>): Promise<T> {
@@ -29,6 +30,55 @@ program
     if (!/^[^@\s]+@[^@\s]+$/.test(options.email)) program.error('error: --email is not an email address');
     const user = await withUsers((users) => users.upsert(options.email, options.password, 'admin'));
     console.log(`admin ${user.email} ready (id ${user.id})`);
+  });
+
+/** The dead-letter queues of the stack the config points at; the client is closed afterwards. */
+async function withQueue<T>(action: (queue: QueueRepository) => Promise<T>): Promise<T> {
+  const queue = new QueueRepository(loadConfig().sqs);
+  try {
+    return await action(queue);
+  } finally {
+    await queue.onApplicationShutdown();
+  }
+}
+
+function queueNames(name: string | undefined): QueueName[] {
+  if (name === undefined) return [...QUEUE_NAMES];
+  if (!QUEUE_NAMES.includes(name as QueueName)) program.error(`error: --queue must be one of ${QUEUE_NAMES.join(', ')}`);
+  return [name as QueueName];
+}
+
+const dlq = program
+  .command('dlq')
+  .description('Inspect and replay dead letters: messages that failed maxReceiveCount times with a platform fault');
+
+dlq
+  .command('list')
+  .description('List the dead letters of one queue, or of every queue (listing leaves them in place)')
+  .option('--queue <queue>', `one of ${QUEUE_NAMES.join(', ')}; default: all`)
+  .option('--max <n>', 'at most this many per queue', '100')
+  .action(async (options: { queue?: string; max: string }) => {
+    const max = Number(options.max);
+    if (!Number.isInteger(max) || max < 1 || max > 1000) program.error('error: --max must be an integer from 1 to 1000');
+    await withQueue(async (queue) => {
+      for (const name of queueNames(options.queue)) {
+        const letters = await queue.listDeadLetters(name, max);
+        console.log(`${name}: ${letters.length} dead letter(s)`);
+        for (const letter of letters) {
+          console.log(`  ${letter.messageId}  sent ${letter.sentAt.toISOString()}  received ${letter.receiveCount}x  ${letter.body}`);
+        }
+      }
+    });
+  });
+
+dlq
+  .command('redrive')
+  .description("Move every dead letter of a queue back to the queue; workers claim, so a job already finished is not run again")
+  .requiredOption('--queue <queue>', `one of ${QUEUE_NAMES.join(', ')}`)
+  .action(async (options: { queue: string }) => {
+    const [name] = queueNames(options.queue);
+    const moved = await withQueue((queue) => queue.redriveDeadLetters(name));
+    console.log(`${name}: redrove ${moved} dead letter(s)`);
   });
 
 program.parseAsync(process.argv).catch((error: unknown) => {

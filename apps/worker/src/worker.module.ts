@@ -12,6 +12,8 @@ import { JOB_HANDLERS, type JobHandler } from './consumers/job-handler';
 import { QueueConsumerService } from './consumers/queue-consumer.service';
 import { HeartbeatService } from './heartbeat/heartbeat.service';
 import { WorkerIdentity } from './heartbeat/worker-identity';
+import { SandboxEnvironmentService } from './sandbox-environment/sandbox-environment.service';
+import { OrphanReaperService } from './reaper/orphan-reaper.service';
 import { RunExecuteHandler } from './runs/run-execute.handler';
 import { IngestHandler } from './ingest/ingest.handler';
 
@@ -27,7 +29,9 @@ const HANDLER_CLASSES: Array<new (...args: never[]) => JobHandler> = [
   imports: [ConfigModule.forRoot(), DatabaseModule, QueueModule, StorageModule, EventsModule, OutboxModule, SandboxModule],
   providers: [
     WorkerIdentity,
+    SandboxEnvironmentService,
     HeartbeatService,
+    OrphanReaperService,
     JobLeaseService,
     ...HANDLER_CLASSES,
     { provide: JOB_HANDLERS, inject: HANDLER_CLASSES, useFactory: (...handlers: JobHandler[]) => handlers },

@@ -83,3 +83,11 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ ...external, LOCKBOX_DATASET_UPLOAD_MAX_BYTES: '0' })).toThrow(/LOCKBOX_DATASET_UPLOAD_MAX_BYTES must be an integer/);
   });
 });
+
+describe('sandbox.requiredRuntime', () => {
+  it('is unset by default, runsc when LOCKBOX_SANDBOX_RUNTIME=runsc, and rejects anything else', () => {
+    expect(loadConfig(external).sandbox.requiredRuntime).toBeUndefined();
+    expect(loadConfig({ ...external, LOCKBOX_SANDBOX_RUNTIME: 'runsc' }).sandbox.requiredRuntime).toBe('runsc');
+    expect(() => loadConfig({ ...external, LOCKBOX_SANDBOX_RUNTIME: 'kata' })).toThrow(/LOCKBOX_SANDBOX_RUNTIME must be runsc or runc/);
+  });
+});

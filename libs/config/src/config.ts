@@ -44,6 +44,8 @@ export interface LockboxConfig {
   sqs: SqsConfig;
   s3: S3Config;
   docker: { host?: string };
+  /** `runsc` (LOCKBOX_SANDBOX_RUNTIME=runsc) makes gVisor mandatory: every container uses it, or the worker does not start. */
+  sandbox: { requiredRuntime?: 'runsc' };
   auth: {
     jwtSecret: string;
     accessTokenTtlSeconds: number;
@@ -69,6 +71,8 @@ export interface LockboxConfig {
     outboxPollMs: number;
     /** A job still waiting this long after its message was sent is sent again (the queue may have lost it). */
     republishAfterMs: number;
+    /** How often the API's reconciler looks for jobs to re-send: stale waiting jobs and expired leases (also once at start-up). */
+    reconcileMs: number;
     /** Delay before a job that hit a platform fault is retried, doubled per delivery. */
     retryBackoffSeconds: number;
   };
@@ -135,6 +139,15 @@ class EnvReader {
     const unknown = names.filter((entry) => !QUEUE_NAMES.includes(entry as QueueName));
     if (unknown.length > 0) this.problems.push(`${name} names unknown queue(s) ${unknown.join(', ')}; known: ${QUEUE_NAMES.join(', ')}`);
     return QUEUE_NAMES.filter((queue) => names.includes(queue));
+  }
+
+  /** Only gVisor can be required: runc is what every worker has anyway. */
+  requiredRuntime(name: string): 'runsc' | undefined {
+    const raw = this.env[name];
+    if (raw === undefined || raw === '' || raw === 'runc') return undefined;
+    if (raw === 'runsc') return 'runsc';
+    this.problems.push(`${name} must be runsc or runc (got "${raw}")`);
+    return undefined;
   }
 
   boolean(name: string, fallback: boolean): boolean {
@@ -223,6 +236,7 @@ export function loadConfig(env: Env = process.env): LockboxConfig {
       forcePathStyle: read.boolean('AWS_S3_FORCE_PATH_STYLE', s3Endpoint !== undefined),
     },
     docker: { host: read.string('DOCKER_HOST') },
+    sandbox: { requiredRuntime: read.requiredRuntime('LOCKBOX_SANDBOX_RUNTIME') },
     auth: {
       jwtSecret: read.required('JWT_SECRET', read.string('JWT_SECRET', readJwtSecretFile(home)), noStack),
       accessTokenTtlSeconds: read.integer('LOCKBOX_ACCESS_TOKEN_TTL_S', 3600, 60, 30 * 86400),
@@ -245,6 +259,7 @@ export function loadConfig(env: Env = process.env): LockboxConfig {
       leaseRenewMs: read.integer('LOCKBOX_LEASE_RENEW_MS', 10_000, 100, 3_600_000),
       outboxPollMs: read.integer('LOCKBOX_OUTBOX_POLL_MS', 2_000, 50, 600_000),
       republishAfterMs: read.integer('LOCKBOX_REPUBLISH_AFTER_MS', 120_000, 500, 86_400_000),
+      reconcileMs: read.integer('LOCKBOX_RECONCILE_MS', 30_000, 100, 3_600_000),
       retryBackoffSeconds: read.integer('LOCKBOX_RETRY_BACKOFF_S', 5, 0, 3600),
     },
     limits: definePlatformLimits({

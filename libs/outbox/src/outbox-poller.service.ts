@@ -33,8 +33,9 @@ export class OutboxPollerService implements OnApplicationBootstrap, OnApplicatio
     try {
       const sent = await this.outbox.publishPending();
       if (sent > 0) this.logger.log(`published ${sent} pending outbox message(s)`);
-      // Stale jobs need not be looked for on every tick: a fraction of the re-publish delay is plenty.
-      if (Date.now() - this.lastReconcileAt >= this.config.jobs.republishAfterMs / 4) {
+      // Stale jobs and expired leases need not be looked for on every tick. lastReconcileAt starts at 0,
+      // so the first tick after start-up reconciles what a crash of the previous stack left behind.
+      if (Date.now() - this.lastReconcileAt >= this.config.jobs.reconcileMs) {
         this.lastReconcileAt = Date.now();
         const republished = await this.outbox.republishStale();
         if (republished > 0) this.logger.warn(`re-sent ${republished} job(s) whose queue message was not picked up`);

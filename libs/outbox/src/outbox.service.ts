@@ -76,7 +76,10 @@ export class OutboxService {
       const rows = (await this.dataSource.query(
         `SELECT id FROM ${table}
           WHERE (status = $1 AND (last_published_at IS NULL OR last_published_at < now() - make_interval(secs => $3)))
-             OR (status = $2 AND lease_expires_at < now() AND (last_published_at IS NULL OR last_published_at < lease_expires_at))
+             OR (status = $2 AND lease_expires_at < now()
+                 AND (last_published_at IS NULL OR last_published_at < lease_expires_at
+                      -- a re-sent message can be lost too: keep re-sending, at the waiting jobs' pace
+                      OR last_published_at < now() - make_interval(secs => $3)))
           LIMIT $4`,
         [JOB_STATUSES[table].waiting, JOB_STATUSES[table].active, afterSeconds, limit],
       )) as Array<{ id: string }>;

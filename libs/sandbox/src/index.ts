@@ -3,3 +3,4 @@ export * from './sandbox.module';
 export * from './image-intake';
 export * from './image-sanitizer';
 export * from './image-loader';
+export * from './runtime-policy';

@@ -4,10 +4,11 @@ import { QueueModule } from '@lockbox/queue';
 import { StorageModule } from '@lockbox/storage';
 import { HealthController } from './health.controller';
 import { HealthService } from './health.service';
+import { PingController } from './ping.controller';
 
 @Module({
   imports: [QueueModule, StorageModule, EventsModule],
-  controllers: [HealthController],
+  controllers: [HealthController, PingController],
   providers: [HealthService],
 })
 export class HealthModule {}

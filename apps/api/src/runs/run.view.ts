@@ -13,7 +13,11 @@ export interface RunView {
   datasetIds: string[];
   params: Record<string, unknown>;
   queuedAt: string;
+  /** While queued: how many runs, platform-wide, were queued before this one; null otherwise. */
+  queuePosition: number | null;
   startedAt: string | null;
+  /** While running: whole seconds since its container started (before that, since the run last changed); null otherwise. */
+  runningForSeconds: number | null;
   finishedAt: string | null;
   /** From the container's start to its exit. */
   containerMs: number | null;
@@ -40,7 +44,9 @@ export interface RunViewRow {
   dataset_ids: string[];
   params: Record<string, unknown>;
   queued_at: Date;
+  queue_position: number | null;
   started_at: Date | null;
+  running_for_seconds: number | null;
   finished_at: Date | null;
   container_ms: number | null;
   attempts: number;
@@ -59,7 +65,11 @@ export interface RunViewRow {
 /** A run with its analysis version and consent receipt; callers add WHERE (always with r.user_id) and ORDER. */
 export const RUN_VIEW_SQL = `
   SELECT r.id, r.status, r.reason, r.message, a.slug, a.title, v.version, r.dataset_ids, r.params,
-         r.queued_at, r.started_at, r.finished_at, r.container_ms, r.attempts, r.progress, r.progress_message,
+         r.queued_at, r.started_at, r.finished_at,
+         CASE WHEN r.status = 'queued'
+              THEN (SELECT count(*)::int FROM runs earlier WHERE earlier.status = 'queued' AND earlier.queued_at < r.queued_at) END AS queue_position,
+         CASE WHEN r.status = 'running'
+              THEN floor(extract(epoch FROM now() - coalesce(r.started_at, r.updated_at)))::int END AS running_for_seconds, r.container_ms, r.attempts, r.progress, r.progress_message,
          r.cancel_requested_at, r.result_summary, r.result_key, r.log_key,
          c.scopes AS consent_scopes, c.image_id AS consent_image_id, c.granted_at AS consent_granted_at, r.created_at
     FROM runs r
@@ -79,7 +89,9 @@ export function toRunView(row: RunViewRow): RunView {
     datasetIds: row.dataset_ids,
     params: row.params,
     queuedAt: row.queued_at.toISOString(),
+    queuePosition: row.queue_position,
     startedAt: iso(row.started_at),
+    runningForSeconds: row.running_for_seconds,
     finishedAt: iso(row.finished_at),
     containerMs: row.container_ms,
     attempts: row.attempts,

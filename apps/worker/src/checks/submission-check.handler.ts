@@ -11,6 +11,7 @@ import { ObjectStorageRepository } from '@lockbox/storage';
 import type { JobContext, JobHandler } from '../consumers/job-handler';
 import { type HeldLease, JobLeaseService } from '../consumers/job-lease.service';
 import { WorkerIdentity } from '../heartbeat/worker-identity';
+import { SmokeRun } from './smoke-run';
 import { type CheckFindings, SubmissionChecks } from './submission-checks';
 
 const TABLE = 'analysis_versions';
@@ -38,7 +39,15 @@ export class SubmissionCheckHandler implements JobHandler<'submission.check'> {
     private readonly events: PlatformEventsService,
     private readonly identity: WorkerIdentity,
   ) {
-    this.checks = new SubmissionChecks(config.limits, docker, engine, storage);
+    const smoke = new SmokeRun(docker, {
+      home: config.home,
+      instanceId: config.instanceId,
+      workerId: identity.id,
+      limits: config.limits,
+      requiredRuntime: config.sandbox.requiredRuntime,
+      availableRuntimes: () => this.availableRuntimes(),
+    });
+    this.checks = new SubmissionChecks(config.limits, docker, engine, storage, smoke);
   }
 
   async handle(message: QueueMessageOf<'submission.check'>, context: JobContext): Promise<void> {
@@ -69,6 +78,12 @@ export class SubmissionCheckHandler implements JobHandler<'submission.check'> {
     if (recorded === false) return;
     lease.stop();
     await this.events.publish(recorded);
+  }
+
+  /** The heartbeat's start-up probe: the runtimes this worker's engine really starts containers with. */
+  private async availableRuntimes(): Promise<string[]> {
+    const [heartbeat] = (await this.dataSource.query(`SELECT runtimes FROM worker_heartbeats WHERE id = $1`, [this.identity.id])) as Array<{ runtimes: string[] }>;
+    return heartbeat?.runtimes ?? [];
   }
 
   /** The verdict with its audit row, event and notification; false when the claim no longer holds (nothing written). */

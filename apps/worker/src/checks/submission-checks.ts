@@ -1,9 +1,10 @@
 import { Logger } from '@nestjs/common';
 import type Docker from 'dockerode';
 import { checkImageConfig, type PlatformLimits, validateManifest } from '@lockbox/analysis-sdk';
-import type { AnalysisVersion, CheckReport, CheckRuleResult, CheckStepResult } from '@lockbox/db';
+import type { AnalysisVersion, CheckReport, CheckRuleResult, CheckStepResult, SmokeRunReport } from '@lockbox/db';
 import { type DockerEngineRepository, ImageLoader, ImageLoadError, ImageSanitizeError, inspectImageTarball, sanitizeImageTarball } from '@lockbox/sandbox';
 import { ObjectNotFoundError, type ObjectStorageRepository } from '@lockbox/storage';
+import type { SmokeRun } from './smoke-run';
 
 /** What the steps have found so far about one submission; it becomes the check report. */
 export class CheckFindings {
@@ -19,6 +20,7 @@ export class CheckFindings {
   layers?: number;
   /** The image is in this worker's engine. */
   loaded = false;
+  smokeRun?: SmokeRunReport;
 
   get passed(): boolean {
     return this.violations.length === 0;
@@ -40,6 +42,7 @@ export class CheckFindings {
       violations: this.violations,
       notes: this.notes,
       steps: this.steps,
+      smokeRun: this.smokeRun,
     };
   }
 }
@@ -48,7 +51,7 @@ export interface CheckStep {
   readonly name: string;
   /** Steps that work on the image itself (store, load, …) only run while every earlier step has passed. */
   readonly needsPassingImage: boolean;
-  run(version: AnalysisVersion, findings: CheckFindings): Promise<void>;
+  run(version: AnalysisVersion, findings: CheckFindings, stop: AbortSignal): Promise<void>;
 }
 
 /** The S3 key of an image's sanitised tarball; content-addressed, so identical images share one object. */
@@ -65,16 +68,14 @@ export class SubmissionChecks {
   private readonly logger = new Logger(SubmissionChecks.name);
   private readonly images: ImageLoader;
 
-  /**
-   * In order. A smoke run of the image in the sandbox (a later issue) belongs at the end, as one more
-   * step that needs a passing image.
-   */
+  /** In order; the smoke run last, once the image is loaded and its config judged. */
   readonly steps: readonly CheckStep[] = [
     { name: 'manifest', needsPassingImage: false, run: (version, findings) => this.checkManifest(version, findings) },
     { name: 'intake', needsPassingImage: false, run: (version, findings) => this.inspectTarball(version, findings) },
     { name: 'store', needsPassingImage: true, run: (version, findings) => this.storeSanitisedImage(version, findings) },
     { name: 'load', needsPassingImage: true, run: (_version, findings) => this.loadImage(findings) },
     { name: 'engine_config', needsPassingImage: true, run: (_version, findings) => this.checkEngineConfig(findings) },
+    { name: 'smoke_run', needsPassingImage: true, run: (version, findings, stop) => this.smokeRunImage(version, findings, stop) },
   ];
 
   constructor(
@@ -82,6 +83,7 @@ export class SubmissionChecks {
     docker: Docker,
     private readonly engine: DockerEngineRepository,
     private readonly storage: ObjectStorageRepository,
+    private readonly smoke: SmokeRun,
   ) {
     this.images = new ImageLoader(docker);
   }
@@ -96,7 +98,7 @@ export class SubmissionChecks {
         continue;
       }
       const before = findings.violations.length;
-      await step.run(version, findings);
+      await step.run(version, findings, stop);
       findings.steps.push({ name: step.name, outcome: findings.violations.length > before ? 'failed' : 'passed' });
     }
     if (!findings.passed && findings.loaded && findings.imageId) await this.unload(findings.imageId);
@@ -171,6 +173,13 @@ export class SubmissionChecks {
       return;
     }
     for (const violation of checkImageConfig(inspect).violations) findings.violation('config', `as the engine reads the image: ${violation}`);
+  }
+
+  /** One run of the image in the sandbox on synthetic fixtures; its result must validate. */
+  private async smokeRunImage(version: AnalysisVersion, findings: CheckFindings, stop: AbortSignal): Promise<void> {
+    const { report, violation } = await this.smoke.run(version, findings.imageId!, stop);
+    findings.smokeRun = report;
+    if (violation) findings.violation(violation.rule, violation.message);
   }
 
   /** A failed image need not stay in this engine. Best effort: nothing runs it, as runs use published versions only. */

@@ -1,4 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
 import { LOCKBOX_CONFIG, type LockboxConfig, type QueueName } from '@lockbox/config';
 import {
   MessageNotInFlightError,
@@ -33,6 +35,7 @@ export class QueueConsumerService implements OnApplicationBootstrap, OnApplicati
     @Inject(LOCKBOX_CONFIG) private readonly config: LockboxConfig,
     @Inject(JOB_HANDLERS) handlers: JobHandler[],
     private readonly queue: QueueRepository,
+    @InjectDataSource() private readonly dataSource: DataSource,
   ) {
     for (const handler of handlers) {
       if (this.handlers.has(handler.messageType)) throw new Error(`two handlers for message type ${handler.messageType}`);
@@ -95,6 +98,7 @@ export class QueueConsumerService implements OnApplicationBootstrap, OnApplicati
     } catch (error) {
       // A message no handler can ever accept: acknowledge it so it does not loop, and say so.
       this.logger.error(`poison message ${received.messageId} on ${queue} dropped: ${describe(error)}`);
+      await this.recordForAdmin('queue.poison_dropped', queue, received, error);
       await this.queue.delete(queue, received.receiptHandle).catch(() => undefined);
       return;
     }
@@ -123,7 +127,20 @@ export class QueueConsumerService implements OnApplicationBootstrap, OnApplicati
   private async retryLater(queue: QueueName, received: ReceivedMessage, message: QueueMessage, error: unknown): Promise<void> {
     const backoff = Math.min(MAX_BACKOFF_SECONDS, this.config.jobs.retryBackoffSeconds * 2 ** (received.receiveCount - 1));
     this.logger.warn(`${message.type} ${message.id} failed (delivery ${received.receiveCount}); retrying in ${backoff} s: ${describe(error)}`);
+    // SQS moves it to the dead-letter queue instead of delivering it again: leave a trace next to `dlq list`.
+    if (received.receiveCount >= this.config.sqs.maxReceiveCount) await this.recordForAdmin('queue.dead_lettered', queue, received, error);
     await this.queue.changeVisibility(queue, received.receiptHandle, backoff).catch(() => undefined);
+  }
+
+  /**
+   * An `audit_events` row an admin can find (actor `system`). Best effort: the message is acknowledged
+   * or dead-lettered whether or not the database takes the row, so a poison message never loops.
+   */
+  private async recordForAdmin(action: string, queue: QueueName, received: ReceivedMessage, error: unknown): Promise<void> {
+    const detail = { queue, messageId: received.messageId, receiveCount: received.receiveCount, body: received.body.slice(0, 1000), error: describe(error) };
+    await this.dataSource
+      .query(`INSERT INTO audit_events (actor, action, target_type, detail) VALUES ('system', $1, 'queue_message', $2)`, [action, JSON.stringify(detail)])
+      .catch((failure: unknown) => this.logger.warn(`could not record ${action} for ${received.messageId}: ${describe(failure)}`));
   }
 
   private keepHiddenWhileHandling(queue: QueueName, received: ReceivedMessage): { stop(): void } {

@@ -82,7 +82,9 @@ function harness(): Harness {
       yield { kind: 'social.posts', timestamp: '2026-01-05T18:20:00Z', platform: 'x', type: 'post', likes: 1 };
     },
   };
-  const config = { home, instanceId: 'instance-1', limits: DEFAULT_PLATFORM_LIMITS };
+  const config = { home, instanceId: 'instance-1', limits: DEFAULT_PLATFORM_LIMITS, sandbox: {} };
+  // This worker's heartbeat row: the runtimes its start-up probe found working.
+  const dataSource = { query: jest.fn().mockResolvedValue([{ runtimes: ['runc'] }]) };
 
   jest.spyOn(RunStateStore.prototype, 'load').mockResolvedValue(claimedRun);
   jest.spyOn(RunStateStore.prototype, 'markStarted').mockResolvedValue({ held: true, recorded: undefined });
@@ -94,7 +96,7 @@ function harness(): Harness {
 
   const handler = new RunExecuteHandler(
     config as never,
-    {} as never,
+    dataSource as never,
     docker as never,
     leases as never,
     { id: 'worker-1' } as never,
@@ -225,5 +227,15 @@ describe('RunExecuteHandler', () => {
     expect(h.finish).toHaveBeenCalledWith(expect.anything(), claimedRun, expect.objectContaining({ verdict: expect.objectContaining({ status: 'failed', reason: 'image_unavailable' }) }));
     // No container ever saw the data: nothing to audit as accessed.
     expect(h.finish.mock.calls[0][2].dataAccess).toBeUndefined();
+  });
+
+  it('fails a run whose manifest asks for runsc on a worker without it, and never runs it under runc', async () => {
+    const h = harness();
+    const run = jest.spyOn(SandboxRunner.prototype, 'run');
+    jest.spyOn(RunStateStore.prototype, 'load').mockResolvedValue({ ...claimedRun, version: { ...claimedRun.version, manifest: { ...claimedRun.version.manifest, runtime: 'runsc' } } });
+    await h.handler.handle({ type: 'run.execute', id: RUN_ID }, { receiveCount: 1, shutdown: h.shutdown.signal });
+    expect(run).not.toHaveBeenCalled();
+    expect(h.finish.mock.calls[0][2].verdict).toEqual({ status: 'failed', reason: 'image_unavailable', message: expect.stringMatching(/gVisor/) });
+    expect(stagingDirs(h.home)).toEqual([]);
   });
 });

@@ -10,14 +10,14 @@ import { killRunContainers, type RunProgress, type SandboxOutcome, SandboxRunner
 import { LOCKBOX_CONFIG, type LockboxConfig } from '@lockbox/config';
 import { PlatformEventsService } from '@lockbox/events';
 import type { QueueMessageOf } from '@lockbox/queue';
-import { DOCKER_CLIENT, ImageLoader } from '@lockbox/sandbox';
+import { chooseRuntime, DOCKER_CLIENT, ImageLoader, type RuntimeChoice } from '@lockbox/sandbox';
 import { CuratedRecordsReader, ObjectNotFoundError, ObjectStorageRepository } from '@lockbox/storage';
 import type { JobContext, JobHandler } from '../consumers/job-handler';
 import { type HeldLease, JobLeaseService } from '../consumers/job-lease.service';
 import { WorkerIdentity } from '../heartbeat/worker-identity';
 import { ProgressThrottle } from './progress-throttle';
 import { RunInputStager, type StagedInput } from './run-input-stager';
-import { type RunVerdict, verdictOf } from './run-outcome';
+import { type RunVerdict, sentence, verdictOf } from './run-outcome';
 import { type ClaimedRun, type RunFinish, RunStateStore } from './run-state.store';
 
 /** How often a running run looks for a cancel request (one primary-key read). */
@@ -92,6 +92,8 @@ export class RunExecuteHandler implements JobHandler<'run.execute'> {
 
   private async execute(lease: HeldLease, attemptDir: string, shutdown: AbortSignal): Promise<void> {
     const { claim } = lease;
+    // Per-phase wall times, logged once per run: what the benchmark (bench/) reads to find the overhead.
+    const phases = new PhaseTimes();
     const run = await this.runs.load(claim.id);
     const started = await this.runs.markStarted(claim, run);
     if (!started.held) throw new AttemptAbandoned('lease_lost');
@@ -116,10 +118,19 @@ export class RunExecuteHandler implements JobHandler<'run.execute'> {
       return this.finish(lease, run, { status: 'failed', reason: 'image_unavailable', message: "The analysis' image is no longer available." });
     }
 
+    const choice = await this.runtimeFor(run);
+    if (choice.refusal !== undefined) {
+      // Never silently weaker than asked: a run that needs gVisor does not fall back to runc.
+      this.logger.warn(`run ${run.id}: ${choice.refusal}`);
+      return this.finish(lease, run, { status: 'failed', reason: 'image_unavailable', message: sentence(choice.refusal) });
+    }
+    const runtime = choice.runtime;
+
+    phases.mark('prepare');
     await mkdir(attemptDir, { recursive: true, mode: 0o700 });
     const runInput: RunInput = { runId: run.id, analysis: run.analysis.slug, version: run.version.version, params: run.params, scopes: run.consent.scopes };
     const staged = await this.stager.stage(attemptDir, runInput, datasets);
-    const runtime = await this.runtimeFor(run);
+    phases.mark('stage');
     let ran: Awaited<ReturnType<RunExecuteHandler['runSandbox']>>;
     try {
       ran = await this.runSandbox(lease, run, { attemptDir, staged, runtime }, shutdown);
@@ -130,6 +141,7 @@ export class RunExecuteHandler implements JobHandler<'run.execute'> {
       return this.finish(lease, run, { status: 'failed', reason: 'image_unavailable', message: "The analysis' image cannot run in the sandbox." });
     }
     const { sandbox, containerStarted, cancelled } = ran;
+    phases.mark('sandbox');
 
     // Logs and result go to S3 before the final write, so the committed pointers always resolve.
     const prefix = `runs/${run.userId}/${run.id}/attempt-${claim.attempts}`;
@@ -140,8 +152,9 @@ export class RunExecuteHandler implements JobHandler<'run.execute'> {
     const resultKey = succeeded ? `${prefix}/result.json` : null;
     if (sandbox?.resultBytes && resultKey) await this.storage.putBuffer(resultKey, sandbox.resultBytes, 'application/json');
 
+    phases.mark('store');
     const verdict: RunVerdict =
-      sandbox && (succeeded || !cancelled) ? verdictOf(sandbox) : { status: 'cancelled', reason: 'by_user', message: 'You cancelled the run.' };
+      sandbox && (succeeded || !cancelled) ? verdictOf(sandbox) : await this.cancelVerdict(run);
     await this.finish(lease, run, verdict, {
       containerMs: sandbox?.containerMs ?? null,
       resultKey,
@@ -153,6 +166,8 @@ export class RunExecuteHandler implements JobHandler<'run.execute'> {
         ? { datasetIds: run.datasetIds, scopes: run.consent.scopes, imageId: run.consent.imageId, runtime, records: staged.records, workerId: this.identity.id }
         : undefined,
     });
+    phases.mark('commit');
+    this.logger.log(`run ${run.id}: phases ${phases.describe()} container=${sandbox?.containerMs ?? '-'}ms`);
   }
 
   /**
@@ -241,7 +256,15 @@ export class RunExecuteHandler implements JobHandler<'run.execute'> {
     this.logger.log(`run ${run.id}: ${verdict.status}${verdict.reason ? `/${verdict.reason}` : ''} (attempt ${lease.claim.attempts})`);
   }
 
-  /** Makes sure the consented image is in this engine. False when neither it nor its tarball exists. */
+  /** A stop request comes from the user, or from an admin suspending the version (which asks its running runs to stop). */
+  private async cancelVerdict(run: ClaimedRun): Promise<RunVerdict> {
+    const [version] = (await this.dataSource.query(`SELECT status FROM analysis_versions WHERE id = $1`, [run.version.id])) as Array<{ status: string }>;
+    return version?.status === 'suspended'
+      ? { status: 'cancelled', reason: 'analysis_suspended', message: 'The analysis was suspended while it ran, so the run was stopped.' }
+      : { status: 'cancelled', reason: 'by_user', message: 'You cancelled the run.' };
+  }
+
+    /** Makes sure the consented image is in this engine. False when neither it nor its tarball exists. */
   private async ensureImage(run: ClaimedRun): Promise<boolean> {
     const imageId = run.consent.imageId;
     if (await this.images.has(imageId)) return true;
@@ -258,13 +281,16 @@ export class RunExecuteHandler implements JobHandler<'run.execute'> {
     return true;
   }
 
-  /** gVisor when the manifest asks for it and this worker's engine passed the runsc probe; runc otherwise. */
-  private async runtimeFor(run: ClaimedRun): Promise<SandboxRuntime> {
-    if (run.version.manifest.runtime !== 'runsc') return 'runc';
+  /** The runtime the platform's policy picks for this run on this worker, or why it cannot run here (`chooseRuntime`). */
+  private async runtimeFor(run: ClaimedRun): Promise<RuntimeChoice> {
+    // The heartbeat's start-up probe: the runtimes this worker's engine really starts containers with.
     const [heartbeat] = (await this.dataSource.query(`SELECT runtimes FROM worker_heartbeats WHERE id = $1`, [this.identity.id])) as Array<{ runtimes: string[] }>;
-    if (heartbeat?.runtimes.includes('runsc')) return 'runsc';
-    this.logger.warn(`run ${run.id}: the manifest asks for runsc, which this worker does not have; using runc`);
-    return 'runc';
+    return chooseRuntime({
+      purpose: 'run',
+      requested: run.version.manifest.runtime,
+      available: heartbeat?.runtimes ?? [],
+      forceRunsc: this.config.sandbox.requiredRuntime === 'runsc',
+    });
   }
 
   private async recordProgress(lease: HeldLease, run: ClaimedRun, report: RunProgress): Promise<void> {
@@ -274,6 +300,22 @@ export class RunExecuteHandler implements JobHandler<'run.execute'> {
     } catch (error) {
       this.logger.warn(`run ${run.id}: recording progress failed: ${describe(error)}`);
     }
+  }
+}
+
+/** Wall time between successive marks, e.g. `prepare=12ms stage=3ms`. */
+class PhaseTimes {
+  private last = performance.now();
+  private readonly times: string[] = [];
+
+  mark(phase: string): void {
+    const now = performance.now();
+    this.times.push(`${phase}=${Math.round(now - this.last)}ms`);
+    this.last = now;
+  }
+
+  describe(): string {
+    return this.times.join(' ');
   }
 }
 

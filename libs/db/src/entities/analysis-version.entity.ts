@@ -29,6 +29,29 @@ export interface CheckReport {
   notes: string[];
   /** The steps in the order they ran. */
   steps?: CheckStepResult[];
+  /** The image's run on synthetic fixtures, when the checks got that far. */
+  smokeRun?: SmokeRunReport;
+}
+
+/** What the smoke run of a submission showed (no one's personal data: the input is synthetic). */
+export interface SmokeRunReport {
+  runtime?: 'runc' | 'runsc';
+  status: 'succeeded' | 'failed' | 'timed_out' | 'not_run';
+  reason?: string;
+  message: string;
+  exitCode?: number;
+  /** Synthetic records staged per declared kind. */
+  records: Record<string, number>;
+  containerMs: number;
+  /** result.json plus artifacts. */
+  outputBytes: number;
+  resultBytes?: number;
+  artifacts?: number;
+  logBytes: number;
+  /** Highest memory use sampled while it ran (a lower bound); null when no sample was taken. */
+  peakMemoryBytes: number | null;
+  /** The end of the logs of a failed smoke run, for the developer. */
+  logTail?: string;
 }
 
 /** One submitted version of an analysis: its manifest, its image (by ID) and where review stands. */
@@ -88,6 +111,15 @@ export class AnalysisVersion extends JobColumns {
 
   @Column({ name: 'published_at', type: 'timestamptz', nullable: true })
   publishedAt: Date | null;
+
+  @Column({ name: 'suspended_at', type: 'timestamptz', nullable: true })
+  suspendedAt: Date | null;
+
+  @Column({ name: 'suspended_by', type: 'uuid', nullable: true })
+  suspendedBy: string | null;
+
+  @Column({ name: 'suspension_reason', type: 'text', nullable: true })
+  suspensionReason: string | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;

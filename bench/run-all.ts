@@ -1,0 +1,96 @@
+// `npm run bench`: every benchmark, each against its reference in the same run, on stacks started by the
+// launcher in fresh homes under .lockbox-bench/. Figures are printed and written to bench/results/latest.json.
+//
+// Flags (defaults in brackets) scale the work:
+//   --runs N            runs per throughput level [40]
+//   --concurrency LIST  worker run concurrencies, comma-separated [1,2,4]
+//   --latency-runs N    sequential runs for the latency figures [30]
+//   --api-seconds N     autocannon duration per endpoint [10]
+//   --api-connections N [10]
+//   --data-mb N         dataset size of the data-path benchmark, 0 to skip [100]
+//   --memory-runs N     runs between the two RSS readings, 0 to skip [1000]
+//   --only LIST         some of: throughput,latency,api,data,memory
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { benchApi } from './api.bench';
+import { benchDataPath } from './data-path.bench';
+import { benchRunLatency } from './run-latency.bench';
+import { benchRunThroughput } from './run-throughput.bench';
+import { buildBenchImage } from './support/bench-analysis';
+import { type BenchContext, prepareContext } from './support/bench-context';
+import { flags, intFlag, machineInfo } from './support/figures';
+import { repoRoot, startBenchStack } from './support/stack';
+import { benchWorkerMemory } from './worker-memory.bench';
+
+const RESULTS = join(repoRoot, 'bench', 'results', 'latest.json');
+
+async function main(): Promise<void> {
+  const args = flags();
+  const runs = intFlag(args, 'runs', 40);
+  const levels = (args.get('concurrency') ?? '1,2,4').split(',').map(Number);
+  const latencyRuns = intFlag(args, 'latency-runs', 30);
+  const apiSeconds = intFlag(args, 'api-seconds', 10);
+  const apiConnections = intFlag(args, 'api-connections', 10);
+  const dataMb = intFlag(args, 'data-mb', 100);
+  const memoryRuns = intFlag(args, 'memory-runs', 1000);
+  const only = new Set((args.get('only') ?? 'throughput,latency,api,data,memory').split(','));
+
+  const results: Record<string, unknown> & { figures: Record<string, unknown> } = {
+    date: new Date().toISOString(),
+    machine: machineInfo(),
+    settings: { runs, levels, latencyRuns, apiSeconds, apiConnections, dataMb, memoryRuns },
+    figures: {},
+  };
+  const save = async () => {
+    await mkdir(join(repoRoot, 'bench', 'results'), { recursive: true });
+    await writeFile(RESULTS, `${JSON.stringify(results, null, 2)}\n`);
+  };
+  const startedAt = Date.now();
+  const image = await buildBenchImage();
+  const throughput: unknown[] = [];
+
+  // One stack per concurrency level (the worker reads it at boot). The other benchmarks run on the first
+  // stack (concurrency 1: runs one at a time, as the latency figures assume) and, for memory, the last.
+  for (const [index, concurrency] of levels.entries()) {
+    const stack = await startBenchStack(`c${concurrency}`, { LOCKBOX_WORKER_RUN_CONCURRENCY: String(concurrency) });
+    let context: BenchContext | undefined;
+    try {
+      console.log(`stack with run concurrency ${concurrency} up: ${stack.home}`);
+      context = await prepareContext(stack, image);
+      if (only.has('throughput')) {
+        throughput.push(await benchRunThroughput(context, concurrency, runs));
+        results.figures.throughput = throughput;
+        await save();
+      }
+      if (index === 0) {
+        if (only.has('latency') && latencyRuns > 0) {
+          results.figures.latency = await benchRunLatency(context, latencyRuns);
+          await save();
+        }
+        if (only.has('api')) {
+          results.figures.api = await benchApi(context, apiSeconds, apiConnections);
+          await save();
+        }
+        if (only.has('data') && dataMb > 0) {
+          results.figures.dataPath = await benchDataPath(context, dataMb);
+          await save();
+        }
+      }
+      if (index === levels.length - 1 && only.has('memory') && memoryRuns > 0) {
+        results.figures.workerMemory = { concurrency, ...(await benchWorkerMemory(context, memoryRuns)) };
+        await save();
+      }
+    } finally {
+      await context?.dispose();
+      await stack.stop();
+    }
+  }
+  results.totalSeconds = Math.round((Date.now() - startedAt) / 1000);
+  await save();
+  console.log(`\nbench: done in ${results.totalSeconds} s; figures in ${RESULTS}`);
+}
+
+main().catch((error: unknown) => {
+  console.error(`bench: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  process.exit(1);
+});
