@@ -5,4 +5,3 @@ export { EmbeddedS3Server, S3RVER_CREDENTIALS, type EmbeddedS3Options } from './
 export { EmbeddedSqsServer, type EmbeddedSqsOptions } from './sqs';
 export { EmbeddedServiceError, parentDeathWrapper, type EmbeddedService, type EmbeddedServiceName, type StackLog } from './service-process';
 export { findFreePort } from './free-port';
-export { writeStackRuntimeFile } from './stack-runtime-file';
