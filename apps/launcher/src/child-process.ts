@@ -17,7 +17,8 @@ export class PlatformProcess {
     private readonly echo: boolean,
   ) {}
 
-  start(onUnexpectedExit: (code: number | null) => void): void {
+  /** `onUnexpectedExit` hears how the process ended ("code 1", "signal SIGKILL") unless `stop` ended it. */
+  start(onUnexpectedExit: (how: string) => void): void {
     mkdirSync(this.logDir, { recursive: true });
     const log = createWriteStream(join(this.logDir, `${this.name}.log`), { flags: 'a' });
     // Own process group, so a Ctrl-C reaches the launcher only and it stops the processes in order;
@@ -28,9 +29,9 @@ export class PlatformProcess {
       stream?.pipe(log, { end: false });
       if (this.echo) stream?.on('data', (chunk: Buffer) => process.stdout.write(prefixLines(this.name, chunk)));
     }
-    child.on('exit', (code) => {
+    child.on('exit', (code, signal) => {
       log.end();
-      if (!this.stopping) onUnexpectedExit(code);
+      if (!this.stopping) onUnexpectedExit(code === null ? `signal ${signal}` : `code ${code}`);
     });
     this.child = child;
   }

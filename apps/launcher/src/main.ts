@@ -1,17 +1,15 @@
 import 'reflect-metadata';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DataSource } from 'typeorm';
-import { DEMO_DEVELOPER, type SeededAccount, seedAccounts, seedAdminOf, UsersService } from '@lockbox/accounts';
+import { DEMO_DEVELOPER, type SeededAccount, seedAdminOf } from '@lockbox/accounts';
 import { LockboxClient } from '@lockbox/analysis-sdk/client';
 import { defaultHome, ensureJwtSecretFile, instanceIdFor, loadConfig, type LockboxConfig, readRuntimeFile, writeRuntimeFile } from '@lockbox/config';
-import { dataSourceOptions, runMigrations, User } from '@lockbox/db';
 import { type EmbeddedStack, startEmbeddedStack } from '@lockbox/embedded';
-import { QueueRepository } from '@lockbox/queue';
 import { dockerClientFor } from '@lockbox/sandbox';
-import { ObjectStorageRepository } from '@lockbox/storage';
 import { PlatformProcess } from './child-process';
+import { prepareStack } from './prepare-stack';
 import { findSampleAnalyses, publishSample } from './sample-analyses';
+import { WorkerSupervisor } from './worker-supervisor';
 
 const distRoot = resolve(__dirname, '../../..');
 const repoRoot = resolve(distRoot, '..');
@@ -32,7 +30,8 @@ function isAlive(pid: number): boolean {
 
 /**
  * `npm run up`: starts whatever the environment does not provide (PostgreSQL, SQS, S3, Redis) as the
- * embedded default, prepares it (migrations, queues, bucket, seed), then runs the API and one worker.
+ * embedded default, prepares it (migrations, queues, bucket, seed), then runs the API and
+ * `LOCKBOX_WORKERS` workers, restarting a worker that dies.
  */
 async function main(): Promise<void> {
   const env = process.env;
@@ -74,7 +73,7 @@ async function startPlatform(home: string, stack: EmbeddedStack): Promise<void> 
     ...stack.endpoints,
   });
 
-  const processes: PlatformProcess[] = [];
+  const processes: Array<{ stop(graceMs: number): Promise<void> }> = [];
   let shuttingDown = false;
   const shutdown = async (exitCode: number): Promise<void> => {
     if (shuttingDown) return;
@@ -90,41 +89,29 @@ async function startPlatform(home: string, stack: EmbeddedStack): Promise<void> 
 
   try {
     const config = loadConfig({ ...env, LOCKBOX_HOME: home });
-    const applied = await runMigrations(config.database.url);
-    if (applied.length) log(`applied migrations: ${applied.join(', ')}`);
-    await new QueueRepository(config.sqs).ensureQueues();
-    await new ObjectStorageRepository(config.s3).ensureBucket();
-    const seeded = await seed(config);
+    const seeded = await prepareStack(config, log);
 
     const childEnv = { ...env, LOCKBOX_HOME: home, PORT: String(apiPort), HOST: apiHost };
     const echo = env.LOCKBOX_LAUNCHER_QUIET !== '1';
-    const startProcess = (name: string, script: string): PlatformProcess => {
-      const child = new PlatformProcess(name, join(distRoot, script), childEnv, join(home, 'logs'), echo);
-      processes.push(child);
-      child.start((code) => {
-        log(`${name} exited unexpectedly (code ${code}); see ${join(home, 'logs', `${name}.log`)}`);
-        void shutdown(1);
-      });
-      return child;
-    };
-    startProcess('api', 'apps/api/src/main.js');
+    const api = new PlatformProcess('api', join(distRoot, 'apps/api/src/main.js'), childEnv, join(home, 'logs'), echo);
+    processes.push(api);
+    api.start((how) => {
+      log(`api exited unexpectedly (${how}); see ${join(home, 'logs', 'api.log')}`);
+      void shutdown(1);
+    });
     await waitForHealth(apiUrl);
-    startProcess('worker', 'apps/worker/src/main.js');
+    const workers = new WorkerSupervisor(config.launcher.workers, join(distRoot, 'apps/worker/src/main.js'), childEnv, join(home, 'logs'), echo, log);
+    processes.push(workers);
+    workers.start((reason) => {
+      log(reason);
+      void shutdown(1);
+    });
     await waitForWorker(apiUrl);
     await publishSamples(config, apiUrl);
-    printReady(apiUrl, seeded);
+    printReady(apiUrl, seeded, config.launcher.workers);
   } catch (error) {
     console.error(`lockbox: ${error instanceof Error ? error.message : String(error)}`);
     await shutdown(1);
-  }
-}
-
-async function seed(config: LockboxConfig): Promise<SeededAccount[]> {
-  const dataSource = await new DataSource(dataSourceOptions(config.database.url)).initialize();
-  try {
-    return await seedAccounts(new UsersService(dataSource.getRepository(User)), config);
-  } finally {
-    await dataSource.destroy();
   }
 }
 
@@ -171,13 +158,14 @@ async function waitForHealth(apiUrl: string): Promise<void> {
   throw new Error(`the API did not answer on ${apiUrl} within 60 s`);
 }
 
-function printReady(apiUrl: string, seeded: SeededAccount[]): void {
+function printReady(apiUrl: string, seeded: SeededAccount[], workers: number): void {
   const lines = [
     '',
     'Lockbox is up.',
     `  API        ${apiUrl}/api/v1`,
     `  API docs   ${apiUrl}/api/docs`,
     `  Health     ${apiUrl}/api/v1/health`,
+    `  Workers    ${workers} (LOCKBOX_WORKERS); one that dies is restarted`,
     '',
     'Accounts:',
     ...seeded.map((account) => `  ${account.role.padEnd(10)} ${account.email}${account.showPassword ? `  password: ${account.password}` : ''}`),

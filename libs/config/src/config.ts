@@ -76,6 +76,8 @@ export interface LockboxConfig {
     /** Delay before a job that hit a platform fault is retried, doubled per delivery. */
     retryBackoffSeconds: number;
   };
+  /** What `npm run up` starts: the number of worker processes it runs (and restarts when one dies). */
+  launcher: { workers: number };
   seedAdmin?: { email: string; password: string };
   limits: PlatformLimits;
 }
@@ -262,6 +264,7 @@ export function loadConfig(env: Env = process.env): LockboxConfig {
       reconcileMs: read.integer('LOCKBOX_RECONCILE_MS', 30_000, 100, 3_600_000),
       retryBackoffSeconds: read.integer('LOCKBOX_RETRY_BACKOFF_S', 5, 0, 3600),
     },
+    launcher: { workers: read.integer('LOCKBOX_WORKERS', 1, 1, 32) },
     limits: definePlatformLimits({
       datasetUploadMaxBytes: read.integer('LOCKBOX_DATASET_UPLOAD_MAX_BYTES', DEFAULT_PLATFORM_LIMITS.datasetUploadMaxBytes, 1, MAX_S3_OBJECT_BYTES),
       imageTarballMaxBytes: read.integer('LOCKBOX_IMAGE_TARBALL_MAX_BYTES', DEFAULT_PLATFORM_LIMITS.imageTarballMaxBytes, 1, DEFAULT_PLATFORM_LIMITS.imageDecompressedMaxBytes),

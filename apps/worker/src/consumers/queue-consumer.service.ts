@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { LOCKBOX_CONFIG, type LockboxConfig, type QueueName } from '@lockbox/config';
@@ -23,7 +23,7 @@ const MAX_BACKOFF_SECONDS = 15 * 60;
  * receives it; the message is deleted only after the handler has committed its outcome.
  */
 @Injectable()
-export class QueueConsumerService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class QueueConsumerService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(QueueConsumerService.name);
   private readonly handlers = new Map<QueueMessageType, JobHandler>();
   private readonly polling = new AbortController();
@@ -50,8 +50,12 @@ export class QueueConsumerService implements OnApplicationBootstrap, OnApplicati
     for (const queue of this.config.worker.queues) this.loops.push(this.pollLoop(queue));
   }
 
-  /** SIGTERM: stop polling, let in-flight jobs finish within the grace period, then make them hand back. */
-  async onApplicationShutdown(): Promise<void> {
+  /**
+   * SIGTERM: stop polling, let in-flight jobs finish within the grace period, then make them hand back.
+   * This runs before any provider's onApplicationShutdown, so the heartbeat still says this worker is
+   * alive (no other worker's reaper takes its containers) and the database is open until the jobs are done.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
     this.polling.abort();
     await Promise.all(this.loops);
     const everyJobDone = Promise.all(this.inFlight).then(() => true);
@@ -66,9 +70,11 @@ export class QueueConsumerService implements OnApplicationBootstrap, OnApplicati
   private async pollLoop(queue: QueueName): Promise<void> {
     const concurrency = this.config.worker.concurrency[queue];
     const running = new Set<Promise<void>>();
+    const pollingStopped = whenAborted(this.polling.signal);
     while (!this.polling.signal.aborted) {
       if (running.size >= concurrency) {
-        await Promise.race(running);
+        // Woken by a free slot, or by shutdown, whose grace period must not wait for the jobs themselves.
+        await Promise.race([...running, pollingStopped]);
         continue;
       }
       let messages: ReceivedMessage[];
@@ -159,6 +165,13 @@ export class QueueConsumerService implements OnApplicationBootstrap, OnApplicati
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+function whenAborted(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) resolve();
+    else signal.addEventListener('abort', () => resolve(), { once: true });
+  });
 }
 
 function delay(ms: number, signal: AbortSignal): Promise<void> {

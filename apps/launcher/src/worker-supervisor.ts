@@ -1,0 +1,73 @@
+import { join } from 'node:path';
+import { PlatformProcess } from './child-process';
+
+/** A worker that dies is started again after this pause. */
+const RESTART_DELAY_MS = 1_000;
+/** A worker that dies sooner than this after its start counts as failing to start... */
+const MIN_UPTIME_MS = 10_000;
+/** ...and after this many such starts in a row the launcher gives up (a worker refusing to start says why in its log). */
+const MAX_FAILED_STARTS = 3;
+
+interface WorkerSlot {
+  process: PlatformProcess;
+  startedAt: number;
+  failedStarts: number;
+  restart?: NodeJS.Timeout;
+}
+
+/**
+ * The launcher's workers: `count` processes, each restarted when it dies (a crash, an OOM kill, a
+ * `kill -9`). Whatever a dead worker held is recovered by the platform itself — its lease expires and
+ * the job is sent again — so a restart only brings the capacity back.
+ */
+export class WorkerSupervisor {
+  private readonly slots: WorkerSlot[];
+  private stopping = false;
+
+  constructor(
+    count: number,
+    script: string,
+    env: NodeJS.ProcessEnv,
+    private readonly logDir: string,
+    echo: boolean,
+    private readonly log: (message: string) => void,
+  ) {
+    // One worker logs to logs/worker.log, as it always has; more are worker-2, worker-3, …
+    this.slots = Array.from({ length: count }, (_, index) => ({
+      process: new PlatformProcess(index === 0 ? 'worker' : `worker-${index + 1}`, script, env, logDir, echo),
+      startedAt: 0,
+      failedStarts: 0,
+    }));
+  }
+
+  /** Starts every worker; `onGiveUp` is called when one keeps dying right after its start. */
+  start(onGiveUp: (reason: string) => void): void {
+    for (const slot of this.slots) this.startSlot(slot, onGiveUp);
+  }
+
+  /** The pids of the running workers (for operators and benchmarks). */
+  get pids(): number[] {
+    return this.slots.flatMap((slot) => (slot.process.pid === undefined ? [] : [slot.process.pid]));
+  }
+
+  async stop(graceMs: number): Promise<void> {
+    this.stopping = true;
+    for (const slot of this.slots) clearTimeout(slot.restart);
+    await Promise.all(this.slots.map((slot) => slot.process.stop(graceMs)));
+  }
+
+  private startSlot(slot: WorkerSlot, onGiveUp: (reason: string) => void): void {
+    slot.startedAt = Date.now();
+    slot.process.start((how) => {
+      if (this.stopping) return;
+      const logPath = join(this.logDir, `${slot.process.name}.log`);
+      slot.failedStarts = Date.now() - slot.startedAt < MIN_UPTIME_MS ? slot.failedStarts + 1 : 0;
+      if (slot.failedStarts >= MAX_FAILED_STARTS) {
+        onGiveUp(`${slot.process.name} exited ${MAX_FAILED_STARTS} times right after starting (last: ${how}); see ${logPath}`);
+        return;
+      }
+      this.log(`${slot.process.name} exited unexpectedly (${how}); restarting it (see ${logPath})`);
+      slot.restart = setTimeout(() => this.startSlot(slot, onGiveUp), RESTART_DELAY_MS);
+    });
+  }
+}
