@@ -7,15 +7,34 @@ import { dataSourceOptions, runMigrations, User } from '@lockbox/db';
 import { QueueRepository } from '@lockbox/queue';
 
 /** Operator commands: `npm run admin -- <command>`. Works against whatever stack the config points at. */
-async function withUsers<T>(action: (users: UsersService) => Promise<T>): Promise<T> {
+async function withDatabase<T>(action: (dataSource: DataSource) => Promise<T>): Promise<T> {
   const config = loadConfig();
   await runMigrations(config.database.url);
   const dataSource = await new DataSource(dataSourceOptions(config.database.url)).initialize();
   try {
-    return await action(new UsersService(dataSource.getRepository(User)));
+    return await action(dataSource);
   } finally {
     await dataSource.destroy();
   }
+}
+
+function withUsers<T>(action: (users: UsersService) => Promise<T>): Promise<T> {
+  return withDatabase((dataSource) => action(new UsersService(dataSource.getRepository(User))));
+}
+
+/** The error of each message's last failed delivery, as the worker recorded it when it gave the message up. */
+async function lastErrors(messageIds: string[]): Promise<Map<string, string>> {
+  if (messageIds.length === 0) return new Map();
+  const rows = await withDatabase(
+    (dataSource) =>
+      dataSource.query(
+        `SELECT DISTINCT ON (detail->>'messageId') detail->>'messageId' AS message_id, detail->>'error' AS error
+           FROM audit_events WHERE action = 'queue.dead_lettered' AND detail->>'messageId' = ANY($1)
+          ORDER BY detail->>'messageId', created_at DESC`,
+        [messageIds],
+      ) as Promise<Array<{ message_id: string; error: string }>>,
+  );
+  return new Map(rows.map((row) => [row.message_id, row.error]));
 }
 
 const program = new Command('admin').description('Lockbox operator commands').showHelpAfterError();
@@ -63,9 +82,12 @@ dlq
     await withQueue(async (queue) => {
       for (const name of queueNames(options.queue)) {
         const letters = await queue.listDeadLetters(name, max);
+        const errors = await lastErrors(letters.map((letter) => letter.messageId));
         console.log(`${name}: ${letters.length} dead letter(s)`);
         for (const letter of letters) {
           console.log(`  ${letter.messageId}  sent ${letter.sentAt.toISOString()}  received ${letter.receiveCount}x  ${letter.body}`);
+          const error = errors.get(letter.messageId);
+          if (error) console.log(`    last error: ${error}`);
         }
       }
     });

@@ -74,12 +74,14 @@ export class OutboxService {
     let republished = 0;
     for (const [type, table] of Object.entries(JOB_TABLE_OF) as Array<[QueueMessage['type'], JobTable]>) {
       const rows = (await this.dataSource.query(
-        `SELECT id FROM ${table}
-          WHERE (status = $1 AND (last_published_at IS NULL OR last_published_at < now() - make_interval(secs => $3)))
-             OR (status = $2 AND lease_expires_at < now()
-                 AND (last_published_at IS NULL OR last_published_at < lease_expires_at
-                      -- a re-sent message can be lost too: keep re-sending, at the waiting jobs' pace
-                      OR last_published_at < now() - make_interval(secs => $3)))
+        `SELECT job.id FROM ${table} job
+          WHERE ((job.status = $1 AND (job.last_published_at IS NULL OR job.last_published_at < now() - make_interval(secs => $3)))
+                 OR (job.status = $2 AND job.lease_expires_at < now()
+                     AND (job.last_published_at IS NULL OR job.last_published_at < job.lease_expires_at
+                          -- a re-sent message can be lost too: keep re-sending, at the waiting jobs' pace
+                          OR job.last_published_at < now() - make_interval(secs => $3))))
+            -- while the queue is away, one pending message per job is enough: the poller sends it when it can
+            AND NOT EXISTS (SELECT 1 FROM outbox pending WHERE pending.published_at IS NULL AND pending.subject_id = job.id)
           LIMIT $4`,
         [JOB_STATUSES[table].waiting, JOB_STATUSES[table].active, afterSeconds, limit],
       )) as Array<{ id: string }>;

@@ -1,0 +1,100 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { PublishedTestAnalysis } from '../support/analysis-images';
+import { FaultStack } from '../support/fault-stack';
+import { api, type ApiResponse, createSession, type Session } from '../support/session';
+import { publishSleeper, readyDataset, requestSleep, SLEEPER_CONSENT } from '../support/sleeper-analysis';
+
+/**
+ * The services under the platform going away and coming back, on a stack of this suite's own (two
+ * workers). The embedded SQS endpoint keeps its queues in memory, so restarting it loses every message;
+ * PostgreSQL and Redis restart with their data. Whatever the API accepted must finish, exactly once.
+ */
+describe('service faults', () => {
+  let stack: FaultStack;
+  let user: Session;
+  let sleeper: PublishedTestAnalysis;
+  let datasetId: string;
+
+  beforeAll(async () => {
+    stack = await FaultStack.start({ label: 'service-faults', workers: 2 });
+    user = await createSession('user');
+    sleeper = await publishSleeper();
+    datasetId = await readyDataset(user);
+  }, 300_000);
+
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  /** Every run succeeded with one terminal event and one notification, and one container per attempt, never two at once. */
+  async function expectEachFinishedOnce(runIds: string[]): Promise<void> {
+    for (const runId of runIds) {
+      const record = await stack.finished(runId, 180_000);
+      expect({ runId, ...record }).toMatchObject({ runId, status: 'succeeded', finished: 1, notifications: 1, accessed: 1 });
+      expect({ runId, starts: stack.containers.startsOf(runId).length }).toEqual({ runId, starts: record.attempts });
+      expect({ runId, mostAlive: stack.containers.mostAliveAtOnce(runId) }).toEqual({ runId, mostAlive: 1 });
+    }
+  }
+
+  it('the SQS endpoint restarted empty while runs wait: every run still finishes, once', async () => {
+    const runIds: string[] = [];
+    // Two run at once; the rest wait in the queue.
+    for (let i = 0; i < 6; i++) runIds.push(await requestSleep(user, sleeper, datasetId, 2));
+    await stack.stopService('sqs');
+    // Accepted while the queue is away: the outbox keeps the message until it can be sent.
+    runIds.push(await requestSleep(user, sleeper, datasetId, 1));
+    await sleep(2_000);
+    await stack.startService('sqs');
+
+    await expectEachFinishedOnce(runIds);
+    // The waiting runs' messages went with the endpoint's memory: the reconciler had to send them again.
+    const [{ sent }] = await stack.query<{ sent: number }>(`SELECT count(*)::int AS sent FROM outbox WHERE subject_id = ANY($1::uuid[])`, [runIds]);
+    expect(sent).toBeGreaterThan(runIds.length);
+  }, 300_000);
+
+  it('PostgreSQL and Redis restarted under load: nothing accepted is lost or doubled, and the API answers 503 with a retry hint meanwhile', async () => {
+    const accepted: string[] = [];
+    const refused: ApiResponse[] = [];
+    let loading = true;
+    const load = (async () => {
+      while (loading) {
+        const response = await api('POST', '/runs', {
+          token: user.token,
+          body: { analysis: sleeper.slug, datasetIds: [datasetId], params: { seconds: 1 }, consent: SLEEPER_CONSENT },
+        });
+        if (response.status === 202) accepted.push(response.body.id);
+        else refused.push(response);
+        await sleep(300);
+      }
+    })();
+
+    await sleep(2_000);
+    await stack.stopService('postgres');
+    const readDuringOutage = await api('GET', `/runs/${accepted[0]}`, { token: user.token });
+    const healthDuringOutage = await api('GET', '/health');
+    await sleep(4_000);
+    await stack.startService('postgres');
+    await sleep(2_000);
+    await stack.stopService('redis');
+    await sleep(3_000);
+    await stack.startService('redis');
+    await sleep(2_000);
+    loading = false;
+    await load;
+
+    expect(readDuringOutage.status).toBe(503);
+    expect(readDuringOutage.headers.get('retry-after')).toMatch(/^\d+$/);
+    expect(readDuringOutage.body).toEqual({ statusCode: 503, error: 'Service Unavailable', message: expect.any(String), correlationId: expect.any(String) });
+    expect(healthDuringOutage.status).toBe(503);
+    expect(healthDuringOutage.body.checks.postgres.status).toBe('down');
+    // Requests made while the database was away were refused the same way: never a 500, never a stack trace.
+    expect(refused.length).toBeGreaterThan(0);
+    for (const response of refused) {
+      expect({ status: response.status, retryAfter: response.headers.get('retry-after') }).toEqual({ status: 503, retryAfter: expect.stringMatching(/^\d+$/) });
+      expect(JSON.stringify(response.body)).not.toMatch(/\bat .+\.js:\d+/);
+    }
+    expect(accepted.length).toBeGreaterThan(10);
+
+    await expectEachFinishedOnce(accepted);
+  }, 420_000);
+});
