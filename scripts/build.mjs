@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const outDir = join(root, 'dist');
-const sourceRoots = ['apps', 'libs', 'analysis-sdk/src', 'bench'];
+// test/support is shared by the suites and the soak (bench/soak.ts).
+const sourceRoots = ['apps', 'libs', 'analysis-sdk/src', 'bench', 'test/support'];
 const tsconfig = JSON.parse(await readFile(join(root, 'tsconfig.json'), 'utf8'));
 
 async function* sourceFiles(dir) {

@@ -44,8 +44,10 @@ export interface BenchStack {
   home: string;
   apiUrl: string;
   config: LockboxConfig;
-  /** The worker process, for its RSS. */
+  /** The (first) worker process, for its RSS. */
   workerPid(): number;
+  /** Every worker process the launcher runs now (LOCKBOX_WORKERS). */
+  workerPids(): number[];
   stop(): Promise<void>;
 }
 
@@ -90,17 +92,23 @@ export async function startBenchStack(label: string, env: Record<string, string>
     home,
     apiUrl: `http://127.0.0.1:${port}`,
     config,
-    workerPid: () => workerPidOf(child.pid!),
+    workerPid: () => {
+      const [pid] = workerPidsOf(child.pid!);
+      if (pid === undefined) throw new Error(`no worker process under launcher ${child.pid}`);
+      return pid;
+    },
+    workerPids: () => workerPidsOf(child.pid!),
     stop: () => stopLauncher(child),
   };
 }
 
-/** The launcher's child that runs apps/worker. */
-function workerPidOf(launcherPid: number): number {
-  const listing = execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(launcherPid)], { encoding: 'utf8' });
-  const line = listing.split('\n').find((entry) => entry.includes('apps/worker/src/main.js'));
-  if (!line) throw new Error(`no worker process under launcher ${launcherPid}`);
-  return Number(line.trim().split(/\s+/)[0]);
+/** The launcher's children that run apps/worker, oldest first. */
+function workerPidsOf(launcherPid: number): number[] {
+  const listing = execFileSync('ps', ['-o', 'pid=,args=', '--sort=start_time', '--ppid', String(launcherPid)], { encoding: 'utf8' });
+  return listing
+    .split('\n')
+    .filter((entry) => entry.includes('apps/worker/src/main.js'))
+    .map((entry) => Number(entry.trim().split(/\s+/)[0]));
 }
 
 /** Resident set size of a process, in bytes (Linux). */

@@ -3,9 +3,13 @@ import { PlatformProcess } from './child-process';
 
 /** A worker that dies is started again after this pause. */
 const RESTART_DELAY_MS = 1_000;
-/** A worker that dies sooner than this after its start counts as failing to start... */
+/** A worker that exits by itself sooner than this after its start counts as failing to start... */
 const MIN_UPTIME_MS = 10_000;
-/** ...and after this many such starts in a row the launcher gives up (a worker refusing to start says why in its log). */
+/**
+ * ...and after this many such starts in a row the launcher gives up: a worker that refuses to start (no
+ * Docker Engine, a runtime it must have is missing) says why in its log and would only refuse again. A
+ * worker killed by a signal (an OOM kill, `kill -9`) is always restarted.
+ */
 const MAX_FAILED_STARTS = 3;
 
 interface WorkerSlot {
@@ -61,7 +65,8 @@ export class WorkerSupervisor {
     slot.process.start((how) => {
       if (this.stopping) return;
       const logPath = join(this.logDir, `${slot.process.name}.log`);
-      slot.failedStarts = Date.now() - slot.startedAt < MIN_UPTIME_MS ? slot.failedStarts + 1 : 0;
+      const refusedToStart = how.startsWith('code') && Date.now() - slot.startedAt < MIN_UPTIME_MS;
+      slot.failedStarts = refusedToStart ? slot.failedStarts + 1 : 0;
       if (slot.failedStarts >= MAX_FAILED_STARTS) {
         onGiveUp(`${slot.process.name} exited ${MAX_FAILED_STARTS} times right after starting (last: ${how}); see ${logPath}`);
         return;

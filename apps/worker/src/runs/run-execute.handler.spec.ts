@@ -60,7 +60,7 @@ interface Harness {
   cancelRequested: jest.SpyInstance;
 }
 
-function harness(): Harness {
+function harness(attempts = 1): Harness {
   const home = mkdtempSync(join(tmpdir(), 'lockbox-handler-'));
   const lost = new AbortController();
   const shutdown = new AbortController();
@@ -70,13 +70,13 @@ function harness(): Harness {
     listContainers: jest.fn().mockResolvedValue([]),
     getContainer: (id: string) => ({ kill: jest.fn(async () => onKill(id)) }),
   };
-  const lease = { claim: { id: RUN_ID, workerId: 'worker-1', attempts: 1, rowVersion: 7 }, lost: lost.signal, stop: jest.fn() };
+  const lease = { claim: { id: RUN_ID, workerId: 'worker-1', attempts, rowVersion: 7 }, lost: lost.signal, stop: jest.fn() };
   const release = jest.fn().mockResolvedValue(undefined);
   const leases = { claim: jest.fn().mockResolvedValue(lease), release };
   const publish = jest.fn().mockResolvedValue(undefined);
   const events = { publish, publishTransient: jest.fn().mockResolvedValue(undefined) };
   const putBuffer = jest.fn().mockResolvedValue({ size: 0, sha256: '' });
-  const storage = { putBuffer, getStream: jest.fn() };
+  const storage = { putBuffer, getStream: jest.fn(), list: jest.fn().mockResolvedValue([]), delete: jest.fn().mockResolvedValue(undefined) };
   const curated = {
     async *records() {
       yield { kind: 'social.posts', timestamp: '2026-01-05T18:20:00Z', platform: 'x', type: 'post', likes: 1 };
@@ -167,6 +167,20 @@ describe('RunExecuteHandler', () => {
     );
     expect(h.publish.mock.invocationCallOrder.at(-1)).toBeGreaterThan(h.finish.mock.invocationCallOrder[0]!);
     expect(stagingDirs(h.home)).toEqual([]);
+  });
+
+  it('after a later attempt commits, removes what earlier attempts stored, and only that', async () => {
+    const h = harness(3);
+    const resultBytes = Buffer.from('{"schemaVersion":1,"summary":"done","blocks":[]}');
+    jest.spyOn(SandboxRunner.prototype, 'run').mockResolvedValue(outcome({ result: { schemaVersion: 1, summary: 'done', blocks: [] }, resultBytes }));
+    const storage = (h.handler as unknown as { storage: { list: jest.Mock; delete: jest.Mock } }).storage;
+    const run = `runs/user-1/${RUN_ID}/`;
+    storage.list.mockResolvedValue([`${run}attempt-1/result.json`, `${run}attempt-2/logs.txt`, `${run}attempt-3/logs.txt`, `${run}attempt-3/result.json`].map((key) => ({ key })));
+    await h.handler.handle({ type: 'run.execute', id: RUN_ID }, { receiveCount: 1, shutdown: h.shutdown.signal });
+
+    expect(storage.list).toHaveBeenCalledWith(run);
+    expect(storage.delete.mock.calls.map((call) => call[0])).toEqual([`${run}attempt-1/result.json`, `${run}attempt-2/logs.txt`]);
+    expect(storage.delete.mock.invocationCallOrder[0]).toBeGreaterThan(h.finish.mock.invocationCallOrder[0]!);
   });
 
   it('kills the container and writes nothing when the lease is lost', async () => {

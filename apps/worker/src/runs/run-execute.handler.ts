@@ -144,12 +144,12 @@ export class RunExecuteHandler implements JobHandler<'run.execute'> {
     phases.mark('sandbox');
 
     // Logs and result go to S3 before the final write, so the committed pointers always resolve.
-    const prefix = `runs/${run.userId}/${run.id}/attempt-${claim.attempts}`;
-    const logKey = sandbox ? `${prefix}/logs.txt` : null;
+    const prefix = attemptObjectsPrefix(run, claim.attempts);
+    const logKey = sandbox ? `${prefix}logs.txt` : null;
     if (sandbox && logKey) await this.storage.putBuffer(logKey, sandbox.logs, 'text/plain; charset=utf-8');
     // A result that was complete before the cancel took effect is kept: the work is done.
     const succeeded = sandbox?.status === 'succeeded' && sandbox.resultBytes !== undefined;
-    const resultKey = succeeded ? `${prefix}/result.json` : null;
+    const resultKey = succeeded ? `${prefix}result.json` : null;
     if (sandbox?.resultBytes && resultKey) await this.storage.putBuffer(resultKey, sandbox.resultBytes, 'application/json');
 
     phases.mark('store');
@@ -254,6 +254,22 @@ export class RunExecuteHandler implements JobHandler<'run.execute'> {
     lease.stop();
     await this.events.publish(committed.recorded);
     this.logger.log(`run ${run.id}: ${verdict.status}${verdict.reason ? `/${verdict.reason}` : ''} (attempt ${lease.claim.attempts})`);
+    if (lease.claim.attempts > 1) await this.removeEarlierAttempts(run, lease.claim.attempts);
+  }
+
+  /**
+   * Logs and results that an attempt cut short (a killed worker, a lost lease) stored before it could
+   * commit belong to no outcome: once this attempt has committed, only its own objects stay.
+   */
+  private async removeEarlierAttempts(run: ClaimedRun, attempt: number): Promise<void> {
+    const keep = attemptObjectsPrefix(run, attempt);
+    try {
+      for (const object of await this.storage.list(runObjectsPrefix(run))) {
+        if (!object.key.startsWith(keep)) await this.storage.delete(object.key);
+      }
+    } catch (error) {
+      this.logger.warn(`run ${run.id}: removing what earlier attempts stored failed: ${describe(error)}`);
+    }
   }
 
   /** A stop request comes from the user, or from an admin suspending the version (which asks its running runs to stop). */
@@ -317,6 +333,15 @@ class PhaseTimes {
   describe(): string {
     return this.times.join(' ');
   }
+}
+
+/** Where a run's logs and result live: `runs/<user>/<run>/attempt-<n>/`. */
+function runObjectsPrefix(run: Pick<ClaimedRun, 'userId' | 'id'>): string {
+  return `runs/${run.userId}/${run.id}/`;
+}
+
+function attemptObjectsPrefix(run: Pick<ClaimedRun, 'userId' | 'id'>, attempt: number): string {
+  return `${runObjectsPrefix(run)}attempt-${attempt}/`;
 }
 
 function emptyFinish(): Omit<RunFinish, 'verdict'> {
