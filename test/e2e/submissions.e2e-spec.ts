@@ -241,6 +241,35 @@ describe('submissions, review and the catalogue', () => {
     expect(listed.body.items[0].latestVersion).toMatchObject({ version: '1.1.0', scopes: secondScopes });
   });
 
+  it('pages the catalogue in title order, with a total that holds on every page, and matches search words literally', async () => {
+    const developer = await createSession('developer');
+    const user = await createSession('user');
+    // Three analyses sharing a word no other test uses; titles sort by their second word.
+    const word = `pg${randomUUID().slice(0, 6)}`;
+    const names = ['c', 'a', 'b'].map((letter) => ({ letter, name: uniqueName() }));
+    for (const { letter, name } of names) {
+      const manifest = { ...manifestFor(name, '1.0.0'), title: `${word} ${letter} 100%_off` };
+      const checkedSubmission = await submitAndCheck(developer, manifest, image);
+      expect((await api('POST', `/submissions/${checkedSubmission.id}/approve`, { token: admin.token, body: {} })).status).toBe(200);
+    }
+    const byTitle = ['a', 'b', 'c'].map((letter) => names.find((entry) => entry.letter === letter)!.name);
+
+    const page = (offset: number, limit: number) => api('GET', `/analyses?q=${word}&offset=${offset}&limit=${limit}`, { token: user.token });
+    const first = await page(0, 2);
+    expect(first.body).toMatchObject({ total: 3, offset: 0, limit: 2 });
+    expect(first.body.items.map((item: { slug: string }) => item.slug)).toEqual(byTitle.slice(0, 2));
+    const second = await page(2, 2);
+    expect(second.body).toMatchObject({ total: 3, offset: 2, limit: 2 });
+    expect(second.body.items.map((item: { slug: string }) => item.slug)).toEqual(byTitle.slice(2));
+    const beyond = await page(10, 2);
+    expect(beyond.body).toMatchObject({ items: [], total: 3, offset: 10 });
+
+    // `%` and `_` are characters to find, not patterns.
+    expect((await api('GET', `/analyses?q=${word}%20100%25_off`, { token: user.token })).body.total).toBe(3);
+    expect((await api('GET', `/analyses?q=${word}%20100%25%25`, { token: user.token })).body.total).toBe(0);
+    expect((await api('GET', `/analyses?q=${word}%20100_`, { token: user.token })).body.total).toBe(0);
+  });
+
   it('keeps a name with its first developer (409 for another) and a version to one submission (409 again)', async () => {
     const developer = await createSession('developer');
     const rival = await createSession('developer');

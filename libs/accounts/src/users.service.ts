@@ -53,6 +53,12 @@ export class UsersService {
     return this.users.findOneBy({ id });
   }
 
+  /** Who a token belongs to, as the auth guard needs it on every request: three columns by primary key, no entity. */
+  async findIdentity(id: string): Promise<Pick<User, 'id' | 'email' | 'role'> | undefined> {
+    const [identity] = (await this.users.query(`SELECT id, email, role FROM users WHERE id = $1`, [id])) as Array<Pick<User, 'id' | 'email' | 'role'>>;
+    return identity;
+  }
+
   async list(offset: number, limit: number): Promise<{ items: User[]; total: number }> {
     const [items, total] = await this.users.findAndCount({ order: { createdAt: 'ASC' }, skip: offset, take: limit });
     return { items, total };

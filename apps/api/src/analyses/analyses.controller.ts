@@ -1,7 +1,7 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { type Caller, CurrentCaller } from '../auth/auth.decorators';
-import { type AnalysisDetailView, type CatalogueEntryView, toAnalysisDetailView, toCatalogueEntryView } from './analysis.view';
+import { type AnalysisDetailView, type CatalogueEntryView, toAnalysisDetailView } from './analysis.view';
 import { CatalogueService } from './catalogue.service';
 import { CatalogueQuery } from './dto/catalogue.query';
 
@@ -15,7 +15,7 @@ export class AnalysesController {
   @Get()
   async list(@Query() query: CatalogueQuery): Promise<{ items: CatalogueEntryView[]; total: number; offset: number; limit: number }> {
     const { items, total } = await this.catalogue.search(query);
-    return { items: items.map(({ analysis, latest }) => toCatalogueEntryView(analysis, latest)), total, offset: query.offset, limit: query.limit };
+    return { items, total, offset: query.offset, limit: query.limit };
   }
 
   @Get(':slug')

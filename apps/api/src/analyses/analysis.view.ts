@@ -41,7 +41,7 @@ export interface AnalysisDetailView extends ListingView {
   versions: PublishedVersionView[];
 }
 
-function toListingView(analysis: Analysis): ListingView {
+function toListingView(analysis: Pick<Analysis, 'slug' | 'title' | 'description' | 'category' | 'price'>): ListingView {
   return { slug: analysis.slug, title: analysis.title, description: analysis.description, category: analysis.category, price: analysis.price };
 }
 
@@ -54,8 +54,8 @@ function toVersionSummary(version: AnalysisVersion): PublishedVersionSummary {
   };
 }
 
-export function toCatalogueEntryView(analysis: Analysis, latest: AnalysisVersion): CatalogueEntryView {
-  return { ...toListingView(analysis), latestVersion: toVersionSummary(latest) };
+export function toCatalogueEntryView(analysis: Pick<Analysis, 'slug' | 'title' | 'description' | 'category' | 'price'>, latest: PublishedVersionSummary): CatalogueEntryView {
+  return { ...toListingView(analysis), latestVersion: latest };
 }
 
 /** `newestFirst` holds the published versions, newest first; each is compared with the one after it. */

@@ -1,10 +1,23 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { In, type Repository } from 'typeorm';
+import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
+import { DataSource, In, type Repository } from 'typeorm';
 import type { AnalysisCategory } from '@lockbox/analysis-sdk';
 import { Analysis, AnalysisVersion } from '@lockbox/db';
 import { DomainError } from '@lockbox/errors';
+import { type CatalogueEntryView, type PublishedVersionSummary, toCatalogueEntryView } from './analysis.view';
 import { newestFirst } from './published-versions';
+
+interface CatalogueRow {
+  id: string;
+  slug: string;
+  title: string;
+  description: string;
+  category: string;
+  price: number;
+  total: number;
+  /** Null when the analysis has no published version left. */
+  versions: PublishedVersionSummary[] | null;
+}
 
 export interface CatalogueSearch {
   q?: string;
@@ -23,30 +36,41 @@ const MAX_SEARCH_WORDS = 8;
 @Injectable()
 export class CatalogueService {
   constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
     @InjectRepository(Analysis) private readonly analyses: Repository<Analysis>,
     @InjectRepository(AnalysisVersion) private readonly versions: Repository<AnalysisVersion>,
   ) {}
 
-  /** A page of published analyses, each with its newest published version; every word of `q` must match. */
-  async search(search: CatalogueSearch): Promise<{ items: Array<{ analysis: Analysis; latest: AnalysisVersion }>; total: number }> {
-    const query = this.analyses
-      .createQueryBuilder('analysis')
-      .where(`EXISTS (SELECT 1 FROM analysis_versions v WHERE v.analysis_id = analysis.id AND v.status = 'published')`);
-    const words = (search.q ?? '').split(/\s+/).filter(Boolean).slice(0, MAX_SEARCH_WORDS);
-    words.forEach((word, index) => {
-      query.andWhere(`(analysis.title ILIKE :word${index} OR analysis.description ILIKE :word${index} OR analysis.slug ILIKE :word${index})`, {
-        [`word${index}`]: `%${escapeLike(word)}%`,
-      });
+  /**
+   * A page of published analyses, each with its newest published version; every word of `q` must match.
+   * One round trip: the page with its total (a window count), and each listed analysis' published
+   * versions, of which only what a listing shows (scopes, resources) is read.
+   */
+  async search(search: CatalogueSearch): Promise<{ items: CatalogueEntryView[]; total: number }> {
+    const { where, parameters } = catalogueFilter(search);
+    const page = parameters.length;
+    const rows = (await this.dataSource.query(
+      `WITH page AS (
+         SELECT a.id, a.slug, a.title, a.description, a.category, a.price, count(*) OVER ()::int AS total
+           FROM analyses a
+          WHERE ${where}
+          ORDER BY a.title, a.slug
+         OFFSET $${page + 1} LIMIT $${page + 2})
+       SELECT page.*,
+              (SELECT json_agg(json_build_object('version', v.version, 'scopes', v.manifest->'scopes', 'resources', v.manifest->'resources',
+                                                 'publishedAt', coalesce(v.published_at, v.updated_at)))
+                 FROM analysis_versions v WHERE v.analysis_id = page.id AND v.status = 'published') AS versions
+         FROM page ORDER BY page.title, page.slug`,
+      [...parameters, search.offset, search.limit],
+    )) as CatalogueRow[];
+    // A version suspended between the page and its versions can leave an analysis with none to show: skip it.
+    const items = rows.flatMap((row) => {
+      const latest = row.versions && newestFirst(row.versions)[0];
+      return latest ? [toCatalogueEntryView(row, { ...latest, publishedAt: new Date(latest.publishedAt).toISOString() })] : [];
     });
-    if (search.category) query.andWhere('analysis.category = :category', { category: search.category });
-    const [analyses, total] = await query.orderBy('analysis.title', 'ASC').addOrderBy('analysis.slug', 'ASC').skip(search.offset).take(search.limit).getManyAndCount();
-
-    const published = await this.publishedVersions(analyses.map((analysis) => analysis.id));
-    // A version suspended between the two queries can leave an analysis with none to show: skip it.
-    const items = analyses.flatMap((analysis) => {
-      const latest = published.get(analysis.id)?.[0];
-      return latest ? [{ analysis, latest }] : [];
-    });
+    if (rows.length > 0 || search.offset === 0) return { items, total: rows[0]?.total ?? 0 };
+    // Past the last page no row carries the window count.
+    const [{ total }] = (await this.dataSource.query(`SELECT count(*)::int AS total FROM analyses a WHERE ${where}`, parameters)) as Array<{ total: number }>;
     return { items, total };
   }
 
@@ -66,6 +90,22 @@ export class CatalogueService {
     for (const [id, list] of byAnalysis) byAnalysis.set(id, newestFirst(list));
     return byAnalysis;
   }
+}
+
+/** The WHERE clause over `analyses a` of a catalogue search, numbered from $1. */
+function catalogueFilter(search: CatalogueSearch): { where: string; parameters: unknown[] } {
+  const conditions = [`EXISTS (SELECT 1 FROM analysis_versions v WHERE v.analysis_id = a.id AND v.status = 'published')`];
+  const parameters: unknown[] = [];
+  for (const word of (search.q ?? '').split(/\s+/).filter(Boolean).slice(0, MAX_SEARCH_WORDS)) {
+    parameters.push(`%${escapeLike(word)}%`);
+    const placeholder = `$${parameters.length}`;
+    conditions.push(`(a.title ILIKE ${placeholder} OR a.description ILIKE ${placeholder} OR a.slug ILIKE ${placeholder})`);
+  }
+  if (search.category) {
+    parameters.push(search.category);
+    conditions.push(`a.category = $${parameters.length}`);
+  }
+  return { where: conditions.join(' AND '), parameters };
 }
 
 /** `%`, `_` and `\` in a search word match themselves. */

@@ -42,7 +42,7 @@ export class AuthGuard implements CanActivate {
     const ticket: unknown = acceptsEventTicket ? request.query.ticket : undefined;
     const userId = typeof ticket === 'string' ? await this.eventTickets.redeem(ticket) : await this.bearerOwner(request);
     if (!userId) return undefined;
-    const user = await this.users.findById(userId);
+    const user = await this.users.findIdentity(userId);
     return user ? { id: user.id, email: user.email, role: user.role } : undefined;
   }
 
