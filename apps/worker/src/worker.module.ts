@@ -13,6 +13,7 @@ import { QueueConsumerService } from './consumers/queue-consumer.service';
 import { HeartbeatService } from './heartbeat/heartbeat.service';
 import { WorkerIdentity } from './heartbeat/worker-identity';
 import { SandboxEnvironmentService } from './sandbox-environment/sandbox-environment.service';
+import { WorkerRuntimesService } from './sandbox-environment/worker-runtimes.service';
 import { OrphanReaperService } from './reaper/orphan-reaper.service';
 import { RunExecuteHandler } from './runs/run-execute.handler';
 import { IngestHandler } from './ingest/ingest.handler';
@@ -29,6 +30,7 @@ const HANDLER_CLASSES: Array<new (...args: never[]) => JobHandler> = [
   imports: [ConfigModule.forRoot(), DatabaseModule, QueueModule, StorageModule, EventsModule, OutboxModule, SandboxModule],
   providers: [
     WorkerIdentity,
+    WorkerRuntimesService,
     SandboxEnvironmentService,
     HeartbeatService,
     OrphanReaperService,

@@ -51,6 +51,8 @@ export interface LockboxConfig {
     accessTokenTtlSeconds: number;
     loginMaxFailures: number;
     loginWindowSeconds: number;
+    /** How long the API may reuse a caller's account (role) it looked up: a role change takes effect this late at most. */
+    callerCacheMs: number;
   };
   worker: {
     heartbeatIntervalMs: number;
@@ -244,6 +246,7 @@ export function loadConfig(env: Env = process.env): LockboxConfig {
       accessTokenTtlSeconds: read.integer('LOCKBOX_ACCESS_TOKEN_TTL_S', 3600, 60, 30 * 86400),
       loginMaxFailures: read.integer('LOCKBOX_LOGIN_MAX_FAILURES', 5, 1, 1000),
       loginWindowSeconds: read.integer('LOCKBOX_LOGIN_WINDOW_S', 900, 1, 86400),
+      callerCacheMs: read.integer('LOCKBOX_CALLER_CACHE_MS', 2_000, 0, 60_000),
     },
     worker: {
       heartbeatIntervalMs: read.integer('LOCKBOX_WORKER_HEARTBEAT_MS', 5000, 100, 600_000),

@@ -14,3 +14,4 @@ export * from './entities/run.entity';
 export * from './entities/user.entity';
 export * from './entities/worker-heartbeat.entity';
 export * from './job-lease';
+export * from './prepared-query';

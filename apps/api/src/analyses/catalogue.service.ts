@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, In, type Repository } from 'typeorm';
 import type { AnalysisCategory } from '@lockbox/analysis-sdk';
-import { Analysis, AnalysisVersion } from '@lockbox/db';
+import { Analysis, AnalysisVersion, preparedQuery } from '@lockbox/db';
 import { DomainError } from '@lockbox/errors';
 import { type CatalogueEntryView, type PublishedVersionSummary, toCatalogueEntryView } from './analysis.view';
 import { newestFirst } from './published-versions';
@@ -49,7 +49,8 @@ export class CatalogueService {
   async search(search: CatalogueSearch): Promise<{ items: CatalogueEntryView[]; total: number }> {
     const { where, parameters } = catalogueFilter(search);
     const page = parameters.length;
-    const rows = (await this.dataSource.query(
+    const rows = await preparedQuery<CatalogueRow>(
+      this.dataSource,
       `WITH page AS (
          SELECT a.id, a.slug, a.title, a.description, a.category, a.price, count(*) OVER ()::int AS total
            FROM analyses a
@@ -62,7 +63,7 @@ export class CatalogueService {
                  FROM analysis_versions v WHERE v.analysis_id = page.id AND v.status = 'published') AS versions
          FROM page ORDER BY page.title, page.slug`,
       [...parameters, search.offset, search.limit],
-    )) as CatalogueRow[];
+    );
     // A version suspended between the page and its versions can leave an analysis with none to show: skip it.
     const items = rows.flatMap((row) => {
       const latest = row.versions && newestFirst(row.versions)[0];

@@ -1,11 +1,13 @@
-import { type CanActivate, type ExecutionContext, ForbiddenException, Injectable, UnauthorizedException } from '@nestjs/common';
+import { type CanActivate, type ExecutionContext, ForbiddenException, Inject, Injectable, UnauthorizedException } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { JwtService } from '@nestjs/jwt';
 import type { Request } from 'express';
 import { ApiTokensService, isApiToken, UsersService } from '@lockbox/accounts';
+import { LOCKBOX_CONFIG, type LockboxConfig } from '@lockbox/config';
 import type { UserRole } from '@lockbox/db';
 import { ACCEPTS_EVENT_TICKET, type Caller, IS_PUBLIC, REQUIRED_ROLES } from './auth.decorators';
 import type { AccessTokenClaims } from './auth.service';
+import { TtlCache } from '../common/ttl-cache';
 import { EventTicketService } from './event-ticket.service';
 
 /**
@@ -15,13 +17,23 @@ import { EventTicketService } from './event-ticket.service';
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
+  /**
+   * Callers looked up lately, by user id, so a client's burst of requests costs one database read. A role
+   * change or a removed account therefore reaches this instance up to LOCKBOX_CALLER_CACHE_MS late. The
+   * token itself is checked on every request: a revoked API token stops working at once.
+   */
+  private readonly callers: TtlCache<Caller>;
+
   constructor(
+    @Inject(LOCKBOX_CONFIG) config: LockboxConfig,
     private readonly reflector: Reflector,
     private readonly jwt: JwtService,
     private readonly users: UsersService,
     private readonly apiTokens: ApiTokensService,
     private readonly eventTickets: EventTicketService,
-  ) {}
+  ) {
+    this.callers = new TtlCache(config.auth.callerCacheMs, 10_000);
+  }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const targets = [context.getHandler(), context.getClass()];
@@ -42,8 +54,13 @@ export class AuthGuard implements CanActivate {
     const ticket: unknown = acceptsEventTicket ? request.query.ticket : undefined;
     const userId = typeof ticket === 'string' ? await this.eventTickets.redeem(ticket) : await this.bearerOwner(request);
     if (!userId) return undefined;
+    const cached = this.callers.get(userId);
+    if (cached) return cached;
     const user = await this.users.findIdentity(userId);
-    return user ? { id: user.id, email: user.email, role: user.role } : undefined;
+    if (!user) return undefined;
+    const caller: Caller = { id: user.id, email: user.email, role: user.role };
+    this.callers.set(caller.id, caller);
+    return caller;
   }
 
   private async bearerOwner(request: Request): Promise<string | undefined> {

@@ -1,3 +1,4 @@
+import { createSecretKey } from 'node:crypto';
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
@@ -16,7 +17,9 @@ import { LoginThrottleService } from './login-throttle.service';
     EventsModule,
     JwtModule.registerAsync({
       inject: [LOCKBOX_CONFIG],
-      useFactory: (config: LockboxConfig) => ({ secret: config.auth.jwtSecret, signOptions: { algorithm: 'HS256' } }),
+      // A KeyObject, made once: given the secret as a string, jsonwebtoken first tries to parse it as a public
+      // key on every sign and verify (and catches the failure), which cost the API most of its CPU under load.
+      useFactory: (config: LockboxConfig) => ({ secret: createSecretKey(Buffer.from(config.auth.jwtSecret, 'utf8')), signOptions: { algorithm: 'HS256' } }),
     }),
   ],
   controllers: [AuthController],

@@ -11,6 +11,7 @@ import { ObjectStorageRepository } from '@lockbox/storage';
 import type { JobContext, JobHandler } from '../consumers/job-handler';
 import { type HeldLease, JobLeaseService } from '../consumers/job-lease.service';
 import { WorkerIdentity } from '../heartbeat/worker-identity';
+import { WorkerRuntimesService } from '../sandbox-environment/worker-runtimes.service';
 import { SmokeRun } from './smoke-run';
 import { type CheckFindings, SubmissionChecks } from './submission-checks';
 
@@ -38,6 +39,7 @@ export class SubmissionCheckHandler implements JobHandler<'submission.check'> {
     private readonly leases: JobLeaseService,
     private readonly events: PlatformEventsService,
     private readonly identity: WorkerIdentity,
+    runtimes: WorkerRuntimesService,
   ) {
     const smoke = new SmokeRun(docker, {
       home: config.home,
@@ -45,7 +47,7 @@ export class SubmissionCheckHandler implements JobHandler<'submission.check'> {
       workerId: identity.id,
       limits: config.limits,
       requiredRuntime: config.sandbox.requiredRuntime,
-      availableRuntimes: () => this.availableRuntimes(),
+      availableRuntimes: () => runtimes.available(),
     });
     this.checks = new SubmissionChecks(config.limits, docker, engine, storage, smoke);
   }
@@ -78,12 +80,6 @@ export class SubmissionCheckHandler implements JobHandler<'submission.check'> {
     if (recorded === false) return;
     lease.stop();
     await this.events.publish(recorded);
-  }
-
-  /** The heartbeat's start-up probe: the runtimes this worker's engine really starts containers with. */
-  private async availableRuntimes(): Promise<string[]> {
-    const [heartbeat] = (await this.dataSource.query(`SELECT runtimes FROM worker_heartbeats WHERE id = $1`, [this.identity.id])) as Array<{ runtimes: string[] }>;
-    return heartbeat?.runtimes ?? [];
   }
 
   /** The verdict with its audit row, event and notification; false when the claim no longer holds (nothing written). */

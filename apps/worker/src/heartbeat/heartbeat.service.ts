@@ -4,6 +4,7 @@ import type { Repository } from 'typeorm';
 import { LOCKBOX_CONFIG, type LockboxConfig } from '@lockbox/config';
 import { WorkerHeartbeat } from '@lockbox/db';
 import { type ContainerRuntime, DockerEngineRepository } from '@lockbox/sandbox';
+import { WorkerRuntimesService } from '../sandbox-environment/worker-runtimes.service';
 import { WorkerIdentity } from './worker-identity';
 
 /**
@@ -21,10 +22,11 @@ export class HeartbeatService implements OnApplicationBootstrap, OnApplicationSh
     @InjectRepository(WorkerHeartbeat) private readonly heartbeats: Repository<WorkerHeartbeat>,
     private readonly engine: DockerEngineRepository,
     private readonly identity: WorkerIdentity,
+    private readonly workerRuntimes: WorkerRuntimesService,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    this.runtimes = await this.engine.workingRuntimes().catch(() => []);
+    this.runtimes = await this.workerRuntimes.available();
     this.logger.log(`worker ${this.identity.id}: runtimes ${this.runtimes.join(', ') || 'none'}`);
     await this.beat();
     this.timer = setInterval(() => {

@@ -83,8 +83,7 @@ function harness(attempts = 1): Harness {
     },
   };
   const config = { home, instanceId: 'instance-1', limits: DEFAULT_PLATFORM_LIMITS, sandbox: {} };
-  // This worker's heartbeat row: the runtimes its start-up probe found working.
-  const dataSource = { query: jest.fn().mockResolvedValue([{ runtimes: ['runc'] }]) };
+  const dataSource = { query: jest.fn().mockResolvedValue([]) };
 
   jest.spyOn(RunStateStore.prototype, 'load').mockResolvedValue(claimedRun);
   jest.spyOn(RunStateStore.prototype, 'markStarted').mockResolvedValue({ held: true, recorded: undefined });
@@ -103,6 +102,7 @@ function harness(attempts = 1): Harness {
     events as never,
     storage as never,
     curated as never,
+    { available: async () => ['runc'] } as never,
   );
   return { handler, lost, shutdown, release, finish, putBuffer, killed, publish, home, cancelRequested };
 }

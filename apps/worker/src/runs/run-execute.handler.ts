@@ -15,6 +15,7 @@ import { CuratedRecordsReader, ObjectNotFoundError, ObjectStorageRepository } fr
 import type { JobContext, JobHandler } from '../consumers/job-handler';
 import { type HeldLease, JobLeaseService } from '../consumers/job-lease.service';
 import { WorkerIdentity } from '../heartbeat/worker-identity';
+import { WorkerRuntimesService } from '../sandbox-environment/worker-runtimes.service';
 import { ProgressThrottle } from './progress-throttle';
 import { RunInputStager, type StagedInput } from './run-input-stager';
 import { type RunVerdict, sentence, verdictOf } from './run-outcome';
@@ -59,6 +60,7 @@ export class RunExecuteHandler implements JobHandler<'run.execute'> {
     private readonly events: PlatformEventsService,
     private readonly storage: ObjectStorageRepository,
     curated: CuratedRecordsReader,
+    private readonly runtimes: WorkerRuntimesService,
   ) {
     this.runs = new RunStateStore(dataSource, events);
     this.stager = new RunInputStager(curated);
@@ -113,7 +115,8 @@ export class RunExecuteHandler implements JobHandler<'run.execute'> {
     }
 
     // One container per attempt: whatever an earlier attempt left running on this engine goes first.
-    await killRunContainers(this.docker, { instance: this.config.instanceId, runId: run.id });
+    // Containers are only ever created after a claim, so the first attempt has none to look for.
+    if (claim.attempts > 1) await killRunContainers(this.docker, { instance: this.config.instanceId, runId: run.id });
     if (!(await this.ensureImage(run))) {
       return this.finish(lease, run, { status: 'failed', reason: 'image_unavailable', message: "The analysis' image is no longer available." });
     }
@@ -146,11 +149,13 @@ export class RunExecuteHandler implements JobHandler<'run.execute'> {
     // Logs and result go to S3 before the final write, so the committed pointers always resolve.
     const prefix = attemptObjectsPrefix(run, claim.attempts);
     const logKey = sandbox ? `${prefix}logs.txt` : null;
-    if (sandbox && logKey) await this.storage.putBuffer(logKey, sandbox.logs, 'text/plain; charset=utf-8');
     // A result that was complete before the cancel took effect is kept: the work is done.
     const succeeded = sandbox?.status === 'succeeded' && sandbox.resultBytes !== undefined;
     const resultKey = succeeded ? `${prefix}result.json` : null;
-    if (sandbox?.resultBytes && resultKey) await this.storage.putBuffer(resultKey, sandbox.resultBytes, 'application/json');
+    await Promise.all([
+      sandbox && logKey ? this.storage.putBuffer(logKey, sandbox.logs, 'text/plain; charset=utf-8') : undefined,
+      sandbox?.resultBytes && resultKey ? this.storage.putBuffer(resultKey, sandbox.resultBytes, 'application/json') : undefined,
+    ]);
 
     phases.mark('store');
     const verdict: RunVerdict =
@@ -299,12 +304,10 @@ export class RunExecuteHandler implements JobHandler<'run.execute'> {
 
   /** The runtime the platform's policy picks for this run on this worker, or why it cannot run here (`chooseRuntime`). */
   private async runtimeFor(run: ClaimedRun): Promise<RuntimeChoice> {
-    // The heartbeat's start-up probe: the runtimes this worker's engine really starts containers with.
-    const [heartbeat] = (await this.dataSource.query(`SELECT runtimes FROM worker_heartbeats WHERE id = $1`, [this.identity.id])) as Array<{ runtimes: string[] }>;
     return chooseRuntime({
       purpose: 'run',
       requested: run.version.manifest.runtime,
-      available: heartbeat?.runtimes ?? [],
+      available: await this.runtimes.available(),
       forceRunsc: this.config.sandbox.requiredRuntime === 'runsc',
     });
   }

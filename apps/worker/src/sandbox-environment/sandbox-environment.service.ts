@@ -1,8 +1,9 @@
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import type Docker from 'dockerode';
 import { LOCKBOX_CONFIG, type LockboxConfig } from '@lockbox/config';
-import { DOCKER_CLIENT, DockerEngineRepository } from '@lockbox/sandbox';
+import { DOCKER_CLIENT } from '@lockbox/sandbox';
 import { type SandboxEnvironmentFacts, sandboxEnvironmentProblems } from './sandbox-environment';
+import { WorkerRuntimesService } from './worker-runtimes.service';
 
 export class SandboxEnvironmentError extends Error {
   constructor(readonly problems: string[]) {
@@ -23,7 +24,7 @@ export class SandboxEnvironmentService implements OnModuleInit {
   constructor(
     @Inject(LOCKBOX_CONFIG) private readonly config: LockboxConfig,
     @Inject(DOCKER_CLIENT) private readonly docker: Docker,
-    private readonly engine: DockerEngineRepository,
+    private readonly runtimes: WorkerRuntimesService,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -42,7 +43,7 @@ export class SandboxEnvironmentService implements OnModuleInit {
       return { engine: { reachable: false, error: error instanceof Error ? error.message : String(error) }, requiredRuntime };
     }
     // Probing starts a container per runtime; only worth it when policy requires one.
-    const workingRuntimes = requiredRuntime ? await this.engine.workingRuntimes() : undefined;
+    const workingRuntimes = requiredRuntime ? await this.runtimes.available() : undefined;
     return { engine: { reachable: true, securityOptions: info.SecurityOptions ?? [] }, workingRuntimes, requiredRuntime };
   }
 }
