@@ -38,7 +38,8 @@ export interface LockboxConfig {
   /** State directory of this stack; its hash names the stack on shared hosts (`lockbox.instance`). */
   home: string;
   instanceId: string;
-  api: { host: string; port: number };
+  /** `catalogueCacheMs`: how long an API instance may answer a catalogue search from memory. */
+  api: { host: string; port: number; catalogueCacheMs: number };
   database: { url: string };
   redis: { url: string };
   sqs: SqsConfig;
@@ -216,6 +217,7 @@ export function loadConfig(env: Env = process.env): LockboxConfig {
     api: {
       host: read.string('HOST', '127.0.0.1')!,
       port: read.integer('PORT', 3000, 0, 65535),
+      catalogueCacheMs: read.integer('LOCKBOX_CATALOGUE_CACHE_MS', 1_000, 0, 60_000),
     },
     database: {
       url: read.required('DATABASE_URL', read.url('DATABASE_URL', read.string('DATABASE_URL', runtime.databaseUrl), ['postgres:', 'postgresql:']), noStack),

@@ -1,11 +1,21 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, In, type Repository } from 'typeorm';
 import type { AnalysisCategory } from '@lockbox/analysis-sdk';
+import { LOCKBOX_CONFIG, type LockboxConfig } from '@lockbox/config';
 import { Analysis, AnalysisVersion, preparedQuery } from '@lockbox/db';
 import { DomainError } from '@lockbox/errors';
 import { type CatalogueEntryView, type PublishedVersionSummary, toCatalogueEntryView } from './analysis.view';
+import { TtlCache } from '../common/ttl-cache';
 import { newestFirst } from './published-versions';
+
+export interface CataloguePage {
+  items: CatalogueEntryView[];
+  total: number;
+}
+
+/** Distinct searches kept at once; more would only hold answers nobody asks for again. */
+const MAX_CACHED_PAGES = 1_000;
 
 interface CatalogueRow {
   id: string;
@@ -35,18 +45,44 @@ const MAX_SEARCH_WORDS = 8;
  */
 @Injectable()
 export class CatalogueService {
+  private readonly pages: TtlCache<Promise<CataloguePage>>;
+
   constructor(
+    @Inject(LOCKBOX_CONFIG) config: LockboxConfig,
     @InjectDataSource() private readonly dataSource: DataSource,
     @InjectRepository(Analysis) private readonly analyses: Repository<Analysis>,
     @InjectRepository(AnalysisVersion) private readonly versions: Repository<AnalysisVersion>,
-  ) {}
+  ) {
+    this.pages = new TtlCache(config.api.catalogueCacheMs, MAX_CACHED_PAGES);
+  }
 
   /**
    * A page of published analyses, each with its newest published version; every word of `q` must match.
+   * The catalogue is the same for every caller, so a page is kept for LOCKBOX_CATALOGUE_CACHE_MS: callers
+   * browsing at the same moment share one query. This instance forgets every page when it publishes or
+   * suspends a version; other instances may show the old catalogue for that long. Runs never rely on
+   * it: a run request checks the version's status itself.
+   */
+  search(search: CatalogueSearch): Promise<CataloguePage> {
+    const key = JSON.stringify([search.q ?? '', search.category ?? '', search.offset, search.limit]);
+    const cached = this.pages.get(key);
+    if (cached) return cached;
+    const page = this.searchDatabase(search);
+    this.pages.set(key, page);
+    page.catch(() => this.pages.delete(key));
+    return page;
+  }
+
+  /** After a version is published or suspended: the next search reads the catalogue afresh. */
+  forgetPages(): void {
+    this.pages.clear();
+  }
+
+  /**
    * One round trip: the page with its total (a window count), and each listed analysis' published
    * versions, of which only what a listing shows (scopes, resources) is read.
    */
-  async search(search: CatalogueSearch): Promise<{ items: CatalogueEntryView[]; total: number }> {
+  private async searchDatabase(search: CatalogueSearch): Promise<CataloguePage> {
     const { where, parameters } = catalogueFilter(search);
     const page = parameters.length;
     const rows = await preparedQuery<CatalogueRow>(

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { DomainError } from '@lockbox/errors';
 import { type LiveEvent, PlatformEventsService } from '@lockbox/events';
+import { CatalogueService } from './catalogue.service';
 
 export interface SuspensionOutcome {
   slug: string;
@@ -30,6 +31,7 @@ export class SuspensionService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly events: PlatformEventsService,
+    private readonly catalogue: CatalogueService,
   ) {}
 
   async suspend(adminId: string, slug: string, version: string, reason: string): Promise<SuspensionOutcome> {
@@ -92,6 +94,7 @@ export class SuspensionService {
         recorded,
       };
     });
+    this.catalogue.forgetPages();
     for (const event of recorded) await this.events.publish(event);
     return outcome;
   }

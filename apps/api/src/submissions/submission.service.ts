@@ -10,6 +10,7 @@ import { DomainError } from '@lockbox/errors';
 import { PlatformEventsService } from '@lockbox/events';
 import { OutboxService } from '@lockbox/outbox';
 import { ObjectStorageRepository } from '@lockbox/storage';
+import { CatalogueService } from '../analyses/catalogue.service';
 import { newestFirst } from '../analyses/published-versions';
 import { TarballSignatureCheck } from './tarball-signature';
 
@@ -57,6 +58,7 @@ export class SubmissionService {
     private readonly storage: ObjectStorageRepository,
     private readonly outbox: OutboxService,
     private readonly events: PlatformEventsService,
+    private readonly catalogue: CatalogueService,
   ) {}
 
   /** The whole submission in one call, for callers other than the HTTP route (e.g. seeding the sample analysis). */
@@ -211,6 +213,7 @@ export class SubmissionService {
       });
       return { reviewed: await manager.findOneByOrFail(AnalysisVersion, { id }), recorded: event };
     });
+    if (status === 'published') this.catalogue.forgetPages();
     await this.events.publish(recorded);
     return reviewed;
   }
