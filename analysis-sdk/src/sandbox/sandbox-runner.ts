@@ -30,6 +30,8 @@ export interface SandboxRunHooks {
   onProgress?(progress: RunProgress): void;
   /** Called once the container is running; not awaited. */
   onContainerStarted?(containerId: string): void | Promise<void>;
+  /** Called once the container has exited (or was killed), before its output is collected. */
+  onContainerExited?(): void;
   /** Removing the container or the output area failed after the verdict was reached; the orphan reaper finishes the job. */
   onCleanupError?(error: unknown): void;
 }
@@ -164,6 +166,7 @@ export class SandboxRunner {
       }
       const waited = await exited;
       const hostMs = Date.now() - hostStartedAt;
+      hooks.onContainerExited?.();
       await withTimeout(logsDone, LOG_DRAIN_MS);
       stream.removeAllListeners('data');
 

@@ -5,7 +5,7 @@ import { rcompare } from 'semver';
 import { DataSource, type EntityManager } from 'typeorm';
 import { type ConsentScopes, scopesEqual, validateParams } from '@lockbox/analysis-sdk';
 import { LOCKBOX_CONFIG, type LockboxConfig } from '@lockbox/config';
-import { Analysis, AnalysisVersion, type DatasetStatus, type RunStatus } from '@lockbox/db';
+import { Analysis, AnalysisVersion, type DatasetStatus, preparedQuery, type RunStatus } from '@lockbox/db';
 import { DomainError } from '@lockbox/errors';
 import { PlatformEventsService } from '@lockbox/events';
 import { OutboxService } from '@lockbox/outbox';
@@ -131,7 +131,8 @@ export class RunsService {
   }
 
   async get(userId: string, runId: string): Promise<RunView> {
-    const [row] = (await this.dataSource.query(`${RUN_VIEW_SQL} WHERE r.id = $1 AND r.user_id = $2`, [runId, userId])) as RunViewRow[];
+    // What clients poll while they wait: a prepared statement.
+    const [row] = await preparedQuery<RunViewRow>(this.dataSource, `${RUN_VIEW_SQL} WHERE r.id = $1 AND r.user_id = $2`, [runId, userId]);
     if (!row) throw runNotFound(runId);
     return toRunView(row);
   }

@@ -11,6 +11,11 @@ export interface JobContext {
    * job back (release the claim) and return. The message then becomes visible to other workers at once.
    */
   shutdown: AbortSignal;
+  /**
+   * The job no longer needs its share of the worker's capacity for its queue (a run whose container has
+   * exited): the consumer may take the next message while this job finishes. Called again, or not at all, is fine.
+   */
+  giveBackCapacity(): void;
 }
 
 /**

@@ -14,12 +14,13 @@ import {
   type ReceivedMessage,
 } from '@lockbox/queue';
 import { JOB_HANDLERS, type JobHandler } from './job-handler';
+import { QueueCapacity } from './queue-capacity';
 
 const MAX_BACKOFF_SECONDS = 15 * 60;
 
 /**
  * Long-polls every queue and hands each message to the handler of its type, at most `concurrency`
- * at a time per queue. While a handler works, the message's visibility is extended so no other worker
+ * at a time per queue (a job may give its share back early: QueueCapacity). While a handler works, the message's visibility is extended so no other worker
  * receives it; the message is deleted only after the handler has committed its outcome.
  */
 @Injectable()
@@ -68,35 +69,34 @@ export class QueueConsumerService implements OnApplicationBootstrap, BeforeAppli
   }
 
   private async pollLoop(queue: QueueName): Promise<void> {
-    const concurrency = this.config.worker.concurrency[queue];
-    const running = new Set<Promise<void>>();
+    const capacity = new QueueCapacity(this.config.worker.concurrency[queue]);
     const pollingStopped = whenAborted(this.polling.signal);
     while (!this.polling.signal.aborted) {
-      if (running.size >= concurrency) {
-        // Woken by a free slot, or by shutdown, whose grace period must not wait for the jobs themselves.
-        await Promise.race([...running, pollingStopped]);
+      if (capacity.free === 0) {
+        // Woken when a job gives its share back, or by shutdown, whose grace period must not wait for the jobs themselves.
+        await Promise.race([capacity.freed(), pollingStopped]);
         continue;
       }
       let messages: ReceivedMessage[];
       try {
-        messages = await this.queue.receive(queue, { maxMessages: Math.min(10, concurrency - running.size), abortSignal: this.polling.signal });
+        messages = await this.queue.receive(queue, { maxMessages: Math.min(10, capacity.free), abortSignal: this.polling.signal });
       } catch (error) {
         this.logger.warn(`receiving from ${queue} failed: ${describe(error)}; retrying`);
         await delay(1000, this.polling.signal);
         continue;
       }
       for (const message of messages) {
-        const job = this.process(queue, message).finally(() => {
-          running.delete(job);
+        const giveBack = capacity.take();
+        const job = this.process(queue, message, giveBack).finally(() => {
+          giveBack();
           this.inFlight.delete(job);
         });
-        running.add(job);
         this.inFlight.add(job);
       }
     }
   }
 
-  private async process(queue: QueueName, received: ReceivedMessage): Promise<void> {
+  private async process(queue: QueueName, received: ReceivedMessage, giveBackCapacity: () => void): Promise<void> {
     let message: QueueMessage;
     try {
       message = parseQueueMessage(received.body);
@@ -111,7 +111,11 @@ export class QueueConsumerService implements OnApplicationBootstrap, BeforeAppli
 
     const keepHidden = this.keepHiddenWhileHandling(queue, received);
     try {
-      await this.handlers.get(message.type)!.handle(message as never, { receiveCount: received.receiveCount, shutdown: this.shutdown.signal });
+      await this.handlers.get(message.type)!.handle(message as never, {
+        receiveCount: received.receiveCount,
+        shutdown: this.shutdown.signal,
+        giveBackCapacity,
+      });
     } catch (error) {
       keepHidden.stop();
       await this.retryLater(queue, received, message, error);

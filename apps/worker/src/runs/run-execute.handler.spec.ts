@@ -58,6 +58,7 @@ interface Harness {
   publish: jest.Mock;
   home: string;
   cancelRequested: jest.SpyInstance;
+  giveBack: jest.Mock;
 }
 
 function harness(attempts = 1): Harness {
@@ -104,7 +105,7 @@ function harness(attempts = 1): Harness {
     curated as never,
     { available: async () => ['runc'] } as never,
   );
-  return { handler, lost, shutdown, release, finish, putBuffer, killed, publish, home, cancelRequested };
+  return { handler, lost, shutdown, release, finish, putBuffer, killed, publish, home, cancelRequested, giveBack: jest.fn() };
 }
 
 /**
@@ -135,7 +136,7 @@ describe('RunExecuteHandler', () => {
     const h = harness();
     const run = jest.spyOn(SandboxRunner.prototype, 'run');
     (h.handler as unknown as { leases: { claim: jest.Mock } }).leases.claim.mockResolvedValue(undefined);
-    await h.handler.handle({ type: 'run.execute', id: RUN_ID }, { receiveCount: 2, shutdown: h.shutdown.signal });
+    await h.handler.handle({ type: 'run.execute', id: RUN_ID }, { receiveCount: 2, shutdown: h.shutdown.signal, giveBackCapacity: h.giveBack });
     expect(run).not.toHaveBeenCalled();
     expect(h.finish).not.toHaveBeenCalled();
     expect(h.release).not.toHaveBeenCalled();
@@ -148,7 +149,7 @@ describe('RunExecuteHandler', () => {
       await hooks.onContainerStarted?.('container-1');
       return outcome({ result: { schemaVersion: 1, summary: 'done', blocks: [] }, resultBytes });
     });
-    await h.handler.handle({ type: 'run.execute', id: RUN_ID }, { receiveCount: 1, shutdown: h.shutdown.signal });
+    await h.handler.handle({ type: 'run.execute', id: RUN_ID }, { receiveCount: 1, shutdown: h.shutdown.signal, giveBackCapacity: h.giveBack });
 
     const prefix = `runs/user-1/${RUN_ID}/attempt-1`;
     expect(h.putBuffer.mock.calls.map((call) => call[0])).toEqual([`${prefix}/logs.txt`, `${prefix}/result.json`]);
@@ -176,17 +177,30 @@ describe('RunExecuteHandler', () => {
     const storage = (h.handler as unknown as { storage: { list: jest.Mock; delete: jest.Mock } }).storage;
     const run = `runs/user-1/${RUN_ID}/`;
     storage.list.mockResolvedValue([`${run}attempt-1/result.json`, `${run}attempt-2/logs.txt`, `${run}attempt-3/logs.txt`, `${run}attempt-3/result.json`].map((key) => ({ key })));
-    await h.handler.handle({ type: 'run.execute', id: RUN_ID }, { receiveCount: 1, shutdown: h.shutdown.signal });
+    await h.handler.handle({ type: 'run.execute', id: RUN_ID }, { receiveCount: 1, shutdown: h.shutdown.signal, giveBackCapacity: h.giveBack });
 
     expect(storage.list).toHaveBeenCalledWith(run);
     expect(storage.delete.mock.calls.map((call) => call[0])).toEqual([`${run}attempt-1/result.json`, `${run}attempt-2/logs.txt`]);
     expect(storage.delete.mock.invocationCallOrder[0]).toBeGreaterThan(h.finish.mock.invocationCallOrder[0]!);
   });
 
+  it("gives the worker's capacity back once the container has exited, before storing and committing", async () => {
+    const h = harness();
+    jest.spyOn(SandboxRunner.prototype, 'run').mockImplementation(async (_spec, hooks: SandboxRunHooks = {}) => {
+      expect(h.giveBack).not.toHaveBeenCalled();
+      hooks.onContainerExited?.();
+      return outcome();
+    });
+    await h.handler.handle({ type: 'run.execute', id: RUN_ID }, { receiveCount: 1, shutdown: h.shutdown.signal, giveBackCapacity: h.giveBack });
+    expect(h.giveBack).toHaveBeenCalledTimes(1);
+    expect(h.giveBack.mock.invocationCallOrder[0]).toBeLessThan(h.putBuffer.mock.invocationCallOrder[0]!);
+    expect(h.giveBack.mock.invocationCallOrder[0]).toBeLessThan(h.finish.mock.invocationCallOrder[0]!);
+  });
+
   it('kills the container and writes nothing when the lease is lost', async () => {
     const h = harness();
     const running = runUntilKilled(h);
-    const handled = h.handler.handle({ type: 'run.execute', id: RUN_ID }, { receiveCount: 1, shutdown: h.shutdown.signal });
+    const handled = h.handler.handle({ type: 'run.execute', id: RUN_ID }, { receiveCount: 1, shutdown: h.shutdown.signal, giveBackCapacity: h.giveBack });
     await running;
     h.lost.abort();
     await handled;
@@ -200,7 +214,7 @@ describe('RunExecuteHandler', () => {
   it('kills the container and hands the run back when the worker shuts down', async () => {
     const h = harness();
     const running = runUntilKilled(h);
-    const handled = h.handler.handle({ type: 'run.execute', id: RUN_ID }, { receiveCount: 1, shutdown: h.shutdown.signal });
+    const handled = h.handler.handle({ type: 'run.execute', id: RUN_ID }, { receiveCount: 1, shutdown: h.shutdown.signal, giveBackCapacity: h.giveBack });
     await running;
     h.shutdown.abort();
     await handled;
@@ -213,7 +227,7 @@ describe('RunExecuteHandler', () => {
     const h = harness();
     void runUntilKilled(h);
     h.cancelRequested.mockResolvedValueOnce(false).mockResolvedValue(true);
-    await h.handler.handle({ type: 'run.execute', id: RUN_ID }, { receiveCount: 1, shutdown: h.shutdown.signal });
+    await h.handler.handle({ type: 'run.execute', id: RUN_ID }, { receiveCount: 1, shutdown: h.shutdown.signal, giveBackCapacity: h.giveBack });
     expect(h.finish).toHaveBeenCalledWith(
       expect.anything(),
       claimedRun,
@@ -224,7 +238,7 @@ describe('RunExecuteHandler', () => {
   it('hands the run back and throws on a platform fault, recording no outcome', async () => {
     const h = harness();
     jest.spyOn(SandboxRunner.prototype, 'run').mockRejectedValue(new SandboxPlatformError('could not create the container: engine down'));
-    await expect(h.handler.handle({ type: 'run.execute', id: RUN_ID }, { receiveCount: 1, shutdown: h.shutdown.signal })).rejects.toThrow('engine down');
+    await expect(h.handler.handle({ type: 'run.execute', id: RUN_ID }, { receiveCount: 1, shutdown: h.shutdown.signal, giveBackCapacity: h.giveBack })).rejects.toThrow('engine down');
     expect(h.finish).not.toHaveBeenCalled();
     expect(h.release).toHaveBeenCalledTimes(1);
     expect(stagingDirs(h.home)).toEqual([]);
@@ -236,7 +250,7 @@ describe('RunExecuteHandler', () => {
     jest.spyOn(ImageLoader.prototype, 'has').mockResolvedValue(false);
     const storage = (h.handler as unknown as { storage: { getStream: jest.Mock } }).storage;
     storage.getStream.mockRejectedValue(new ObjectNotFoundError('images/sha256:abc.tar'));
-    await h.handler.handle({ type: 'run.execute', id: RUN_ID }, { receiveCount: 1, shutdown: h.shutdown.signal });
+    await h.handler.handle({ type: 'run.execute', id: RUN_ID }, { receiveCount: 1, shutdown: h.shutdown.signal, giveBackCapacity: h.giveBack });
     expect(run).not.toHaveBeenCalled();
     expect(h.finish).toHaveBeenCalledWith(expect.anything(), claimedRun, expect.objectContaining({ verdict: expect.objectContaining({ status: 'failed', reason: 'image_unavailable' }) }));
     // No container ever saw the data: nothing to audit as accessed.
@@ -247,7 +261,7 @@ describe('RunExecuteHandler', () => {
     const h = harness();
     const run = jest.spyOn(SandboxRunner.prototype, 'run');
     jest.spyOn(RunStateStore.prototype, 'load').mockResolvedValue({ ...claimedRun, version: { ...claimedRun.version, manifest: { ...claimedRun.version.manifest, runtime: 'runsc' } } });
-    await h.handler.handle({ type: 'run.execute', id: RUN_ID }, { receiveCount: 1, shutdown: h.shutdown.signal });
+    await h.handler.handle({ type: 'run.execute', id: RUN_ID }, { receiveCount: 1, shutdown: h.shutdown.signal, giveBackCapacity: h.giveBack });
     expect(run).not.toHaveBeenCalled();
     expect(h.finish.mock.calls[0][2].verdict).toEqual({ status: 'failed', reason: 'image_unavailable', message: expect.stringMatching(/gVisor/) });
     expect(stagingDirs(h.home)).toEqual([]);

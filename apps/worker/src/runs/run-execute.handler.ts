@@ -74,7 +74,7 @@ export class RunExecuteHandler implements JobHandler<'run.execute'> {
     if (!lease) return;
     const attemptDir = join(this.config.home, 'work', 'runs', `${message.id}-${lease.claim.attempts}`);
     try {
-      await this.execute(lease, attemptDir, context.shutdown);
+      await this.execute(lease, attemptDir, context);
     } catch (error) {
       if (error instanceof AttemptAbandoned) {
         if (error.reason === 'shutdown') await this.leases.release('runs', lease);
@@ -92,7 +92,7 @@ export class RunExecuteHandler implements JobHandler<'run.execute'> {
     }
   }
 
-  private async execute(lease: HeldLease, attemptDir: string, shutdown: AbortSignal): Promise<void> {
+  private async execute(lease: HeldLease, attemptDir: string, context: JobContext): Promise<void> {
     const { claim } = lease;
     // Per-phase wall times, logged once per run: what the benchmark (bench/) reads to find the overhead.
     const phases = new PhaseTimes();
@@ -136,7 +136,7 @@ export class RunExecuteHandler implements JobHandler<'run.execute'> {
     phases.mark('stage');
     let ran: Awaited<ReturnType<RunExecuteHandler['runSandbox']>>;
     try {
-      ran = await this.runSandbox(lease, run, { attemptDir, staged, runtime }, shutdown);
+      ran = await this.runSandbox(lease, run, { attemptDir, staged, runtime }, context);
     } catch (error) {
       // The image or manifest breaks a sandbox rule that intake should have caught: no retry can fix that.
       if (!(error instanceof ContainerPolicyError)) throw error;
@@ -184,7 +184,7 @@ export class RunExecuteHandler implements JobHandler<'run.execute'> {
     lease: HeldLease,
     run: ClaimedRun,
     { attemptDir, staged, runtime }: { attemptDir: string; staged: StagedInput; runtime: SandboxRuntime },
-    shutdown: AbortSignal,
+    { shutdown, giveBackCapacity }: JobContext,
   ): Promise<{ sandbox?: SandboxOutcome; containerStarted: boolean; cancelled: boolean }> {
     const { claim } = lease;
     let stopped: StopReason | undefined;
@@ -235,6 +235,8 @@ export class RunExecuteHandler implements JobHandler<'run.execute'> {
             containerId = id;
             if (stopped) kill(id);
           },
+          // The engine is free for the next run while this one is collected, stored and committed.
+          onContainerExited: giveBackCapacity,
           onCleanupError: (error) => this.logger.warn(`run ${run.id}: cleaning up after the container failed: ${describe(error)}`),
         });
       }
