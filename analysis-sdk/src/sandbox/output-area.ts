@@ -12,13 +12,11 @@
 // On a developer's machine (not root, so no mount) it is a plain directory: the cap is then the
 // container's `fsize` ulimit per file, and after the run the same thresholds as the tmpfs's and the
 // collection caps (collect-output.ts), so the verdict is the platform's.
-import { execFile } from 'node:child_process';
 import { chmod, chown, lstat, mkdtemp, opendir, rm, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { OUTPUT_MAX_DIRECTORIES } from './collect-output';
+import { runMountCommand } from './mount-helper';
 
-const run = promisify(execFile);
 const COMMAND_TIMEOUT_MS = 10_000;
 // amd64 (the only platform analyses run on) has 4 KiB pages.
 const TMPFS_PAGE_BYTES = 4096;
@@ -73,7 +71,7 @@ export class TmpfsOutputArea implements OutputArea {
     const { bytes, inodes } = areaCaps(options);
     const mountOptions = `size=${bytes},mode=0700,uid=${uid},gid=${gid},nosuid,nodev,noexec,nr_inodes=${inodes}`;
     try {
-      await run('mount', ['-t', 'tmpfs', '-o', mountOptions, 'tmpfs', path], { timeout: COMMAND_TIMEOUT_MS });
+      await runMountCommand('mount', ['-t', 'tmpfs', '-o', mountOptions, 'tmpfs', path], COMMAND_TIMEOUT_MS);
     } catch (error) {
       await rm(path, { recursive: true, force: true });
       throw error;
@@ -91,10 +89,10 @@ export class TmpfsOutputArea implements OutputArea {
   async dispose(): Promise<void> {
     if (this.disposed) return;
     try {
-      await run('umount', [this.path], { timeout: COMMAND_TIMEOUT_MS });
+      await runMountCommand('umount', [this.path], COMMAND_TIMEOUT_MS);
     } catch {
       // Still busy (a process holding a file): detach it now, the kernel frees it when released.
-      await run('umount', ['-l', this.path], { timeout: COMMAND_TIMEOUT_MS });
+      await runMountCommand('umount', ['-l', this.path], COMMAND_TIMEOUT_MS);
     }
     await rm(this.path, { recursive: true, force: true });
     this.disposed = true;
