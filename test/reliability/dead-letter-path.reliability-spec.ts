@@ -1,13 +1,12 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { QueueRepository } from '@lockbox/queue';
 import { ObjectStorageRepository } from '@lockbox/storage';
 import { type PublishedTestAnalysis, removeLocalImage } from '../support/analysis-images';
 import { FaultStack } from '../support/fault-stack';
 import { repoRoot } from '../support/launcher';
-import { api, createSession, eventually, type Session } from '../support/session';
-import { publishSleeper, readyDataset, requestSleep } from '../support/sleeper-analysis';
+import { api, eventually, type Session } from '../support/session';
+import { publishSleeper, requestSleep, sleeperUser } from '../support/sleeper-analysis';
 
 const execFileAsync = promisify(execFile);
 
@@ -18,21 +17,16 @@ const execFileAsync = promisify(execFile);
  */
 describe('dead letters and poison', () => {
   let stack: FaultStack;
-  let queue: QueueRepository;
   let user: Session;
   let sleeper: PublishedTestAnalysis;
   let datasetId: string;
 
   beforeAll(async () => {
     stack = await FaultStack.start({ label: 'dead-letters', workers: 1, env: { LOCKBOX_REPUBLISH_AFTER_MS: '600000' } });
-    queue = new QueueRepository(stack.config.sqs);
-    user = await createSession('user');
-    sleeper = await publishSleeper();
-    datasetId = await readyDataset(user);
+    ({ user, sleeper, datasetId } = await sleeperUser());
   }, 300_000);
 
   afterAll(async () => {
-    await queue?.onApplicationShutdown();
     await stack?.stop();
   });
 
@@ -52,7 +46,7 @@ describe('dead letters and poison', () => {
     expect(record).toMatchObject({ status: 'failed', attempts: 1, finished: 1, notifications: 1, accessed: 0 });
     expect((await api('GET', `/runs/${runId}`, { token: user.token })).body.reason).toBe('image_unavailable');
     expect(stack.containers.startsOf(runId)).toEqual([]);
-    await eventually(async () => ((await queue.approximateDepth('runs')) === 0 ? true : undefined), 30_000, 'the runs queue to drain');
+    await stack.queueDrained('runs');
     expect(stack.journal.deliveriesOf(runId)).toHaveLength(1);
   }, 180_000);
 
@@ -62,7 +56,7 @@ describe('dead letters and poison', () => {
     await stack.stopService('s3');
     const runId = await requestSleep(user, sleeper, datasetId, 0);
     await eventually(
-      async () => ((await queue.approximateDepth('runs', { deadLetter: true })) === 1 ? true : undefined),
+      async () => ((await stack.queue.approximateDepth('runs', { deadLetter: true })) === 1 ? true : undefined),
       90_000,
       'the message to reach the dead-letter queue',
     );
@@ -94,6 +88,6 @@ describe('dead letters and poison', () => {
     const record = await stack.finished(runId);
     expect(record).toMatchObject({ status: 'succeeded', attempts: maxReceiveCount + 1, finished: 1, notifications: 1, accessed: 1 });
     expect(stack.containers.startsOf(runId)).toHaveLength(1);
-    expect(await queue.approximateDepth('runs', { deadLetter: true })).toBe(0);
+    expect(await stack.queue.approximateDepth('runs', { deadLetter: true })).toBe(0);
   }, 240_000);
 });

@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { PublishedTestAnalysis } from '../support/analysis-images';
 import { FaultStack } from '../support/fault-stack';
-import { api, type ApiResponse, createSession, type Session } from '../support/session';
-import { publishSleeper, readyDataset, requestSleep, SLEEPER_CONSENT } from '../support/sleeper-analysis';
+import { api, type ApiResponse, type Session } from '../support/session';
+import { requestSleep, SLEEPER_CONSENT, sleeperUser } from '../support/sleeper-analysis';
 
 /**
  * The services under the platform going away and coming back, on a stack of this suite's own (two
@@ -17,9 +17,7 @@ describe('service faults', () => {
 
   beforeAll(async () => {
     stack = await FaultStack.start({ label: 'service-faults', workers: 2 });
-    user = await createSession('user');
-    sleeper = await publishSleeper();
-    datasetId = await readyDataset(user);
+    ({ user, sleeper, datasetId } = await sleeperUser());
   }, 300_000);
 
   afterAll(async () => {

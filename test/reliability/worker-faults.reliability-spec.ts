@@ -1,8 +1,7 @@
-import { QueueRepository } from '@lockbox/queue';
 import type { PublishedTestAnalysis } from '../support/analysis-images';
 import { FaultStack, type StackWorker } from '../support/fault-stack';
-import { api, createSession, eventually, type Session } from '../support/session';
-import { publishSleeper, readyDataset, requestSleep } from '../support/sleeper-analysis';
+import { api, eventually, type Session } from '../support/session';
+import { requestSleep, sleeperUser } from '../support/sleeper-analysis';
 
 /**
  * Workers dying, doubling up and shutting down, on a stack of this suite's own: two worker processes,
@@ -12,28 +11,22 @@ import { publishSleeper, readyDataset, requestSleep } from '../support/sleeper-a
  */
 describe('worker faults', () => {
   let stack: FaultStack;
-  let queue: QueueRepository;
   let user: Session;
   let sleeper: PublishedTestAnalysis;
   let datasetId: string;
 
   beforeAll(async () => {
     stack = await FaultStack.start({ label: 'worker-faults', workers: 2, env: { LOCKBOX_WORKER_SHUTDOWN_GRACE_MS: '6000' } });
-    queue = new QueueRepository(stack.config.sqs);
-    user = await createSession('user');
-    sleeper = await publishSleeper();
-    datasetId = await readyDataset(user);
+    ({ user, sleeper, datasetId } = await sleeperUser());
   }, 300_000);
 
   afterAll(async () => {
-    await queue?.onApplicationShutdown();
     await stack?.stop();
   });
 
   const liveWorkers = (): StackWorker[] => stack.workers.filter((worker) => worker.alive);
 
-  /** The runs queue holds nothing: every delivery was acknowledged. */
-  const runsQueueDrained = () => eventually(async () => ((await queue.approximateDepth('runs')) === 0 ? true : undefined), 30_000, 'the runs queue to drain');
+  const runsQueueDrained = () => stack.queueDrained('runs');
 
   /** Nest re-raises the signal once its shutdown hooks are done; the hooks mark the heartbeat stopped. */
   async function expectGracefulExit(worker: StackWorker, exit: { code: number | null; signal: NodeJS.Signals | null }): Promise<void> {
@@ -70,7 +63,7 @@ describe('worker faults', () => {
     const together = stack.journal.holdDeliveriesTogether(2, 'runs');
     const runId = await requestSleep(user, sleeper, datasetId, 1);
     // A second copy of the message, as SQS's at-least-once delivery may hand out.
-    await queue.send({ type: 'run.execute', id: runId });
+    await stack.queue.send({ type: 'run.execute', id: runId });
     await together.released;
     expect(together.filled).toBe(true);
 

@@ -9,8 +9,9 @@ import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { Pool } from 'pg';
-import { ensureJwtSecretFile, instanceIdFor, loadConfig, type LockboxConfig, writeRuntimeFile } from '@lockbox/config';
+import { ensureJwtSecretFile, instanceIdFor, loadConfig, type LockboxConfig, type QueueName, writeRuntimeFile } from '@lockbox/config';
 import { type EmbeddedServiceName, type EmbeddedStack, parentDeathWrapper, startEmbeddedStack } from '@lockbox/embedded';
+import { QueueRepository } from '@lockbox/queue';
 import { dockerClientFor } from '@lockbox/sandbox';
 import { prepareStack } from '../../apps/launcher/src/prepare-stack';
 import { ContainerLedger } from './container-ledger';
@@ -86,6 +87,8 @@ export class FaultStack {
   readonly journal = new SqsJournal();
   readonly workers: StackWorker[] = [];
   readonly docker: Docker;
+  /** The stack's queues, as a test sends to them or looks at their depth. */
+  readonly queue: QueueRepository;
   api!: StackProcess;
   containers!: ContainerLedger;
   private readonly db: Pool;
@@ -100,6 +103,7 @@ export class FaultStack {
     private readonly env: Record<string, string>,
   ) {
     this.docker = dockerClientFor(config.docker.host);
+    this.queue = new QueueRepository(config.sqs);
     this.db = new Pool({ connectionString: config.database.url, max: 2, connectionTimeoutMillis: 2_000 });
     // The suite restarts PostgreSQL on purpose: a dropped idle connection is expected, not a failure.
     this.db.on('error', () => undefined);
@@ -190,6 +194,11 @@ export class FaultStack {
     return { status: run?.status ?? 'missing', attempts: run?.attempts ?? 0, resultKey: run?.result_key ?? null, ...counts! };
   }
 
+  /** Waits until the queue holds nothing: every delivery was acknowledged (or moved to the dead-letter queue). */
+  async queueDrained(queue: QueueName, timeoutMs = 30_000): Promise<void> {
+    await eventually(async () => ((await this.queue.approximateDepth(queue)) === 0 ? true : undefined), timeoutMs, `the ${queue} queue to drain`);
+  }
+
   /** Waits until the run has left `queued` and `running`. */
   async finished(runId: string, timeoutMs = 120_000): Promise<RunRecord> {
     return eventually(
@@ -211,6 +220,7 @@ export class FaultStack {
     const left = await this.docker.listContainers({ all: true, filters: { label: [`lockbox.instance=${this.config.instanceId}`] } }).catch(() => []);
     await Promise.all(left.map((container) => this.docker.getContainer(container.Id).remove({ force: true }).catch(() => undefined)));
     await this.db.end().catch(() => undefined);
+    await this.queue.onApplicationShutdown();
     await this.services.stop();
     if (this.previousHome === undefined) delete process.env.LOCKBOX_HOME;
     else process.env.LOCKBOX_HOME = this.previousHome;

@@ -3,7 +3,7 @@
 // checks and approval like any other.
 import type { ConsentScopes } from '@lockbox/analysis-sdk';
 import { publishTestAnalysis, type PublishedTestAnalysis } from './analysis-images';
-import { api, eventually, type Session, upload } from './session';
+import { api, createSession, eventually, type Session, upload } from './session';
 
 export const SLEEPER_CONSENT: { scopes: ConsentScopes } = { scopes: { 'social.posts': ['timestamp', 'likes'] } };
 
@@ -24,6 +24,18 @@ export async function publishSleeper(): Promise<PublishedTestAnalysis> {
       scopes: SLEEPER_CONSENT.scopes,
     },
   });
+}
+
+export interface SleeperUser {
+  user: Session;
+  sleeper: PublishedTestAnalysis;
+  datasetId: string;
+}
+
+/** What every reliability scenario starts from: a user with a dataset, and the sleeper published. */
+export async function sleeperUser(): Promise<SleeperUser> {
+  const user = await createSession('user');
+  return { user, sleeper: await publishSleeper(), datasetId: await readyDataset(user) };
 }
 
 /** A one-post dataset of the user's, ingested. */
