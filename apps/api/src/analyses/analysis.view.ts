@@ -41,7 +41,10 @@ export interface AnalysisDetailView extends ListingView {
   versions: PublishedVersionView[];
 }
 
-function toListingView(analysis: Pick<Analysis, 'slug' | 'title' | 'description' | 'category' | 'price'>): ListingView {
+/** The columns of an analysis that its listing shows. */
+type ListedAnalysis = Pick<Analysis, 'slug' | 'title' | 'description' | 'category' | 'price'>;
+
+function toListingView(analysis: ListedAnalysis): ListingView {
   return { slug: analysis.slug, title: analysis.title, description: analysis.description, category: analysis.category, price: analysis.price };
 }
 
@@ -54,7 +57,7 @@ function toVersionSummary(version: AnalysisVersion): PublishedVersionSummary {
   };
 }
 
-export function toCatalogueEntryView(analysis: Pick<Analysis, 'slug' | 'title' | 'description' | 'category' | 'price'>, latest: PublishedVersionSummary): CatalogueEntryView {
+export function toCatalogueEntryView(analysis: ListedAnalysis, latest: PublishedVersionSummary): CatalogueEntryView {
   return { ...toListingView(analysis), latestVersion: latest };
 }
 

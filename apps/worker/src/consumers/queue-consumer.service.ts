@@ -20,8 +20,9 @@ const MAX_BACKOFF_SECONDS = 15 * 60;
 
 /**
  * Long-polls every queue and hands each message to the handler of its type, at most `concurrency`
- * at a time per queue (a job may give its share back early: QueueCapacity). While a handler works, the message's visibility is extended so no other worker
- * receives it; the message is deleted only after the handler has committed its outcome.
+ * at a time per queue (a job may give its share back early: QueueCapacity). While a handler works, the
+ * message's visibility is extended so no other worker receives it; the message is deleted only after the
+ * handler has committed its outcome.
  */
 @Injectable()
 export class QueueConsumerService implements OnApplicationBootstrap, BeforeApplicationShutdown {
