@@ -49,11 +49,6 @@ export class WorkerSupervisor {
     for (const slot of this.slots) this.startSlot(slot, onGiveUp);
   }
 
-  /** The pids of the running workers (for operators and benchmarks). */
-  get pids(): number[] {
-    return this.slots.flatMap((slot) => (slot.process.pid === undefined ? [] : [slot.process.pid]));
-  }
-
   async stop(graceMs: number): Promise<void> {
     this.stopping = true;
     for (const slot of this.slots) clearTimeout(slot.restart);

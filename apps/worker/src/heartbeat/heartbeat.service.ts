@@ -3,7 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
 import { LOCKBOX_CONFIG, type LockboxConfig } from '@lockbox/config';
 import { WorkerHeartbeat } from '@lockbox/db';
-import { type ContainerRuntime, DockerEngineRepository } from '@lockbox/sandbox';
+import { DockerEngineRepository } from '@lockbox/sandbox';
 import { WorkerRuntimesService } from '../sandbox-environment/worker-runtimes.service';
 import { WorkerIdentity } from './worker-identity';
 
@@ -15,7 +15,6 @@ import { WorkerIdentity } from './worker-identity';
 export class HeartbeatService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(HeartbeatService.name);
   private timer?: NodeJS.Timeout;
-  private runtimes: ContainerRuntime[] = [];
 
   constructor(
     @Inject(LOCKBOX_CONFIG) private readonly config: LockboxConfig,
@@ -26,8 +25,8 @@ export class HeartbeatService implements OnApplicationBootstrap, OnApplicationSh
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    this.runtimes = await this.workerRuntimes.available();
-    this.logger.log(`worker ${this.identity.id}: runtimes ${this.runtimes.join(', ') || 'none'}`);
+    const runtimes = await this.workerRuntimes.available();
+    this.logger.log(`worker ${this.identity.id}: runtimes ${runtimes.join(', ') || 'none'}`);
     await this.beat();
     this.timer = setInterval(() => {
       this.beat().catch((error: unknown) => this.logger.warn(`heartbeat failed: ${error instanceof Error ? error.message : error}`));
@@ -47,7 +46,7 @@ export class HeartbeatService implements OnApplicationBootstrap, OnApplicationSh
         hostname: this.identity.hostname,
         pid: this.identity.pid,
         engine: await this.engine.status(),
-        runtimes: this.runtimes,
+        runtimes: await this.workerRuntimes.available(),
         startedAt: this.identity.startedAt,
         lastSeenAt: new Date(),
         stoppedAt: null,
