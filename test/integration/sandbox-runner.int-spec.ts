@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import Docker from 'dockerode';
 import { DEFAULT_PLATFORM_LIMITS, parseResources, type SandboxRuntime } from '@lockbox/analysis-sdk';
-import { SandboxPlatformError, SandboxRunner, killRunContainers, listStackContainers, type RunProgress, type SandboxRunHooks, type SandboxRunSpec } from '@lockbox/analysis-sdk/sandbox';
+import { SandboxPlatformError, SandboxRunner, killRunContainers, listStackContainers, removeContainer, type RunProgress, type SandboxRunHooks, type SandboxRunSpec } from '@lockbox/analysis-sdk/sandbox';
 
 // jest ignores `testTimeout` inside a project of a multi-project config (jest-circus reads only the global one).
 jest.setTimeout(120_000);
@@ -419,6 +419,21 @@ describe('SandboxRunner platform faults and attempts', () => {
     expect(await killRunContainers(docker, { instance, runId: 'some-other-run' })).toEqual([]);
     expect(await killRunContainers(docker, { instance, runId })).toEqual([id]);
     // The first attempt's runner sees its container vanish: a platform fault, never a verdict.
+    expect(await running).toBeInstanceOf(SandboxPlatformError);
+  });
+
+  it('two removals of one container at the same moment both end with it gone, neither fails', async () => {
+    // The orphan reaper and a new attempt both remove a dead worker's container: the engine answers
+    // the later of the two with 409 "removal already in progress".
+    let started!: (id: string) => void;
+    const containerId = new Promise<string>((resolve) => (started = resolve));
+    const running = runAnalysis({ ...sh('sleep 1000'), hooks: { onContainerStarted: (id) => started(id) } }).catch((e: unknown) => e);
+    const id = await containerId;
+
+    const removals = await Promise.all([removeContainer(docker, id), removeContainer(docker, id), removeContainer(docker, id)]);
+    expect(removals.filter(Boolean)).toHaveLength(1);
+    await expect(docker.getContainer(id).inspect()).rejects.toMatchObject({ statusCode: 404 });
+    expect(await removeContainer(docker, id)).toBe(false);
     expect(await running).toBeInstanceOf(SandboxPlatformError);
   });
 });

@@ -263,15 +263,32 @@ export async function killRunContainers(docker: Docker, selector: { instance: st
   const containers = await listLabelled(docker, [`${CONTAINER_LABELS.instance}=${selector.instance}`, `${CONTAINER_LABELS.run}=${selector.runId}`]);
   const removed: string[] = [];
   for (const { id } of containers) {
-    try {
-      // Forced removal sends SIGKILL first.
-      await docker.getContainer(id).remove({ force: true });
-      removed.push(id);
-    } catch (error) {
-      if (statusCode(error) !== 404) throw platformError(`remove container ${id}`, error);
-    }
+    if (await removeContainer(docker, id)) removed.push(id);
   }
   return removed;
+}
+
+/**
+ * Force-removes a container (the engine sends SIGKILL first) and resolves once it is gone. Another
+ * caller may be removing it at the same moment (the orphan reaper and a new attempt both remove a dead
+ * worker's container): the engine answers 409 "removal already in progress", and this waits for that
+ * removal to finish. Returns false when the container was already gone.
+ */
+export async function removeContainer(docker: Docker, id: string): Promise<boolean> {
+  const container = docker.getContainer(id);
+  try {
+    await container.remove({ force: true });
+    return true;
+  } catch (error) {
+    if (statusCode(error) === 404) return false;
+    if (statusCode(error) !== 409) throw platformError(`remove container ${id}`, error);
+  }
+  try {
+    await container.wait({ condition: 'removed' });
+  } catch (error) {
+    if (statusCode(error) !== 404) throw platformError(`wait for container ${id} to be removed`, error);
+  }
+  return false;
 }
 
 async function listLabelled(docker: Docker, labels: string[]): Promise<RunContainerRef[]> {

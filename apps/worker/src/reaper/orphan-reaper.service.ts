@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type Docker from 'dockerode';
 import { DataSource } from 'typeorm';
-import { listStackContainers } from '@lockbox/analysis-sdk/sandbox';
+import { listStackContainers, removeContainer } from '@lockbox/analysis-sdk/sandbox';
 import { LOCKBOX_CONFIG, type LockboxConfig } from '@lockbox/config';
 import { DOCKER_CLIENT } from '@lockbox/sandbox';
 import { type AttemptRef, isAttemptHeld, type LeaseHolder, type LeaseView, mountPointsUnder, STAGING_KINDS, stagingDirAttempt, stagingDirOf } from './orphan-reaper';
@@ -80,12 +80,7 @@ export class OrphanReaperService implements OnApplicationBootstrap, OnApplicatio
     for (const container of containers) {
       const ref: AttemptRef = { jobKey: container.runId, attempt: Number(container.attempt), workerId: container.workerId };
       if (isAttemptHeld(view, ref)) continue;
-      try {
-        await this.docker.getContainer(container.id).remove({ force: true });
-        report.containers.push(container.id);
-      } catch (error) {
-        if ((error as { statusCode?: number }).statusCode !== 404) throw error;
-      }
+      if (await removeContainer(this.docker, container.id)) report.containers.push(container.id);
     }
 
     // Mounts go before their directories, deepest first, so no removal ever reaches into a mounted tmpfs.
