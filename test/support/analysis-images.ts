@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Manifest } from '@lockbox/analysis-sdk';
+import { TEST_SESSION_LABEL } from './global-setup';
 import { api, createSession, eventually, type Session, upload } from './session';
 
 const run = promisify(execFile);
@@ -41,7 +42,8 @@ export async function buildTestAnalysisImage(base: TestImageBase, files: Record<
       await chmod(target, 0o644);
     }
     await mkdir(join(context, 'app'), { recursive: true });
-    await writeFile(join(context, 'Dockerfile'), [`FROM ${BASE_IMAGES[base]}`, 'COPY app/ /app/', `LABEL lockbox.test.build="${randomUUID()}"`, ''].join('\n'));
+    const labels = [`lockbox.test.build="${randomUUID()}"`, `${TEST_SESSION_LABEL}="${process.env.LOCKBOX_TEST_SESSION ?? 'none'}"`];
+    await writeFile(join(context, 'Dockerfile'), [`FROM ${BASE_IMAGES[base]}`, 'COPY app/ /app/', `LABEL ${labels.join(' ')}`, ''].join('\n'));
     const { stdout } = await run('docker', ['build', '--quiet', context], { env: { ...process.env, DOCKER_BUILDKIT: '0' } });
     const imageId = stdout.trim();
     if (!/^sha256:[a-f0-9]{64}$/.test(imageId)) throw new Error(`docker build printed no image ID: ${stdout}`);

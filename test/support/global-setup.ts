@@ -2,12 +2,16 @@
 // LOCKBOX_HOME under .lockbox-test/ with its own ports, so `npm test` never touches the stack of
 // `npm run up` in .lockbox/. Tests find it through LOCKBOX_HOME, which jest's workers inherit.
 import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot, type RunningLauncher, startLauncher, stopLauncherProcess } from './launcher';
 
 export const TEST_HOMES = join(repoRoot, '.lockbox-test');
 const KEEP_HOMES_MS = 24 * 60 * 60 * 1000;
+
+/** The label on every image a test run builds: its LOCKBOX_TEST_SESSION. */
+export const TEST_SESSION_LABEL = 'lockbox.test.session';
 
 export const TEST_ADMIN = { email: 'admin@test.lockbox.local', password: 'test-admin-password' };
 
@@ -39,6 +43,8 @@ export function newTestHome(label = 'run'): string {
 export default async function globalSetup(): Promise<void> {
   if (launcherState()) return;
   const startedAt = Date.now();
+  // Labels the images this run builds, so its teardown removes exactly those (buildTestAnalysisImage).
+  process.env.LOCKBOX_TEST_SESSION = randomUUID();
   execFileSync(process.execPath, [join(repoRoot, 'scripts/build.mjs')], { stdio: 'inherit' });
   removeOldTestHomes();
   const launcher = await startLauncher(newTestHome(), TEST_STACK_ENV);
@@ -54,6 +60,18 @@ export async function stopTestStack(): Promise<void> {
   if (!launcher) return;
   (globalThis as Record<symbol, RunningLauncher | undefined>)[STATE_KEY] = undefined;
   await stopLauncherProcess(launcher.child, 'SIGTERM');
+  removeSessionImages();
+}
+
+/** The analysis images this run built (and its workers loaded), so repeated runs leave none behind. */
+function removeSessionImages(): void {
+  const session = process.env.LOCKBOX_TEST_SESSION;
+  if (!session) return;
+  try {
+    execFileSync('docker', ['image', 'prune', '--all', '--force', '--filter', `label=${TEST_SESSION_LABEL}=${session}`], { stdio: 'ignore' });
+  } catch {
+    // The engine is gone already: nothing to tidy.
+  }
 }
 
 /** Test homes are kept for a day, for their logs; older ones go, unless a live run still uses them. */
