@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { PublishedTestAnalysis } from '../support/analysis-images';
 import { FaultStack } from '../support/fault-stack';
-import { api, type ApiResponse, type Session } from '../support/session';
+import { api, type ApiResponse, eventually, type Session } from '../support/session';
 import { requestSleep, SLEEPER_CONSENT, sleeperUser } from '../support/sleeper-analysis';
 
 /**
@@ -66,7 +66,7 @@ describe('service faults', () => {
       }
     })();
 
-    await sleep(2_000);
+    await eventually(async () => (accepted.length >= 3 ? true : undefined), 60_000, 'runs accepted before the outage');
     await stack.stopService('postgres');
     const readDuringOutage = await api('GET', `/runs/${accepted[0]}`, { token: user.token });
     const healthDuringOutage = await api('GET', '/health');

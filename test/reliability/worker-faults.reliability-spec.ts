@@ -1,7 +1,9 @@
+import { join } from 'node:path';
 import type { PublishedTestAnalysis } from '../support/analysis-images';
+import { DockerProxy } from '../support/docker-proxy';
 import { FaultStack, type StackWorker } from '../support/fault-stack';
 import { api, eventually, type Session } from '../support/session';
-import { requestSleep, sleeperUser } from '../support/sleeper-analysis';
+import { publishSleeper, requestSleep, sleeperUser } from '../support/sleeper-analysis';
 
 /**
  * Workers dying, doubling up and shutting down, on a stack of this suite's own: two worker processes,
@@ -146,4 +148,39 @@ describe('worker faults', () => {
     expect(await notificationsOf(runId)).toBe(1);
     await runsQueueDrained();
   }, 180_000);
+
+  it("a worker whose Docker Engine stops answering: the run does not stay running past its deadline, it ends timed_out once, and the worker writes nothing when the engine is back", async () => {
+    const deadlineSeconds = 4;
+    const shortSleeper = await publishSleeper(deadlineSeconds);
+    const engine = new DockerProxy(join(stack.home, 'docker-proxy.sock'));
+    await engine.start();
+    // The run must land on the worker behind the proxy: it is the only one.
+    for (const worker of liveWorkers()) await worker.kill('SIGKILL');
+    const stuck = await stack.startWorker({ DOCKER_HOST: engine.dockerHost });
+    try {
+      const runId = await requestSleep(user, shortSleeper, datasetId, 60);
+      await stack.workerRunning(runId);
+      engine.freeze();
+
+      // The worker cannot stop the container at the deadline; its heartbeat and lease renewals go on.
+      const record = await stack.finished(runId, 60_000);
+      expect(record).toMatchObject({ status: 'timed_out', attempts: 1, finished: 1, notifications: 1 });
+      const { body: run } = await api('GET', `/runs/${runId}`, { token: user.token });
+      expect(run).toMatchObject({ status: 'timed_out', reason: 'deadline', message: expect.stringMatching(/4 s deadline.*stopped answering/) });
+      // Ended by the platform, not by the worker: the container is still there.
+      expect(stack.containers.liveRuns()).toContain(runId);
+      expect(stuck.alive).toBe(true);
+
+      engine.thaw();
+      // Its lease is gone: it kills the container (or its orphan reaper removes it first) and abandons the attempt.
+      await eventually(async () => (stack.containers.liveRuns().includes(runId) ? undefined : true), 30_000, 'the container to be removed');
+      await runsQueueDrained();
+      expect(await stack.runRecord(runId)).toMatchObject({ status: 'timed_out', attempts: 1, finished: 1, notifications: 1 });
+      expect(stack.containers.startsOf(runId)).toHaveLength(1);
+      expect(await notificationsOf(runId)).toBe(1);
+    } finally {
+      await stuck.kill('SIGKILL');
+      await engine.stop();
+    }
+  }, 240_000);
 });

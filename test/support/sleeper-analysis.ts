@@ -14,7 +14,8 @@ const SLEEPER_SCRIPT = [
   `printf '{"schemaVersion":1,"summary":"slept %s s","blocks":[]}' "$s" > /output/result.json`,
 ].join('\n');
 
-export async function publishSleeper(): Promise<PublishedTestAnalysis> {
+/** The sleeper, with a deadline (the manifest's `resources.timeout`) of 60 s unless told otherwise. */
+export async function publishSleeper(deadlineSeconds = 60): Promise<PublishedTestAnalysis> {
   return publishTestAnalysis({
     base: 'busybox',
     manifest: {
@@ -22,6 +23,7 @@ export async function publishSleeper(): Promise<PublishedTestAnalysis> {
       entrypoint: ['/bin/sh', '-c', SLEEPER_SCRIPT],
       params: { type: 'object', properties: { seconds: { type: 'integer', minimum: 0, maximum: 120 } }, additionalProperties: false },
       scopes: SLEEPER_CONSENT.scopes,
+      resources: { memory: '128m', cpu: 0.5, timeout: deadlineSeconds, output: '1m' },
     },
   });
 }

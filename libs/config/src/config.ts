@@ -78,6 +78,12 @@ export interface LockboxConfig {
     reconcileMs: number;
     /** Delay before a job that hit a platform fault is retried, doubled per delivery. */
     retryBackoffSeconds: number;
+    /**
+     * How long past its deadline (the manifest's timeout, from the attempt's start) a run may stay
+     * `running` before the API's sweep ends it: the worker should have stopped it at the deadline, so a
+     * run still going this much later has a worker or engine that stopped answering.
+     */
+    runOverdueGraceMs: number;
   };
   /** What `npm run up` starts: the number of worker processes it runs (and restarts when one dies). */
   launcher: { workers: number };
@@ -268,6 +274,7 @@ export function loadConfig(env: Env = process.env): LockboxConfig {
       republishAfterMs: read.integer('LOCKBOX_REPUBLISH_AFTER_MS', 120_000, 500, 86_400_000),
       reconcileMs: read.integer('LOCKBOX_RECONCILE_MS', 30_000, 100, 3_600_000),
       retryBackoffSeconds: read.integer('LOCKBOX_RETRY_BACKOFF_S', 5, 0, 3600),
+      runOverdueGraceMs: read.integer('LOCKBOX_RUN_OVERDUE_GRACE_MS', 300_000, 0, 86_400_000),
     },
     launcher: { workers: read.integer('LOCKBOX_WORKERS', 1, 1, 32) },
     limits: definePlatformLimits({

@@ -15,3 +15,4 @@ export * from './entities/user.entity';
 export * from './entities/worker-heartbeat.entity';
 export * from './job-lease';
 export * from './prepared-query';
+export * from './run-outcomes';

@@ -3,11 +3,12 @@ import { EventsModule } from '@lockbox/events';
 import { OutboxModule } from '@lockbox/outbox';
 import { StorageModule } from '@lockbox/storage';
 import { RunsController } from './runs.controller';
+import { OverdueRunsService } from './overdue-runs.service';
 import { RunsService } from './runs.service';
 
 @Module({
   imports: [OutboxModule, EventsModule, StorageModule],
   controllers: [RunsController],
-  providers: [RunsService],
+  providers: [RunsService, OverdueRunsService],
 })
 export class RunsModule {}

@@ -5,7 +5,7 @@ import { rcompare } from 'semver';
 import { DataSource, type EntityManager } from 'typeorm';
 import { type ConsentScopes, scopesEqual, validateParams } from '@lockbox/analysis-sdk';
 import { LOCKBOX_CONFIG, type LockboxConfig } from '@lockbox/config';
-import { Analysis, AnalysisVersion, type DatasetStatus, preparedQuery, type RunStatus } from '@lockbox/db';
+import { Analysis, AnalysisVersion, type DatasetStatus, notificationFor, preparedQuery, RUN_FINISHED_EVENT, runFinishedDedupeKey, type RunStatus, type RunVerdict } from '@lockbox/db';
 import { DomainError } from '@lockbox/errors';
 import { PlatformEventsService } from '@lockbox/events';
 import { OutboxService } from '@lockbox/outbox';
@@ -205,13 +205,14 @@ export class RunsService {
       )) as [Array<{ title: string; slug: string; version: string }>, number];
       const run = updated[0];
       if (!run) return undefined;
+      const verdict: RunVerdict = { status: 'cancelled', reason: 'by_user', message: 'You cancelled the run before it started.' };
       const recorded = await this.events.record(manager, {
         userId,
-        type: 'run.cancelled',
+        type: RUN_FINISHED_EVENT.cancelled,
         subjectId: runId,
-        payload: { runId, status: 'cancelled', reason: 'by_user', analysis: run.slug, version: run.version },
-        dedupeKey: `run:${runId}:finished`,
-        notification: { title: `${run.title} was cancelled`, body: 'You cancelled the run before it started.' },
+        payload: { runId, status: verdict.status, reason: verdict.reason, analysis: run.slug, version: run.version },
+        dedupeKey: runFinishedDedupeKey(runId),
+        notification: notificationFor(run.title, verdict),
       });
       return { recorded };
     });

@@ -8,6 +8,7 @@ import { DataSource } from 'typeorm';
 import { ContainerPolicyError, parseResources, type RunInput, type SandboxRuntime } from '@lockbox/analysis-sdk';
 import { killRunContainers, type RunProgress, type SandboxOutcome, SandboxRunner, type SandboxRunSpec } from '@lockbox/analysis-sdk/sandbox';
 import { LOCKBOX_CONFIG, type LockboxConfig } from '@lockbox/config';
+import type { RunVerdict } from '@lockbox/db';
 import { PlatformEventsService } from '@lockbox/events';
 import type { QueueMessageOf } from '@lockbox/queue';
 import { chooseRuntime, DOCKER_CLIENT, ImageLoader, type RuntimeChoice } from '@lockbox/sandbox';
@@ -18,7 +19,7 @@ import { WorkerIdentity } from '../heartbeat/worker-identity';
 import { WorkerRuntimesService } from '../sandbox-environment/worker-runtimes.service';
 import { ProgressThrottle } from './progress-throttle';
 import { RunInputStager, type StagedInput } from './run-input-stager';
-import { type RunVerdict, sentence, verdictOf } from './run-outcome';
+import { sentence, verdictOf } from './run-outcome';
 import { type ClaimedRun, type RunFinish, RunStateStore } from './run-state.store';
 
 /** How often a running run looks for a cancel request (one primary-key read). */

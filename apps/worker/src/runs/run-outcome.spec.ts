@@ -1,5 +1,6 @@
 import type { SandboxOutcome } from '@lockbox/analysis-sdk/sandbox';
-import { notificationFor, RUN_FINISHED_EVENT, sentence, verdictOf } from './run-outcome';
+import { notificationFor, RUN_FINISHED_EVENT } from '@lockbox/db';
+import { sentence, verdictOf } from './run-outcome';
 
 function outcome(overrides: Partial<SandboxOutcome>): SandboxOutcome {
   return { status: 'succeeded', message: 'the analysis finished', containerMs: 10, logs: Buffer.alloc(0), logBytesTotal: 0, artifacts: [], ...overrides };

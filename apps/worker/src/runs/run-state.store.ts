@@ -1,9 +1,8 @@
 import type { DataSource } from 'typeorm';
 import type { ConsentScopes, Manifest, RecordKind, SandboxRuntime } from '@lockbox/analysis-sdk';
-import { type AnalysisVersionStatus, claimFence, type JobClaim } from '@lockbox/db';
+import { type AnalysisVersionStatus, claimFence, type JobClaim, notificationFor, RUN_FINISHED_EVENT, runFinishedDedupeKey, type RunVerdict } from '@lockbox/db';
 import type { PlatformEventsService } from '@lockbox/events';
 import type { CuratedDataset } from '@lockbox/storage';
-import { notificationFor, RUN_FINISHED_EVENT, runFinishedDedupeKey, type RunVerdict } from './run-outcome';
 
 /** Everything a worker needs to know about a claimed run, read once after the claim. */
 export interface ClaimedRun {

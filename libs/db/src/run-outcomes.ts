@@ -1,0 +1,38 @@
+import type { RunReason, RunStatus } from './entities/run.entity';
+
+// How a run ends, in the words every writer of a terminal state uses: the worker that ran it, the API
+// when the user cancels a queued run, and the API's sweep of runs whose worker stopped answering.
+
+export type TerminalRunStatus = Exclude<RunStatus, 'queued' | 'running'>;
+
+/** How a run ended, in the platform's one vocabulary (ARCHITECTURE §3). */
+export interface RunVerdict {
+  status: TerminalRunStatus;
+  reason: RunReason | null;
+  /** A sentence for people: the result summary, or why it did not succeed. */
+  message: string;
+}
+
+/** The event of each terminal status; the notification shares its dedupe key, so a run notifies once. */
+export const RUN_FINISHED_EVENT: Record<TerminalRunStatus, string> = {
+  succeeded: 'run.succeeded',
+  failed: 'run.failed',
+  timed_out: 'run.timed_out',
+  cancelled: 'run.cancelled',
+};
+
+/** One key for whichever terminal event a run gets: whoever writes second records nothing. */
+export function runFinishedDedupeKey(runId: string): string {
+  return `run:${runId}:finished`;
+}
+
+/** What the user is told: a title naming the analysis, and the summary or the reason as the body. */
+export function notificationFor(analysisTitle: string, verdict: RunVerdict): { title: string; body: string } {
+  const titles: Record<TerminalRunStatus, string> = {
+    succeeded: `${analysisTitle} is ready`,
+    failed: `${analysisTitle} failed`,
+    timed_out: `${analysisTitle} ran out of time`,
+    cancelled: `${analysisTitle} was cancelled`,
+  };
+  return { title: titles[verdict.status], body: verdict.message };
+}
