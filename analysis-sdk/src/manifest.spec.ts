@@ -207,6 +207,15 @@ describe('validateManifest', () => {
     it('rejects async schemas', () => {
       expect(fieldsOf({ ...example(), params: { type: 'object', $async: true } })).toEqual(['params']);
     });
+
+    it('refuses patterns the linear-time engine cannot run (lookaround, backreferences), saying why', () => {
+      const lookahead = { type: 'object', properties: { code: { type: 'string', pattern: '^(?=a)a+$' } } };
+      expect(errorsOf({ ...example(), params: lookahead })).toEqual([
+        { field: 'params', message: expect.stringMatching(/^params pattern "\^\(\?=a\)a\+\$" is not supported: .*linear-time engine/) },
+      ]);
+      const backreference = { type: 'object', patternProperties: { '^(x)\\1$': { type: 'string' } } };
+      expect(fieldsOf({ ...example(), params: backreference })).toEqual(['params']);
+    });
   });
 
   describe('resources against the platform limits', () => {
@@ -312,6 +321,29 @@ describe('validateParams', () => {
     const missing = validateParams(schema, {});
     expect(missing.ok).toBe(false);
     if (!missing.ok) expect(missing.errors).toEqual([{ field: 'params.top', message: 'params.top is required' }]);
+  });
+});
+
+describe('validateParams with a developer\'s patterns', () => {
+  it('matches them as JSON Schema says: unanchored unless anchored, unicode-aware', () => {
+    const schema = {
+      type: 'object' as const,
+      properties: { slug: { type: 'string', pattern: '^[a-z]{2,8}$' }, word: { type: 'string', pattern: '\\p{L}+' }, any: { type: 'string', pattern: 'b' } },
+      patternProperties: { '^x-': { type: 'number' } },
+    };
+    expect(validateParams(schema, { slug: 'abc', word: '1 héllo 2', any: 'abc', 'x-one': 1 }).ok).toBe(true);
+    expect(validateParams(schema, { slug: 'ABC' }).ok).toBe(false);
+    expect(validateParams(schema, { word: '123' }).ok).toBe(false);
+    expect(validateParams(schema, { any: 'xyz' }).ok).toBe(false);
+    expect(validateParams(schema, { 'x-one': 'not a number' }).ok).toBe(false);
+  });
+
+  it('runs a catastrophic-backtracking pattern in linear time: a hostile manifest cannot stall the API', () => {
+    // A backtracking engine takes about 2^n steps on this input; n = 40 would never finish.
+    const schema = { type: 'object' as const, properties: { text: { type: 'string', pattern: '^(a+)+$' } } };
+    expect(validateManifest({ ...example(), params: schema }).ok).toBe(true);
+    expect(validateParams(schema, { text: `${'a'.repeat(40)}!` }).ok).toBe(false);
+    expect(validateParams(schema, { text: 'a'.repeat(100_000) }).ok).toBe(true);
   });
 });
 

@@ -1,6 +1,7 @@
 // The analysis manifest (`lockbox.json`): schema, validation and resource parsing.
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { createAjv, describeAjvError, errorSegments, findNul, formatPath } from './ajv';
+import { LINEAR_REGEXP_ENGINE, UnsupportedPatternError } from './linear-regexp';
 import { DEFAULT_PLATFORM_LIMITS, type PlatformLimits } from './limits';
 import { RECORD_KIND_NAMES, RECORD_KINDS, recordFieldNames, type RecordFieldName, type RecordKind } from './records';
 
@@ -269,7 +270,7 @@ function paramsSchemaProblems(schema: object): FieldError[] {
     return [fieldError('params', `must be at most ${MAX_PARAMS_SCHEMA_BYTES / 1024} KiB of JSON`)];
   }
   if ((schema as { $async?: unknown }).$async !== undefined) return [fieldError('params', 'must not be an async schema ($async)')];
-  paramsAjv ??= createAjv({ addUsedSchema: false });
+  paramsAjv ??= createAjv({ addUsedSchema: false, code: { regExp: LINEAR_REGEXP_ENGINE } });
   if (!paramsAjv.validateSchema(schema)) {
     // An anyOf error stands for its failed branches, which are reported at the same place.
     const all = paramsAjv.errors ?? [];
@@ -288,6 +289,7 @@ function paramsSchemaProblems(schema: object): FieldError[] {
     compileParamsSchema(schema);
     return [];
   } catch (error) {
+    if (error instanceof UnsupportedPatternError) return [fieldError('params', error.message)];
     const reason = error instanceof Error ? error.message : String(error);
     return [fieldError('params', `is not a valid JSON Schema (draft-07): ${reason}`)];
   }
@@ -304,7 +306,7 @@ function compileParamsSchema(schema: object): ValidateFunction {
   const key = JSON.stringify(schema);
   const cached = paramsValidators.get(key);
   if (cached) return cached;
-  paramsAjv ??= createAjv({ addUsedSchema: false });
+  paramsAjv ??= createAjv({ addUsedSchema: false, code: { regExp: LINEAR_REGEXP_ENGINE } });
   const copy = JSON.parse(key) as object;
   let validate: ValidateFunction;
   try {

@@ -62,6 +62,14 @@ describe('the smoke run of a submission', () => {
     expect(submission.checkReport.smokeRun.logTail).toContain('boom: cannot parse');
   });
 
+  it('looks like any run from inside the container: run.json names a run by a plain UUID', async () => {
+    // An image that could tell its review from a user's run could behave only while reviewed.
+    const submission = await checked({ entrypoint: ['/bin/sh', '-c', 'cat /input/run.json; exit 4'] });
+    expect(submission.checkReport.smokeRun).toMatchObject({ status: 'failed', exitCode: 4 });
+    const runJson = JSON.parse(String(submission.checkReport.smokeRun.logTail).trim().split('\n').find((line: string) => line.startsWith('{'))!);
+    expect(runJson.runId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  });
+
   it('fails an image that runs past its timeout', async () => {
     const submission = await checked({ entrypoint: ['/bin/sh', '-c', 'sleep 60'], resources: { memory: '128m', cpu: 0.5, timeout: 2, output: '1m' } });
     expect(submission.status).toBe('check_failed');

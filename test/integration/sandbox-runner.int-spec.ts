@@ -422,6 +422,25 @@ describe('SandboxRunner platform faults and attempts', () => {
     expect(await running).toBeInstanceOf(SandboxPlatformError);
   });
 
+  it('a beforeStart hook that throws: the container is created but never started, is removed, and the error comes back as it was', async () => {
+    let created: string | undefined;
+    let wasRunning: boolean | undefined;
+    const refusal = new Error('not starting the container: the claim no longer holds');
+    const error = await runAnalysis({
+      ...sh('echo started > /output/proof'),
+      hooks: {
+        beforeStart: async (id) => {
+          created = id;
+          wasRunning = (await docker.getContainer(id).inspect()).State.Running;
+          throw refusal;
+        },
+      },
+    }).catch((e: unknown) => e);
+    expect(error).toBe(refusal);
+    expect(wasRunning).toBe(false);
+    await expect(docker.getContainer(created!).inspect()).rejects.toMatchObject({ statusCode: 404 });
+  });
+
   it('two removals of one container at the same moment both end with it gone, neither fails', async () => {
     // The orphan reaper and a new attempt both remove a dead worker's container: the engine answers
     // the later of the two with 409 "removal already in progress".

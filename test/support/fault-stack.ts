@@ -266,6 +266,6 @@ export interface RunRecord {
   /** Terminal events (`run.succeeded` and the like): exactly one once the run is over. */
   finished: number;
   notifications: number;
-  /** `run.data_accessed` audit rows: one per attempt whose container started and whose outcome was committed. */
+  /** `run.data_accessed` audit rows: one per attempt that was about to start a container, written just before it did. */
   accessed: number;
 }

@@ -28,6 +28,12 @@ export interface SandboxRunSpec {
 
 export interface SandboxRunHooks {
   onProgress?(progress: RunProgress): void;
+  /**
+   * Awaited once the container is created and attached, before it starts, i.e. before the analysis can
+   * read its input: the place to record that access. A throw means the container never starts; the
+   * error is passed on as it is.
+   */
+  beforeStart?(containerId: string): Promise<void>;
   /** Called once the container is running; not awaited. */
   onContainerStarted?(containerId: string): void | Promise<void>;
   /** Called once the container has exited (or was killed), before its output is collected. */
@@ -145,6 +151,7 @@ export class SandboxRunner {
 
     let deadlineTimer: NodeJS.Timeout | undefined;
     try {
+      await hooks.beforeStart?.(container.id);
       const hostStartedAt = Date.now();
       await platformStep('start the container', () => container.start());
       if (hooks.onContainerStarted) void Promise.resolve().then(() => hooks.onContainerStarted?.(container.id)).catch(() => undefined);

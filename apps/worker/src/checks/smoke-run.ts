@@ -79,7 +79,8 @@ export class SmokeRun {
     try {
       // One container per attempt: a crashed earlier attempt's container goes first.
       await killRunContainers(this.docker, { instance: this.settings.instanceId, runId });
-      const { inputDir, records } = await stageFixtures(workDir, runId, manifest);
+      // Inside the container the check looks like any run: a fresh UUID, not the `check-` label.
+      const { inputDir, records } = await stageFixtures(workDir, randomUUID(), manifest);
       const memory = new PeakMemory(this.docker);
       let containerId: string | undefined;
       const onStop = () => {

@@ -58,6 +58,7 @@ interface Harness {
   publish: jest.Mock;
   home: string;
   cancelRequested: jest.SpyInstance;
+  recordDataAccess: jest.SpyInstance;
   giveBack: jest.Mock;
 }
 
@@ -92,6 +93,7 @@ function harness(attempts = 1): Harness {
   jest.spyOn(RunStateStore.prototype, 'recordProgress').mockResolvedValue(undefined);
   const cancelRequested = jest.spyOn(RunStateStore.prototype, 'cancelRequested').mockResolvedValue(false);
   const finish = jest.spyOn(RunStateStore.prototype, 'finish').mockResolvedValue({ recorded: undefined });
+  const recordDataAccess = jest.spyOn(RunStateStore.prototype, 'recordDataAccess').mockResolvedValue(true);
   jest.spyOn(ImageLoader.prototype, 'has').mockResolvedValue(true);
 
   const handler = new RunExecuteHandler(
@@ -105,7 +107,7 @@ function harness(attempts = 1): Harness {
     curated as never,
     { available: async () => ['runc'] } as never,
   );
-  return { handler, lost, shutdown, release, finish, putBuffer, killed, publish, home, cancelRequested, giveBack: jest.fn() };
+  return { handler, lost, shutdown, release, finish, putBuffer, killed, publish, home, cancelRequested, recordDataAccess, giveBack: jest.fn() };
 }
 
 /**
@@ -116,6 +118,7 @@ function runUntilKilled(h: Harness): Promise<void> {
   let started!: () => void;
   const running = new Promise<void>((resolve) => (started = resolve));
   jest.spyOn(SandboxRunner.prototype, 'run').mockImplementation(async (_spec, hooks: SandboxRunHooks = {}) => {
+    await hooks.beforeStart?.('container-1');
     await hooks.onContainerStarted?.('container-1');
     started();
     await h.killed;
@@ -146,11 +149,18 @@ describe('RunExecuteHandler', () => {
     const h = harness();
     const resultBytes = Buffer.from('{"schemaVersion":1,"summary":"done","blocks":[]}');
     jest.spyOn(SandboxRunner.prototype, 'run').mockImplementation(async (_spec, hooks: SandboxRunHooks = {}) => {
+      await hooks.beforeStart?.('container-1');
       await hooks.onContainerStarted?.('container-1');
       return outcome({ result: { schemaVersion: 1, summary: 'done', blocks: [] }, resultBytes });
     });
     await h.handler.handle({ type: 'run.execute', id: RUN_ID }, { receiveCount: 1, shutdown: h.shutdown.signal, giveBackCapacity: h.giveBack });
 
+    // The data access went on record, under the claim, before the container started.
+    expect(h.recordDataAccess).toHaveBeenCalledWith(
+      expect.objectContaining({ rowVersion: 7 }),
+      claimedRun,
+      expect.objectContaining({ datasetIds: [DATASET_ID], runtime: 'runc', records: { 'social.posts': 1 }, containerId: 'container-1' }),
+    );
     const prefix = `runs/user-1/${RUN_ID}/attempt-1`;
     expect(h.putBuffer.mock.calls.map((call) => call[0])).toEqual([`${prefix}/logs.txt`, `${prefix}/result.json`]);
     expect(h.putBuffer.mock.invocationCallOrder[1]).toBeLessThan(h.finish.mock.invocationCallOrder[0]!);
@@ -163,10 +173,28 @@ describe('RunExecuteHandler', () => {
         resultSummary: 'done',
         logKey: `${prefix}/logs.txt`,
         containerMs: 42,
-        dataAccess: expect.objectContaining({ datasetIds: [DATASET_ID], runtime: 'runc', records: { 'social.posts': 1 } }),
       }),
     );
     expect(h.publish.mock.invocationCallOrder.at(-1)).toBeGreaterThan(h.finish.mock.invocationCallOrder[0]!);
+    expect(stagingDirs(h.home)).toEqual([]);
+  });
+
+  it('does not start the container when the claim no longer holds at the start: nothing on record, nothing written', async () => {
+    const h = harness();
+    h.recordDataAccess.mockResolvedValue(false);
+    const started = jest.fn();
+    jest.spyOn(SandboxRunner.prototype, 'run').mockImplementation(async (_spec, hooks: SandboxRunHooks = {}) => {
+      // As the runner does: a throw from beforeStart is passed on and the container never starts.
+      await hooks.beforeStart?.('container-1');
+      started();
+      return outcome();
+    });
+    await h.handler.handle({ type: 'run.execute', id: RUN_ID }, { receiveCount: 1, shutdown: h.shutdown.signal, giveBackCapacity: h.giveBack });
+    expect(started).not.toHaveBeenCalled();
+    expect(h.putBuffer).not.toHaveBeenCalled();
+    expect(h.finish).not.toHaveBeenCalled();
+    // Someone else holds the run now: it is not handed back.
+    expect(h.release).not.toHaveBeenCalled();
     expect(stagingDirs(h.home)).toEqual([]);
   });
 
@@ -254,7 +282,7 @@ describe('RunExecuteHandler', () => {
     expect(run).not.toHaveBeenCalled();
     expect(h.finish).toHaveBeenCalledWith(expect.anything(), claimedRun, expect.objectContaining({ verdict: expect.objectContaining({ status: 'failed', reason: 'image_unavailable' }) }));
     // No container ever saw the data: nothing to audit as accessed.
-    expect(h.finish.mock.calls[0][2].dataAccess).toBeUndefined();
+    expect(h.recordDataAccess).not.toHaveBeenCalled();
   });
 
   it('fails a run whose manifest asks for runsc on a worker without it, and never runs it under runc', async () => {

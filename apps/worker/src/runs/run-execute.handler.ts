@@ -39,9 +39,10 @@ class AttemptAbandoned extends Error {
 }
 
 /**
- * `run.execute`: claims the run, stages exactly the consented input, runs the analysis in the sandbox,
- * stores its logs and result, and commits the outcome with its event, notification and audit row in one
- * transaction fenced by the claim. Analysis faults are outcomes; platform faults are thrown and retried.
+ * `run.execute`: claims the run, stages exactly the consented input, records the data access and runs
+ * the analysis in the sandbox, stores its logs and result, and commits the outcome with its event and
+ * notification in one transaction; every write is fenced by the claim. Analysis faults are outcomes;
+ * platform faults are thrown and retried.
  */
 @Injectable()
 export class RunExecuteHandler implements JobHandler<'run.execute'> {
@@ -144,7 +145,7 @@ export class RunExecuteHandler implements JobHandler<'run.execute'> {
       this.logger.error(`run ${run.id}: ${error.message}`);
       return this.finish(lease, run, { status: 'failed', reason: 'image_unavailable', message: "The analysis' image cannot run in the sandbox." });
     }
-    const { sandbox, containerStarted, cancelled } = ran;
+    const { sandbox, cancelled } = ran;
     phases.mark('sandbox');
 
     // Logs and result go to S3 before the final write, so the committed pointers always resolve.
@@ -167,10 +168,6 @@ export class RunExecuteHandler implements JobHandler<'run.execute'> {
       resultSummary: resultKey ? (sandbox?.result?.summary ?? null) : null,
       logKey,
       logBytes: sandbox ? sandbox.logs.length : null,
-      // Staged data counts as accessed once a container that could read it has started.
-      dataAccess: containerStarted
-        ? { datasetIds: run.datasetIds, scopes: run.consent.scopes, imageId: run.consent.imageId, runtime, records: staged.records, workerId: this.identity.id }
-        : undefined,
     });
     phases.mark('commit');
     this.logger.log(`run ${run.id}: phases ${phases.describe()} container=${sandbox?.containerMs ?? '-'}ms`);
@@ -186,7 +183,7 @@ export class RunExecuteHandler implements JobHandler<'run.execute'> {
     run: ClaimedRun,
     { attemptDir, staged, runtime }: { attemptDir: string; staged: StagedInput; runtime: SandboxRuntime },
     { shutdown, giveBackCapacity }: JobContext,
-  ): Promise<{ sandbox?: SandboxOutcome; containerStarted: boolean; cancelled: boolean }> {
+  ): Promise<{ sandbox?: SandboxOutcome; cancelled: boolean }> {
     const { claim } = lease;
     let stopped: StopReason | undefined;
     let containerId: string | undefined;
@@ -232,6 +229,15 @@ export class RunExecuteHandler implements JobHandler<'run.execute'> {
         };
         sandbox = await this.sandbox.run(spec, {
           onProgress: (report) => progress.report(report),
+          // The access is on record before the analysis can read a byte, and only while the claim holds.
+          // Stopped meanwhile (lease lost, shutdown, cancel): the container never starts.
+          beforeStart: async (id) => {
+            if (stopped) throw new Error(`not starting the container: ${stopped}`);
+            const access = { datasetIds: run.datasetIds, scopes: run.consent.scopes, imageId: run.consent.imageId, runtime, records: staged.records, workerId: this.identity.id, containerId: id };
+            if (await this.runs.recordDataAccess(claim, run, access)) return;
+            stop('lease_lost');
+            throw new Error('not starting the container: the claim no longer holds');
+          },
           onContainerStarted: (id) => {
             containerId = id;
             if (stopped) kill(id);
@@ -252,10 +258,10 @@ export class RunExecuteHandler implements JobHandler<'run.execute'> {
     }
 
     if (stopped === 'lease_lost' || stopped === 'shutdown') throw new AttemptAbandoned(stopped);
-    return { sandbox, containerStarted: containerId !== undefined, cancelled: stopped === 'cancelled' };
+    return { sandbox, cancelled: stopped === 'cancelled' };
   }
 
-  /** Commits the terminal state with its event, notification and audit row, then publishes the event. */
+  /** Commits the terminal state with its event and notification, then publishes the event. */
   private async finish(lease: HeldLease, run: ClaimedRun, verdict: RunVerdict, stored: Omit<RunFinish, 'verdict'> = emptyFinish()): Promise<void> {
     const committed = await this.runs.finish(lease.claim, run, { verdict, ...stored });
     if (!committed) throw new AttemptAbandoned('lease_lost');

@@ -42,8 +42,17 @@ export interface RunFinish {
   resultSummary: string | null;
   logKey: string | null;
   logBytes: number | null;
-  /** Set when the analysis was given the user's data: recorded as `run.data_accessed`. */
-  dataAccess?: { datasetIds: string[]; scopes: ConsentScopes; imageId: string; runtime: SandboxRuntime; records: Partial<Record<RecordKind, number>>; workerId: string };
+}
+
+/** What an attempt's container is given of the user's data: recorded as `run.data_accessed` before it starts. */
+export interface DataAccess {
+  datasetIds: string[];
+  scopes: ConsentScopes;
+  imageId: string;
+  runtime: SandboxRuntime;
+  records: Partial<Record<RecordKind, number>>;
+  workerId: string;
+  containerId: string;
 }
 
 type Recorded = Awaited<ReturnType<PlatformEventsService['record']>>;
@@ -130,9 +139,41 @@ export class RunStateStore {
   }
 
   /**
-   * The final write, in one transaction: the terminal state (fenced by the claim), the event with its
-   * notification, and the audit of the data the analysis was given. Returns undefined, having written
-   * nothing, when the claim no longer holds.
+   * The audit row of an attempt's access to the user's data, written before its container starts, so
+   * every container that could read the data is on record, whether or not its attempt commits an
+   * outcome. Fenced by the claim like every other write: false (nothing written) when the claim no
+   * longer holds, and then the container must not start.
+   */
+  async recordDataAccess(claim: JobClaim, run: ClaimedRun, access: DataAccess): Promise<boolean> {
+    const fence = claimFence(claim, 5);
+    const inserted = (await this.dataSource.query(
+      `INSERT INTO audit_events (actor_id, actor, subject_user_id, action, target_type, target_id, detail)
+       SELECT NULL, $1, $2, 'run.data_accessed', 'run', $3, $4::jsonb
+        WHERE EXISTS (SELECT 1 FROM runs WHERE id = $3 AND status = 'running' AND ${fence.sql})
+       RETURNING id`,
+      [
+        `analysis:${run.analysis.slug}@${run.version.version}`,
+        run.userId,
+        run.id,
+        JSON.stringify({
+          datasetIds: access.datasetIds,
+          scopes: access.scopes,
+          imageId: access.imageId,
+          runtime: access.runtime,
+          records: access.records,
+          attempt: claim.attempts,
+          worker: access.workerId,
+          container: access.containerId,
+        }),
+        ...fence.parameters,
+      ],
+    )) as Array<{ id: string }>;
+    return inserted.length === 1;
+  }
+
+  /**
+   * The final write, in one transaction: the terminal state (fenced by the claim) and the event with
+   * its notification. Returns undefined, having written nothing, when the claim no longer holds.
    */
   async finish(claim: JobClaim, run: ClaimedRun, finish: RunFinish): Promise<{ recorded: Recorded } | undefined> {
     const { verdict } = finish;
@@ -177,27 +218,6 @@ export class RunStateStore {
         notification: notificationFor(run.analysis.title, verdict),
       });
 
-      if (finish.dataAccess) {
-        const access = finish.dataAccess;
-        await manager.query(
-          `INSERT INTO audit_events (actor_id, actor, subject_user_id, action, target_type, target_id, detail)
-           VALUES (NULL, $1, $2, 'run.data_accessed', 'run', $3, $4::jsonb)`,
-          [
-            `analysis:${run.analysis.slug}@${run.version.version}`,
-            run.userId,
-            run.id,
-            JSON.stringify({
-              datasetIds: access.datasetIds,
-              scopes: access.scopes,
-              imageId: access.imageId,
-              runtime: access.runtime,
-              records: access.records,
-              attempt: claim.attempts,
-              worker: access.workerId,
-            }),
-          ],
-        );
-      }
       return { recorded };
     });
   }
