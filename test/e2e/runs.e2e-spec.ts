@@ -299,11 +299,45 @@ describe('runs', () => {
     expect((await api('POST', `/runs/${runId}/cancel`, { token: user.token })).status).toBe(409);
   });
 
+  it("keeps a run's artifacts and serves each to its owner only, as a typed download that is never rendered", async () => {
+    const svg = '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>';
+    const script = [
+      'mkdir -p /output/artifacts/charts',
+      "printf 'hour,posts\\n18,1\\n' > /output/artifacts/by-hour.csv",
+      `printf '%s' '${svg}' > /output/artifacts/charts/week.svg`,
+      `printf '{"schemaVersion":1,"summary":"charted","blocks":[]}' > /output/result.json`,
+    ].join('\n');
+    const charter = await publishTestAnalysis({ base: 'busybox', image, manifest: { title: 'Charter', entrypoint: ['/bin/sh', '-c', script] } });
+    const accepted = await api('POST', '/runs', { token: user.token, body: runRequest(charter, [datasetId]) });
+    expect(accepted.status).toBe(202);
+    const run = await finished(user, accepted.body.id);
+    expect(run).toMatchObject({ status: 'succeeded', resultSummary: 'charted' });
+    expect(run.artifacts).toEqual([
+      { name: 'by-hour.csv', bytes: 16, contentType: 'text/csv; charset=utf-8' },
+      { name: 'charts/week.svg', bytes: svg.length, contentType: 'image/svg+xml' },
+    ]);
+
+    const csv = await api('GET', `/runs/${run.id}/artifacts/by-hour.csv`, { token: user.token });
+    expect(csv).toMatchObject({ status: 200, body: 'hour,posts\n18,1\n' });
+    expect(csv.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+    const chart = await api('GET', `/runs/${run.id}/artifacts/${encodeURIComponent('charts/week.svg')}`, { token: user.token });
+    expect(chart).toMatchObject({ status: 200, body: svg });
+    expect(chart.headers.get('content-type')).toBe('image/svg+xml');
+    expect(chart.headers.get('content-disposition')).toBe('attachment; filename="week.svg"');
+    expect(chart.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(chart.headers.get('content-security-policy')).toBe("default-src 'none'; sandbox");
+
+    for (const name of ['missing.csv', 'result.json', encodeURIComponent('../result.json'), 'week.svg']) {
+      expect((await api('GET', `/runs/${run.id}/artifacts/${name}`, { token: user.token })).status).toBe(404);
+    }
+    expect((await api('GET', `/runs/${run.id}/artifacts/by-hour.csv`, { token: stranger.token })).status).toBe(404);
+  });
+
   it('records a crash as failed/exit_code, with its logs and no result', async () => {
     const accepted = await api('POST', '/runs', { token: user.token, body: runRequest(crash, [datasetId]) });
     expect(accepted.status).toBe(202);
     const run = await finished(user, accepted.body.id);
-    expect(run).toMatchObject({ status: 'failed', reason: 'exit_code', hasResult: false, hasLogs: true, resultSummary: null });
+    expect(run).toMatchObject({ status: 'failed', reason: 'exit_code', hasResult: false, hasLogs: true, resultSummary: null, artifacts: [] });
     expect(run.message).toMatch(/code 3/);
 
     const logs = await api('GET', `/runs/${run.id}/logs`, { token: user.token });

@@ -134,14 +134,23 @@ export interface TestAnalysisSpec {
 }
 
 /**
- * Wraps a busybox test analysis' entrypoint so that it passes the smoke run of the automated checks (whose
- * run.json has a runId starting "check-") with a minimal valid result, and otherwise does exactly what it was
- * built to do. Run tests need published analyses that crash, hang or write nothing: an analysis that behaves
- * under review and misbehaves for users, which the run sandbox must handle anyway.
+ * The smoke run of the automated checks looks like any run from inside the container, except that its
+ * params are the schema's defaults. A busybox test analysis therefore gets one more optional param whose
+ * default is true, and an entrypoint wrapper that, when it sees that param, passes the smoke run with a
+ * minimal valid result, and otherwise does exactly what it was built to do. Run tests need published
+ * analyses that crash, hang or write nothing: an analysis that behaves under review and misbehaves for
+ * users, which the run sandbox must handle anyway.
  */
-function passingSmokeRun(entrypoint: readonly string[]): string[] {
-  const smoke = `if grep -q '"runId":"check-' /input/run.json; then echo '{"schemaVersion":1,"summary":"Smoke run","blocks":[]}' > /output/result.json; exit 0; fi; exec "$@"`;
-  return ['/bin/sh', '-c', smoke, 'sh', ...entrypoint];
+const REVIEW_PARAM = 'lockboxTestUnderReview';
+
+function passingSmokeRun(manifest: Partial<Manifest> & Pick<Manifest, 'entrypoint'>): Partial<Manifest> & Pick<Manifest, 'entrypoint'> {
+  const smoke = `if grep -q '"${REVIEW_PARAM}":true' /input/run.json; then echo '{"schemaVersion":1,"summary":"Smoke run","blocks":[]}' > /output/result.json; exit 0; fi; exec "$@"`;
+  const params = manifest.params ?? { type: 'object', properties: {} };
+  return {
+    ...manifest,
+    entrypoint: ['/bin/sh', '-c', smoke, 'sh', ...manifest.entrypoint],
+    params: { ...params, properties: { ...(params.properties as object | undefined), [REVIEW_PARAM]: { type: 'boolean', default: true } } },
+  };
 }
 
 /** Builds (unless given an image), submits, waits for the checks and approves: a published analysis. */
@@ -149,7 +158,7 @@ export async function publishTestAnalysis(spec: TestAnalysisSpec): Promise<Publi
   const developer = spec.developer ?? (await createSession('developer'));
   const admin = await createSession('admin');
   const image = spec.image ?? (await buildTestAnalysisImage(spec.base, spec.files));
-  const manifest = testManifest(spec.base === 'busybox' ? { ...spec.manifest, entrypoint: passingSmokeRun(spec.manifest.entrypoint) } : spec.manifest);
+  const manifest = testManifest(spec.base === 'busybox' ? passingSmokeRun(spec.manifest) : spec.manifest);
   const submitted = await submitAnalysis(developer, manifest, image.tarball);
   if (submitted.status !== 202) throw new Error(`submitting ${manifest.name} failed: ${submitted.status} ${JSON.stringify(submitted.body)}`);
   const checked = await waitForSubmissionChecks(developer, submitted.body.id);

@@ -9,8 +9,21 @@ import { validateResult, type ResultDocument } from '../result';
 
 /** Directories an output may contain besides its files (the tmpfs output area is sized for them too). */
 export const OUTPUT_MAX_DIRECTORIES = 32;
-/** The file types collected from /output/artifacts/. */
-export const ARTIFACT_EXTENSIONS = ['png', 'svg', 'csv', 'json', 'txt'] as const;
+/** The file types collected from /output/artifacts/, and the type each is served as. */
+export const ARTIFACT_CONTENT_TYPES = {
+  png: 'image/png',
+  svg: 'image/svg+xml',
+  csv: 'text/csv; charset=utf-8',
+  json: 'application/json',
+  txt: 'text/plain; charset=utf-8',
+} as const;
+export const ARTIFACT_EXTENSIONS = Object.keys(ARTIFACT_CONTENT_TYPES) as Array<keyof typeof ARTIFACT_CONTENT_TYPES>;
+
+/** The content type of a collected artifact, from its extension (collection admits no other). */
+export function artifactContentType(name: string): string {
+  const extension = name.slice(name.lastIndexOf('.') + 1).toLowerCase() as keyof typeof ARTIFACT_CONTENT_TYPES;
+  return ARTIFACT_CONTENT_TYPES[extension] ?? 'application/octet-stream';
+}
 
 const RESULT_FILE = 'result.json';
 const ARTIFACTS_DIR = 'artifacts';

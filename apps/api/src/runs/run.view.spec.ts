@@ -23,6 +23,7 @@ const row = (overrides: Partial<RunViewRow>): RunViewRow => ({
   result_summary: null,
   result_key: null,
   log_key: null,
+  artifacts: [],
   consent_scopes: null,
   consent_image_id: null,
   consent_granted_at: null,
@@ -31,6 +32,11 @@ const row = (overrides: Partial<RunViewRow>): RunViewRow => ({
 });
 
 describe('toRunView', () => {
+  it("lists a run's artifacts without their storage keys", () => {
+    const artifacts = [{ name: 'charts/week.svg', key: 'runs/u/r/attempt-1/artifacts/charts/week.svg', bytes: 120, contentType: 'image/svg+xml' }];
+    expect(toRunView(row({ status: 'succeeded', artifacts })).artifacts).toEqual([{ name: 'charts/week.svg', bytes: 120, contentType: 'image/svg+xml' }]);
+  });
+
   it('shows a queued run its place in the queue', () => {
     const view = toRunView(row({ status: 'queued', queue_position: 3 }));
     expect(view.queuePosition).toBe(3);

@@ -1,5 +1,5 @@
 import type { ConsentScopes } from '@lockbox/analysis-sdk';
-import type { RunReason, RunStatus } from '@lockbox/db';
+import type { RunReason, RunStatus, StoredArtifact } from '@lockbox/db';
 
 /** What the API shows of a run, to its owner only. */
 export interface RunView {
@@ -28,6 +28,8 @@ export interface RunView {
   resultSummary: string | null;
   hasResult: boolean;
   hasLogs: boolean;
+  /** Files the analysis wrote next to its result; each downloads from `GET /runs/:id/artifacts/<name, URI-encoded>`. */
+  artifacts: Array<{ name: string; bytes: number; contentType: string }>;
   consent: { scopes: ConsentScopes; imageId: string; grantedAt: string } | null;
   createdAt: string;
 }
@@ -56,6 +58,7 @@ export interface RunViewRow {
   result_summary: string | null;
   result_key: string | null;
   log_key: string | null;
+  artifacts: StoredArtifact[];
   consent_scopes: ConsentScopes | null;
   consent_image_id: string | null;
   consent_granted_at: Date | null;
@@ -70,7 +73,7 @@ export const RUN_VIEW_SQL = `
               THEN (SELECT count(*)::int FROM runs earlier WHERE earlier.status = 'queued' AND earlier.queued_at < r.queued_at) END AS queue_position,
          CASE WHEN r.status = 'running'
               THEN floor(extract(epoch FROM now() - coalesce(r.started_at, r.updated_at)))::int END AS running_for_seconds, r.container_ms, r.attempts, r.progress, r.progress_message,
-         r.cancel_requested_at, r.result_summary, r.result_key, r.log_key,
+         r.cancel_requested_at, r.result_summary, r.result_key, r.log_key, r.artifacts,
          c.scopes AS consent_scopes, c.image_id AS consent_image_id, c.granted_at AS consent_granted_at, r.created_at
     FROM runs r
     JOIN analysis_versions v ON v.id = r.analysis_version_id
@@ -101,6 +104,7 @@ export function toRunView(row: RunViewRow): RunView {
     resultSummary: row.result_summary,
     hasResult: row.result_key !== null,
     hasLogs: row.log_key !== null,
+    artifacts: row.artifacts.map(({ name, bytes, contentType }) => ({ name, bytes, contentType })),
     consent:
       row.consent_scopes && row.consent_image_id && row.consent_granted_at
         ? { scopes: row.consent_scopes, imageId: row.consent_image_id, grantedAt: row.consent_granted_at.toISOString() }

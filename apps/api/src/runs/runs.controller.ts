@@ -53,6 +53,23 @@ export class RunsController {
     return new StreamableFile(stream, { type: 'text/plain; charset=utf-8', disposition: 'inline' });
   }
 
+  @Get(':id/artifacts/:name')
+  @ApiOkResponse({ description: 'One file the analysis wrote to /output/artifacts/ (name URI-encoded: charts%2Fweek.svg), as a download' })
+  @ApiNotFoundResponse({ description: 'No such run of yours, or no such artifact' })
+  async artifact(
+    @CurrentCaller() caller: Caller,
+    @Param('id', new ParseUUIDPipe()) id: string,
+    @Param('name') name: string,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<StreamableFile> {
+    const { stream, artifact } = await this.runs.artifact(caller.id, id, name);
+    // Written by third-party code: a download, typed by the platform, never rendered as a page.
+    response.setHeader('X-Content-Type-Options', 'nosniff');
+    response.setHeader('Content-Security-Policy', "default-src 'none'; sandbox");
+    const filename = artifact.name.split('/').pop()!;
+    return new StreamableFile(stream, { type: artifact.contentType, length: artifact.bytes, disposition: `attachment; filename="${filename}"` });
+  }
+
   /** 200 when a queued run was cancelled at once; 202 when a running one was asked to stop. */
   @Post(':id/cancel')
   @ApiOkResponse({ description: 'The queued run is cancelled' })

@@ -5,7 +5,7 @@ import { rcompare } from 'semver';
 import { DataSource, type EntityManager } from 'typeorm';
 import { type ConsentScopes, scopesEqual, validateParams } from '@lockbox/analysis-sdk';
 import { LOCKBOX_CONFIG, type LockboxConfig } from '@lockbox/config';
-import { Analysis, AnalysisVersion, type DatasetStatus, notificationFor, preparedQuery, RUN_FINISHED_EVENT, runFinishedDedupeKey, type RunStatus, type RunVerdict } from '@lockbox/db';
+import { Analysis, AnalysisVersion, type DatasetStatus, notificationFor, preparedQuery, RUN_FINISHED_EVENT, runFinishedDedupeKey, type RunStatus, type RunVerdict, type StoredArtifact } from '@lockbox/db';
 import { DomainError } from '@lockbox/errors';
 import { PlatformEventsService } from '@lockbox/events';
 import { OutboxService } from '@lockbox/outbox';
@@ -21,6 +21,7 @@ interface OwnRunRow {
   status: RunStatus;
   result_key: string | null;
   log_key: string | null;
+  artifacts: StoredArtifact[];
   cancel_requested_at: Date | null;
 }
 
@@ -165,6 +166,22 @@ export class RunsService {
   }
 
   /**
+   * One artifact of a succeeded run, streamed, with the type the platform chose for it at collection.
+   * The name is looked up in the run's own list: it never becomes a storage key by itself.
+   */
+  async artifact(userId: string, runId: string, name: string): Promise<{ stream: Readable; artifact: StoredArtifact }> {
+    const run = await this.findOwn(userId, runId);
+    const artifact = run.artifacts.find((stored) => stored.name === name);
+    if (!artifact) throw new DomainError('not_found', `Run ${runId} has no artifact ${JSON.stringify(name)}`);
+    try {
+      return { stream: await this.storage.getStream(artifact.key), artifact };
+    } catch (error) {
+      if (error instanceof ObjectNotFoundError) throw new DomainError('not_found', `Run ${runId} has no artifact ${JSON.stringify(name)}`);
+      throw error;
+    }
+  }
+
+  /**
    * A queued run is cancelled at once, with its event and notification, in one conditional update. A
    * running one gets `cancel_requested_at`; its worker stops the container and records the outcome.
    * Neither update moves `row_version`, so a worker's claim fence still holds for that final write.
@@ -245,7 +262,7 @@ export class RunsService {
   }
 
   private async findOwn(userId: string, runId: string): Promise<OwnRunRow> {
-    const [row] = (await this.dataSource.query(`SELECT id, status, result_key, log_key, cancel_requested_at FROM runs WHERE id = $1 AND user_id = $2`, [
+    const [row] = (await this.dataSource.query(`SELECT id, status, result_key, log_key, artifacts, cancel_requested_at FROM runs WHERE id = $1 AND user_id = $2`, [
       runId,
       userId,
     ])) as OwnRunRow[];

@@ -6,9 +6,9 @@ import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import { DataSource } from 'typeorm';
 import { ContainerPolicyError, parseResources, type RunInput, type SandboxRuntime } from '@lockbox/analysis-sdk';
-import { killRunContainers, type RunProgress, type SandboxOutcome, SandboxRunner, type SandboxRunSpec } from '@lockbox/analysis-sdk/sandbox';
+import { artifactContentType, killRunContainers, type RunProgress, type SandboxOutcome, SandboxRunner, type SandboxRunSpec } from '@lockbox/analysis-sdk/sandbox';
 import { LOCKBOX_CONFIG, type LockboxConfig } from '@lockbox/config';
-import type { RunVerdict } from '@lockbox/db';
+import type { RunVerdict, StoredArtifact } from '@lockbox/db';
 import { PlatformEventsService } from '@lockbox/events';
 import type { QueueMessageOf } from '@lockbox/queue';
 import { chooseRuntime, DOCKER_CLIENT, ImageLoader, type RuntimeChoice } from '@lockbox/sandbox';
@@ -154,9 +154,14 @@ export class RunExecuteHandler implements JobHandler<'run.execute'> {
     // A result that was complete before the cancel took effect is kept: the work is done.
     const succeeded = sandbox?.status === 'succeeded' && sandbox.resultBytes !== undefined;
     const resultKey = succeeded ? `${prefix}result.json` : null;
+    // Artifacts come with a result: collection keeps them only when the whole output was valid.
+    const artifacts: StoredArtifact[] = succeeded
+      ? sandbox.artifacts.map(({ name, bytes }) => ({ name, key: `${prefix}artifacts/${name}`, bytes: bytes.length, contentType: artifactContentType(name) }))
+      : [];
     await Promise.all([
       sandbox && logKey ? this.storage.putBuffer(logKey, sandbox.logs, 'text/plain; charset=utf-8') : undefined,
       sandbox?.resultBytes && resultKey ? this.storage.putBuffer(resultKey, sandbox.resultBytes, 'application/json') : undefined,
+      ...artifacts.map((artifact, index) => this.storage.putBuffer(artifact.key, sandbox!.artifacts[index]!.bytes, artifact.contentType)),
     ]);
 
     phases.mark('store');
@@ -168,6 +173,7 @@ export class RunExecuteHandler implements JobHandler<'run.execute'> {
       resultSummary: resultKey ? (sandbox?.result?.summary ?? null) : null,
       logKey,
       logBytes: sandbox ? sandbox.logs.length : null,
+      artifacts,
     });
     phases.mark('commit');
     this.logger.log(`run ${run.id}: phases ${phases.describe()} container=${sandbox?.containerMs ?? '-'}ms`);
@@ -357,7 +363,7 @@ function attemptObjectsPrefix(run: Pick<ClaimedRun, 'userId' | 'id'>, attempt: n
 }
 
 function emptyFinish(): Omit<RunFinish, 'verdict'> {
-  return { containerMs: null, resultKey: null, resultSummary: null, logKey: null, logBytes: null };
+  return { containerMs: null, resultKey: null, resultSummary: null, logKey: null, logBytes: null, artifacts: [] };
 }
 
 function describe(error: unknown): string {

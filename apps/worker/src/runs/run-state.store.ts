@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import type { ConsentScopes, Manifest, RecordKind, SandboxRuntime } from '@lockbox/analysis-sdk';
-import { type AnalysisVersionStatus, claimFence, type JobClaim, notificationFor, RUN_FINISHED_EVENT, runFinishedDedupeKey, type RunVerdict } from '@lockbox/db';
+import { type AnalysisVersionStatus, claimFence, type StoredArtifact, type JobClaim, notificationFor, RUN_FINISHED_EVENT, runFinishedDedupeKey, type RunVerdict } from '@lockbox/db';
 import type { PlatformEventsService } from '@lockbox/events';
 import type { CuratedDataset } from '@lockbox/storage';
 
@@ -42,6 +42,7 @@ export interface RunFinish {
   resultSummary: string | null;
   logKey: string | null;
   logBytes: number | null;
+  artifacts: StoredArtifact[];
 }
 
 /** What an attempt's container is given of the user's data: recorded as `run.data_accessed` before it starts. */
@@ -178,12 +179,12 @@ export class RunStateStore {
   async finish(claim: JobClaim, run: ClaimedRun, finish: RunFinish): Promise<{ recorded: Recorded } | undefined> {
     const { verdict } = finish;
     return this.dataSource.transaction(async (manager) => {
-      const fence = claimFence(claim, 11);
+      const fence = claimFence(claim, 12);
       const [, affected] = (await manager.query(
         `UPDATE runs
             SET status = $2, reason = $3, message = $4, finished_at = now(), container_ms = $5,
                 result_key = $6, result_summary = $7, log_key = $8, log_bytes = $9,
-                progress = CASE WHEN $10 THEN 1 ELSE progress END,
+                progress = CASE WHEN $10 THEN 1 ELSE progress END, artifacts = $11::jsonb,
                 lease_owner = NULL, lease_expires_at = NULL, row_version = row_version + 1, updated_at = now()
           WHERE id = $1 AND status = 'running' AND ${fence.sql}`,
         [
@@ -197,6 +198,7 @@ export class RunStateStore {
           finish.logKey,
           finish.logBytes,
           verdict.status === 'succeeded',
+          JSON.stringify(finish.artifacts),
           ...fence.parameters,
         ],
       )) as [unknown, number];

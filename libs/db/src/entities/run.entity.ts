@@ -17,6 +17,16 @@ export type RunReason =
   | 'by_user'
   | 'analysis_suspended';
 
+/** A file a succeeded run left in /output/artifacts/, as the worker stored it. */
+export interface StoredArtifact {
+  /** The path under /output/artifacts/, e.g. "charts/week.svg". */
+  name: string;
+  key: string;
+  bytes: number;
+  /** Chosen by the platform from the name's extension, never by the analysis. */
+  contentType: string;
+}
+
 @Entity({ name: 'runs' })
 export class Run extends JobColumns {
   @PrimaryGeneratedColumn('uuid')
@@ -70,6 +80,9 @@ export class Run extends JobColumns {
 
   @Column({ name: 'result_summary', type: 'text', nullable: true })
   resultSummary: string | null;
+
+  @Column({ type: 'jsonb', default: () => "'[]'::jsonb" })
+  artifacts: StoredArtifact[];
 
   @Column({ name: 'log_key', type: 'text', nullable: true })
   logKey: string | null;
