@@ -44,7 +44,7 @@ describe('the smoke run of a submission', () => {
     expect(submission.status).toBe('awaiting_review');
     expect(submission.checkReport.steps.at(-1)).toEqual({ name: 'smoke_run', outcome: 'passed' });
     const smoke = submission.checkReport.smokeRun;
-    expect(smoke).toMatchObject({ status: 'succeeded', records: { 'social.posts': 200 }, exitCode: 0 });
+    expect(smoke).toMatchObject({ status: 'succeeded', records: { 'social.posts': 200 }, exitCode: 0, fixtureSeed: expect.any(Number) });
     expect(['runc', 'runsc']).toContain(smoke.runtime);
     expect(smoke.containerMs).toBeGreaterThan(0);
     expect(smoke.outputBytes).toBe(smoke.resultBytes);

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Manifest } from '@lockbox/analysis-sdk';
-import { defaultParams, SMOKE_RUN_RECORDS, stageFixtures } from './smoke-run';
+import { defaultParams, SMOKE_RUN_RECORDS, smokeRunSeed, stageFixtures } from './smoke-run';
 
 const manifest: Manifest = {
   name: 'writing-patterns',
@@ -23,7 +23,7 @@ describe('stageFixtures', () => {
   afterEach(() => rmSync(work, { recursive: true, force: true }));
 
   it('stages run.json and synthetic records with only the declared fields, readable by the container user', async () => {
-    const { inputDir, records } = await stageFixtures(join(work, 'attempt'), 'check-v1', manifest);
+    const { inputDir, records } = await stageFixtures(join(work, 'attempt'), 'check-v1', manifest, 7);
     expect(records).toEqual({ 'social.posts': SMOKE_RUN_RECORDS });
     const lines = readFileSync(join(inputDir, 'data', 'social.posts.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(lines).toHaveLength(SMOKE_RUN_RECORDS);
@@ -37,6 +37,14 @@ describe('stageFixtures', () => {
     });
     expect(statSync(join(inputDir, 'data', 'social.posts.jsonl')).mode & 0o777).toBe(0o644);
     expect(statSync(join(inputDir, 'data')).mode & 0o777).toBe(0o755);
+  });
+
+  it('stages the data the same seed gives, and another seed other data', async () => {
+    const staged = async (name: string, seed: number) =>
+      readFileSync(join((await stageFixtures(join(work, name), 'run', manifest, seed)).inputDir, 'data', 'social.posts.jsonl'), 'utf8');
+    expect(await staged('a', 7)).toBe(await staged('b', 7));
+    expect(await staged('c', 8)).not.toBe(await staged('d', 7));
+    expect(Number.isInteger(smokeRunSeed())).toBe(true);
   });
 
   it('takes params from the schema defaults only', () => {

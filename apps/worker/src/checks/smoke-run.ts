@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomInt, randomUUID } from 'node:crypto';
 import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
@@ -20,8 +20,14 @@ import { chooseRuntime } from '@lockbox/sandbox';
 
 /** Enough records to exercise an analysis, few enough to stage in a moment. */
 export const SMOKE_RUN_RECORDS = 200;
-/** Fixed, so a resubmitted image meets the very same data. */
-export const SMOKE_RUN_SEED = 20260105;
+/**
+ * A fresh fixture seed per smoke run, so an image cannot recognise its review by the data it is given;
+ * the report keeps the seed, and `lockbox fixtures --seed <seed> --records 200` gives the developer the
+ * very same data.
+ */
+export function smokeRunSeed(): number {
+  return randomInt(1, 2 ** 31);
+}
 /** The report keeps the end of the logs: the developer's own code on synthetic data, so no one's personal data. */
 const LOG_TAIL_BYTES = 2048;
 /** How often memory is sampled while the container runs. */
@@ -80,7 +86,8 @@ export class SmokeRun {
       // One container per attempt: a crashed earlier attempt's container goes first.
       await killRunContainers(this.docker, { instance: this.settings.instanceId, runId });
       // Inside the container the check looks like any run: a fresh UUID, not the `check-` label.
-      const { inputDir, records } = await stageFixtures(workDir, randomUUID(), manifest);
+      const fixtureSeed = smokeRunSeed();
+      const { inputDir, records } = await stageFixtures(workDir, randomUUID(), manifest, fixtureSeed);
       const memory = new PeakMemory(this.docker);
       let containerId: string | undefined;
       const onStop = () => {
@@ -110,7 +117,17 @@ export class SmokeRun {
       } catch (error) {
         // The image breaks a sandbox rule the intake did not catch: the image's fault, not a retry's.
         if (!(error instanceof ContainerPolicyError)) throw error;
-        const report: SmokeRunReport = { runtime: choice.runtime, status: 'not_run', message: error.message, records, containerMs: 0, outputBytes: 0, logBytes: 0, peakMemoryBytes: null };
+        const report: SmokeRunReport = {
+          runtime: choice.runtime,
+          status: 'not_run',
+          message: error.message,
+          records,
+          fixtureSeed,
+          containerMs: 0,
+          outputBytes: 0,
+          logBytes: 0,
+          peakMemoryBytes: null,
+        };
         return { report, violation: { rule: 'smoke_run', message: `the image cannot run in the sandbox: ${error.message}` } };
       } finally {
         stop.removeEventListener('abort', onStop);
@@ -125,6 +142,7 @@ export class SmokeRun {
         message: outcome.message,
         exitCode: outcome.exitCode,
         records,
+        fixtureSeed,
         containerMs: outcome.containerMs,
         outputBytes,
         resultBytes: outcome.resultBytes?.length,
@@ -170,7 +188,12 @@ export function defaultParams(manifest: Manifest): Record<string, unknown> {
 }
 
 /** `run.json` and `data/<kind>.jsonl` for each declared kind, with only the declared fields, readable by the container user. */
-export async function stageFixtures(workDir: string, runId: string, manifest: Manifest): Promise<{ inputDir: string; records: Partial<Record<RecordKind, number>> }> {
+export async function stageFixtures(
+  workDir: string,
+  runId: string,
+  manifest: Manifest,
+  seed: number,
+): Promise<{ inputDir: string; records: Partial<Record<RecordKind, number>> }> {
   const inputDir = join(workDir, 'input');
   const dataDir = join(inputDir, 'data');
   await mkdir(dataDir, { recursive: true, mode: 0o755 });
@@ -179,7 +202,7 @@ export async function stageFixtures(workDir: string, runId: string, manifest: Ma
   await chmod(dataDir, 0o755);
   const runInput: RunInput = { runId, analysis: manifest.name, version: manifest.version, params: defaultParams(manifest), scopes: manifest.scopes };
   await writeFile(join(inputDir, 'run.json'), `${JSON.stringify(runInput)}\n`, { mode: 0o644 });
-  const fixtures = generateFixtures(manifest.scopes, { records: SMOKE_RUN_RECORDS, seed: SMOKE_RUN_SEED });
+  const fixtures = generateFixtures(manifest.scopes, { records: SMOKE_RUN_RECORDS, seed });
   const records: Partial<Record<RecordKind, number>> = {};
   for (const [kind, fields] of Object.entries(manifest.scopes) as Array<[string, readonly string[]]>) {
     if (!isRecordKind(kind)) continue;

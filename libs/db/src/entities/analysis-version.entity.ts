@@ -42,6 +42,8 @@ export interface SmokeRunReport {
   exitCode?: number;
   /** Synthetic records staged per declared kind. */
   records: Record<string, number>;
+  /** The seed of those records: `lockbox fixtures --seed <fixtureSeed> --records 200` makes the same data. */
+  fixtureSeed?: number;
   containerMs: number;
   /** result.json plus artifacts. */
   outputBytes: number;
