@@ -148,7 +148,7 @@ export class RunExecuteHandler implements JobHandler<'run.execute'> {
     const { sandbox, cancelled } = ran;
     phases.mark('sandbox');
 
-    // Logs and result go to S3 before the final write, so the committed pointers always resolve.
+    // Logs, result and artifacts go to S3 before the final write, so the committed pointers always resolve.
     const prefix = attemptObjectsPrefix(run, claim.attempts);
     const logKey = sandbox ? `${prefix}logs.txt` : null;
     // A result that was complete before the cancel took effect is kept: the work is done.
