@@ -97,7 +97,7 @@ function withoutDate<T extends { week: string; startsOn: string; publishedAt: st
   return figures;
 }
 
-it('shows the developer nothing that moves when one person’s run is fast or slow, succeeds or fails, or is repeated; fewer than k people show nothing', async () => {
+it("shows the developer nothing that moves when one person's run is fast or slow, succeeds or fails, or is repeated; fewer than k people show nothing", async () => {
   const { minPeople, roundTo } = config.stats;
   // With the defaults (10 people, rounding to 10): the crowd's 9 and the victim's 0 or 1 round alike.
   expect({ minPeople, roundTo }).toEqual({ minPeople: 10, roundTo: 10 });

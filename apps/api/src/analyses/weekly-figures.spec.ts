@@ -22,7 +22,7 @@ describe('publishWeek', () => {
     expect(ten).toMatchObject({ enoughPeople: true, runs: 40, byStatus: { succeeded: 40, failed: 0 }, durations: { under1s: 40 } });
   });
 
-  it('gives the same figures whether one person’s run was fast or slow, succeeded or failed', () => {
+  it("gives the same figures whether one person's run was fast or slow, succeeded or failed", () => {
     const fastSuccess = publishWeek(crowdAnd({ status: 'succeeded', reason: null, bucket: 'under1s' }), policy);
     const variants: Array<Omit<WeekOutcomeGroup, 'runs'>> = [
       { status: 'succeeded', reason: null, bucket: 'over60s' },
