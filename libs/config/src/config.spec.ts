@@ -91,3 +91,13 @@ describe('sandbox.requiredRuntime', () => {
     expect(() => loadConfig({ ...external, LOCKBOX_SANDBOX_RUNTIME: 'kata' })).toThrow(/LOCKBOX_SANDBOX_RUNTIME must be runsc or runc/);
   });
 });
+
+describe('stats', () => {
+  it('defaults to 10 people, rounding to 10, one run per person and a day after the week, and refuses settings that would show one run', () => {
+    expect(loadConfig(external).stats).toEqual({ minPeople: 10, roundTo: 10, runsPerPerson: 1, publishDelayHours: 24 });
+    expect(loadConfig({ ...external, LOCKBOX_STATS_MIN_PEOPLE: '25', LOCKBOX_STATS_ROUND_TO: '5' }).stats).toMatchObject({ minPeople: 25, roundTo: 5 });
+    expect(() => loadConfig({ ...external, LOCKBOX_STATS_MIN_PEOPLE: '1' })).toThrow(/LOCKBOX_STATS_MIN_PEOPLE must be an integer from 2/);
+    expect(() => loadConfig({ ...external, LOCKBOX_STATS_ROUND_TO: '1' })).toThrow(/LOCKBOX_STATS_ROUND_TO must be an integer from 2/);
+    expect(() => loadConfig({ ...external, LOCKBOX_STATS_PUBLISH_DELAY_H: '0' })).toThrow(/LOCKBOX_STATS_PUBLISH_DELAY_H must be an integer from 1/);
+  });
+});

@@ -85,6 +85,13 @@ export interface LockboxConfig {
      */
     runOverdueGraceMs: number;
   };
+  /**
+   * How a developer's figures about their analysis are made (docs/security.md, "Developer figures"):
+   * per closed ISO week (UTC), published `publishDelayHours` after its end and frozen; only over weeks
+   * with at least `minPeople` distinct people; counts rounded to the nearest `roundTo`; each person's
+   * first `runsPerPerson` runs of the week counted.
+   */
+  stats: { minPeople: number; roundTo: number; runsPerPerson: number; publishDelayHours: number };
   /** What `npm run up` starts: the number of worker processes it runs (and restarts when one dies). */
   launcher: { workers: number };
   seedAdmin?: { email: string; password: string };
@@ -275,6 +282,12 @@ export function loadConfig(env: Env = process.env): LockboxConfig {
       reconcileMs: read.integer('LOCKBOX_RECONCILE_MS', 30_000, 100, 3_600_000),
       retryBackoffSeconds: read.integer('LOCKBOX_RETRY_BACKOFF_S', 5, 0, 3600),
       runOverdueGraceMs: read.integer('LOCKBOX_RUN_OVERDUE_GRACE_MS', 300_000, 0, 86_400_000),
+    },
+    stats: {
+      minPeople: read.integer('LOCKBOX_STATS_MIN_PEOPLE', 10, 2, 10_000),
+      roundTo: read.integer('LOCKBOX_STATS_ROUND_TO', 10, 2, 10_000),
+      runsPerPerson: read.integer('LOCKBOX_STATS_RUNS_PER_PERSON', 1, 1, 100),
+      publishDelayHours: read.integer('LOCKBOX_STATS_PUBLISH_DELAY_H', 24, 1, 168),
     },
     launcher: { workers: read.integer('LOCKBOX_WORKERS', 1, 1, 32) },
     limits: definePlatformLimits({
