@@ -160,10 +160,13 @@ async function readArchive(ingestion: Ingestion, entries: readonly ArchiveEntry[
 
   const reads: { entry: ArchiveEntry; plan: EntryPlan }[] = [];
   for (const entry of safe) {
+    if (isNestedArchiveName(entry.name)) {
+      report.addNotRead(entry.name, 'nested_archive', 'an archive inside the archive is never opened');
+      continue;
+    }
     const role = plan.roleOf(relative(entry));
     if (role && 'read' in role) reads.push({ entry, plan: role.read });
     else if (role) report.addNotRead(entry.name, 'not_imported', role.notImported);
-    else if (isNestedArchiveName(entry.name)) report.addNotRead(entry.name, 'nested_archive', 'an archive inside the archive is never opened');
     else report.addNotRead(entry.name, 'not_understood', `not a file of ${format.name} that Lockbox knows`);
   }
   reads.sort((a, b) => a.plan.order - b.plan.order || (a.entry.name < b.entry.name ? -1 : a.entry.name > b.entry.name ? 1 : 0));

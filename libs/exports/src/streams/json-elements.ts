@@ -169,9 +169,11 @@ export class JsonElementScanner {
     throw new FileFault('not_parseable', 'there is content after the JSON array');
   }
 
-  private structure(chunk: Buffer, i: number): number {
+  private structure(chunk: Buffer, from: number): number {
+    let i = from;
+    while (i < chunk.length && isWhitespace(chunk[i])) i++;
+    if (i === chunk.length) return i;
     const byte = chunk[i];
-    if (isWhitespace(byte)) return i + 1;
     const frame = this.frames[this.frames.length - 1];
     switch (byte) {
       case COMMA:

@@ -1,9 +1,11 @@
 import { type EntryParser, type ParsedItem, recordItem, skipItem } from '../export-format';
+import { unescapeHtml } from '../../text/html-entities';
 import { parseUtcDateTime } from '../../text/timestamps';
 import { csvTable } from './csv-table';
 
 // Reddit's data request: one CSV per kind of thing, each with a header. The `ip` column of posts and
-// comments is never read: it stays in the raw upload, as received, and never reaches a record.
+// comments is never read: it stays in the raw upload, as received, and never reaches a record. Texts are
+// markdown with `&`, `<` and `>` escaped as entities, as Reddit stores them: they are unescaped.
 
 type Get = (column: string) => string | undefined;
 
@@ -32,8 +34,8 @@ const POSTS: RedditTable = {
   toRecord(get, line) {
     const timestamp = dated(get, line);
     if (typeof timestamp !== 'string') return timestamp;
-    const title = get('title') ?? '';
-    const body = get('body') ?? '';
+    const title = unescapeHtml(get('title') ?? '');
+    const body = unescapeHtml(get('body') ?? '');
     const text = body.trim() === '' ? title : `${title}\n\n${body}`;
     return recordItem({ kind: 'social.posts', timestamp, platform: 'reddit', type: 'post', text, id: nativeId(get) }, { line });
   },
@@ -46,7 +48,7 @@ const COMMENTS: RedditTable = {
   toRecord(get, line) {
     const timestamp = dated(get, line);
     if (typeof timestamp !== 'string') return timestamp;
-    return recordItem({ kind: 'social.comments', timestamp, platform: 'reddit', text: get('body') ?? '', id: nativeId(get) }, { line });
+    return recordItem({ kind: 'social.comments', timestamp, platform: 'reddit', text: unescapeHtml(get('body') ?? ''), id: nativeId(get) }, { line });
   },
 };
 
