@@ -1,5 +1,5 @@
 import { type FileHandle, open } from 'node:fs/promises';
-import { PassThrough, Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { SourceReadError } from '../faults';
 
 /**
@@ -15,17 +15,42 @@ export interface ArchiveSource {
 }
 
 /** Storage errors become SourceReadError, so the ingestion tells them from a bad archive. */
-class SourceStream extends PassThrough {
-  constructor(private readonly inner: Readable) {
-    super();
-    inner.on('error', (error) => this.destroy(error instanceof SourceReadError ? error : new SourceReadError(error)));
-    inner.pipe(this);
+export function asSourceError(error: unknown): SourceReadError {
+  return error instanceof SourceReadError ? error : new SourceReadError(error);
+}
+
+const READ_CHUNK_BYTES = 64 * 1024;
+
+/**
+ * A range of an open file, read with positional reads. Node's file streams close their descriptor when
+ * destroyed, even with autoClose off; this one never closes the file, which the source owns.
+ */
+class FileRangeStream extends Readable {
+  private position: number;
+
+  constructor(
+    private readonly handle: FileHandle,
+    start: number,
+    private readonly end: number,
+  ) {
+    super({ highWaterMark: READ_CHUNK_BYTES });
+    this.position = start;
   }
 
-  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    this.inner.unpipe(this);
-    this.inner.destroy();
-    callback(error);
+  override _read(): void {
+    const length = Math.min(READ_CHUNK_BYTES, this.end - this.position);
+    if (length <= 0) {
+      this.push(null);
+      return;
+    }
+    this.handle.read(Buffer.allocUnsafe(length), 0, length, this.position).then(
+      ({ bytesRead, buffer }) => {
+        if (bytesRead === 0) return this.destroy(asSourceError(new Error('the file ended before the range did')));
+        this.position += bytesRead;
+        this.push(buffer.subarray(0, bytesRead));
+      },
+      (error: unknown) => this.destroy(asSourceError(error)),
+    );
   }
 }
 
@@ -54,8 +79,7 @@ export class FileArchiveSource implements ArchiveSource {
 
   read(start: number, end: number): Readable {
     checkRange(this.size, start, end);
-    if (end === start) return Readable.from([]);
-    return new SourceStream(this.handle.createReadStream({ start, end: end - 1, autoClose: false }));
+    return new FileRangeStream(this.handle, start, end);
   }
 
   async close(): Promise<void> {
