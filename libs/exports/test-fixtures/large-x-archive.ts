@@ -24,6 +24,7 @@ const WORDS = (
   'coffee morning train late weekend market garden library music concert football match weather ' +
   'the a and to of in is it for on with at this that ☀️ 🚲 🍞 😊 🎉 ❤️ 🙏 😂 &amp; &lt;3'
 ).split(' ');
+const SYLLABLES = 'ka ri ste mø sk ol ber gen lund vig hav by ø ja ne tor dal mark ing sen heim bach stein wald dorf lin ku pa zo re mi la fu gy qu ex ax om ut'.split(' ');
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const DAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
 
@@ -52,8 +53,17 @@ class TweetGenerator {
     return Math.floor(this.random() * max);
   }
 
+  /** Half common words, half made-up ones (names, places, slang), so texts vary like real ones. */
+  private word(): string {
+    if (this.random() < 0.5) return WORDS[this.int(WORDS.length)];
+    const syllables = 1 + this.int(3);
+    let made = '';
+    for (let i = 0; i < syllables; i++) made += SYLLABLES[this.int(SYLLABLES.length)];
+    return made;
+  }
+
   private words(count: number): string {
-    return Array.from({ length: count }, () => WORDS[this.int(WORDS.length)]).join(' ');
+    return Array.from({ length: count }, () => this.word()).join(' ');
   }
 
   private createdAt(): string {

@@ -31,6 +31,8 @@ const DEFLATED = 8;
 const LOCAL_HEADER_BYTES = 30;
 const LOCAL_HEADER_SIGNATURE = 0x04034b50;
 const ENCRYPTED_FLAG = 0x1;
+// Fewer, larger chunks than zlib's 16 KiB default: the same bytes in memory, less work per byte.
+const INFLATE_CHUNK_BYTES = 64 * 1024;
 
 /** yauzl reads through this: every range comes from the ArchiveSource. */
 class SourceReader extends yauzl.RandomAccessReader {
@@ -157,7 +159,7 @@ export async function* readZipEntry(source: ArchiveSource, entry: ArchiveEntry, 
   const count = budget.meter(entry.name, entry.compressedSize);
   const start = await dataStart(source, entry);
   const raw = source.read(start, start + entry.compressedSize);
-  const content: Readable = entry.method === DEFLATED ? pipeline(raw, createInflateRaw(), () => undefined) : raw;
+  const content: Readable = entry.method === DEFLATED ? pipeline(raw, createInflateRaw({ chunkSize: INFLATE_CHUNK_BYTES }), () => undefined) : raw;
   try {
     for await (const chunk of content) {
       count((chunk as Buffer).length);
