@@ -171,6 +171,13 @@ describe('hostile archives: each ends with its own reason, memory bounded', () =
     expect(fileNamed(at.report, 'comments.csv').records).toEqual({ 'social.comments': 1 });
   });
 
+  it('stops keeping a header of a million columns at the cap: the file fails, the bytes held stay small', async () => {
+    const { report, peakBufferedBytes } = await collectIngest(await wideCsvArchive(1_000_000), { format: 'reddit' });
+    expect(fileNamed(report, 'comments.csv')).toMatchObject({ failure: { reason: 'too_many_columns' }, records: {} });
+    expect(report.records).toEqual({ 'social.posts': 1 });
+    expect(peakBufferedBytes).toBeLessThan(64 * 1024);
+  });
+
   it('skips a JSONL line past the line cap, holding no more than the cap', async () => {
     const line = JSON.stringify({ kind: 'social.posts', timestamp: '2026-01-05T18:20:00Z', platform: 'x', type: 'post', text: 'x'.repeat(3 * MiB) });
     const ok = JSON.stringify({ kind: 'social.posts', timestamp: '2026-01-05T18:20:00Z', platform: 'x', type: 'post', text: 'ok' });
