@@ -138,7 +138,7 @@ export class IngestReportBuilder {
 
   setFormat(format: string, detected?: string): void {
     this.format = format;
-    this.detected = detected;
+    this.detected = detected === undefined ? undefined : shorten(detected);
   }
 
   startFile(name: string, part: string): FileTally {
