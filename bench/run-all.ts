@@ -9,11 +9,13 @@
 //   --api-connections N [10]
 //   --data-mb N         dataset size of the data-path benchmark, 0 to skip [100]
 //   --memory-runs N     runs between the two RSS readings, 0 to skip [1000]
-//   --only LIST         some of: throughput,latency,api,data,memory
+//   --exports-mb N      MB of .js files in the generated X archive of the exports benchmark, 0 to skip [500]
+//   --only LIST         some of: throughput,latency,api,data,memory,exports
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { benchApi } from './api.bench';
 import { benchDataPath } from './data-path.bench';
+import { benchExportsIngest } from './exports-ingest.bench';
 import { benchRunLatency } from './run-latency.bench';
 import { benchRunThroughput } from './run-throughput.bench';
 import { buildBenchImage } from './support/bench-analysis';
@@ -33,12 +35,15 @@ async function main(): Promise<void> {
   const apiConnections = intFlag(args, 'api-connections', 10);
   const dataMb = intFlag(args, 'data-mb', 100);
   const memoryRuns = intFlag(args, 'memory-runs', 1000);
-  const only = new Set((args.get('only') ?? 'throughput,latency,api,data,memory').split(','));
+  const exportsMb = intFlag(args, 'exports-mb', 500);
+  const only = new Set((args.get('only') ?? 'throughput,latency,api,data,memory,exports').split(','));
+  // The exports benchmark needs no stack; the others share the stacks below.
+  const needsStack = ['throughput', 'latency', 'api', 'data', 'memory'].some((name) => only.has(name));
 
   const results: Record<string, unknown> & { figures: Record<string, unknown> } = {
     date: new Date().toISOString(),
     machine: machineInfo(),
-    settings: { runs, levels, latencyRuns, apiSeconds, apiConnections, dataMb, memoryRuns },
+    settings: { runs, levels, latencyRuns, apiSeconds, apiConnections, dataMb, memoryRuns, exportsMb },
     figures: {},
   };
   const save = async () => {
@@ -46,17 +51,21 @@ async function main(): Promise<void> {
     await writeFile(RESULTS, `${JSON.stringify(results, null, 2)}\n`);
   };
   const startedAt = Date.now();
-  const image = await buildBenchImage();
+  if (only.has('exports') && exportsMb > 0) {
+    results.figures.exportsIngest = await benchExportsIngest(exportsMb);
+    await save();
+  }
+  const image = needsStack ? await buildBenchImage() : undefined;
   const throughput: unknown[] = [];
 
   // One stack per concurrency level (the worker reads it at boot). The other benchmarks run on the first
   // stack (concurrency 1: runs one at a time, as the latency figures assume) and, for memory, the last.
-  for (const [index, concurrency] of levels.entries()) {
+  for (const [index, concurrency] of (needsStack ? levels : []).entries()) {
     const stack = await startBenchStack(`c${concurrency}`, { LOCKBOX_WORKER_RUN_CONCURRENCY: String(concurrency) });
     let context: BenchContext | undefined;
     try {
       console.log(`stack with run concurrency ${concurrency} up: ${stack.home}`);
-      context = await prepareContext(stack, image);
+      context = await prepareContext(stack, image!);
       if (only.has('throughput')) {
         throughput.push(await benchRunThroughput(context, concurrency, runs));
         results.figures.throughput = throughput;

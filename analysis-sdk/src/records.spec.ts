@@ -30,12 +30,21 @@ function reasonOf(line: unknown): string {
 describe('RECORD_KINDS', () => {
   it('defines the social kinds with their fields', () => {
     expect(RECORD_KIND_NAMES).toEqual(['social.posts', 'social.comments', 'social.messages', 'social.reactions']);
-    expect(recordFieldNames('social.posts')).toEqual(['timestamp', 'platform', 'type', 'text', 'likes', 'comments', 'shares']);
-    expect(recordFieldNames('social.comments')).toEqual(['timestamp', 'platform', 'text', 'likes']);
-    expect(recordFieldNames('social.messages')).toEqual(['timestamp', 'platform', 'direction', 'text']);
-    expect(recordFieldNames('social.reactions')).toEqual(['timestamp', 'platform', 'reaction']);
+    expect(recordFieldNames('social.posts')).toEqual(['timestamp', 'platform', 'type', 'text', 'likes', 'comments', 'shares', 'id']);
+    expect(recordFieldNames('social.comments')).toEqual(['timestamp', 'platform', 'text', 'likes', 'id']);
+    expect(recordFieldNames('social.messages')).toEqual(['timestamp', 'platform', 'direction', 'text', 'id']);
+    expect(recordFieldNames('social.reactions')).toEqual(['timestamp', 'platform', 'reaction', 'id']);
     expect(RECORD_KINDS['social.posts'].fields.timestamp.required).toBe(true);
     expect(RECORD_KINDS['social.posts'].fields.likes.required).toBe(false);
+  });
+
+  it('keeps a native id on every kind, and a reaction without a timestamp (X likes and Reddit votes have none)', () => {
+    for (const kind of RECORD_KIND_NAMES) expect(RECORD_KINDS[kind].fields.id).toMatchObject({ type: 'string', required: false, maxLength: 256 });
+    expect(RECORD_KINDS['social.reactions'].fields.timestamp.required).toBe(false);
+    expect(validateRecord({ kind: 'social.reactions', platform: 'x', reaction: 'like', id: '1270000000000000001' }).ok).toBe(true);
+    expect(validateRecord({ kind: 'social.posts', platform: 'x', type: 'post', id: '1' }).ok).toBe(false);
+    expect(validateRecord({ kind: 'social.reactions', platform: 'x', reaction: 'like', id: '' }).ok).toBe(false);
+    expect(RECORD_KINDS['social.messages'].description).toMatch(/other people's words/);
   });
 
   it('derives a closed JSON Schema per kind', () => {
@@ -71,7 +80,7 @@ describe('validateRecord', () => {
     expect(reasonOf({ ...post, likes: -1 })).toBe('likes must be a non-negative integer');
     expect(reasonOf({ ...post, shares: 1.5 })).toBe('shares must be a non-negative integer');
     expect(reasonOf({ ...post, comments: '2' })).toBe('comments must be a non-negative integer');
-    expect(reasonOf({ ...post, platform: 'myspace' })).toBe('platform must be one of x, facebook, instagram, reddit, other');
+    expect(reasonOf({ ...post, platform: 'myspace' })).toBe('platform must be one of x, facebook, instagram, reddit, google, other');
     expect(reasonOf({ ...post, type: 'tweet' })).toBe('type must be one of post, reply, repost, story, comment');
     expect(reasonOf({ ...post, email: 'a@b.c' })).toMatch(/^line has unknown field 'email' \(social\.posts has: kind, timestamp/);
   });

@@ -2,7 +2,7 @@
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { createAjv, errorSegments } from './ajv';
 
-export const SOCIAL_PLATFORMS = ['x', 'facebook', 'instagram', 'reddit', 'other'] as const;
+export const SOCIAL_PLATFORMS = ['x', 'facebook', 'instagram', 'reddit', 'google', 'other'] as const;
 export type SocialPlatform = (typeof SOCIAL_PLATFORMS)[number];
 
 export const POST_TYPES = ['post', 'reply', 'repost', 'story', 'comment'] as const;
@@ -20,6 +20,7 @@ export interface SocialPost {
   likes?: number;
   comments?: number;
   shares?: number;
+  id?: string;
 }
 
 export interface SocialComment {
@@ -28,6 +29,7 @@ export interface SocialComment {
   platform: SocialPlatform;
   text?: string;
   likes?: number;
+  id?: string;
 }
 
 export interface SocialMessage {
@@ -36,13 +38,17 @@ export interface SocialMessage {
   platform: SocialPlatform;
   direction: MessageDirection;
   text?: string;
+  id?: string;
 }
 
 export interface SocialReaction {
   kind: 'social.reactions';
-  timestamp: string;
+  /** Absent where the export does not say when (X likes, Reddit votes and saves). */
+  timestamp?: string;
   platform: SocialPlatform;
   reaction: string;
+  /** The id of the item reacted to: a reaction has no id of its own in the exports. */
+  id?: string;
 }
 
 export interface RecordByKind {
@@ -80,8 +86,16 @@ const timestamp: RecordFieldSpec = {
   required: true,
   description: 'When it happened: an RFC 3339 date-time with a time zone, e.g. 2026-01-05T18:20:00Z',
 };
+// Exports such as X's likes and Reddit's votes carry no time at all: such a record is kept without one.
+const timestampWhenKnown: RecordFieldSpec = {
+  ...timestamp,
+  required: false,
+  description: `${timestamp.description}; absent where the export does not say when (X likes, Reddit votes and saves)`,
+};
 const platform: RecordFieldSpec = { type: 'string', enum: SOCIAL_PLATFORMS, required: true, description: 'Where it happened' };
 const text: RecordFieldSpec = { type: 'string', maxLength: MAX_TEXT, required: false, description: 'The text, as written' };
+const MAX_NATIVE_ID = 256;
+const nativeId = (what: string): RecordFieldSpec => ({ type: 'string', minLength: 1, maxLength: MAX_NATIVE_ID, required: false, description: what });
 const count = (what: string): RecordFieldSpec => ({ type: 'integer', minimum: 0, required: false, description: what });
 
 export const RECORD_KINDS: { readonly [K in RecordKind]: RecordKindSpec<K> } = {
@@ -95,27 +109,34 @@ export const RECORD_KINDS: { readonly [K in RecordKind]: RecordKindSpec<K> } = {
       likes: count('Likes received'),
       comments: count('Comments received'),
       shares: count('Times shared by others'),
+      id: nativeId("The post's id on its platform, where the export has one (e.g. an X tweet id)"),
     },
   },
   'social.comments': {
     description: "Comments the user wrote on other people's content",
-    fields: { timestamp, platform, text, likes: count('Likes received') },
+    fields: { timestamp, platform, text, likes: count('Likes received'), id: nativeId("The comment's id on its platform, where the export has one") },
   },
   'social.messages': {
-    description: 'Private messages the user sent or received',
+    description:
+      "Private messages the user sent or received. They carry other people's words: a received message was written by " +
+      'someone else, who never consented to the analysis',
     fields: {
       timestamp,
       platform,
       direction: { type: 'string', enum: MESSAGE_DIRECTIONS, required: true, description: 'Whether the user sent or received it' },
       text,
+      id: nativeId("The message's id on its platform, where the export has one"),
     },
   },
   'social.reactions': {
-    description: 'Reactions (likes and similar) the user gave',
+    description:
+      'Reactions (likes, votes, saves and similar) the user gave. X likes and Reddit votes and saves carry no timestamp: ' +
+      'those exports do not say when',
     fields: {
-      timestamp,
+      timestamp: timestampWhenKnown,
       platform,
-      reaction: { type: 'string', minLength: 1, maxLength: 64, required: true, description: 'The reaction, e.g. like, love, haha' },
+      reaction: { type: 'string', minLength: 1, maxLength: 64, required: true, description: 'The reaction, e.g. like, love, haha, upvote, save' },
+      id: nativeId('The id of the item reacted to (the exports give a reaction no id of its own), where the export has one'),
     },
   },
 };

@@ -1,0 +1,27 @@
+import { createHash } from 'node:crypto';
+import { type CanonicalRecord, recordFieldNames } from '@lockbox/analysis-sdk';
+
+function normalized(field: string, value: unknown): unknown {
+  if (value === undefined) return null;
+  if (field === 'timestamp' && typeof value === 'string') {
+    const ms = Date.parse(value);
+    return Number.isNaN(ms) ? value : new Date(ms).toISOString();
+  }
+  if (typeof value === 'string') return value.normalize('NFC').replace(/\r\n?/g, '\n').trim();
+  return value;
+}
+
+/**
+ * A record's stable key, the same however many times and from whichever upload it is read: its kind,
+ * platform and native id where the export has one (for a reaction also the reaction: an upvote and a
+ * save of one post are two reactions), else its normalized content (canonical field order, text in NFC
+ * with LF newlines and trimmed, timestamps in UTC). SHA-256, hex.
+ */
+export function recordKey(record: CanonicalRecord): string {
+  const id = record.id;
+  const identity =
+    id !== undefined
+      ? ['id', record.kind, record.platform, record.kind === 'social.reactions' ? record.reaction : '', id]
+      : ['content', record.kind, ...recordFieldNames(record.kind).map((field) => normalized(field, (record as unknown as Record<string, unknown>)[field]))];
+  return createHash('sha256').update(JSON.stringify(identity)).digest('hex');
+}
