@@ -90,9 +90,12 @@ export class RunExecuteHandler implements JobHandler<'run.execute'> {
       throw error;
     } finally {
       lease.stop();
-      await rm(attemptDir, { recursive: true, force: true }).catch((error: unknown) =>
-        this.logger.warn(`run ${message.id}: could not remove ${attemptDir}: ${describe(error)}`),
-      );
+      // An exhausted claim made no directory: the one of its number is the last lost attempt's, the reaper's to remove.
+      if (!lease.claim.exhausted) {
+        await rm(attemptDir, { recursive: true, force: true }).catch((error: unknown) =>
+          this.logger.warn(`run ${message.id}: could not remove ${attemptDir}: ${describe(error)}`),
+        );
+      }
     }
   }
 
