@@ -23,6 +23,7 @@ export class ContainerLedger {
   readonly starts: ContainerStart[] = [];
   private readonly alive = new Map<string, Set<string>>();
   private readonly mostAlive = new Map<string, number>();
+  private readonly listeners = new Set<(start: ContainerStart) => void>();
 
   private constructor(private readonly stream: NodeJS.ReadableStream & { destroy(): void }) {}
 
@@ -54,6 +55,12 @@ export class ContainerLedger {
     return this.mostAlive.get(runId) ?? 0;
   }
 
+  /** Calls `listener` with every start from now on, as soon as the engine reports it; returns the function that stops. */
+  onStart(listener: (start: ContainerStart) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
   /** Runs with a container still alive. */
   liveRuns(): string[] {
     return [...this.alive].filter(([, ids]) => ids.size > 0).map(([runId]) => runId);
@@ -73,7 +80,9 @@ export class ContainerLedger {
     if (event.Action === 'start') {
       alive.add(containerId);
       this.mostAlive.set(runId, Math.max(this.mostAlive.get(runId) ?? 0, alive.size));
-      this.starts.push({ containerId, runId, attempt: Number(labels['lockbox.attempt']), workerId: labels['lockbox.worker'] ?? '', at: Date.now() });
+      const start = { containerId, runId, attempt: Number(labels['lockbox.attempt']), workerId: labels['lockbox.worker'] ?? '', at: Date.now() };
+      this.starts.push(start);
+      for (const listener of this.listeners) listener(start);
     } else if (event.Action === 'die') {
       alive.delete(containerId);
     }

@@ -26,6 +26,8 @@ export const FAULT_STACK_ENV: Record<string, string> = {
   LOCKBOX_SQS_VISIBILITY_TIMEOUT_S: '3',
   LOCKBOX_SQS_WAIT_TIME_S: '2',
   LOCKBOX_SQS_MAX_RECEIVE_COUNT: '3',
+  // Below the receive count, as the configuration requires.
+  LOCKBOX_JOB_MAX_ATTEMPTS: '2',
   LOCKBOX_LEASE_MS: '3000',
   LOCKBOX_LEASE_RENEW_MS: '1000',
   LOCKBOX_OUTBOX_POLL_MS: '500',
@@ -82,7 +84,15 @@ export interface FaultStackOptions {
   /** Settings on top of FAULT_STACK_ENV, for the API and every worker. */
   env?: Record<string, string>;
   workers?: number;
+  /**
+   * Start a worker again, with the same settings, a second after it dies, as `npm run up` does
+   * (apps/launcher/src/worker-supervisor.ts). Off by default: most suites replace workers themselves.
+   */
+  restartWorkers?: boolean;
 }
+
+/** As the launcher waits before starting a dead worker again. */
+const WORKER_RESTART_DELAY_MS = 1_000;
 
 export class FaultStack {
   readonly journal = new SqsJournal();
@@ -95,6 +105,9 @@ export class FaultStack {
   private readonly db: Pool;
   private readonly previousHome = process.env.LOCKBOX_HOME;
   private workerCount = 0;
+  private restartWorkers = false;
+  private stopping = false;
+  private readonly restarts = new Set<Promise<unknown>>();
 
   private constructor(
     readonly home: string,
@@ -125,6 +138,7 @@ export class FaultStack {
     writeRuntimeFile(home, { version: 1, instanceId: instanceIdFor(home), launcherPid: process.pid, startedAt: new Date().toISOString(), apiUrl, ...services.endpoints });
     const config = loadConfig({ ...process.env, ...env, LOCKBOX_HOME: home });
     const stack = new FaultStack(home, config, services, apiUrl, { ...env, PORT: String(apiPort), HOST: '127.0.0.1' });
+    stack.restartWorkers = options.restartWorkers ?? false;
     try {
       await prepareStack(config);
       stack.containers = await ContainerLedger.open(stack.docker, config.instanceId);
@@ -156,7 +170,18 @@ export class FaultStack {
     );
     const worker = Object.assign(spawned, { workerId: id, proxy });
     this.workers.push(worker);
+    if (this.restartWorkers) void worker.exited.then(() => this.restartLater(env));
     return worker;
+  }
+
+  /** A worker that dies comes back, like under the launcher. */
+  private restartLater(env: Record<string, string>): void {
+    if (this.stopping) return;
+    const restart = new Promise((resolve) => setTimeout(resolve, WORKER_RESTART_DELAY_MS))
+      .then(() => (this.stopping ? undefined : this.startWorker(env)))
+      .catch((error: unknown) => console.error(`restarting a worker failed: ${error instanceof Error ? error.message : String(error)}`))
+      .finally(() => this.restarts.delete(restart));
+    this.restarts.add(restart);
   }
 
   /** The worker that has a container of this run alive, once it has one. */
@@ -213,6 +238,8 @@ export class FaultStack {
   }
 
   async stop(): Promise<void> {
+    this.stopping = true;
+    await Promise.all(this.restarts);
     const everything = [...this.workers, ...(this.api ? [this.api] : [])];
     await Promise.all(everything.map((member) => member.kill('SIGKILL')));
     await Promise.all(this.workers.map((worker) => worker.proxy.stop()));

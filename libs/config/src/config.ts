@@ -84,6 +84,19 @@ export interface LockboxConfig {
      * run still going this much later has a worker or engine that stopped answering.
      */
     runOverdueGraceMs: number;
+    /**
+     * Attempts a job may lose (its worker died, stalled past the job's deadline or lost the lease) before
+     * the next claim ends it instead of trying again: `failed/attempts_exhausted` for a run,
+     * `check_failed` for a submission, `failed` for a dataset. Hand-backs (platform faults, shutdown) do not count.
+     */
+    maxAttempts: number;
+    /**
+     * How long a submission check, or an ingest, may take before its worker gives up on it as stalled: its
+     * share of the queue's capacity comes back, its lease is left to expire and the attempt counts as lost.
+     * (A run's bound follows from its deadline: `jobDeadlineMs` in the worker's consumer.)
+     */
+    checkDeadlineMs: number;
+    ingestDeadlineMs: number;
   };
   /**
    * How a developer's figures about their analysis are made (docs/security.md, "Developer figures"):
@@ -282,6 +295,9 @@ export function loadConfig(env: Env = process.env): LockboxConfig {
       reconcileMs: read.integer('LOCKBOX_RECONCILE_MS', 30_000, 100, 3_600_000),
       retryBackoffSeconds: read.integer('LOCKBOX_RETRY_BACKOFF_S', 5, 0, 3600),
       runOverdueGraceMs: read.integer('LOCKBOX_RUN_OVERDUE_GRACE_MS', 300_000, 0, 86_400_000),
+      maxAttempts: read.integer('LOCKBOX_JOB_MAX_ATTEMPTS', 3, 1, 100),
+      checkDeadlineMs: read.integer('LOCKBOX_CHECK_DEADLINE_MS', 1_800_000, 1_000, 86_400_000),
+      ingestDeadlineMs: read.integer('LOCKBOX_INGEST_DEADLINE_MS', 1_800_000, 1_000, 86_400_000),
     },
     stats: {
       minPeople: read.integer('LOCKBOX_STATS_MIN_PEOPLE', 10, 2, 10_000),
@@ -302,6 +318,14 @@ export function loadConfig(env: Env = process.env): LockboxConfig {
   else if (adminEmail || adminPassword) read.problems.push('LOCKBOX_ADMIN_EMAIL and LOCKBOX_ADMIN_PASSWORD go together');
 
   if (config.jobs.leaseRenewMs >= config.jobs.leaseMs) read.problems.push('LOCKBOX_LEASE_RENEW_MS must be shorter than LOCKBOX_LEASE_MS');
+  // Each lost attempt may leave its message undeleted: below maxReceiveCount, the cap ends a crashing job
+  // (its owner told) before SQS could park one of its messages in the dead-letter queue.
+  if (config.jobs.maxAttempts >= config.sqs.maxReceiveCount) {
+    read.problems.push(`LOCKBOX_JOB_MAX_ATTEMPTS (${config.jobs.maxAttempts}) must be lower than LOCKBOX_SQS_MAX_RECEIVE_COUNT (${config.sqs.maxReceiveCount})`);
+  }
+  if (config.jobs.checkDeadlineMs <= config.limits.runTimeoutMaxSeconds * 1000) {
+    read.problems.push(`LOCKBOX_CHECK_DEADLINE_MS must be longer than the longest run timeout (${config.limits.runTimeoutMaxSeconds} s), which a smoke run may take`);
+  }
   if (config.auth.jwtSecret && config.auth.jwtSecret.length < 32) read.problems.push('JWT_SECRET must be at least 32 characters');
   if (read.problems.length > 0) throw new ConfigError(read.problems);
   return config;

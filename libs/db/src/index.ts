@@ -15,4 +15,5 @@ export * from './entities/user.entity';
 export * from './entities/worker-heartbeat.entity';
 export * from './job-lease';
 export * from './prepared-query';
+export * from './quarantine';
 export * from './run-outcomes';

@@ -17,29 +17,44 @@ export const JOB_STATUSES: Record<JobTable, { waiting: string; active: string }>
 export interface JobClaim {
   id: string;
   workerId: string;
+  /** This attempt's number; when `exhausted`, the number of the last attempt made (no new one starts). */
   attempts: number;
   rowVersion: number;
+  /** Attempts so far that ended with neither an outcome nor a hand-back (JobColumns.lostAttempts). */
+  lostAttempts: number;
+  /**
+   * The job has lost as many attempts as the cap allows: this claim starts none. It holds the lease only so
+   * that the holder can end the job (terminal, with its event and notification) fenced like any outcome.
+   */
+  exhausted: boolean;
 }
 
 type Queryable = Pick<EntityManager, 'query'>;
 
 /**
- * Takes the job when it is waiting, or active under a lease that has expired (its worker died).
- * Returns undefined when someone else holds it or it is already finished: the message was a duplicate.
+ * Takes the job when it is waiting, or active under a lease that has expired: its worker died, stalled
+ * past the job's deadline or lost the lease, so that attempt is counted as lost. Once `maxAttempts`
+ * attempts are lost the claim starts no other (`exhausted`), whichever way the message came back: an SQS
+ * redelivery, a re-send by the reconciler or a dead letter redriven. Returns undefined when someone else
+ * holds the job or it is already finished: the message was a duplicate.
  */
-export async function claimJob(db: Queryable, table: JobTable, id: string, workerId: string, leaseMs: number): Promise<JobClaim | undefined> {
+export async function claimJob(db: Queryable, table: JobTable, id: string, workerId: string, leaseMs: number, maxAttempts: number): Promise<JobClaim | undefined> {
   const { waiting, active } = JOB_STATUSES[table];
+  // Every expression on the right reads the row as it was; RETURNING reads it as written.
   const [rows] = (await db.query(
     `UPDATE ${table}
         SET status = $3, lease_owner = $4, lease_expires_at = now() + make_interval(secs => $5),
-            attempts = attempts + 1, row_version = row_version + 1, updated_at = now()
+            lost_attempts = lost_attempts + (CASE WHEN status = $3 THEN 1 ELSE 0 END),
+            attempts = attempts + (CASE WHEN lost_attempts + (CASE WHEN status = $3 THEN 1 ELSE 0 END) >= $6 THEN 0 ELSE 1 END),
+            row_version = row_version + 1, updated_at = now()
       WHERE id = $1
         AND (status = $2 OR (status = $3 AND (lease_expires_at IS NULL OR lease_expires_at < now())))
-      RETURNING attempts, row_version`,
-    [id, waiting, active, workerId, leaseMs / 1000],
-  )) as [Array<{ attempts: number; row_version: number }>, number];
+      RETURNING attempts, row_version, lost_attempts`,
+    [id, waiting, active, workerId, leaseMs / 1000, maxAttempts],
+  )) as [Array<{ attempts: number; row_version: number; lost_attempts: number }>, number];
   const row = rows[0];
-  return row ? { id, workerId, attempts: row.attempts, rowVersion: row.row_version } : undefined;
+  if (!row) return undefined;
+  return { id, workerId, attempts: row.attempts, rowVersion: row.row_version, lostAttempts: row.lost_attempts, exhausted: row.lost_attempts >= maxAttempts };
 }
 
 /** Extends the lease while the job runs; false means it was lost and the worker must stop. */

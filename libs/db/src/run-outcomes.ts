@@ -36,3 +36,17 @@ export function notificationFor(analysisTitle: string, verdict: RunVerdict): { t
   };
   return { title: titles[verdict.status], body: verdict.message };
 }
+
+/**
+ * The verdict of a run whose attempts kept killing or stalling their worker until `lostAttempts` (the cap)
+ * were lost. A cancel the user asked for, or a suspension meanwhile, still says so: the run never finished.
+ */
+export function exhaustedRunVerdict(run: { cancelRequested: boolean; versionSuspended: boolean; lostAttempts: number }): RunVerdict {
+  if (run.cancelRequested) return { status: 'cancelled', reason: 'by_user', message: 'You cancelled the run.' };
+  if (run.versionSuspended) return { status: 'cancelled', reason: 'analysis_suspended', message: 'The analysis was suspended, so it did not run.' };
+  return {
+    status: 'failed',
+    reason: 'attempts_exhausted',
+    message: `The run was tried ${run.lostAttempts} times and each attempt stopped the worker running it (a crash or a stall), so it was not tried again.`,
+  };
+}

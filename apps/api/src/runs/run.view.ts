@@ -5,7 +5,10 @@ import type { RunReason, RunStatus, StoredArtifact } from '@lockbox/db';
 export interface RunView {
   id: string;
   status: RunStatus;
-  /** Why it did not succeed; null while it runs and when it succeeded. */
+  /**
+   * Why it did not succeed (RUN_REASONS); null while it runs and when it succeeded. `attempts_exhausted`:
+   * its attempts kept killing or stalling their worker until the platform stopped trying.
+   */
   reason: RunReason | null;
   /** A sentence for people: why it failed, or the result summary. */
   message: string | null;

@@ -1,11 +1,17 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, ParseUUIDPipe, Post, Query, Res, StreamableFile } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
+import { RUN_REASONS, RUN_STATUSES } from '@lockbox/db';
 import { type Caller, CurrentCaller, Roles } from '../auth/auth.decorators';
 import { PageQuery } from '../common/page.query';
 import { CreateRunDto } from './dto/create-run.dto';
 import type { RunView } from './run.view';
 import { RunsService } from './runs.service';
+
+/** The run vocabulary, as the OpenAPI document states it (ARCHITECTURE §3). */
+const RUN_VIEW_DESCRIPTION =
+  `A run of yours. \`status\`: ${RUN_STATUSES.join(', ')}. \`reason\`, when it did not succeed: ${RUN_REASONS.join(', ')}. ` +
+  '`attempts_exhausted` (failed): its attempts kept killing or stalling the worker running them, until the platform stopped trying (LOCKBOX_JOB_MAX_ATTEMPTS).';
 
 @ApiTags('runs')
 @ApiBearerAuth()
@@ -24,12 +30,14 @@ export class RunsController {
   }
 
   @Get()
+  @ApiOkResponse({ description: `A page of your runs, newest first. ${RUN_VIEW_DESCRIPTION}` })
   async list(@CurrentCaller() caller: Caller, @Query() page: PageQuery): Promise<{ items: RunView[]; total: number; offset: number; limit: number }> {
     const { items, total } = await this.runs.list(caller.id, page.offset, page.limit);
     return { items, total, offset: page.offset, limit: page.limit };
   }
 
   @Get(':id')
+  @ApiOkResponse({ description: RUN_VIEW_DESCRIPTION })
   @ApiNotFoundResponse({ description: 'No such run of yours' })
   async get(@CurrentCaller() caller: Caller, @Param('id', new ParseUUIDPipe()) id: string): Promise<RunView> {
     return this.runs.get(caller.id, id);

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { pipeline, type Readable } from 'node:stream';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import { DataSource, type EntityManager, type FindOptionsWhere, QueryFailedError, type Repository } from 'typeorm';
+import { DataSource, type EntityManager, type FindOptionsOrder, type FindOptionsWhere, IsNull, Not, QueryFailedError, type Repository } from 'typeorm';
 import { type Manifest, validateManifest } from '@lockbox/analysis-sdk';
 import { LOCKBOX_CONFIG, type LockboxConfig } from '@lockbox/config';
 import { Analysis, AnalysisVersion, type AnalysisVersionStatus } from '@lockbox/db';
@@ -27,6 +27,8 @@ export interface StoredUpload {
 
 export interface SubmissionFilter {
   status?: AnalysisVersionStatus;
+  /** Admins only: the versions flagged because their runs or check ran out of attempts. */
+  quarantined?: boolean;
   offset: number;
   limit: number;
 }
@@ -149,7 +151,13 @@ export class SubmissionService {
   async list(reader: SubmissionReader, filter: SubmissionFilter): Promise<{ items: AnalysisVersion[]; total: number }> {
     const where: FindOptionsWhere<AnalysisVersion> = { ...this.ownedBy(reader) };
     if (filter.status) where.status = filter.status;
-    const [items, total] = await this.versions.findAndCount({ where, order: { createdAt: 'DESC', id: 'ASC' }, skip: filter.offset, take: filter.limit });
+    if (filter.quarantined !== undefined) {
+      // The flag moves because of one person's run: a developer must not be able to read it, even as a filter.
+      if (reader.role !== 'admin') throw new DomainError('forbidden', 'Only admins can filter submissions by quarantine');
+      where.quarantinedAt = filter.quarantined ? Not(IsNull()) : IsNull();
+    }
+    const order: FindOptionsOrder<AnalysisVersion> = filter.quarantined ? { quarantinedAt: 'DESC', id: 'ASC' } : { createdAt: 'DESC', id: 'ASC' };
+    const [items, total] = await this.versions.findAndCount({ where, order, skip: filter.offset, take: filter.limit });
     return { items, total };
   }
 

@@ -29,11 +29,17 @@ export interface SubmissionView {
   publishedAt: string | null;
   submittedAt: string;
   updatedAt: string;
+  /**
+   * Admins only (absent for the developer, whose figures must never move because of one person's run):
+   * set when one of the version's runs, or its check, ran out of attempts by killing or stalling workers.
+   */
+  quarantine?: { at: string; reason: string } | null;
 }
 
-export function toSubmissionView(version: AnalysisVersion): SubmissionView {
+/** `reader` decides what is shown beyond the developer's view: an admin also sees the quarantine flag. */
+export function toSubmissionView(version: AnalysisVersion, reader?: { role: string }): SubmissionView {
   const { manifest } = version;
-  return {
+  const view: SubmissionView = {
     id: version.id,
     analysis: manifest.name,
     version: version.version,
@@ -58,4 +64,8 @@ export function toSubmissionView(version: AnalysisVersion): SubmissionView {
     submittedAt: version.createdAt.toISOString(),
     updatedAt: version.updatedAt.toISOString(),
   };
+  if (reader?.role === 'admin') {
+    view.quarantine = version.quarantinedAt ? { at: version.quarantinedAt.toISOString(), reason: version.quarantineReason ?? '' } : null;
+  }
+  return view;
 }

@@ -56,27 +56,27 @@ export class SubmissionsController {
     @Query() query: ListSubmissionsQuery,
   ): Promise<{ items: SubmissionView[]; total: number; offset: number; limit: number }> {
     const { items, total } = await this.submissions.list(caller, query);
-    return { items: items.map(toSubmissionView), total, offset: query.offset, limit: query.limit };
+    return { items: items.map((item) => toSubmissionView(item, caller)), total, offset: query.offset, limit: query.limit };
   }
 
   @Get(':id')
   @Roles('developer', 'admin')
   async get(@CurrentCaller() caller: Caller, @Param('id', new ParseUUIDPipe()) id: string): Promise<SubmissionView> {
-    return toSubmissionView(await this.submissions.get(caller, id));
+    return toSubmissionView(await this.submissions.get(caller, id), caller);
   }
 
   @Post(':id/approve')
   @Roles('admin')
   @HttpCode(200)
   async approve(@CurrentCaller() caller: Caller, @Param('id', new ParseUUIDPipe()) id: string, @Body() body: ApproveSubmissionDto): Promise<SubmissionView> {
-    return toSubmissionView(await this.submissions.review(caller.id, id, 'approve', body.reason?.trim() ?? null));
+    return toSubmissionView(await this.submissions.review(caller.id, id, 'approve', body.reason?.trim() ?? null), caller);
   }
 
   @Post(':id/reject')
   @Roles('admin')
   @HttpCode(200)
   async reject(@CurrentCaller() caller: Caller, @Param('id', new ParseUUIDPipe()) id: string, @Body() body: RejectSubmissionDto): Promise<SubmissionView> {
-    return toSubmissionView(await this.submissions.review(caller.id, id, 'reject', body.reason.trim()));
+    return toSubmissionView(await this.submissions.review(caller.id, id, 'reject', body.reason.trim()), caller);
   }
 
   /** Reads the multipart body: validates the manifest, streams the image to S3. Leaves nothing stored when it fails. */

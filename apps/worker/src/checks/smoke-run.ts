@@ -50,6 +50,11 @@ export interface SmokeRunFinding {
   violation?: { rule: 'smoke_run'; message: string };
 }
 
+/** The `lockbox.run` label of a version's smoke-run containers, by which a later attempt finds them. */
+export function smokeRunId(versionId: string): string {
+  return `check-${versionId}`;
+}
+
 /**
  * Runs a submitted image once, exactly as a user's run would go (the same SandboxRunner and container
  * policy), on deterministic synthetic records of the kinds it declares, staged with only the declared
@@ -80,7 +85,7 @@ export class SmokeRun {
       return { report, violation: { rule: 'smoke_run', message: `the smoke run could not start: ${choice.refusal}` } };
     }
 
-    const runId = `check-${version.id}`;
+    const runId = smokeRunId(version.id);
     const workDir = join(this.settings.home, 'work', 'checks', `${version.id}-${version.attempts}-${randomUUID().slice(0, 8)}`);
     try {
       // One container per attempt: a crashed earlier attempt's container goes first.

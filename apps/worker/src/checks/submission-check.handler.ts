@@ -1,9 +1,10 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type Docker from 'dockerode';
 import type { DataSource } from 'typeorm';
 import { LOCKBOX_CONFIG, type LockboxConfig } from '@lockbox/config';
-import { AnalysisVersion, claimFence, type JobClaim } from '@lockbox/db';
+import { killRunContainers } from '@lockbox/analysis-sdk/sandbox';
+import { AnalysisVersion, claimFence, type JobClaim, type QuarantineCause, quarantineVersion } from '@lockbox/db';
 import { type LiveEvent, PlatformEventsService } from '@lockbox/events';
 import type { QueueMessageOf } from '@lockbox/queue';
 import { DOCKER_CLIENT, DockerEngineRepository } from '@lockbox/sandbox';
@@ -12,8 +13,8 @@ import type { JobContext, JobHandler } from '../consumers/job-handler';
 import { type HeldLease, JobLeaseService } from '../consumers/job-lease.service';
 import { WorkerIdentity } from '../heartbeat/worker-identity';
 import { WorkerRuntimesService } from '../sandbox-environment/worker-runtimes.service';
-import { SmokeRun } from './smoke-run';
-import { type CheckFindings, SubmissionChecks } from './submission-checks';
+import { SmokeRun, smokeRunId } from './smoke-run';
+import { CheckFindings, SubmissionChecks } from './submission-checks';
 
 const TABLE = 'analysis_versions';
 /** The notification quotes this many violations; the report has them all. */
@@ -23,17 +24,19 @@ const VIOLATIONS_IN_NOTIFICATION = 3;
  * `submission.check`: claims the submitted version (submitted → checking), runs the automated checks and
  * writes the verdict (`awaiting_review` with the image ID, or `check_failed`) with its report, audit row,
  * event and notification in one transaction fenced by the claim. A redelivery finds nothing to claim; a
- * worker that lost its claim writes nothing.
+ * worker that lost its claim writes nothing. Checks whose attempts kept killing or stalling their worker
+ * end `check_failed` with the violation `attempts_exhausted` at the claim that finds the cap reached.
  */
 @Injectable()
 export class SubmissionCheckHandler implements JobHandler<'submission.check'> {
   readonly messageType = 'submission.check' as const;
+  private readonly logger = new Logger(SubmissionCheckHandler.name);
   private readonly checks: SubmissionChecks;
 
   constructor(
-    @Inject(LOCKBOX_CONFIG) config: LockboxConfig,
+    @Inject(LOCKBOX_CONFIG) private readonly config: LockboxConfig,
     @InjectDataSource() private readonly dataSource: DataSource,
-    @Inject(DOCKER_CLIENT) docker: Docker,
+    @Inject(DOCKER_CLIENT) private readonly docker: Docker,
     engine: DockerEngineRepository,
     storage: ObjectStorageRepository,
     private readonly leases: JobLeaseService,
@@ -53,10 +56,11 @@ export class SubmissionCheckHandler implements JobHandler<'submission.check'> {
   }
 
   async handle(message: QueueMessageOf<'submission.check'>, context: JobContext): Promise<void> {
-    const lease = await this.leases.claim(TABLE, message.id);
+    const lease = await this.leases.claim(TABLE, message.id, context);
     if (!lease) return;
     try {
-      await this.checkClaimed(message.id, lease, context.shutdown);
+      if (lease.claim.exhausted) await this.endExhausted(message.id, lease);
+      else await this.checkClaimed(message.id, lease, context.shutdown);
     } catch (error) {
       // A platform fault: hand the job back so the retry can claim it at once instead of waiting out the lease.
       if (!lease.lost.aborted) await this.leases.release(TABLE, lease).catch(() => undefined);
@@ -82,8 +86,41 @@ export class SubmissionCheckHandler implements JobHandler<'submission.check'> {
     await this.events.publish(recorded);
   }
 
-  /** The verdict with its audit row, event and notification; false when the claim no longer holds (nothing written). */
-  private async finish(version: AnalysisVersion, claim: JobClaim, findings: CheckFindings): Promise<{ userId: string; event: LiveEvent } | undefined | false> {
+  /**
+   * The claim found the check's attempts used up: each one killed or stalled its worker (a smoke run whose
+   * output the worker could not survive, say). The version fails its checks with that reason in the report
+   * and is flagged for the admins; a smoke-run container an attempt left behind is killed.
+   */
+  private async endExhausted(id: string, lease: HeldLease): Promise<void> {
+    const { claim } = lease;
+    const version = await this.dataSource.getRepository(AnalysisVersion).findOneBy({ id });
+    if (!version) return;
+    // Best effort: the orphan reaper removes a dead worker's containers anyway, and the check must end.
+    await killRunContainers(this.docker, { instance: this.config.instanceId, runId: smokeRunId(version.id) }).catch((error: unknown) =>
+      this.logger.warn(`submission ${id}: killing the smoke runs of its lost attempts failed: ${error instanceof Error ? error.message : String(error)}`),
+    );
+    const findings = new CheckFindings();
+    findings.violation(
+      'attempts_exhausted',
+      `the checks were tried ${claim.lostAttempts} times and each attempt killed or stalled the worker running them (for example, output the worker ran out of memory reading), so they were not tried again`,
+    );
+    this.logger.warn(`submission ${id}: ${claim.lostAttempts} check attempt(s) lost, the cap; failing it and flagging it for the admins`);
+    const recorded = await this.finish(version, claim, findings, { job: 'check', jobId: version.id, lostAttempts: claim.lostAttempts, actor: `worker:${this.identity.id}` });
+    if (recorded === false) return;
+    lease.stop();
+    await this.events.publish(recorded);
+  }
+
+  /**
+   * The verdict with its audit row, event and notification (and the quarantine flag of a check out of
+   * attempts); false when the claim no longer holds (nothing written).
+   */
+  private async finish(
+    version: AnalysisVersion,
+    claim: JobClaim,
+    findings: CheckFindings,
+    quarantine?: QuarantineCause,
+  ): Promise<{ userId: string; event: LiveEvent } | undefined | false> {
     const passed = findings.passed;
     const status = passed ? 'awaiting_review' : 'check_failed';
     const report = findings.toReport(new Date());
@@ -97,6 +134,7 @@ export class SubmissionCheckHandler implements JobHandler<'submission.check'> {
         [version.id, status, passed ? findings.imageId : null, passed ? findings.imageKey : null, JSON.stringify(report), ...fence.parameters],
       )) as [unknown, number];
       if (affected !== 1) return false;
+      if (quarantine) await quarantineVersion(manager, version.id, quarantine);
 
       const { manifest } = version;
       await manager.query(

@@ -16,6 +16,19 @@ export interface JobContext {
    * exited): the consumer may take the next message while this job finishes. Called again, or not at all, is fine.
    */
   giveBackCapacity(): void;
+  /**
+   * Aborted when the job overran its queue's deadline (`jobDeadlineMs`): the worker has given up on it as
+   * stalled and taken its share of capacity back. The job's lease is no longer renewed (the handler sees it
+   * as lost): it must stop and write nothing, and not hand the job back, so the attempt counts as lost.
+   */
+  abandoned: AbortSignal;
+  /**
+   * Waits until this job is the only one on the worker, and keeps every other job off it until this one
+   * ends. For a job whose earlier attempt was lost: a crash takes down every job of the worker, so a crash
+   * of this attempt is then this job's own and charges no other. False when the worker began to shut down
+   * meanwhile: hand the job back.
+   */
+  runAlone(): Promise<boolean>;
 }
 
 /**

@@ -14,16 +14,35 @@ import {
   QueueRepository,
   type ReceivedMessage,
 } from '@lockbox/queue';
-import { JOB_HANDLERS, type JobHandler } from './job-handler';
+import { JobGate } from './job-gate';
+import { JOB_HANDLERS, type JobContext, type JobHandler } from './job-handler';
 import { QueueCapacity } from './queue-capacity';
 
 const MAX_BACKOFF_SECONDS = 15 * 60;
 
 /**
+ * How long one job of the queue may take before the worker gives up on it as stalled. A run's own
+ * deadline is at most the longest run timeout, and the API's sweep ends a run still going
+ * `runOverdueGraceMs` past it; one lease later its handler has nothing left to do.
+ */
+export function jobDeadlineMs(config: Pick<LockboxConfig, 'jobs' | 'limits'>, queue: QueueName): number {
+  switch (queue) {
+    case 'runs':
+      return config.limits.runTimeoutMaxSeconds * 1000 + config.jobs.runOverdueGraceMs + config.jobs.leaseMs;
+    case 'checks':
+      return config.jobs.checkDeadlineMs;
+    case 'ingest':
+      return config.jobs.ingestDeadlineMs;
+  }
+}
+
+/**
  * Long-polls every queue and hands each message to the handler of its type, at most `concurrency`
  * at a time per queue (a job may give its share back early: QueueCapacity). While a handler works, the
  * message's visibility is extended so no other worker receives it; the message is deleted only after the
- * handler has committed its outcome.
+ * handler has committed its outcome. A handler still going at its queue's deadline is given up as stalled
+ * (JobContext.abandoned), so one job that never returns cannot hold its queue's capacity for good; a job
+ * whose earlier attempt was lost may ask to run alone on the worker (JobGate).
  */
 @Injectable()
 export class QueueConsumerService implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -33,6 +52,7 @@ export class QueueConsumerService implements OnApplicationBootstrap, BeforeAppli
   private readonly shutdown = new AbortController();
   private readonly inFlight = new Set<Promise<void>>();
   private readonly loops: Promise<void>[] = [];
+  private readonly gate = new JobGate();
 
   constructor(
     @Inject(LOCKBOX_CONFIG) private readonly config: LockboxConfig,
@@ -112,18 +132,53 @@ export class QueueConsumerService implements OnApplicationBootstrap, BeforeAppli
     }
 
     const keepHidden = this.keepHiddenWhileHandling(queue, received);
+    let leave = await this.gate.enter();
+    if (this.shutdown.signal.aborted) {
+      // Held back by a job running alone until the grace period was over: let another worker have it.
+      leave();
+      keepHidden.stop();
+      await this.queue.changeVisibility(queue, received.receiptHandle, 0).catch(() => undefined);
+      return;
+    }
+    const deadline = new JobDeadline(jobDeadlineMs(this.config, queue));
+    const context: JobContext = {
+      receiveCount: received.receiveCount,
+      shutdown: this.shutdown.signal,
+      giveBackCapacity,
+      abandoned: deadline.overran,
+      runAlone: async () => {
+        // Waiting for the others to leave is not this job's time.
+        deadline.pause();
+        leave();
+        const alone = await this.gate.enterAlone(this.polling.signal);
+        deadline.start();
+        if (!alone) return false;
+        leave = alone;
+        return true;
+      },
+    };
+    const handled = this.handlers.get(message.type)!.handle(message as never, context);
+    let ended: 'handled' | 'overran';
     try {
-      await this.handlers.get(message.type)!.handle(message as never, {
-        receiveCount: received.receiveCount,
-        shutdown: this.shutdown.signal,
-        giveBackCapacity,
-      });
+      ended = await Promise.race([handled.then(() => 'handled' as const), deadline.passed]);
     } catch (error) {
       keepHidden.stop();
       await this.retryLater(queue, received, message, error);
       return;
+    } finally {
+      deadline.pause();
+      leave();
     }
     keepHidden.stop();
+    if (ended === 'overran') {
+      // Its lease is no longer renewed and the message no longer hidden: once the lease has expired the job
+      // is claimed again, and this attempt counts as lost. Whatever the handler does later writes nothing.
+      const stalled = `${message.type} ${message.id} was still going after its ${deadline.ms} ms deadline: given up as stalled`;
+      this.logger.error(stalled);
+      handled.catch((error: unknown) => this.logger.warn(`${message.type} ${message.id}, given up as stalled, failed later: ${describe(error)}`));
+      await this.recordForAdmin('queue.job_stalled', queue, received, stalled);
+      return;
+    }
     if (this.shutdown.signal.aborted) {
       // The handler handed its job back: let another worker have the message now.
       await this.queue.changeVisibility(queue, received.receiptHandle, 0).catch(() => undefined);
@@ -166,6 +221,32 @@ export class QueueConsumerService implements OnApplicationBootstrap, BeforeAppli
       Math.max(1000, (visibility * 1000) / 3),
     );
     return { stop: () => clearInterval(timer) };
+  }
+}
+
+/** A job's deadline: `overran` aborts (and `passed` resolves) once it has run `ms` without a pause. */
+class JobDeadline {
+  private readonly controller = new AbortController();
+  private timer?: NodeJS.Timeout;
+  readonly passed: Promise<'overran'>;
+
+  constructor(readonly ms: number) {
+    this.passed = whenAborted(this.controller.signal).then(() => 'overran' as const);
+    this.start();
+  }
+
+  get overran(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  /** (Re)starts the full `ms`. */
+  start(): void {
+    this.pause();
+    this.timer = setTimeout(() => this.controller.abort(), this.ms);
+  }
+
+  pause(): void {
+    clearTimeout(this.timer);
   }
 }
 

@@ -16,6 +16,8 @@ const TABLE = 'datasets';
 interface IngestResult {
   tally?: IngestTally;
   outcome: IngestOutcome;
+  /** Why it failed, for the audit trail, when the words alone are not enough (`attempts_exhausted`). */
+  reason?: 'attempts_exhausted';
 }
 
 function plural(count: number, noun: string): string {
@@ -26,7 +28,8 @@ function plural(count: number, noun: string): string {
  * `dataset.ingest`: turns a raw upload into curated records. Claimed with a lease; the outcome (ready or
  * failed, counts, line errors) is written in one transaction fenced by the claim, together with the
  * event and the notification. A redelivery finds nothing to claim; a worker that lost its claim, or whose
- * dataset was deleted meanwhile, writes nothing.
+ * dataset was deleted meanwhile, writes nothing. An upload whose ingest kept killing or stalling its worker
+ * ends `failed` at the claim that finds the cap reached, with that reason in its failure message.
  */
 @Injectable()
 export class IngestHandler implements JobHandler<'dataset.ingest'> {
@@ -42,10 +45,11 @@ export class IngestHandler implements JobHandler<'dataset.ingest'> {
   ) {}
 
   async handle(message: QueueMessageOf<'dataset.ingest'>, context: JobContext): Promise<void> {
-    const lease = await this.leases.claim(TABLE, message.id);
+    const lease = await this.leases.claim(TABLE, message.id, context);
     if (!lease) return;
     try {
-      await this.ingestClaimed(message.id, lease, context.shutdown);
+      if (lease.claim.exhausted) await this.endExhausted(message.id, lease);
+      else await this.ingestClaimed(message.id, lease, context.shutdown);
     } catch (error) {
       // A platform fault: hand the job back so the retry can claim it at once instead of waiting out the lease.
       if (!lease.lost.aborted) await this.leases.release(TABLE, lease).catch(() => undefined);
@@ -90,6 +94,22 @@ export class IngestHandler implements JobHandler<'dataset.ingest'> {
     await this.events.publish(recorded);
   }
 
+  /**
+   * The claim found the ingest's attempts used up: each one killed or stalled its worker. The dataset
+   * fails with that reason, and what the attempts wrote to the curated zone is erased.
+   */
+  private async endExhausted(id: string, lease: HeldLease): Promise<void> {
+    const dataset = await this.dataSource.getRepository(Dataset).findOneBy({ id });
+    if (!dataset) return;
+    if (dataset.curatedPrefix !== null) await this.storage.deletePrefix(dataset.curatedPrefix);
+    const failureMessage = `ingesting it was tried ${lease.claim.lostAttempts} times and each attempt killed or stalled the worker doing it, so it was not tried again; check that the file is a valid export`;
+    this.logger.warn(`dataset ${id}: ${lease.claim.lostAttempts} ingest attempt(s) lost, the cap; failing it`);
+    const recorded = await this.finish(dataset, lease.claim, { outcome: { status: 'failed', failureMessage }, reason: 'attempts_exhausted' });
+    if (recorded === false) return;
+    lease.stop();
+    await this.events.publish(recorded);
+  }
+
   /** False when the claim no longer holds (lease taken over, or the row deleted). */
   private async recordCuratedPrefix(claim: JobClaim, prefix: string): Promise<boolean> {
     const fence = claimFence(claim, 3);
@@ -129,7 +149,7 @@ export class IngestHandler implements JobHandler<'dataset.ingest'> {
         ],
       )) as [unknown, number];
       if (affected !== 1) return false;
-      await this.audit(manager, dataset, outcome, recordCount, errorCount);
+      await this.audit(manager, dataset, result, recordCount, errorCount);
       const ready = outcome.status === 'ready';
       return this.events.record(manager, {
         userId: dataset.userId,
@@ -144,7 +164,7 @@ export class IngestHandler implements JobHandler<'dataset.ingest'> {
     });
   }
 
-  private async audit(manager: EntityManager, dataset: Dataset, outcome: IngestOutcome, recordCount: number, errorCount: number): Promise<void> {
+  private async audit(manager: EntityManager, dataset: Dataset, { outcome, reason }: IngestResult, recordCount: number, errorCount: number): Promise<void> {
     await manager.insert(AuditEvent, {
       actorId: null,
       actor: `worker:${this.identity.id}`,
@@ -152,7 +172,7 @@ export class IngestHandler implements JobHandler<'dataset.ingest'> {
       action: 'dataset.ingested',
       targetType: 'dataset',
       targetId: dataset.id,
-      detail: { status: outcome.status, recordCount, errorCount },
+      detail: { status: outcome.status, recordCount, errorCount, ...(reason ? { reason } : {}) },
     });
   }
 

@@ -5,6 +5,7 @@ import { DEFAULT_PLATFORM_LIMITS } from '@lockbox/analysis-sdk';
 import { type SandboxOutcome, SandboxPlatformError, SandboxRunner, type SandboxRunHooks } from '@lockbox/analysis-sdk/sandbox';
 import { ImageLoader } from '@lockbox/sandbox';
 import { ObjectNotFoundError } from '@lockbox/storage';
+import type { JobContext } from '../consumers/job-handler';
 import { RunExecuteHandler } from './run-execute.handler';
 import { type ClaimedRun, RunStateStore } from './run-state.store';
 
@@ -62,7 +63,7 @@ interface Harness {
   giveBack: jest.Mock;
 }
 
-function harness(attempts = 1): Harness {
+function harness(attempts = 1, claimed: { lostAttempts: number; exhausted: boolean } = { lostAttempts: 0, exhausted: false }): Harness {
   const home = mkdtempSync(join(tmpdir(), 'lockbox-handler-'));
   const lost = new AbortController();
   const shutdown = new AbortController();
@@ -72,13 +73,14 @@ function harness(attempts = 1): Harness {
     listContainers: jest.fn().mockResolvedValue([]),
     getContainer: (id: string) => ({ kill: jest.fn(async () => onKill(id)) }),
   };
-  const lease = { claim: { id: RUN_ID, workerId: 'worker-1', attempts, rowVersion: 7 }, lost: lost.signal, stop: jest.fn() };
+  const lease = { claim: { id: RUN_ID, workerId: 'worker-1', attempts, rowVersion: 7, ...claimed }, lost: lost.signal, stop: jest.fn() };
   const release = jest.fn().mockResolvedValue(undefined);
   const leases = { claim: jest.fn().mockResolvedValue(lease), release };
   const publish = jest.fn().mockResolvedValue(undefined);
   const events = { publish, publishTransient: jest.fn().mockResolvedValue(undefined) };
   const putBuffer = jest.fn().mockResolvedValue({ size: 0, sha256: '' });
   const storage = { putBuffer, getStream: jest.fn(), list: jest.fn().mockResolvedValue([]), delete: jest.fn().mockResolvedValue(undefined) };
+  storageOf.set(home, storage);
   const curated = {
     async *records() {
       yield { kind: 'social.posts', timestamp: '2026-01-05T18:20:00Z', platform: 'x', type: 'post', likes: 1 };
@@ -127,6 +129,12 @@ function runUntilKilled(h: Harness): Promise<void> {
   return running;
 }
 
+const storageOf = new Map<string, { list: jest.Mock; delete: jest.Mock }>();
+
+function contextOf(h: Harness, receiveCount: number): JobContext {
+  return { receiveCount, shutdown: h.shutdown.signal, giveBackCapacity: h.giveBack, abandoned: new AbortController().signal, runAlone: async () => true };
+}
+
 function stagingDirs(home: string): string[] {
   const runs = join(home, 'work', 'runs');
   return existsSync(runs) ? readdirSync(runs) : [];
@@ -139,7 +147,7 @@ describe('RunExecuteHandler', () => {
     const h = harness();
     const run = jest.spyOn(SandboxRunner.prototype, 'run');
     (h.handler as unknown as { leases: { claim: jest.Mock } }).leases.claim.mockResolvedValue(undefined);
-    await h.handler.handle({ type: 'run.execute', id: RUN_ID }, { receiveCount: 2, shutdown: h.shutdown.signal, giveBackCapacity: h.giveBack });
+    await h.handler.handle({ type: 'run.execute', id: RUN_ID }, contextOf(h, 2));
     expect(run).not.toHaveBeenCalled();
     expect(h.finish).not.toHaveBeenCalled();
     expect(h.release).not.toHaveBeenCalled();
@@ -153,7 +161,7 @@ describe('RunExecuteHandler', () => {
       await hooks.onContainerStarted?.('container-1');
       return outcome({ result: { schemaVersion: 1, summary: 'done', blocks: [] }, resultBytes });
     });
-    await h.handler.handle({ type: 'run.execute', id: RUN_ID }, { receiveCount: 1, shutdown: h.shutdown.signal, giveBackCapacity: h.giveBack });
+    await h.handler.handle({ type: 'run.execute', id: RUN_ID }, contextOf(h, 1));
 
     // The data access went on record, under the claim, before the container started.
     expect(h.recordDataAccess).toHaveBeenCalledWith(
@@ -189,7 +197,7 @@ describe('RunExecuteHandler', () => {
       started();
       return outcome();
     });
-    await h.handler.handle({ type: 'run.execute', id: RUN_ID }, { receiveCount: 1, shutdown: h.shutdown.signal, giveBackCapacity: h.giveBack });
+    await h.handler.handle({ type: 'run.execute', id: RUN_ID }, contextOf(h, 1));
     expect(started).not.toHaveBeenCalled();
     expect(h.putBuffer).not.toHaveBeenCalled();
     expect(h.finish).not.toHaveBeenCalled();
@@ -205,7 +213,7 @@ describe('RunExecuteHandler', () => {
     const storage = (h.handler as unknown as { storage: { list: jest.Mock; delete: jest.Mock } }).storage;
     const run = `runs/user-1/${RUN_ID}/`;
     storage.list.mockResolvedValue([`${run}attempt-1/result.json`, `${run}attempt-2/logs.txt`, `${run}attempt-3/logs.txt`, `${run}attempt-3/result.json`].map((key) => ({ key })));
-    await h.handler.handle({ type: 'run.execute', id: RUN_ID }, { receiveCount: 1, shutdown: h.shutdown.signal, giveBackCapacity: h.giveBack });
+    await h.handler.handle({ type: 'run.execute', id: RUN_ID }, contextOf(h, 1));
 
     expect(storage.list).toHaveBeenCalledWith(run);
     expect(storage.delete.mock.calls.map((call) => call[0])).toEqual([`${run}attempt-1/result.json`, `${run}attempt-2/logs.txt`]);
@@ -219,7 +227,7 @@ describe('RunExecuteHandler', () => {
       hooks.onContainerExited?.();
       return outcome();
     });
-    await h.handler.handle({ type: 'run.execute', id: RUN_ID }, { receiveCount: 1, shutdown: h.shutdown.signal, giveBackCapacity: h.giveBack });
+    await h.handler.handle({ type: 'run.execute', id: RUN_ID }, contextOf(h, 1));
     expect(h.giveBack).toHaveBeenCalledTimes(1);
     expect(h.giveBack.mock.invocationCallOrder[0]).toBeLessThan(h.putBuffer.mock.invocationCallOrder[0]!);
     expect(h.giveBack.mock.invocationCallOrder[0]).toBeLessThan(h.finish.mock.invocationCallOrder[0]!);
@@ -228,7 +236,7 @@ describe('RunExecuteHandler', () => {
   it('kills the container and writes nothing when the lease is lost', async () => {
     const h = harness();
     const running = runUntilKilled(h);
-    const handled = h.handler.handle({ type: 'run.execute', id: RUN_ID }, { receiveCount: 1, shutdown: h.shutdown.signal, giveBackCapacity: h.giveBack });
+    const handled = h.handler.handle({ type: 'run.execute', id: RUN_ID }, contextOf(h, 1));
     await running;
     h.lost.abort();
     await handled;
@@ -242,7 +250,7 @@ describe('RunExecuteHandler', () => {
   it('kills the container and hands the run back when the worker shuts down', async () => {
     const h = harness();
     const running = runUntilKilled(h);
-    const handled = h.handler.handle({ type: 'run.execute', id: RUN_ID }, { receiveCount: 1, shutdown: h.shutdown.signal, giveBackCapacity: h.giveBack });
+    const handled = h.handler.handle({ type: 'run.execute', id: RUN_ID }, contextOf(h, 1));
     await running;
     h.shutdown.abort();
     await handled;
@@ -255,7 +263,7 @@ describe('RunExecuteHandler', () => {
     const h = harness();
     void runUntilKilled(h);
     h.cancelRequested.mockResolvedValueOnce(false).mockResolvedValue(true);
-    await h.handler.handle({ type: 'run.execute', id: RUN_ID }, { receiveCount: 1, shutdown: h.shutdown.signal, giveBackCapacity: h.giveBack });
+    await h.handler.handle({ type: 'run.execute', id: RUN_ID }, contextOf(h, 1));
     expect(h.finish).toHaveBeenCalledWith(
       expect.anything(),
       claimedRun,
@@ -266,7 +274,7 @@ describe('RunExecuteHandler', () => {
   it('hands the run back and throws on a platform fault, recording no outcome', async () => {
     const h = harness();
     jest.spyOn(SandboxRunner.prototype, 'run').mockRejectedValue(new SandboxPlatformError('could not create the container: engine down'));
-    await expect(h.handler.handle({ type: 'run.execute', id: RUN_ID }, { receiveCount: 1, shutdown: h.shutdown.signal, giveBackCapacity: h.giveBack })).rejects.toThrow('engine down');
+    await expect(h.handler.handle({ type: 'run.execute', id: RUN_ID }, contextOf(h, 1))).rejects.toThrow('engine down');
     expect(h.finish).not.toHaveBeenCalled();
     expect(h.release).toHaveBeenCalledTimes(1);
     expect(stagingDirs(h.home)).toEqual([]);
@@ -278,7 +286,7 @@ describe('RunExecuteHandler', () => {
     jest.spyOn(ImageLoader.prototype, 'has').mockResolvedValue(false);
     const storage = (h.handler as unknown as { storage: { getStream: jest.Mock } }).storage;
     storage.getStream.mockRejectedValue(new ObjectNotFoundError('images/sha256:abc.tar'));
-    await h.handler.handle({ type: 'run.execute', id: RUN_ID }, { receiveCount: 1, shutdown: h.shutdown.signal, giveBackCapacity: h.giveBack });
+    await h.handler.handle({ type: 'run.execute', id: RUN_ID }, contextOf(h, 1));
     expect(run).not.toHaveBeenCalled();
     expect(h.finish).toHaveBeenCalledWith(expect.anything(), claimedRun, expect.objectContaining({ verdict: expect.objectContaining({ status: 'failed', reason: 'image_unavailable' }) }));
     // No container ever saw the data: nothing to audit as accessed.
@@ -289,9 +297,55 @@ describe('RunExecuteHandler', () => {
     const h = harness();
     const run = jest.spyOn(SandboxRunner.prototype, 'run');
     jest.spyOn(RunStateStore.prototype, 'load').mockResolvedValue({ ...claimedRun, version: { ...claimedRun.version, manifest: { ...claimedRun.version.manifest, runtime: 'runsc' } } });
-    await h.handler.handle({ type: 'run.execute', id: RUN_ID }, { receiveCount: 1, shutdown: h.shutdown.signal, giveBackCapacity: h.giveBack });
+    await h.handler.handle({ type: 'run.execute', id: RUN_ID }, contextOf(h, 1));
     expect(run).not.toHaveBeenCalled();
     expect(h.finish.mock.calls[0][2].verdict).toEqual({ status: 'failed', reason: 'image_unavailable', message: expect.stringMatching(/gVisor/) });
     expect(stagingDirs(h.home)).toEqual([]);
+  });
+
+  it('ends a run whose attempts are used up as failed/attempts_exhausted: nothing staged or started, leftovers killed, the version flagged, no stored object kept', async () => {
+    const h = harness(3, { lostAttempts: 3, exhausted: true });
+    const run = jest.spyOn(SandboxRunner.prototype, 'run');
+    const markStarted = jest.spyOn(RunStateStore.prototype, 'markStarted');
+    const datasets = jest.spyOn(RunStateStore.prototype, 'datasets');
+    const docker = (h.handler as unknown as { docker: { listContainers: jest.Mock } }).docker;
+    const storage = storageOf.get(h.home)!;
+    storage.list.mockResolvedValue([{ key: `runs/user-1/${RUN_ID}/attempt-2/logs.txt` }, { key: `runs/user-1/${RUN_ID}/attempt-3/logs.txt` }]);
+
+    await h.handler.handle({ type: 'run.execute', id: RUN_ID }, contextOf(h, 4));
+
+    expect(run).not.toHaveBeenCalled();
+    expect(markStarted).not.toHaveBeenCalled();
+    expect(datasets).not.toHaveBeenCalled();
+    expect(h.recordDataAccess).not.toHaveBeenCalled();
+    // What a dead worker's attempt may have left running is looked for and killed.
+    expect(docker.listContainers).toHaveBeenCalledWith(expect.objectContaining({ filters: expect.objectContaining({ label: expect.arrayContaining([`lockbox.run=${RUN_ID}`]) }) }));
+    expect(h.finish).toHaveBeenCalledTimes(1);
+    expect(h.finish).toHaveBeenCalledWith(
+      expect.objectContaining({ rowVersion: 7, exhausted: true }),
+      claimedRun,
+      expect.objectContaining({
+        verdict: { status: 'failed', reason: 'attempts_exhausted', message: expect.stringMatching(/tried 3 times/) },
+        resultKey: null,
+        logKey: null,
+        containerMs: null,
+        quarantine: { job: 'run', jobId: RUN_ID, lostAttempts: 3, actor: 'worker:worker-1' },
+      }),
+    );
+    expect(h.publish).toHaveBeenCalledTimes(1);
+    // The last attempt was lost too: none of the stored objects is an outcome.
+    expect(storage.delete.mock.calls.map((call) => call[0])).toEqual([`runs/user-1/${RUN_ID}/attempt-2/logs.txt`, `runs/user-1/${RUN_ID}/attempt-3/logs.txt`]);
+    expect(h.release).not.toHaveBeenCalled();
+  });
+
+  it('flags nothing for a run that ended by itself, even as a failure', async () => {
+    const h = harness();
+    jest.spyOn(SandboxRunner.prototype, 'run').mockImplementation(async (_spec, hooks: SandboxRunHooks = {}) => {
+      await hooks.beforeStart?.('container-1');
+      return outcome({ status: 'failed', reason: 'exit_code', message: 'the analysis exited with code 1', exitCode: 1 });
+    });
+    await h.handler.handle({ type: 'run.execute', id: RUN_ID }, contextOf(h, 1));
+    expect(h.finish.mock.calls[0][2].verdict).toMatchObject({ status: 'failed', reason: 'exit_code' });
+    expect(h.finish.mock.calls[0][2].quarantine).toBeUndefined();
   });
 });

@@ -8,7 +8,7 @@ import { DataSource } from 'typeorm';
 import { ContainerPolicyError, parseResources, type RunInput, type SandboxRuntime } from '@lockbox/analysis-sdk';
 import { artifactContentType, killRunContainers, type RunProgress, type SandboxOutcome, SandboxRunner, type SandboxRunSpec } from '@lockbox/analysis-sdk/sandbox';
 import { LOCKBOX_CONFIG, type LockboxConfig } from '@lockbox/config';
-import type { RunVerdict, StoredArtifact } from '@lockbox/db';
+import { exhaustedRunVerdict, type QuarantineCause, type RunVerdict, type StoredArtifact } from '@lockbox/db';
 import { PlatformEventsService } from '@lockbox/events';
 import type { QueueMessageOf } from '@lockbox/queue';
 import { chooseRuntime, DOCKER_CLIENT, ImageLoader, type RuntimeChoice } from '@lockbox/sandbox';
@@ -42,7 +42,8 @@ class AttemptAbandoned extends Error {
  * `run.execute`: claims the run, stages exactly the consented input, records the data access and runs
  * the analysis in the sandbox, stores its logs and result, and commits the outcome with its event and
  * notification in one transaction; every write is fenced by the claim. Analysis faults are outcomes;
- * platform faults are thrown and retried.
+ * platform faults are thrown and retried. A run whose attempts kept killing or stalling their worker
+ * ends `failed/attempts_exhausted` at the claim that finds the cap reached, without touching its data.
  */
 @Injectable()
 export class RunExecuteHandler implements JobHandler<'run.execute'> {
@@ -71,12 +72,13 @@ export class RunExecuteHandler implements JobHandler<'run.execute'> {
   }
 
   async handle(message: QueueMessageOf<'run.execute'>, context: JobContext): Promise<void> {
-    const lease = await this.leases.claim('runs', message.id);
+    const lease = await this.leases.claim('runs', message.id, context);
     // Finished, cancelled, or another worker holds it: a duplicate delivery.
     if (!lease) return;
     const attemptDir = join(this.config.home, 'work', 'runs', `${message.id}-${lease.claim.attempts}`);
     try {
-      await this.execute(lease, attemptDir, context);
+      if (lease.claim.exhausted) await this.endExhausted(lease);
+      else await this.execute(lease, attemptDir, context);
     } catch (error) {
       if (error instanceof AttemptAbandoned) {
         if (error.reason === 'shutdown') await this.leases.release('runs', lease);
@@ -88,9 +90,12 @@ export class RunExecuteHandler implements JobHandler<'run.execute'> {
       throw error;
     } finally {
       lease.stop();
-      await rm(attemptDir, { recursive: true, force: true }).catch((error: unknown) =>
-        this.logger.warn(`run ${message.id}: could not remove ${attemptDir}: ${describe(error)}`),
-      );
+      // An exhausted claim made no directory: the one of its number is the last lost attempt's, the reaper's to remove.
+      if (!lease.claim.exhausted) {
+        await rm(attemptDir, { recursive: true, force: true }).catch((error: unknown) =>
+          this.logger.warn(`run ${message.id}: could not remove ${attemptDir}: ${describe(error)}`),
+        );
+      }
     }
   }
 
@@ -177,6 +182,25 @@ export class RunExecuteHandler implements JobHandler<'run.execute'> {
     });
     phases.mark('commit');
     this.logger.log(`run ${run.id}: phases ${phases.describe()} container=${sandbox?.containerMs ?? '-'}ms`);
+  }
+
+  /**
+   * The claim found the run's attempts used up: each one killed or stalled its worker. It ends without
+   * another look at the data: what an attempt may have left running is killed, the verdict is committed
+   * with its event and notification, the version is flagged for the admins, and whatever the attempts
+   * stored is removed (none of it is an outcome).
+   */
+  private async endExhausted(lease: HeldLease): Promise<void> {
+    const { claim } = lease;
+    const run = await this.runs.load(claim.id);
+    // Best effort: the orphan reaper removes a dead worker's containers anyway, and the run must end.
+    await killRunContainers(this.docker, { instance: this.config.instanceId, runId: run.id }).catch((error: unknown) =>
+      this.logger.warn(`run ${run.id}: killing the containers of its lost attempts failed: ${describe(error)}`),
+    );
+    const verdict = exhaustedRunVerdict({ cancelRequested: run.cancelRequested, versionSuspended: run.version.status === 'suspended', lostAttempts: claim.lostAttempts });
+    const quarantine: QuarantineCause = { job: 'run', jobId: run.id, lostAttempts: claim.lostAttempts, actor: `worker:${this.identity.id}` };
+    this.logger.warn(`run ${run.id}: ${claim.lostAttempts} attempt(s) lost, the cap; ending it and flagging version ${run.version.id} for the admins`);
+    await this.finish(lease, run, verdict, { ...emptyFinish(), quarantine });
   }
 
   /**
@@ -267,25 +291,31 @@ export class RunExecuteHandler implements JobHandler<'run.execute'> {
     return { sandbox, cancelled: stopped === 'cancelled' };
   }
 
-  /** Commits the terminal state with its event and notification, then publishes the event. */
+  /**
+   * Commits the terminal state with its event and notification (and, for a run out of attempts, the
+   * version's quarantine flag), then publishes the event.
+   */
   private async finish(lease: HeldLease, run: ClaimedRun, verdict: RunVerdict, stored: Omit<RunFinish, 'verdict'> = emptyFinish()): Promise<void> {
     const committed = await this.runs.finish(lease.claim, run, { verdict, ...stored });
     if (!committed) throw new AttemptAbandoned('lease_lost');
     lease.stop();
     await this.events.publish(committed.recorded);
     this.logger.log(`run ${run.id}: ${verdict.status}${verdict.reason ? `/${verdict.reason}` : ''} (attempt ${lease.claim.attempts})`);
-    if (lease.claim.attempts > 1) await this.removeEarlierAttempts(run, lease.claim.attempts);
+    // An exhausted claim is no attempt of its own: every stored object belongs to a lost one.
+    if (lease.claim.exhausted) await this.removeAttemptObjects(run);
+    else if (lease.claim.attempts > 1) await this.removeAttemptObjects(run, lease.claim.attempts);
   }
 
   /**
    * Logs and results that an attempt cut short (a killed worker, a lost lease) stored before it could
-   * commit belong to no outcome: once this attempt has committed, only its own objects stay.
+   * commit belong to no outcome: once this attempt has committed, only its own objects stay (none, when
+   * no attempt committed).
    */
-  private async removeEarlierAttempts(run: ClaimedRun, attempt: number): Promise<void> {
-    const keep = attemptObjectsPrefix(run, attempt);
+  private async removeAttemptObjects(run: ClaimedRun, committedAttempt?: number): Promise<void> {
+    const keep = committedAttempt === undefined ? undefined : attemptObjectsPrefix(run, committedAttempt);
     try {
       for (const object of await this.storage.list(runObjectsPrefix(run))) {
-        if (!object.key.startsWith(keep)) await this.storage.delete(object.key);
+        if (keep === undefined || !object.key.startsWith(keep)) await this.storage.delete(object.key);
       }
     } catch (error) {
       this.logger.warn(`run ${run.id}: removing what earlier attempts stored failed: ${describe(error)}`);

@@ -1,6 +1,17 @@
 import type { DataSource } from 'typeorm';
 import type { ConsentScopes, Manifest, RecordKind, SandboxRuntime } from '@lockbox/analysis-sdk';
-import { type AnalysisVersionStatus, claimFence, type StoredArtifact, type JobClaim, notificationFor, RUN_FINISHED_EVENT, runFinishedDedupeKey, type RunVerdict } from '@lockbox/db';
+import {
+  type AnalysisVersionStatus,
+  claimFence,
+  type JobClaim,
+  notificationFor,
+  type QuarantineCause,
+  quarantineVersion,
+  RUN_FINISHED_EVENT,
+  runFinishedDedupeKey,
+  type RunVerdict,
+  type StoredArtifact,
+} from '@lockbox/db';
 import type { PlatformEventsService } from '@lockbox/events';
 import type { CuratedDataset } from '@lockbox/storage';
 
@@ -43,6 +54,8 @@ export interface RunFinish {
   logKey: string | null;
   logBytes: number | null;
   artifacts: StoredArtifact[];
+  /** Set when the run ran out of attempts: its version is flagged for the admins in the same transaction. */
+  quarantine?: QuarantineCause;
 }
 
 /** What an attempt's container is given of the user's data: recorded as `run.data_accessed` before it starts. */
@@ -174,7 +187,8 @@ export class RunStateStore {
 
   /**
    * The final write, in one transaction: the terminal state (fenced by the claim) and the event with
-   * its notification. Returns undefined, having written nothing, when the claim no longer holds.
+   * its notification, and the version's quarantine flag when the run ran out of attempts. Returns
+   * undefined, having written nothing, when the claim no longer holds.
    */
   async finish(claim: JobClaim, run: ClaimedRun, finish: RunFinish): Promise<{ recorded: Recorded } | undefined> {
     const { verdict } = finish;
@@ -203,6 +217,7 @@ export class RunStateStore {
         ],
       )) as [unknown, number];
       if (affected !== 1) return undefined;
+      if (finish.quarantine) await quarantineVersion(manager, run.version.id, finish.quarantine);
 
       const recorded = await this.events.record(manager, {
         userId: run.userId,

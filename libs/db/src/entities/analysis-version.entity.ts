@@ -123,6 +123,16 @@ export class AnalysisVersion extends JobColumns {
   @Column({ name: 'suspension_reason', type: 'text', nullable: true })
   suspensionReason: string | null;
 
+  /**
+   * Set (once) when one of the version's runs, or its check, ended `attempts_exhausted`: its jobs kept
+   * killing or stalling workers. A flag for the admins only; the version stays as it is until one acts.
+   */
+  @Column({ name: 'quarantined_at', type: 'timestamptz', nullable: true })
+  quarantinedAt: Date | null;
+
+  @Column({ name: 'quarantine_reason', type: 'text', nullable: true })
+  quarantineReason: string | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 

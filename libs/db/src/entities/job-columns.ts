@@ -10,6 +10,14 @@ export abstract class JobColumns {
   @Column({ type: 'integer', default: 0 })
   attempts: number;
 
+  /**
+   * Attempts that ended with neither an outcome nor a hand-back: the worker died, stalled past the job's
+   * deadline or lost its lease. Counted by the claim that finds such an attempt's lease expired; the claim
+   * that brings it to `LOCKBOX_JOB_MAX_ATTEMPTS` ends the job instead of starting another attempt.
+   */
+  @Column({ name: 'lost_attempts', type: 'integer', default: 0 })
+  lostAttempts: number;
+
   @Column({ name: 'lease_owner', type: 'text', nullable: true })
   leaseOwner: string | null;
 

@@ -5,17 +5,23 @@ export const RUN_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'timed_
 export type RunStatus = (typeof RUN_STATUSES)[number];
 export const TERMINAL_RUN_STATUSES: readonly RunStatus[] = ['succeeded', 'failed', 'timed_out', 'cancelled'];
 
-/** Why a run did not succeed: one vocabulary everywhere (API, events, notifications). */
-export type RunReason =
-  | 'exit_code'
-  | 'oom'
-  | 'output_invalid'
-  | 'output_limit'
-  | 'log_limit'
-  | 'image_unavailable'
-  | 'deadline'
-  | 'by_user'
-  | 'analysis_suspended';
+/**
+ * Why a run did not succeed: one vocabulary everywhere (API, events, notifications). `attempts_exhausted`:
+ * its attempts kept killing or stalling their worker until `LOCKBOX_JOB_MAX_ATTEMPTS` were lost.
+ */
+export const RUN_REASONS = [
+  'exit_code',
+  'oom',
+  'output_invalid',
+  'output_limit',
+  'log_limit',
+  'image_unavailable',
+  'attempts_exhausted',
+  'deadline',
+  'by_user',
+  'analysis_suspended',
+] as const;
+export type RunReason = (typeof RUN_REASONS)[number];
 
 /** A file a succeeded run left in /output/artifacts/, as the worker stored it. */
 export interface StoredArtifact {

@@ -1,5 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional } from 'class-validator';
+import { Transform } from 'class-transformer';
+import { IsBoolean, IsIn, IsOptional } from 'class-validator';
 import { ANALYSIS_VERSION_STATUSES, type AnalysisVersionStatus } from '@lockbox/db';
 import { PageQuery } from '../../common/page.query';
 
@@ -8,4 +9,11 @@ export class ListSubmissionsQuery extends PageQuery {
   @IsOptional()
   @IsIn(ANALYSIS_VERSION_STATUSES)
   status?: AnalysisVersionStatus;
+
+  @ApiPropertyOptional({ description: 'Admins only: `true` lists the versions whose runs or check ran out of attempts (quarantined), most recently flagged first' })
+  @IsOptional()
+  // Query values are strings; anything but true/false stays a string and fails @IsBoolean.
+  @Transform(({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value))
+  @IsBoolean()
+  quarantined?: boolean;
 }
