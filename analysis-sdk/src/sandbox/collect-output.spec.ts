@@ -188,7 +188,7 @@ describe('collectOutput refuses', () => {
     const message = !collected.ok ? collected.message : '';
     expect(message).toMatch(/^result\.json: /);
     expect(message).toContain('blocks[0].text is rejected: markdown must not contain raw HTML (found "<script"');
-    expect(message).toContain('blocks[1].spec.data.url is not allowed: charts must use inline data');
+    expect(message).toContain('blocks[1].spec.data.url is not allowed: a chart uses inline data');
   });
 
   it('artifacts of other types, listing each', async () => {
