@@ -3,6 +3,8 @@ export * from './limits';
 export * from './records';
 export * from './manifest';
 export * from './result';
+export * from './plain-text';
+export * from './artifacts';
 export * from './container-contract';
 export * from './container-policy';
 export * from './runtime';
