@@ -300,7 +300,8 @@ describe('runs', () => {
   });
 
   it("keeps a run's artifacts and serves each to its owner only, as a typed download that is never rendered", async () => {
-    const svg = '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>';
+    // Static drawing: an SVG with a script is refused at collection (test/sandbox/hostile-analysis.sandbox-spec.ts).
+    const svg = '<svg xmlns="http://www.w3.org/2000/svg"><rect width="10" height="10" fill="#4c78a8"/></svg>';
     const script = [
       'mkdir -p /output/artifacts/charts',
       "printf 'hour,posts\\n18,1\\n' > /output/artifacts/by-hour.csv",
