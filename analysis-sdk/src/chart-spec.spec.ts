@@ -1,4 +1,4 @@
-import { CHART_MAX_DATA_ROWS, CHART_MAX_DEPTH, checkChartSpec } from './chart-spec';
+import { CHART_MAX_DATA_ROWS, CHART_MAX_DEPTH, CHART_MAX_REPORTED_PROBLEMS, checkChartSpec } from './chart-spec';
 import { validateResult, type ResultError } from './result';
 import { ResultBuilder } from './runtime/result-builder';
 
@@ -178,6 +178,17 @@ describe('chart specs: what is refused', () => {
   it('never walks into what it refuses: one error for a large refused subtree', () => {
     const huge = Array.from({ length: 5000 }, (_, i) => ({ url: `https://evil.example/${i}`, expr: 'x' }));
     expect(pathsOf({ mark: 'bar', usermeta: { huge } })).toEqual(['blocks[0].spec.usermeta']);
+  });
+
+  it(`stops after ${CHART_MAX_REPORTED_PROBLEMS} problems, however many there are`, () => {
+    const reported: string[] = [];
+    const keys = Object.fromEntries(Array.from({ length: 100_000 }, (_, i) => [`bad${i}`, { url: 'x' }]));
+    checkChartSpec({ mark: 'bar', ...keys }, [], (_, message) => reported.push(message));
+    expect(reported).toHaveLength(CHART_MAX_REPORTED_PROBLEMS + 1);
+    expect(reported[CHART_MAX_REPORTED_PROBLEMS]).toBe(`has more than ${CHART_MAX_REPORTED_PROBLEMS} problems; the first ${CHART_MAX_REPORTED_PROBLEMS} are listed`);
+    const exactly: string[] = [];
+    checkChartSpec({ mark: 'bar', ...Object.fromEntries(Array.from({ length: CHART_MAX_REPORTED_PROBLEMS }, (_, i) => [`bad${i}`, 1])) }, [], (_, message) => exactly.push(message));
+    expect(exactly).toHaveLength(CHART_MAX_REPORTED_PROBLEMS);
   });
 
   it(`caps inline data at ${CHART_MAX_DATA_ROWS} rows, in data.values and in each named dataset`, () => {

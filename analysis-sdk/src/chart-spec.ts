@@ -39,6 +39,8 @@ export const CHART_TRANSFORMS = ['aggregate', 'bin', 'timeUnit', 'fold', 'stack'
 export const CHART_MAX_DATA_ROWS = 10_000;
 /** How deep a spec, data included, may nest. */
 export const CHART_MAX_DEPTH = 64;
+/** Past this many problems in one chart the walk stops: a spec of a million bad keys costs no more than this. */
+export const CHART_MAX_REPORTED_PROBLEMS = 100;
 
 // Why a key that is never allowed is refused, so the developer learns the rule rather than a list.
 const EXPRESSION = 'expressions are code: compute the value in the analysis and pass it as data';
@@ -339,14 +341,21 @@ const CSS_URL = /url\s*\(/i;
 
 /**
  * Checks a chart spec against the allowlist, reporting each problem at its path. The walk keeps its own
- * stack (no recursion), never descends into a refused key, and stops at CHART_MAX_DEPTH.
+ * stack (no recursion), never descends into a refused key, and stops at CHART_MAX_DEPTH or after
+ * CHART_MAX_REPORTED_PROBLEMS problems.
  */
-export function checkChartSpec(spec: Record<string, unknown>, at: Path, report: Report): void {
+export function checkChartSpec(spec: Record<string, unknown>, at: Path, reportTo: Report): void {
+  let reported = 0;
+  const report: Report = (segments, message) => {
+    reported++;
+    if (reported <= CHART_MAX_REPORTED_PROBLEMS) reportTo(segments, message);
+    else if (reported === CHART_MAX_REPORTED_PROBLEMS + 1) reportTo(at, `has more than ${CHART_MAX_REPORTED_PROBLEMS} problems; the first ${CHART_MAX_REPORTED_PROBLEMS} are listed`);
+  };
   if ('$schema' in spec && !(typeof spec.$schema === 'string' && OFFICIAL_VEGA_LITE_SCHEMA.test(spec.$schema))) {
     report([...at, '$schema'], 'must be the official Vega-Lite v5 schema URL (https://vega.github.io/schema/vega-lite/v5.json) or left out');
   }
   const stack: { value: unknown; rule: Rule; path: Path }[] = [{ value: spec, rule: CHART_SPEC, path: at }];
-  while (stack.length > 0) {
+  while (stack.length > 0 && reported <= CHART_MAX_REPORTED_PROBLEMS) {
     const { value, rule: given, path } = stack.pop()!;
     if (path.length - at.length > CHART_MAX_DEPTH) {
       report(at, `is nested more than ${CHART_MAX_DEPTH} levels deep`);
