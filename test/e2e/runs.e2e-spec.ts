@@ -229,8 +229,12 @@ describe('runs', () => {
         detail: expect.objectContaining({ datasetIds: [datasetId], scopes: CONSENT.scopes, imageId: probe.imageId, runtime: 'runc', records: { 'social.posts': 2 } }),
       },
     ]);
-    const staging = await readdir(join(config.home, 'work', 'runs')).catch(() => [] as string[]);
-    expect(staging.filter((name) => name.startsWith(runId))).toEqual([]);
+    // The worker removes it just after it commits the outcome, so it may still be going when the run shows finished.
+    await eventually(
+      async () => ((await readdir(join(config.home, 'work', 'runs')).catch(() => [] as string[])).some((name) => name.startsWith(runId)) ? undefined : true),
+      30_000,
+      "the run's staging directory to go",
+    );
 
     // A delivery of the same message after the outcome is committed finds nothing to claim.
     await queues.send({ type: 'run.execute', id: runId });
