@@ -44,9 +44,59 @@ describe('validateResult', () => {
     expect(pathsOf({ schemaVersion: 1, blocks: [] })).toEqual(['summary']);
     expect(pathsOf({ ...example(), summary: 'x'.repeat(281) })).toEqual(['summary']);
     expect(validateResult({ ...example(), summary: 'x'.repeat(280) }).ok).toBe(true);
-    expect(errorsOf({ ...example(), summary: 'two\nlines' })[0]!.message).toBe('summary must be a single line');
+    expect(errorsOf({ ...example(), summary: 'two\nlines' })).toEqual([
+      {
+        path: 'summary',
+        message:
+          'summary must be one line of plain text, but has a line break (U+000A) at character 3; line breaks, control characters, bidirectional controls and invisible formatting characters are not allowed',
+      },
+    ]);
     expect(pathsOf({ ...example(), extra: 1 })).toEqual(['extra']);
     expect(errorsOf('nope')).toEqual([{ path: '', message: 'result must be an object' }]);
+  });
+
+  describe('one-line texts (summary, metric labels and units, column names, chart titles)', () => {
+    const RULE = 'line breaks, control characters, bidirectional controls and invisible formatting characters are not allowed';
+
+    it('refuses a summary that a bidi override would show reversed, naming the character and where it is', () => {
+      expect(errorsOf({ ...example(), summary: 'Your report: \u202etxt.exe' })).toEqual([
+        { path: 'summary', message: `summary must be one line of plain text, but has a bidirectional control (U+202E) at character 13; ${RULE}` },
+      ]);
+    });
+
+    it.each([
+      ['an ANSI colour', '\u001b[31mred'],
+      ['a tab', 'a\tb'],
+      ['an isolate', 'a\u2067b\u2069'],
+      ['a zero-width space', 'pay\u200bpal'],
+      ['a C1 control', 'a\u0085b'],
+      ['a line separator', 'a\u2028b'],
+    ])('refuses %s in every one-line text', (_, bad) => {
+      const doc = {
+        schemaVersion: 1,
+        summary: bad,
+        blocks: [
+          { type: 'metric', label: bad, value: 1, unit: bad },
+          { type: 'table', columns: ['ok', bad], rows: [] },
+          { type: 'chart', title: bad, spec: { mark: 'bar' } },
+        ],
+      };
+      expect(pathsOf(doc)).toEqual(['summary', 'blocks[0].label', 'blocks[0].unit', 'blocks[1].columns[1]', 'blocks[2].title']);
+    });
+
+    it('accepts any script, emoji sequences, and hidden characters in data (cells, words, markdown)', () => {
+      const doc = {
+        schemaVersion: 1,
+        summary: 'שלום, مرحبا, می‌خواهم 👨‍👩‍👧 — 12 posts',
+        blocks: [
+          { type: 'metric', label: 'Posts 👍🏽', value: 1, unit: 'פוסטים' },
+          { type: 'table', columns: ['word'], rows: [['a\u200fb\tc']] },
+          { type: 'wordcloud', words: [{ text: 'ab\u200e', weight: 1 }] },
+          { type: 'markdown', text: 'two\n\nparagraphs' },
+        ],
+      };
+      expect(validateResult(doc)).toEqual({ ok: true, result: doc });
+    });
   });
 
   it('caps the number of blocks at 200', () => {
@@ -78,7 +128,38 @@ describe('validateResult', () => {
     );
 
     it('accepts markdown without markup, including a lone "<" before a space or digit', () => {
-      expect(validateResult(withBlock({ type: 'markdown', text: '# Title\n\n**bold**, 3 < 4, a <= b, [link](#top)' })).ok).toBe(true);
+      expect(validateResult(withBlock({ type: 'markdown', text: '# Title\n\n**bold**, 3 < 4, a <= b, &lt;script&gt;' })).ok).toBe(true);
+    });
+
+    it.each([
+      ['an inline link', 'see [this](https://evil.example/?d=secret)', 'links ("](" at character 9)'],
+      ['a javascript: link', '[click](javascript:alert(1))', 'links ("](" at character 6)'],
+      ['a link to an anchor', '[top](#top)', 'links ("](" at character 4)'],
+      ['a link with an entity-encoded scheme', '[x](&#106;avascript:alert(1))', 'links ("](" at character 2)'],
+      ['a reference definition (which turns [x][r] into a link)', 'see [x][r]\n\n[r]: https://evil.example', 'link or footnote definitions ("]:" at character 14)'],
+      ['a definition for a shortcut reference', '[r]\n\n[r]: <https://evil.example>', 'link or footnote definitions ("]:" at character 7)'],
+      ['a definition inside a block quote', '> [r]: https://evil.example\n\n[r]', 'link or footnote definitions ("]:" at character 4)'],
+      ['a definition whose label spans lines', '[a\nb]: https://evil.example\n\n[a b]', 'link or footnote definitions ("]:" at character 4)'],
+      ['a footnote definition', 'a claim[^1]\n\n[^1]: a note', 'link or footnote definitions ("]:" at character 16)'],
+      ['an autolink', 'mail <mailto:me@evil.example>', 'raw HTML (found "<mailto:me@e" at character 5)'],
+      ['an email autolink', 'write to <me@evil.example>', 'raw HTML (found "<me@evil.exa" at character 9)'],
+      ['an HTML link', 'a <a href="https://evil.example">link</a>', 'raw HTML (found "<a" at character 2)'],
+      ['an image by reference', '![x][r]', 'images ("![" at character 0)'],
+    ])('rejects %s, since no markdown may link anywhere', (_, text, found) => {
+      const errors = errorsOf(withBlock({ type: 'markdown', text }));
+      expect(errors.map((error) => error.message)).toContainEqual(expect.stringContaining(`blocks[0].text is rejected: markdown must not contain ${found}`));
+    });
+
+    it('says how to write a URL or a literal bracket instead', () => {
+      const [error] = errorsOf(withBlock({ type: 'markdown', text: '[x](https://e.example)' }));
+      expect(error!.message).toBe(
+        'blocks[0].text is rejected: markdown must not contain links ("](" at character 2); write a URL as plain text, which is shown but never linked, or "]\\(" for a literal "]("',
+      );
+    });
+
+    it('accepts URLs as plain text, and brackets that make no link', () => {
+      const text = 'Sources: https://example.org/paper and www.example.org. Items [1], [x][nowhere], a[0] + b[1], [ref], ]\\( and ]\\: escaped.';
+      expect(validateResult(withBlock({ type: 'markdown', text })).ok).toBe(true);
     });
 
     it('rejects images, which would load from outside the platform', () => {
@@ -129,12 +210,12 @@ describe('validateResult', () => {
   describe('chart', () => {
     it.each<[string, Record<string, unknown>, string]>([
       ['data.url', { mark: 'bar', data: { url: 'https://evil.example/data.json' } }, 'blocks[0].spec.data.url'],
-      ['a url in a lookup', { mark: 'bar', data: { values: [] }, transform: [{ lookup: 'a', from: { data: { url: 'x.csv' }, key: 'a' } }] }, 'blocks[0].spec.transform[0].from.data.url'],
+      ['a url in a lookup', { mark: 'bar', data: { values: [] }, transform: [{ lookup: 'a', from: { data: { url: 'x.csv' }, key: 'a' } }] }, 'blocks[0].spec.transform[0].lookup'],
       ['a url key inside data values', { mark: 'bar', data: { values: [{ url: 'https://evil.example' }] } }, 'blocks[0].spec.data.values[0].url'],
       ['an href encoding', { mark: 'bar', data: { values: [] }, encoding: { href: { field: 'link' } } }, 'blocks[0].spec.encoding.href'],
       ['an href on a mark', { mark: { type: 'bar', href: 'https://evil.example' }, data: { values: [] } }, 'blocks[0].spec.mark.href'],
       ['an image mark', { mark: 'image', data: { values: [] } }, 'blocks[0].spec.mark'],
-      ['an image mark object in a layer', { data: { values: [] }, layer: [{ mark: { type: 'image' } }] }, 'blocks[0].spec.layer[0].mark'],
+      ['an image mark object in a layer', { data: { values: [] }, layer: [{ mark: { type: 'image' } }] }, 'blocks[0].spec.layer[0].mark.type'],
       ['usermeta', { mark: 'bar', data: { values: [] }, usermeta: { embedOptions: {} } }, 'blocks[0].spec.usermeta'],
       ['a foreign $schema', { $schema: 'https://evil.example/schema.json', mark: 'bar', data: { values: [] } }, 'blocks[0].spec.$schema'],
       ['a Vega (not Vega-Lite) $schema', { $schema: 'https://vega.github.io/schema/vega/v5.json', mark: 'bar' }, 'blocks[0].spec.$schema'],
@@ -143,8 +224,8 @@ describe('validateResult', () => {
       ['a filter expression', { mark: 'bar', data: { values: [] }, transform: [{ filter: 'datum.a > 1' }] }, 'blocks[0].spec.transform[0].filter'],
       ['an expression inside a filter composition', { mark: 'bar', transform: [{ filter: { and: ['datum.a > 1'] } }] }, 'blocks[0].spec.transform[0].filter.and[0]'],
       ['a condition test expression', { mark: 'bar', encoding: { color: { condition: { test: 'datum.a', value: 'red' } } } }, 'blocks[0].spec.encoding.color.condition.test'],
-      ['an ExprRef', { mark: { type: 'bar', opacity: { expr: 'random()' } } }, 'blocks[0].spec.mark.opacity.expr'],
-      ['a bound param', { mark: 'bar', params: [{ name: 'p', bind: { input: 'range' } }] }, 'blocks[0].spec.params[0].bind'],
+      ['an ExprRef', { mark: { type: 'bar', opacity: { expr: 'random()' } } }, 'blocks[0].spec.mark.opacity'],
+      ['a bound param', { mark: 'bar', params: [{ name: 'p', bind: { input: 'range' } }] }, 'blocks[0].spec.params'],
       ['a CSS url() colour', { mark: { type: 'bar', fill: 'url(https://evil.example/x)' } }, 'blocks[0].spec.mark.fill'],
     ])('rejects %s', (_, spec, path) => {
       expect(pathsOf(chart(spec))).toContain(path);
@@ -152,13 +233,13 @@ describe('validateResult', () => {
 
     it('says why a URL is rejected', () => {
       const error = errorsOf(chart({ mark: 'bar', data: { url: 'x' } })).find((e) => e.path === 'blocks[0].spec.data.url');
-      expect(error?.message).toMatch(/^blocks\[0\]\.spec\.data\.url is not allowed: charts must use inline data/);
+      expect(error?.message).toBe('blocks[0].spec.data.url is not allowed: a chart uses inline data (data.values), never a URL; rename a data field called "url"');
     });
 
     it('rejects a spec nested too deeply without overflowing the stack', () => {
       let deep: Record<string, unknown> = { leaf: 1 };
       for (let i = 0; i < 100_000; i++) deep = { a: deep };
-      const errors = errorsOf(chart({ mark: 'bar', config: deep }));
+      const errors = errorsOf(chart({ mark: 'bar', data: { values: [deep] } }));
       expect(errors.map((error) => error.message).join(' ')).toMatch(/nested/);
     });
   });

@@ -1,7 +1,10 @@
 // The result document an analysis writes to /output/result.json: schema and validation.
-// Third-party output is data, never code: no raw HTML, no remote content, no chart expressions.
+// Third-party output is data, never code: no raw HTML, no links, no remote content, no chart expressions,
+// and the one-line texts shown in lists and notifications hold nothing that draws differently than it reads.
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { createAjv, describeAjvError, errorSegments, findNul, formatPath } from './ajv';
+import { checkChartSpec } from './chart-spec';
+import { findHiddenCharacter, PLAIN_LINE_PATTERN } from './plain-text';
 
 export const RESULT_SCHEMA_VERSION = 1;
 export const RESULT_BLOCK_TYPES = ['markdown', 'metric', 'table', 'chart', 'wordcloud'] as const;
@@ -69,6 +72,8 @@ export type ResultValidation = { ok: true; result: ResultDocument } | { ok: fals
 export const MAX_REPORTED_RESULT_ERRORS = 50;
 
 const text = (maxLength: number, minLength = 0) => ({ type: 'string', minLength, maxLength });
+// A text shown on one line (in a list, a notification, a label): no line breaks, controls, bidi or invisible characters.
+const line = (maxLength: number, minLength = 0) => ({ ...text(maxLength, minLength), pattern: PLAIN_LINE_PATTERN });
 const block = (type: ResultBlockType, required: string[], properties: Record<string, unknown>) => ({
   type: 'object',
   additionalProperties: false,
@@ -85,7 +90,7 @@ export const RESULT_SCHEMA = {
   required: ['schemaVersion', 'summary', 'blocks'],
   properties: {
     schemaVersion: { const: RESULT_SCHEMA_VERSION },
-    summary: { type: 'string', minLength: 1, maxLength: RESULT_CAPS.summaryChars, pattern: '^[^\\r\\n]*$' },
+    summary: line(RESULT_CAPS.summaryChars, 1),
     blocks: {
       type: 'array',
       maxItems: RESULT_CAPS.blocks,
@@ -96,12 +101,12 @@ export const RESULT_SCHEMA = {
         oneOf: [
           block('markdown', ['text'], { text: text(RESULT_CAPS.markdownChars) }),
           block('metric', ['label', 'value'], {
-            label: text(RESULT_CAPS.labelChars, 1),
+            label: line(RESULT_CAPS.labelChars, 1),
             value: { type: 'number' },
-            unit: text(RESULT_CAPS.unitChars),
+            unit: line(RESULT_CAPS.unitChars),
           }),
           block('table', ['columns', 'rows'], {
-            columns: { type: 'array', minItems: 1, maxItems: RESULT_CAPS.tableColumns, items: text(RESULT_CAPS.labelChars) },
+            columns: { type: 'array', minItems: 1, maxItems: RESULT_CAPS.tableColumns, items: line(RESULT_CAPS.labelChars) },
             rows: {
               type: 'array',
               maxItems: RESULT_CAPS.tableRows,
@@ -111,7 +116,7 @@ export const RESULT_SCHEMA = {
               },
             },
           }),
-          block('chart', ['title', 'spec'], { title: text(RESULT_CAPS.labelChars), spec: { type: 'object' } }),
+          block('chart', ['title', 'spec'], { title: line(RESULT_CAPS.labelChars), spec: { type: 'object' } }),
           block('wordcloud', ['words'], {
             words: {
               type: 'array',
@@ -130,34 +135,54 @@ export const RESULT_SCHEMA = {
   },
 } as const;
 
-// `<tag`, `</tag`, `<!--`, `<!DOCTYPE`, `<?xml`: anything an HTML parser would treat as markup.
-const RAW_HTML = /<(?:\/?[A-Za-z]|!|\?)/;
-// Images load as soon as the result is shown, so their URL would carry data off the platform.
-const MARKDOWN_IMAGE = /!\[/;
-const OFFICIAL_VEGA_LITE_SCHEMA = /^https:\/\/vega\.github\.io\/schema\/vega-lite\/v\d+(?:\.\d+){0,2}\.json$/;
-const CSS_URL = /url\s*\(/i;
-const EXPRESSION_KEYS = new Set(['expr', 'calculate', 'signal', 'bind']);
-const DATA_KEYS = new Set(['values', 'name', 'format']);
+/**
+ * What markdown may not hold, each with why. A result makes no links at all: a link (even to a page that
+ * looks harmless) carries whatever its URL encodes off the platform when clicked, and an image does so as
+ * soon as the result is shown. Markdown makes links in four ways, each refused here: inline `[x](url)`
+ * (and images `![x](url)`), reference definitions `[ref]: url` (without one, `[x][ref]` and `[ref]` stay
+ * plain text), autolinks `<https://…>` (markup, refused with raw HTML), and raw HTML `<a href>`. Entities
+ * (`&lt;`) decode to text, never to markup, so they stay allowed. A bare URL is plain text: the platform's
+ * renderer turns off GFM's autolinking of `www.` and `https://`, so it is shown and never linked.
+ */
+const MARKDOWN_RULES: readonly { pattern: RegExp; message: (found: string, index: number) => string }[] = [
+  {
+    // `<tag`, `</tag`, `<!--`, `<!DOCTYPE`, `<?xml`, `<https://…>`: anything an HTML parser would treat as markup.
+    pattern: /<(?:\/?[A-Za-z]|!|\?)/,
+    message: (found, index) => `must not contain raw HTML (found "${found}" at character ${index}); write &lt; for a literal "<" (an autolink such as <https://…> is markup too)`,
+  },
+  {
+    pattern: /!\[/,
+    message: (_, index) => `must not contain images ("![" at character ${index}); a result cannot load anything from outside the platform`,
+  },
+  {
+    pattern: /\]\(/,
+    message: (_, index) => `must not contain links ("](" at character ${index}); write a URL as plain text, which is shown but never linked, or "]\\(" for a literal "]("`,
+  },
+  {
+    pattern: /\]:/,
+    message: (_, index) => `must not contain link or footnote definitions ("]:" at character ${index}); write a URL as plain text, or "]\\:" for a literal "]:"`,
+  },
+];
 
 let resultValidator: ValidateFunction | undefined;
 
-function schemaErrorMessage(error: ErrorObject, segments: string[]): string {
+function schemaErrorMessage(error: ErrorObject, segments: string[], doc: unknown): string {
   const last = segments[segments.length - 1];
   if (error.keyword === 'discriminator') {
     if (error.params.error === 'mapping') return `must be one of ${RESULT_BLOCK_TYPES.join(', ')}`;
     return error.params.tagValue === undefined ? 'is required' : 'must be a string';
   }
-  if (error.keyword === 'pattern' && last === 'summary') return 'must be a single line';
+  if (error.keyword === 'pattern') return plainLineMessage(valueAt(doc, segments));
   if (error.keyword === 'const' && last === 'schemaVersion') return `must be ${RESULT_SCHEMA_VERSION}`;
   if (error.keyword === 'anyOf' && segments.includes('rows')) return 'must be a string, number, boolean or null';
   return describeAjvError(error);
 }
 
 /**
- * Validates a parsed result document. Beyond the JSON Schema it rejects NUL characters, raw HTML and
- * images in markdown, rows whose length differs from the columns, and chart specs that could load
- * anything from outside the document or run expressions. The byte cap (MAX_RESULT_BYTES) is the
- * caller's to check before parsing.
+ * Validates a parsed result document. Beyond the JSON Schema it rejects NUL characters, raw HTML,
+ * links and images in markdown, rows whose length differs from the columns, and chart specs outside
+ * the Vega-Lite allowlist (chart-spec.ts). The byte cap (MAX_RESULT_BYTES) is the caller's to check
+ * before parsing.
  */
 export function validateResult(doc: unknown): ResultValidation {
   resultValidator ??= createAjv({ discriminator: true }).compile(RESULT_SCHEMA);
@@ -178,7 +203,7 @@ export function validateResult(doc: unknown): ResultValidation {
       // anyOf reports each failed branch too; the anyOf error itself says it all.
       if (error.schemaPath.includes('/anyOf/')) continue;
       const segments = errorSegments(error);
-      add(segments, schemaErrorMessage(error, segments));
+      add(segments, schemaErrorMessage(error, segments, doc));
     }
   }
 
@@ -213,100 +238,27 @@ function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 function checkMarkdown(markdown: string, at: (string | number)[], add: Add): void {
-  const html = RAW_HTML.exec(markdown);
-  if (html) {
-    const found = markdown.slice(html.index, html.index + 12).split(/[\s>]/)[0];
-    add(at, `is rejected: markdown must not contain raw HTML (found "${found}" at character ${html.index}); write &lt; for a literal "<"`);
+  for (const rule of MARKDOWN_RULES) {
+    const match = rule.pattern.exec(markdown);
+    if (!match) continue;
+    const found = markdown.slice(match.index, match.index + 12).split(/[\s>]/)[0]!;
+    add(at, `is rejected: markdown ${rule.message(found, match.index)}`);
   }
-  const image = MARKDOWN_IMAGE.exec(markdown);
-  if (image) add(at, `is rejected: markdown must not contain images ("![" at character ${image.index}); a result cannot load anything from outside the platform`);
 }
 
-/**
- * Walks a Vega-Lite spec without recursion. Data rows are data: only `url` keys and CSS url() strings
- * are looked for inside them; everywhere else the structural rules apply.
- */
-function checkChartSpec(spec: Record<string, unknown>, at: (string | number)[], add: Add): void {
-  if ('$schema' in spec && !(typeof spec.$schema === 'string' && OFFICIAL_VEGA_LITE_SCHEMA.test(spec.$schema))) {
-    add([...at, '$schema'], 'must be the official Vega-Lite schema URL (https://vega.github.io/schema/vega-lite/v5.json) or left out');
+/** The value at `segments` in a parsed document, or undefined. */
+function valueAt(doc: unknown, segments: readonly string[]): unknown {
+  let node = doc;
+  for (const segment of segments) {
+    if (node === null || typeof node !== 'object' || !Object.hasOwn(node, segment)) return undefined;
+    node = (node as Record<string, unknown>)[segment];
   }
-  // inPredicate: under `filter`/`test`; exprList: the array value of a predicate's `and`/`or`.
-  type Item = { node: unknown; path: (string | number)[]; inData: boolean; inPredicate: boolean; exprList?: boolean };
-  const stack: Item[] = [{ node: spec, path: at, inData: false, inPredicate: false }];
-  while (stack.length > 0) {
-    const { node, path, inData, inPredicate, exprList } = stack.pop()!;
-    if (path.length - at.length > RESULT_CAPS.chartDepth) {
-      add(at, `is nested more than ${RESULT_CAPS.chartDepth} levels deep`);
-      return;
-    }
-    if (typeof node === 'string') {
-      if (CSS_URL.test(node)) add(path, 'must not use CSS url(): a chart cannot load anything from outside the platform');
-      continue;
-    }
-    if (Array.isArray(node)) {
-      node.forEach((child, i) => {
-        if (exprList && typeof child === 'string') add([...path, i], 'must not be an expression string: use a field predicate such as {"field": "x", "equal": 1}');
-        stack.push({ node: child, path: [...path, i], inData, inPredicate });
-      });
-      continue;
-    }
-    if (!isObject(node)) continue;
-    for (const [key, value] of Object.entries(node)) {
-      const here = [...path, key];
-      if (key === 'url') {
-        add(here, 'is not allowed: charts must use inline data (data.values), never a URL; rename a data field called "url"');
-        continue;
-      }
-      if (inData) {
-        stack.push({ node: value, path: here, inData, inPredicate });
-        continue;
-      }
-      if (key === 'href') {
-        add(here, 'is not allowed: charts cannot link outside the platform');
-        continue;
-      }
-      if (key === 'usermeta') {
-        add(here, 'is not allowed in charts');
-        continue;
-      }
-      if (key === '$schema' && path.length !== at.length) {
-        add(here, 'is only allowed at the top of the spec');
-        continue;
-      }
-      if (EXPRESSION_KEYS.has(key)) {
-        add(here, `is not allowed: chart expressions (${key}) are code; compute values in the analysis and pass them as data`);
-        continue;
-      }
-      if (key === 'mark' && (value === 'image' || (isObject(value) && value.type === 'image'))) {
-        add(here, 'must not be an image mark: a chart cannot load images');
-        continue;
-      }
-      if ((key === 'filter' || key === 'test') && typeof value === 'string') {
-        add(here, 'must not be an expression string: use a field predicate such as {"field": "x", "equal": 1}');
-        continue;
-      }
-      if (inPredicate && (key === 'not' || key === 'and' || key === 'or') && typeof value === 'string') {
-        add(here, 'must not be an expression string: use a field predicate such as {"field": "x", "equal": 1}');
-        continue;
-      }
-      if (key === 'data' && value !== null) {
-        if (!isObject(value) || !Array.isArray(value.values) || Object.keys(value).some((k) => !DATA_KEYS.has(k))) {
-          add(here, 'must be inline data: { "values": [ … ] }');
-        }
-        if (isObject(value)) stack.push({ node: value, path: here, inData: true, inPredicate: false });
-        continue;
-      }
-      if (key === 'datasets' && path.length === at.length) {
-        stack.push({ node: value, path: here, inData: true, inPredicate: false });
-        continue;
-      }
-      stack.push({
-        node: value,
-        path: here,
-        inData,
-        inPredicate: inPredicate || key === 'filter' || key === 'test',
-        exprList: inPredicate && (key === 'and' || key === 'or'),
-      });
-    }
-  }
+  return node;
+}
+
+function plainLineMessage(value: unknown): string {
+  const rule = 'line breaks, control characters, bidirectional controls and invisible formatting characters are not allowed';
+  const found = typeof value === 'string' ? findHiddenCharacter(value) : undefined;
+  if (!found) return `must be one line of plain text: ${rule}`;
+  return `must be one line of plain text, but has ${found.kind} (${found.code}) at character ${found.index}; ${rule}`;
 }

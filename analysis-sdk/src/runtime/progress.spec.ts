@@ -14,15 +14,21 @@ describe('ProgressReporter', () => {
     expect(lines).toEqual(['{"progress":0.4,"message":"Counting posts"}\n']);
   });
 
-  it('clamps to 0..1, ignores NaN and keeps a multi-line message on one line', () => {
+  it('clamps to 0..1, ignores NaN and writes a multi-line message as one line', () => {
     const { instance, lines, advance } = reporter(0);
     instance.report(-3);
     advance(1);
     instance.report(Number.NaN, 'ignored');
     instance.report(0.5, 'two\nlines');
     instance.report(7, 'done');
-    expect(lines).toEqual(['{"progress":0}\n', '{"progress":0.5,"message":"two\\nlines"}\n', '{"progress":1,"message":"done"}\n']);
+    expect(lines).toEqual(['{"progress":0}\n', '{"progress":0.5,"message":"two lines"}\n', '{"progress":1,"message":"done"}\n']);
     expect(lines.every((line) => line.indexOf('\n') === line.length - 1)).toBe(true);
+  });
+
+  it('writes the message as the platform shows it: one line of plain text', () => {
+    const { instance, lines } = reporter();
+    instance.report(0.3, '\u001b[1mBold\u001b[0m \u202eevil\u202c\u200b');
+    expect(lines).toEqual(['{"progress":0.3,"message":"Bold evil"}\n']);
   });
 
   it('cuts long messages', () => {

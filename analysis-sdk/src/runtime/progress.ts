@@ -1,5 +1,6 @@
 // Progress lines on stderr: `{"progress":0.4,"message":"…"}` (ARCHITECTURE §4).
 import type { ProgressLine } from '../container-contract';
+import { toPlainLine } from '../plain-text';
 
 /** Progress messages longer than this are cut: a progress line is a status, not a log. */
 export const MAX_PROGRESS_MESSAGE_CHARS = 200;
@@ -32,7 +33,12 @@ export class ProgressReporter {
     this.minIntervalMs = options.minIntervalMs ?? PROGRESS_MIN_INTERVAL_MS;
   }
 
-  /** Reports `fraction` (clamped to 0..1) with an optional message. Returns whether a line was written. */
+  /**
+   * Reports `fraction` (clamped to 0..1) with an optional message. The message is made one line of plain
+   * text, as the platform shows it: ANSI escape sequences, control, bidi and invisible characters are
+   * dropped, line breaks become spaces, and it is cut at MAX_PROGRESS_MESSAGE_CHARS. Returns whether a
+   * line was written.
+   */
   report(fraction: number, message?: string): boolean {
     if (typeof fraction !== 'number' || Number.isNaN(fraction)) return false;
     const progress = Math.min(1, Math.max(0, fraction));
@@ -41,8 +47,9 @@ export class ProgressReporter {
     const due = this.lastWrittenAt === undefined || now - this.lastWrittenAt >= this.minIntervalMs;
     if (!due && !isCompletion) return false;
     const line: ProgressLine = { progress };
-    if (message !== undefined && message !== '') line.message = String(message).slice(0, MAX_PROGRESS_MESSAGE_CHARS);
-    // JSON.stringify escapes newlines, so one report is always exactly one line.
+    const text = message === undefined ? '' : toPlainLine(String(message), MAX_PROGRESS_MESSAGE_CHARS);
+    if (text !== '') line.message = text;
+    // One report is always exactly one line: the message has no line breaks left, and JSON.stringify escapes the rest.
     this.write(`${JSON.stringify(line)}\n`);
     this.lastWrittenAt = now;
     if (progress === 1) this.completed = true;

@@ -84,7 +84,9 @@ describe('ResultBuilder', () => {
   });
 
   it('rejects a multi-line summary and a document over the 4 MiB cap', () => {
-    expect(problemsOf(new ResultBuilder().summary('one\ntwo'))).toEqual(['summary must be a single line']);
+    expect(problemsOf(new ResultBuilder().summary('one\ntwo'))).toEqual([
+      'summary must be one line of plain text, but has a line break (U+000A) at character 3; line breaks, control characters, bidirectional controls and invisible formatting characters are not allowed',
+    ]);
     const big = new ResultBuilder().summary('big').markdown('a'.repeat(90_000));
     for (let i = 0; i < 50; i++) big.markdown('a'.repeat(90_000));
     expect(problemsOf(big)).toEqual([expect.stringMatching(/^result is \d+ bytes of JSON; the limit is 4194304 bytes \(4 MiB\)$/)]);

@@ -50,6 +50,16 @@ const vegaField = (name: string) => name.replace(/[.[\]\\]/g, '\\$&');
  * Assembles a result document block by block. `build()` checks it against the result schema (the
  * same rules the platform applies) and throws ResultValidationError listing every problem, so an
  * invalid document is never written.
+ *
+ * A result is data, never code, and the platform refuses rather than rewrites what breaks that:
+ * - the summary, metric labels and units, table column names and chart titles are one line of plain
+ *   text: no line breaks, control characters (ANSI escapes), bidirectional controls or invisible
+ *   formatting characters. Text that comes from a person's data can hold them: pass it through
+ *   `toPlainLine(text, maxChars)` first;
+ * - markdown makes no links and loads nothing: no raw HTML, images, `[text](url)` links, `[ref]: url`
+ *   definitions or `<https://…>` autolinks. A URL written as plain text is shown, never linked;
+ * - a chart is a Vega-Lite v5 spec built from an allowlist of keys, marks, channels and transforms
+ *   (see chart-spec.ts) with its data inline: no URLs, expressions, signals, params or selections.
  */
 export class ResultBuilder {
   private summaryText: string | undefined;
@@ -57,13 +67,21 @@ export class ResultBuilder {
   // Problems the schema cannot see once the document is JSON, e.g. NaN (which serializes as null).
   private readonly problems: ResultError[] = [];
 
-  /** One line for lists and notifications (at most 280 characters). */
+  /**
+   * One line for lists and notifications: at most 280 characters of plain text, without line breaks,
+   * control, bidirectional or invisible formatting characters (clean text from a person's data with
+   * `toPlainLine(text, 280)`).
+   */
   summary(text: string): this {
     this.summaryText = text;
     return this;
   }
 
-  /** Markdown without raw HTML or images. */
+  /**
+   * Markdown that links nowhere and loads nothing: no raw HTML, images, links (`[text](url)`,
+   * `[ref]: url` definitions, `<https://…>` autolinks). Write a URL as plain text; it is shown, never
+   * linked. Write `]\(` or `]\:` for a literal `](` or `]:`.
+   */
   markdown(text: string): this {
     this.blocks.push({ type: 'markdown', text });
     return this;
@@ -83,7 +101,13 @@ export class ResultBuilder {
     return this;
   }
 
-  /** A Vega-Lite spec with inline data (`data.values`); no URLs and no expressions. */
+  /**
+   * A Vega-Lite v5 spec from the platform's allowlist (marks, encoding channels, field definitions, the
+   * transforms aggregate, bin, timeUnit, fold, stack, window, joinaggregate and filter with field
+   * predicates, layer/concat/facet/repeat, config), with inline data (`data.values`, at most 10,000
+   * rows). No URLs, expressions (`expr`, `signal`, `calculate`, `labelExpr`, string filters), `params`
+   * or selections: compute values and labels in the analysis and pass them as data.
+   */
   chart(title: string, spec: Record<string, unknown>): this {
     this.blocks.push({ type: 'chart', title, spec });
     return this;

