@@ -9,7 +9,7 @@ import { IntakeFindings, IntakeLimitError } from './image-intake-rules';
 import { parseImageJson } from './image-json';
 import { inspectLayer, ZSTD_LAYERS_READABLE } from './image-layer-inspection';
 import { sanitizeImageTarball } from './image-sanitizer';
-import { Budget, walkTar } from './tar-archive';
+import { Budget, TarFormatError, walkTar } from './tar-archive';
 
 const MiB = 1024 * 1024;
 const SMALL_LIMITS = definePlatformLimits({ imageTarballMaxBytes: 4 * MiB, imageDecompressedMaxBytes: 4 * MiB });
@@ -776,6 +776,39 @@ describe('reading JSON as the engine does (Go encoding/json)', () => {
     expect(messages(await inspect(latin1Entries))).toMatch(/is not valid UTF-8/);
     expect(messages(await inspect(surrogate.entries))).toMatch(/^config: .* has an escaped lone surrogate/);
     expect(messages(await inspect(deep.entries))).toMatch(/^json_size: .* nests objects and arrays more than 64 levels deep/);
+  });
+});
+
+describe('walkTar', () => {
+  const shell = Buffer.from('#!/bin/sh\n');
+  const walk = async (bytes: Buffer, readAtMost = Infinity) => {
+    const seen: { name: string; offset: number; read: string }[] = [];
+    await walkTar(Readable.from([bytes]), async (header, body) => {
+      let read = '';
+      for await (const chunk of body) {
+        read += chunk.toString('latin1');
+        if (read.length >= readAtMost) break;
+      }
+      seen.push({ name: header.name, offset: header.byteOffset, read: read.slice(0, readAtMost) });
+    });
+    return seen;
+  };
+
+  it('hands on each entry with where its data starts, whether or not onEntry reads all of it', async () => {
+    const bytes = rawTar(rawEntry({ name: 'a' }, Buffer.alloc(700, 0x61)), paxEntry({ mtime: '1' }), rawEntry({ name: 'b' }, shell));
+
+    expect(await walk(bytes, 3)).toEqual([
+      { name: 'a', offset: 512, read: 'aaa' },
+      { name: 'b', offset: 512 * 6, read: '#!/' },
+    ]);
+  });
+
+  it('ends at the end of the stream without an end-of-archive marker, as Go does, and refuses a cut header or a header after a zero block', async () => {
+    const entry = rawEntry({ name: 'a' }, shell);
+
+    expect(await walk(entry)).toEqual([{ name: 'a', offset: 512, read: shell.toString() }]);
+    await expect(walk(Buffer.concat([entry, Buffer.alloc(100)]))).rejects.toThrow(TarFormatError);
+    await expect(walk(Buffer.concat([entry, Buffer.alloc(512), entry]))).rejects.toThrow('a zero block is followed by a header');
   });
 });
 

@@ -200,11 +200,11 @@ class TarReader {
     const meta: PendingMeta = {};
     while (!this.ended) {
       const block = await this.bytes.read(BLOCK_BYTES);
+      if (block.length > 0 && block.length < BLOCK_BYTES) throw new TarFormatError('the archive ends inside a header');
       if (block.length === 0 || isZero(block)) {
         await this.end(block, meta);
         return undefined;
       }
-      if (block.length < BLOCK_BYTES) throw new TarFormatError('the archive ends inside a header');
       const header = decodeBlock(block, this.allowUnknownFormat);
       if (await this.readMeta(header, meta)) continue;
       const entry = entryHeader(header, meta, this.bytes.position);
