@@ -115,8 +115,8 @@ const DIGEST = /^sha256:([a-f0-9]{64})$/;
 const LEGACY_LAYER_PATH = /^[^/]+\/layer\.tar$/;
 
 /**
- * Inspects an image tarball (`docker save` output, legacy or OCI layout, optionally gzip-compressed as a
- * whole) read from `source`. Content problems are returned as violations; only platform faults (the source
+ * Inspects an image tarball (any layout of ImageLayout, optionally gzip-compressed as a whole) read from
+ * `source`. Content problems are returned as violations; only platform faults (the source
  * or the disk failing) throw. The tarball is spooled to a private temp directory that is always removed.
  */
 export async function inspectImageTarball(source: Readable, limits: PlatformLimits, options: InspectImageOptions = {}): Promise<ImageInspection> {
@@ -191,7 +191,7 @@ interface OuterEntry {
   /** Where the entry's data starts in the spool. */
   offset: number;
   linkname?: string;
-  /** For an allowed symlink: the path of the file it resolves to. */
+  /** For a symlink: the normalized path it points to, inside the tarball (what is there is judged by checkLinks). */
   target?: string;
 }
 
