@@ -834,6 +834,13 @@ describe('parseImageJson', () => {
     expect(parseImageJson(Buffer.from('[{"k":1,"\u212a":2}]')).problem?.message).toBe('has both "k" and "\u212a", which Docker reads as one key in [0]');
   });
 
+  it('accepts 1 MiB and refuses a byte more, unread', () => {
+    const document = (bytes: number) => Buffer.from(`"${'x'.repeat(bytes - 2)}"`);
+
+    expect(parseImageJson(document(1024 * 1024)).problem).toBeUndefined();
+    expect(parseImageJson(document(1024 * 1024 + 1)).problem).toEqual({ kind: 'size', message: 'has 1048577 bytes; JSON documents are capped at 1 MiB' });
+  });
+
   it('accepts 64 levels of nesting and refuses 65', () => {
     expect(parseImageJson(nested(64)).problem).toBeUndefined();
     expect(parseImageJson(nested(65)).problem?.kind).toBe('depth');

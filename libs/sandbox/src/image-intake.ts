@@ -20,7 +20,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { checkImageConfig, type PlatformLimits } from '@lockbox/analysis-sdk';
 import { asObject, foldCase, IntakeFindings, IntakeLimitError, type IntakeRule, type IntakeViolation, quoteName } from './image-intake-rules';
-import { type ImageJsonProblemKind, parseImageJson } from './image-json';
+import { IMAGE_JSON_MAX_BYTES, type ImageJsonProblemKind, parseImageJson } from './image-json';
 import { inspectLayer, type LayerReading } from './image-layer-inspection';
 import { imageManifestsOf, MAX_NESTED_INDEXES, MEDIA_TYPES } from './oci-index';
 import {
@@ -96,8 +96,7 @@ export interface InspectImageOptions {
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
-/** manifest.json, index.json, OCI manifests and configs are small; anything larger is refused unread. */
-export const IMAGE_JSON_MAX_BYTES = 1 * MiB;
+export { IMAGE_JSON_MAX_BYTES } from './image-json';
 const MAX_OUTER_ENTRIES = 10_000;
 /**
  * Outer names are short (`blobs/sha256/<64 hex>`, `<64 hex>/layer.tar`) printable ASCII; within this a
@@ -635,7 +634,7 @@ class TarballInspection {
     return false;
   }
 
-  /** Reads a small JSON document by offset; documents over 1 MiB are refused unread. */
+  /** Reads a small JSON document by offset; documents over IMAGE_JSON_MAX_BYTES are refused unread. */
   private async readDocument(entry: OuterEntry, what: string, parseRule: IntakeRule): Promise<JsonDocument | undefined> {
     if (entry.size > IMAGE_JSON_MAX_BYTES) {
       this.findings.violation('json_size', `${what} has ${entry.size} bytes; JSON documents are capped at ${bytesText(IMAGE_JSON_MAX_BYTES)}`);
@@ -754,7 +753,7 @@ class TarballInspection {
 }
 
 /** The rule a JSON document breaks, where it is not the document's own parse rule (layout or config). */
-const JSON_PROBLEM_RULES: Partial<Record<ImageJsonProblemKind, IntakeRule>> = { depth: 'json_size', duplicate_key: 'duplicate_key' };
+const JSON_PROBLEM_RULES: Partial<Record<ImageJsonProblemKind, IntakeRule>> = { size: 'json_size', depth: 'json_size', duplicate_key: 'duplicate_key' };
 
 /** How an index descriptor's platform reads in a message, e.g. `linux/arm64`. */
 function platformOf(descriptor: unknown): string {

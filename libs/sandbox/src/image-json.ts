@@ -9,14 +9,16 @@
 //   telling them apart would mean knowing Go's types here, and real images never need both spellings;
 // - invalid UTF-8 and escaped lone surrogates ("\ud800"): Go replaces them with U+FFFD, JavaScript keeps
 //   the surrogate, so two keys distinct here could be one key to Go.
-// The scan is linear in the document's length and refuses nesting deeper than IMAGE_JSON_MAX_DEPTH, so a
-// hostile document costs at most one pass over its (already size-capped) bytes.
+// The scan is linear in the document's length; documents over IMAGE_JSON_MAX_BYTES and nesting deeper than
+// IMAGE_JSON_MAX_DEPTH are refused, so a hostile document costs at most one pass over a megabyte.
 import { foldCase, quoteName } from './image-intake-rules';
 
+/** manifest.json, index.json, OCI manifests and configs are small (a few KiB). */
+export const IMAGE_JSON_MAX_BYTES = 1024 * 1024;
 /** Real manifests and configs nest 5 levels at most. */
 export const IMAGE_JSON_MAX_DEPTH = 64;
 
-export type ImageJsonProblemKind = 'encoding' | 'syntax' | 'depth' | 'duplicate_key';
+export type ImageJsonProblemKind = 'size' | 'encoding' | 'syntax' | 'depth' | 'duplicate_key';
 
 export interface ImageJsonProblem {
   kind: ImageJsonProblemKind;
@@ -29,6 +31,7 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** Parses `bytes` as JSON, refusing what encoding/json would read differently (see the module comment). */
 export function parseImageJson(bytes: Buffer): ImageJsonResult {
+  if (bytes.length > IMAGE_JSON_MAX_BYTES) return { problem: { kind: 'size', message: `has ${bytes.length} bytes; JSON documents are capped at 1 MiB` } };
   let text: string;
   try {
     text = strictUtf8.decode(bytes);

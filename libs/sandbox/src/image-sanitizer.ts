@@ -9,9 +9,8 @@ import { once } from 'node:events';
 import { pipeline, Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import * as tar from 'tar-stream';
-import { IMAGE_JSON_MAX_BYTES } from './image-intake';
 import { asObject, foldCase, quoteName } from './image-intake-rules';
-import { parseImageJson } from './image-json';
+import { IMAGE_JSON_MAX_BYTES, parseImageJson } from './image-json';
 import { imageManifestsOf, isIndexMediaType, MAX_NESTED_INDEXES } from './oci-index';
 import { COMPRESSION_MAGIC_BYTES, detectCompression, normalizeEntryPath, peekStream, readAll, type TarHeader, walkTar } from './tar-archive';
 
