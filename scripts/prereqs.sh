@@ -11,7 +11,9 @@
 #      linked, so `npx lockbox` works
 #   2. Debian + root: apt-get install of whichever of docker.io, redis-server,
 #      runsc and busybox-static is missing. Anywhere else it stops and says
-#      what to install.
+#      what to install. Test prerequisites: skopeo, umoci and buildah (the image
+#      interop suite builds its images with them), installed the same way;
+#      elsewhere only a note, as `npm run up` does not need them.
 #   3. gVisor's runsc registered in /etc/docker/daemon.json (merged)
 #   4. a running Docker engine. If none answers, it starts dockerd detached and
 #      logs to /var/log/lockbox-dockerd.log. When DOCKER_HOST is set, it only
@@ -181,13 +183,20 @@ system_packages() {
   if ! command -v redis-server >/dev/null 2>&1; then need+=(redis-server); human+=("redis-server (>=6)"); fi
   if ! static_busybox >/dev/null; then need+=(busybox-static); human+=("a statically linked busybox (busybox-static)"); fi
 
+  # Test prerequisites, not needed to run Lockbox: the tools developers export images with, which
+  # test/sandbox/image-interop.sandbox-spec.ts builds its images with (Debian's packages).
+  local -a test_tools=()
+  local tool
+  for tool in skopeo umoci buildah; do command -v "$tool" >/dev/null 2>&1 || test_tools+=("$tool"); done
+  local test_tools_note="${test_tools[*]-} not installed: the image interop suite (npm run test:sandbox) needs skopeo, umoci and buildah"
+
   local runsc_note="gVisor runsc is not installed; analyses can only use runc (optional: install gVisor runsc)"
-  if [ "${#need[@]}" -eq 0 ] && [ "${#optional[@]}" -eq 0 ]; then
+  if [ "${#need[@]}" -eq 0 ] && [ "${#optional[@]}" -eq 0 ] && [ "${#test_tools[@]}" -eq 0 ]; then
     :
   elif is_debian && is_root; then
     # Only runsc missing and apt does not know it (not every Debian-like
     # distribution packages gVisor): do not pay for apt-get update every run.
-    if [ "${#need[@]}" -eq 0 ] && ! apt-cache show runsc >/dev/null 2>&1; then
+    if [ "${#need[@]}" -eq 0 ] && [ "${#test_tools[@]}" -eq 0 ] && ! apt-cache show runsc >/dev/null 2>&1; then
       note "$runsc_note"
     else
       apt_install
@@ -197,7 +206,8 @@ system_packages() {
     is_debian || why="not a Debian system"
     die "missing: ${human[*]}."$'\n'"  Install Docker Engine, redis-server (>=6), a static busybox and optionally gVisor runsc ($why, so this script cannot apt-get install them), then run it again."
   else
-    note "$runsc_note"
+    [ "${#optional[@]}" -eq 0 ] || note "$runsc_note"
+    [ "${#test_tools[@]}" -eq 0 ] || note "$test_tools_note"
   fi
 
   local major
@@ -207,10 +217,11 @@ system_packages() {
   fi
 }
 
-apt_install() { # uses need, optional, human and runsc_note from system_packages
+apt_install() { # uses need, optional, test_tools, human, runsc_note and test_tools_note from system_packages
   local -a apt_env=(env DEBIAN_FRONTEND=noninteractive NEEDRESTART_SUSPEND=1)
   local apt_log=/var/log/lockbox-apt.log
-  say "installing with apt: ${need[*]-} ${optional[*]-}"
+  # shellcheck disable=SC2116,SC2086 # echo joins the lists, some of which may be empty, with single spaces
+  say "installing with apt: $(echo ${need[*]-} ${optional[*]-} ${test_tools[*]-})"
   "${apt_env[@]}" apt-get update -q >>"$apt_log" 2>&1 9>&- \
     || { tail -n 20 "$apt_log" >&2; die "apt-get update failed (log: $apt_log)"; }
   if [ "${#need[@]}" -gt 0 ]; then
@@ -223,6 +234,10 @@ apt_install() { # uses need, optional, human and runsc_note from system_packages
        || ! "${apt_env[@]}" apt-get install -y -q "${optional[@]}" >>"$apt_log" 2>&1 9>&-; then
       note "could not install ${optional[*]} with apt; $runsc_note"
     fi
+  fi
+  if [ "${#test_tools[@]}" -gt 0 ] \
+     && ! "${apt_env[@]}" apt-get install -y -q "${test_tools[@]}" >>"$apt_log" 2>&1 9>&-; then
+    note "could not install ${test_tools[*]} with apt (log: $apt_log); $test_tools_note"
   fi
   hash -r
   local -a still=()

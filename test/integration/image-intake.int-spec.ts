@@ -232,7 +232,7 @@ describe('image intake with the real engine', () => {
     const inspection = await inspectFile(savedPath);
 
     expect(inspection.violations).toEqual([]);
-    expect(inspection).toMatchObject({ ok: true, layout: 'docker-legacy', imageId: engine.Id, architecture: 'amd64', os: 'linux' });
+    expect(inspection).toMatchObject({ ok: true, layout: 'docker-save', imageId: engine.Id, architecture: 'amd64', os: 'linux' });
     expect(inspection.config?.diffIds).toEqual(engine.RootFS.Layers);
     expect(inspection.layers).toBe(engine.RootFS.Layers!.length);
     expect(inspection.notes.join('\n')).toMatch(/WORKDIR \/app is ignored/);
@@ -303,7 +303,7 @@ describe('image intake with the real engine', () => {
     await loader.load(createReadStream(ociPath), imageId);
 
     expect(inspection.violations).toEqual([]);
-    expect(inspection).toMatchObject({ ok: true, layout: 'oci', imageId });
+    expect(inspection).toMatchObject({ ok: true, layout: 'oci-layout', imageId });
     expect(inspection.compressedBytes).toBeLessThan(inspection.decompressedBytes);
     expect((await docker.getImage(imageId).inspect()).RepoTags).toEqual([]);
     expect(await imageIdOf('lockbox/node-base:20')).toBe(protectedIds.get('lockbox/node-base:20'));
@@ -316,7 +316,7 @@ describe('image intake with the real engine', () => {
     const inspection = await inspectFile(hybridPath);
     await loader.load(createReadStream(hybridPath), imageId);
 
-    expect(inspection).toMatchObject({ ok: true, layout: 'docker-legacy', imageId });
+    expect(inspection).toMatchObject({ ok: true, layout: 'oci-layout', imageId });
     expect(inspection.notes.join('\n')).toMatch(/both manifest.json and an OCI index.json/);
     expect(await imageIdOf('lockbox/node-base:20')).toBe(protectedIds.get('lockbox/node-base:20'));
     expect((await docker.getImage(imageId).inspect()).RepoTags).toEqual([]);

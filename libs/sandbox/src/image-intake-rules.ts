@@ -8,18 +8,28 @@
  * - `entry_count`: too many entries in the outer archive or in the layers together;
  * - `name_length`: an entry name longer than the archive or the filesystem allows;
  * - `path_escape`: an absolute path, a `..` segment or NUL in a name, or a link target outside the root;
+ * - `tar_header`: a tar header that Docker's reader (Go's archive/tar) would read differently from intake: a
+ *   PAX global header, a PAX or GNU long-name record that disagrees with its header, a sparse file, a link
+ *   or directory with a data size, a name that is not UTF-8, data after the end-of-archive marker (see
+ *   TarReader in tar-archive.ts);
  * - `entry_type`: a link, device, FIFO or unknown entry type where none is allowed;
- * - `duplicate_entry`: the same outer path twice (Docker would keep the last one; a reader the first);
+ * - `link_target`: an outer symlink that does not resolve, inside the tarball, to a regular file that the
+ *   manifest names as a layer (a link to a link, to a directory, to a config or to nothing);
+ * - `duplicate_entry`: the same outer path twice (Docker would keep the last one; a reader the first), or a
+ *   path below a file or a link;
  * - `link_then_write`: a layer entry written through a symlink created earlier in the same layer;
  * - `layout`: neither a docker-save nor an OCI layout, or one that is malformed or inconsistent;
  * - `multiple_images`: more than one image in the tarball;
- * - `json_size`: a manifest, index or config JSON over 1 MiB;
+ * - `json_size`: a manifest, index or config JSON over 1 MiB, or nested more than 64 levels deep;
+ * - `duplicate_key`: a manifest, index or config JSON with a key twice in one object, or two keys that
+ *   differ only in case (JavaScript keeps the last, Go merges them; see image-json.ts);
  * - `config`: the image config does not parse or breaks the image-config policy (VOLUME, WORKDIR, …);
  * - `architecture`: not linux/amd64;
  * - `digest_mismatch`: a blob whose sha256 or size differs from its descriptor, or a layer whose
  *   uncompressed sha256 differs from the config's diff_id;
  * - `layer_count`: more layers than the platform allows;
- * - `layer_format`: a layer that is not a (gzip-compressed) tar;
+ * - `layer_format`: a layer that is not a tar, or is compressed other than with gzip (or zstd, where this
+ *   Node.js can read it);
  * - `decompressed_size`: the layers decompress to more than the platform allows.
  */
 export type IntakeRule =
@@ -28,12 +38,15 @@ export type IntakeRule =
   | 'entry_count'
   | 'name_length'
   | 'path_escape'
+  | 'tar_header'
   | 'entry_type'
+  | 'link_target'
   | 'duplicate_entry'
   | 'link_then_write'
   | 'layout'
   | 'multiple_images'
   | 'json_size'
+  | 'duplicate_key'
   | 'config'
   | 'architecture'
   | 'digest_mismatch'

@@ -20,7 +20,9 @@ import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { checkImageConfig, type PlatformLimits } from '@lockbox/analysis-sdk';
 import { asObject, foldCase, IntakeFindings, IntakeLimitError, type IntakeRule, type IntakeViolation, quoteName } from './image-intake-rules';
+import { IMAGE_JSON_MAX_BYTES, type ImageJsonProblemKind, parseImageJson } from './image-json';
 import { inspectLayer, type LayerReading } from './image-layer-inspection';
+import { imageManifestsOf, MAX_NESTED_INDEXES, MEDIA_TYPES } from './oci-index';
 import {
   Budget,
   ByteMeter,
@@ -32,12 +34,24 @@ import {
   peekStream,
   readAll,
   TarFormatError,
+  type TarHeader,
+  TarHeaderError,
   walkTar,
 } from './tar-archive';
 
 export type { IntakeRule, IntakeViolation } from './image-intake-rules';
 
-export type ImageLayout = 'docker-legacy' | 'oci';
+/**
+ * The layout intake found, named in the check report:
+ * - `docker-save`: manifest.json naming `<id>/layer.tar` files (docker save up to Docker 24), where a layer
+ *   that appears twice may be a link to the other `<id>/layer.tar`;
+ * - `docker-archive-links`: manifest.json naming layer files stored at the archive's root, each with a
+ *   `<id>/layer.tar` link to it (skopeo's and podman's docker-archive, containers/image);
+ * - `oci-layout`: an OCI image layout (oci-layout, index.json, blobs/sha256/), possibly through nested
+ *   indexes, with or without a manifest.json beside it (skopeo's oci-archive, buildah, umoci, Docker 25+'s
+ *   docker save, nerdctl). With a manifest.json, both must name the same image.
+ */
+export type ImageLayout = 'docker-save' | 'docker-archive-links' | 'oci-layout';
 
 /** The parts of the image config a reviewer looks at. */
 export interface ImageConfigSummary {
@@ -58,7 +72,7 @@ export interface ImageInspection {
   ok: boolean;
   /** `sha256:` + sha256 of the config JSON exactly as stored: the engine's image ID. Set once the config was found. */
   imageId?: string;
-  /** Unset when the tarball is not even a tar. With both manifest.json and index.json it is `docker-legacy`. */
+  /** Unset when the tarball is not even a tar, or has neither manifest.json nor index.json. */
   layout?: ImageLayout;
   architecture?: string;
   os?: string;
@@ -82,33 +96,26 @@ export interface InspectImageOptions {
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
-/** manifest.json, index.json, OCI manifests and configs are small; anything larger is refused unread. */
-export const IMAGE_JSON_MAX_BYTES = 1 * MiB;
+export { IMAGE_JSON_MAX_BYTES } from './image-json';
 const MAX_OUTER_ENTRIES = 10_000;
-/** Outer names are short (`blobs/sha256/<64 hex>`, `<64 hex>/layer.tar`); real tools stay far below this. */
-const MAX_OUTER_NAME_BYTES = 256;
+/**
+ * Outer names are short (`blobs/sha256/<64 hex>`, `<64 hex>/layer.tar`) printable ASCII; within this a
+ * plain ustar header holds any of them, so the sanitized tarball needs no PAX record for a name.
+ */
+const MAX_OUTER_NAME_BYTES = 100;
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
 /** Bounds the memory spent on per-entry state across all layers; large real images have ~10^5 files. */
 const MAX_LAYER_ENTRIES = 1_000_000;
 /** A gzip-compressed outer tar holds the layers (at most their decompressed size) plus small JSON files. */
 const OUTER_TAR_OVERHEAD_BYTES = 64 * MiB;
 
 const DIGEST = /^sha256:([a-f0-9]{64})$/;
+/** Where docker save puts a layer, and the only place a link may be: `<id>/layer.tar`. */
 const LEGACY_LAYER_PATH = /^[^/]+\/layer\.tar$/;
-const MEDIA_TYPES = {
-  index: ['application/vnd.oci.image.index.v1+json', 'application/vnd.docker.distribution.manifest.list.v2+json'],
-  manifest: ['application/vnd.oci.image.manifest.v1+json', 'application/vnd.docker.distribution.manifest.v2+json'],
-  config: ['application/vnd.oci.image.config.v1+json', 'application/vnd.docker.container.image.v1+json'],
-  layer: [
-    'application/vnd.oci.image.layer.v1.tar',
-    'application/vnd.oci.image.layer.v1.tar+gzip',
-    'application/vnd.docker.image.rootfs.diff.tar',
-    'application/vnd.docker.image.rootfs.diff.tar.gzip',
-  ],
-};
 
 /**
- * Inspects an image tarball (`docker save` output, legacy or OCI layout, optionally gzip-compressed as a
- * whole) read from `source`. Content problems are returned as violations; only platform faults (the source
+ * Inspects an image tarball (any layout of ImageLayout, optionally gzip-compressed as a whole) read from
+ * `source`. Content problems are returned as violations; only platform faults (the source
  * or the disk failing) throw. The tarball is spooled to a private temp directory that is always removed.
  */
 export async function inspectImageTarball(source: Readable, limits: PlatformLimits, options: InspectImageOptions = {}): Promise<ImageInspection> {
@@ -183,7 +190,7 @@ interface OuterEntry {
   /** Where the entry's data starts in the spool. */
   offset: number;
   linkname?: string;
-  /** For an allowed symlink: the path of the file it resolves to. */
+  /** For a symlink: the normalized path it points to, inside the tarball (what is there is judged by checkLinks). */
   target?: string;
 }
 
@@ -279,6 +286,8 @@ class TarballInspection {
       else this.findings.violation('layout', 'manifest.json and index.json describe different images');
     }
     const diffIds = this.checkConfig(config, plan.layerCount);
+    // Links are judged against the layers the manifest names, once all of them were found.
+    if (plan.layers.length === plan.layerCount) this.checkLinks(new Set(plan.layers.map((layer) => layer.entry)));
     await this.inspectLayers(plan.layers, diffIds);
   }
 
@@ -289,40 +298,15 @@ class TarballInspection {
       await walkTar(createReadStream(this.path), async (header) => {
         count += 1;
         if (count > MAX_OUTER_ENTRIES) throw new IntakeLimitError('entry_count', `the tarball has more than ${MAX_OUTER_ENTRIES} entries`);
-        const where = `tarball entry ${quoteName(header.name)}`;
-        if (Buffer.byteLength(header.name) > MAX_OUTER_NAME_BYTES) {
-          this.findings.violation('name_length', `${where} is longer than ${MAX_OUTER_NAME_BYTES} bytes`);
-          return;
-        }
-        const normalized = normalizeEntryPath(header.name);
-        if (normalized.problem) {
-          this.findings.violation('path_escape', `${where} ${ENTRY_PATH_PROBLEMS[normalized.problem]}`);
-          return;
-        }
-        const path = normalized.path;
-        if (this.entries.has(path)) {
-          this.findings.violation('duplicate_entry', `${where} appears more than once`);
-          return;
-        }
-        const offset = header.byteOffset;
-        if (typeof offset !== 'number') throw new Error('tar-stream did not report where the entry data starts');
-        switch (header.type) {
-          case 'file':
-            this.entries.set(path, { path, type: 'file', size: header.size ?? 0, offset });
-            break;
-          case 'directory':
-            if (path !== '') this.entries.set(path, { path, type: 'directory', size: 0, offset });
-            break;
-          case 'symlink':
-            this.entries.set(path, { path, type: 'symlink', size: 0, offset, linkname: header.linkname ?? '' });
-            break;
-          default:
-            this.findings.violation('entry_type', `${where} is a ${String(header.type)}; the tarball may hold only files and directories`);
-        }
+        this.indexEntry(header);
       });
     } catch (error) {
       if (error instanceof TarFormatError) {
         this.findings.violation('not_a_tar', `the upload is not a tar archive: ${error.message}`);
+        return false;
+      }
+      if (error instanceof TarHeaderError) {
+        this.findings.violation('tar_header', `the tarball: ${error.message}`);
         return false;
       }
       throw error;
@@ -331,32 +315,102 @@ class TarballInspection {
       this.findings.violation('not_a_tar', 'the upload is an empty tar archive');
       return false;
     }
-    for (const entry of this.entries.values()) if (entry.type === 'symlink') this.checkOuterSymlink(entry);
+    this.checkNesting();
     return !this.findings.has();
   }
 
+  private indexEntry(header: TarHeader): void {
+    const where = `tarball entry ${quoteName(header.name)}`;
+    if (Buffer.byteLength(header.name) > MAX_OUTER_NAME_BYTES) {
+      this.findings.violation('name_length', `${where} is longer than ${MAX_OUTER_NAME_BYTES} bytes`);
+      return;
+    }
+    if (!PRINTABLE_ASCII.test(header.name)) {
+      this.findings.violation('tar_header', `${where} has characters other than printable ASCII, which no image tool writes`);
+      return;
+    }
+    const normalized = normalizeEntryPath(header.name);
+    if (normalized.problem) {
+      this.findings.violation('path_escape', `${where} ${ENTRY_PATH_PROBLEMS[normalized.problem]}`);
+      return;
+    }
+    const path = normalized.path;
+    if (this.entries.has(path)) {
+      this.findings.violation('duplicate_entry', `${where} appears more than once`);
+      return;
+    }
+    const offset = header.byteOffset;
+    switch (header.type) {
+      case 'file':
+        this.entries.set(path, { path, type: 'file', size: header.size, offset });
+        break;
+      case 'directory':
+        if (path !== '') this.entries.set(path, { path, type: 'directory', size: 0, offset });
+        break;
+      case 'symlink':
+        this.indexSymlink({ path, type: 'symlink', size: 0, offset, linkname: header.linkname ?? '' });
+        break;
+      default:
+        this.findings.violation('entry_type', `${where} is a ${String(header.type)}; the tarball may hold only files, directories and layer links`);
+    }
+  }
+
   /**
-   * docker save (20.10) writes one layer that appears twice in an image once, and the second
-   * `<id>/layer.tar` as a symlink `../<id>/layer.tar`. That shape is allowed; no other link is.
+   * A link may only stand where docker save and containers/image put one, `<id>/layer.tar`, and point
+   * inside the tarball. Where it points is judged once the manifest has named the layers (checkLinks).
    */
-  private checkOuterSymlink(entry: OuterEntry): void {
+  private indexSymlink(entry: OuterEntry): void {
     const where = `tarball entry ${quoteName(entry.path)}`;
     const linkname = entry.linkname ?? '';
     if (!LEGACY_LAYER_PATH.test(entry.path)) {
-      this.findings.violation('entry_type', `${where} is a symlink; the only links allowed are docker save's between identical layers (<id>/layer.tar)`);
+      this.findings.violation('entry_type', `${where} is a symlink; links are allowed only as <id>/layer.tar, pointing to a layer`);
       return;
     }
     const resolved = posix.normalize(posix.join(posix.dirname(entry.path), linkname));
-    if (linkname.startsWith('/') || resolved === '..' || resolved.startsWith('../')) {
+    if (linkname === '' || linkname.startsWith('/') || resolved === '..' || resolved.startsWith('../')) {
       this.findings.violation('path_escape', `${where} is a symlink to ${quoteName(linkname)}, outside the tarball`);
       return;
     }
-    const target = this.entries.get(resolved);
-    if (!target || target.type !== 'file' || !LEGACY_LAYER_PATH.test(resolved)) {
-      this.findings.violation('entry_type', `${where} is a symlink to ${quoteName(linkname)}, which is not another layer.tar in the tarball`);
-      return;
-    }
     entry.target = resolved;
+    this.entries.set(entry.path, entry);
+  }
+
+  /**
+   * Docker extracts the whole tarball before reading it: an entry below a file or a link would be written
+   * through the link, or fail, or be replaced, depending on the order. No image tool writes one.
+   */
+  private checkNesting(): void {
+    for (const entry of this.entries.values()) {
+      for (let slash = entry.path.indexOf('/'); slash !== -1; slash = entry.path.indexOf('/', slash + 1)) {
+        const ancestor = this.entries.get(entry.path.slice(0, slash));
+        if (ancestor && ancestor.type !== 'directory') {
+          this.findings.violation('duplicate_entry', `tarball entry ${quoteName(entry.path)} is below ${quoteName(ancestor.path)}, which is a ${ancestor.type}, not a directory`);
+          break;
+        }
+      }
+    }
+  }
+
+  /**
+   * A link is followed only to a regular file that the manifest names as a layer (through the link or not):
+   * docker save's link between two identical layers, containers/image's `<id>/layer.tar` to a root-level
+   * layer file. Links to links (chains, loops), to directories, to the config or to nothing are refused.
+   */
+  private checkLinks(layerFiles: ReadonlySet<OuterEntry>): void {
+    for (const entry of this.entries.values()) {
+      if (entry.type !== 'symlink') continue;
+      const problem = this.linkProblem(entry, layerFiles);
+      if (problem) this.findings.violation('link_target', `tarball entry ${quoteName(entry.path)} is a symlink to ${quoteName(entry.linkname ?? '')}, ${problem}`);
+    }
+  }
+
+  private linkProblem(entry: OuterEntry, layerFiles: ReadonlySet<OuterEntry>): string | undefined {
+    const target = this.entries.get(entry.target!);
+    if (!target) return 'which is not in the tarball';
+    if (target.type === 'symlink') return 'which is itself a link (chains and loops of links are not followed)';
+    if (target.type !== 'file') return `which is a ${target.type}, not a layer file`;
+    if (!layerFiles.has(target)) return 'which the manifest does not name as a layer';
+    return undefined;
   }
 
   /** Finds the image in the layout: its config and its layers. */
@@ -367,13 +421,10 @@ class TarballInspection {
       this.findings.violation('layout', 'the tarball has neither manifest.json (docker save) nor index.json (OCI image layout)');
       return undefined;
     }
-    if (!hasManifest) {
-      this.layout = 'oci';
-      return this.planOci();
-    }
-    // The engine here loads from manifest.json; newer engines may read index.json instead, so when both
-    // are present they must name the same config (which, through rootfs.diff_ids, names the same layers).
-    this.layout = 'docker-legacy';
+    if (hasIndex) this.layout = 'oci-layout';
+    if (!hasManifest) return this.planOci();
+    // This engine loads from manifest.json; newer engines may read index.json instead, so when both are
+    // present they must name the same config (which, through rootfs.diff_ids, names the same layers).
     const plan = await this.planLegacy();
     if (!plan || !hasIndex) return plan;
     const oci = await this.resolveOciManifest();
@@ -409,13 +460,14 @@ class TarballInspection {
     if (repoTags.length > 0) {
       this.findings.note(`RepoTags ${repoTags.slice(0, 5).map(quoteName).join(', ')} are ignored: the image is loaded untagged and referred to by its ID`);
     }
+    this.layout ??= (layerPaths as string[]).every((layer) => LEGACY_LAYER_PATH.test(normalizeEntryPath(layer).path ?? '')) ? 'docker-save' : 'docker-archive-links';
     this.layerCount = layerPaths.length;
-    const configEntry = this.resolve(item.Config, `manifest.json's Config`);
+    const configEntry = this.resolve(item.Config, `manifest.json's Config`, false);
     if (!configEntry) return undefined;
     const plan: ImagePlan = { configEntry, configWhat: `the config ${quoteName(item.Config)}`, layerCount: layerPaths.length, layers: [] };
     if (!this.checkLayerCount(layerPaths.length)) return plan;
     for (const [index, layerPath] of (layerPaths as string[]).entries()) {
-      const entry = this.resolve(layerPath, `manifest.json's layer ${index + 1}`);
+      const entry = this.resolve(layerPath, `manifest.json's layer ${index + 1}`, true);
       if (!entry) return { ...plan, layers: [] };
       plan.layers.push({ label: `layer ${index + 1} (${quoteName(layerPath)})`, entry });
     }
@@ -470,7 +522,7 @@ class TarballInspection {
     return config && { manifestWhat, config, layers: manifest.layers };
   }
 
-  /** Picks the one image manifest an index names, following one nested index (as `docker buildx` writes). */
+  /** Picks the one image manifest an index names, following nested indexes (as buildx and nerdctl write them). */
   private async selectManifest(value: unknown, what: string, depth: number): Promise<Descriptor | undefined> {
     const index = asObject(value);
     if (!index || index.schemaVersion !== 2 || !Array.isArray(index.manifests)) {
@@ -478,19 +530,18 @@ class TarballInspection {
       return undefined;
     }
     if (!this.checkKeySpelling(index, ['schemaVersion', 'mediaType', 'manifests'], what, 'layout')) return undefined;
-    // BuildKit adds attestation manifests (SBOM, provenance) next to the image; they are not images.
-    const images = index.manifests.filter((manifest) => asObject(asObject(manifest)?.annotations)?.['vnd.docker.reference.type'] !== 'attestation-manifest');
+    const images = imageManifestsOf(index.manifests);
     if (images.length < index.manifests.length) this.findings.note(`${what}: ${index.manifests.length - images.length} attestation manifest(s) ignored`);
     if (images.length !== 1) {
       if (images.length === 0) this.findings.violation('layout', `${what} names no image manifest`);
-      else this.findings.violation('multiple_images', `${what} names ${images.length} images; submit exactly one`);
+      else this.findings.violation('multiple_images', `${what} names ${images.length} images (${images.map(platformOf).join(', ')}); submit exactly one`);
       return undefined;
     }
     const descriptor = this.descriptor(images[0], `${what}'s manifest`, [...MEDIA_TYPES.manifest, ...MEDIA_TYPES.index]);
     if (!descriptor) return undefined;
     if (!MEDIA_TYPES.index.includes(descriptor.mediaType)) return descriptor;
-    if (depth > 0) {
-      this.findings.violation('layout', `${what} nests image indexes more than one level deep`);
+    if (depth >= MAX_NESTED_INDEXES) {
+      this.findings.violation('layout', `${what} nests image indexes more than ${MAX_NESTED_INDEXES} levels deep`);
       return undefined;
     }
     const nestedWhat = `the index ${descriptor.digest}`;
@@ -499,13 +550,13 @@ class TarballInspection {
   }
 
   /** Validates an OCI descriptor; records why it is refused otherwise. */
-  private descriptor(value: unknown, what: string, mediaTypes: string[]): Descriptor | undefined {
+  private descriptor(value: unknown, what: string, mediaTypes: readonly string[]): Descriptor | undefined {
     const descriptor = asObject(value);
     if (!descriptor) {
       this.findings.violation('layout', `${what} is not a descriptor object`);
       return undefined;
     }
-    if (!this.checkKeySpelling(descriptor, ['mediaType', 'digest', 'size', 'urls', 'annotations'], what, 'layout')) return undefined;
+    if (!this.checkKeySpelling(descriptor, ['mediaType', 'digest', 'size', 'urls', 'annotations', 'platform'], what, 'layout')) return undefined;
     const { mediaType, digest, size, urls } = descriptor;
     const match = typeof digest === 'string' ? DIGEST.exec(digest) : null;
     if (typeof mediaType !== 'string' || !mediaTypes.includes(mediaType)) {
@@ -551,15 +602,25 @@ class TarballInspection {
     return false;
   }
 
-  /** A path named by manifest.json, as an outer file entry (through docker save's layer symlink, if one). */
-  private resolve(reference: string, what: string): OuterEntry | undefined {
+  /**
+   * A path named by manifest.json, as an outer file entry. A layer may be named through one layer link
+   * (docker save's between identical layers); the config may not.
+   */
+  private resolve(reference: string, what: string, layer: boolean): OuterEntry | undefined {
     const normalized = normalizeEntryPath(reference);
     if (normalized.problem) {
       this.findings.violation('path_escape', `${what} ${quoteName(reference)} points outside the tarball`);
       return undefined;
     }
     let entry = this.entries.get(normalized.path);
-    if (entry?.type === 'symlink' && entry.target !== undefined) entry = this.entries.get(entry.target);
+    if (entry?.type === 'symlink' && layer) {
+      const link = entry;
+      entry = this.entries.get(link.target!);
+      if (entry?.type === 'symlink') {
+        this.findings.violation('link_target', `${what} ${quoteName(reference)} is a link to a link (chains and loops of links are not followed)`);
+        return undefined;
+      }
+    }
     if (entry?.type !== 'file') {
       this.findings.violation('layout', `${what} ${quoteName(reference)} is not a file in the tarball`);
       return undefined;
@@ -573,19 +634,19 @@ class TarballInspection {
     return false;
   }
 
-  /** Reads a small JSON document by offset; documents over 1 MiB are refused unread. */
+  /** Reads a small JSON document by offset; documents over IMAGE_JSON_MAX_BYTES are refused unread. */
   private async readDocument(entry: OuterEntry, what: string, parseRule: IntakeRule): Promise<JsonDocument | undefined> {
     if (entry.size > IMAGE_JSON_MAX_BYTES) {
       this.findings.violation('json_size', `${what} has ${entry.size} bytes; JSON documents are capped at ${bytesText(IMAGE_JSON_MAX_BYTES)}`);
       return undefined;
     }
     const bytes = await readAll(this.open(entry), IMAGE_JSON_MAX_BYTES, what);
-    try {
-      return { bytes, value: JSON.parse(bytes.toString('utf8')) as unknown };
-    } catch (error) {
-      this.findings.violation(parseRule, `${what} is not valid JSON: ${error instanceof Error ? error.message : String(error)}`);
+    const parsed = parseImageJson(bytes);
+    if (parsed.problem) {
+      this.findings.violation(JSON_PROBLEM_RULES[parsed.problem.kind] ?? parseRule, `${what} ${parsed.problem.message}`);
       return undefined;
     }
+    return { bytes, value: parsed.value };
   }
 
   /** Applies the architecture and image-config rules; returns the diff_ids when they are usable. */
@@ -636,6 +697,7 @@ class TarballInspection {
   /** Streams every layer through the layer rules, in order, within the shared caps. */
   private async inspectLayers(layers: LayerPlan[], diffIds: string[] | undefined): Promise<void> {
     let setuidCount = 0;
+    let zstdLayers = 0;
     const setuidExamples: string[] = [];
     for (const [index, layer] of layers.entries()) {
       const reading: LayerReading | undefined = await inspectLayer(this.open(layer.entry), {
@@ -653,9 +715,11 @@ class TarballInspection {
       if (diffId !== undefined && diffId !== reading.diffId) {
         this.findings.violation('digest_mismatch', `${layer.label}: its uncompressed content hashes to ${reading.diffId}, but rootfs.diff_ids[${index}] is ${diffId}`);
       }
+      if (reading.compression === 'zstd') zstdLayers += 1;
       setuidCount += reading.setuidCount;
       setuidExamples.push(...reading.setuidExamples.slice(0, Math.max(0, 5 - setuidExamples.length)));
     }
+    if (zstdLayers > 0) this.findings.note(`${zstdLayers} layer(s) are zstd-compressed: the engine that loads them must be Docker 23 or later`);
     if (setuidCount > 0) {
       this.findings.note(
         `${setuidCount} setuid/setgid file(s), e.g. ${setuidExamples.join(', ')}: allowed, because containers run with no-new-privileges and the bits grant nothing`,
@@ -665,24 +729,18 @@ class TarballInspection {
 
   /**
    * Go's encoding/json (the engine's) matches keys case-insensitively, so `"volumes"` would be honoured
-   * by Docker yet missed by a check reading `Volumes`. Keys that fold to one of the fields read here, or to
-   * each other, are refused.
+   * by Docker yet missed by a check reading `Volumes`. Keys that fold to one of the fields read here are
+   * refused unless spelled exactly. (Two keys that fold to each other never get here: parseImageJson
+   * refuses them.)
    */
   private checkKeySpelling(object: Record<string, unknown>, fields: readonly string[], what: string, rule: IntakeRule): boolean {
-    const seen = new Map<string, string>();
     let ok = true;
     for (const key of Object.keys(object)) {
-      const folded = foldCase(key);
-      const field = fields.find((candidate) => foldCase(candidate) === folded);
-      const earlier = seen.get(folded);
-      if (earlier !== undefined) {
-        this.findings.violation(rule, `${what} has both ${quoteName(earlier)} and ${quoteName(key)}, which Docker reads as the same key`);
-        ok = false;
-      } else if (field !== undefined && field !== key) {
+      const field = fields.find((candidate) => foldCase(candidate) === foldCase(key));
+      if (field !== undefined && field !== key) {
         this.findings.violation(rule, `${what} has the key ${quoteName(key)}, which Docker reads as ${quoteName(field)}; spell it ${quoteName(field)}`);
         ok = false;
       }
-      seen.set(folded, key);
     }
     return ok;
   }
@@ -692,6 +750,15 @@ class TarballInspection {
     if (entry.size === 0) return Readable.from([]);
     return createReadStream(this.path, { start: entry.offset, end: entry.offset + entry.size - 1 });
   }
+}
+
+/** The rule a JSON document breaks, where it is not the document's own parse rule (layout or config). */
+const JSON_PROBLEM_RULES: Partial<Record<ImageJsonProblemKind, IntakeRule>> = { size: 'json_size', depth: 'json_size', duplicate_key: 'duplicate_key' };
+
+/** How an index descriptor's platform reads in a message, e.g. `linux/arm64`. */
+function platformOf(descriptor: unknown): string {
+  const platform = asObject(asObject(descriptor)?.platform);
+  return platform ? `${String(platform.os)}/${String(platform.architecture)}${typeof platform.variant === 'string' ? `/${platform.variant}` : ''}` : 'no platform';
 }
 
 /** The fields of the image config's "config" object that the image-config policy reads. */

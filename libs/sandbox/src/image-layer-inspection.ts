@@ -1,8 +1,8 @@
 // Streams one image layer (a tar, maybe gzip-compressed) and checks every entry header without
 // extracting anything. Docker unpacks layers inside a chroot, which already contains most escapes; these
 // checks refuse the tarballs that try, so a flaw in the engine is not the only line of defence.
-import { type Readable, pipeline } from 'node:stream';
-import { createGunzip } from 'node:zlib';
+import { type Readable, type Transform, pipeline } from 'node:stream';
+import * as zlib from 'node:zlib';
 import { type IntakeFindings, IntakeLimitError, quoteName } from './image-intake-rules';
 import {
   type Budget,
@@ -16,8 +16,23 @@ import {
   type TarHeader,
   isZlibError,
   TarFormatError,
+  TarHeaderError,
   walkTar,
 } from './tar-archive';
+
+/**
+ * zlib's zstd decompressor where this Node.js has one (22.15 and later); Node 20 has none, and layers
+ * compressed with zstd are then refused. (Docker 20.10 cannot load zstd layers either: 23.0 and later can.)
+ */
+const zstdDecompressor = (zlib as { createZstdDecompress?: () => Transform }).createZstdDecompress;
+/** Whether this Node.js can read zstd-compressed layers. */
+export const ZSTD_LAYERS_READABLE = zstdDecompressor !== undefined;
+
+const UNSUPPORTED_COMPRESSION: Record<Exclude<Compression, 'none' | 'gzip'>, string> = {
+  zstd: `this platform's Node.js (${process.version}) cannot read zstd (it needs 22.15 or later); export the image with gzip-compressed or uncompressed layers (docker save, or skopeo copy without --dest-compress-format zstd)`,
+  bzip2: 'only gzip-compressed or uncompressed layers are supported',
+  xz: 'only gzip-compressed or uncompressed layers are supported',
+};
 
 /** Linux's PATH_MAX: the engine cannot create a longer path anyway. */
 const MAX_LAYER_PATH_BYTES = 4096;
@@ -35,7 +50,7 @@ export interface LayerContext {
 }
 
 export interface LayerReading {
-  compression: Extract<Compression, 'none' | 'gzip'>;
+  compression: Extract<Compression, 'none' | 'gzip' | 'zstd'>;
   /** Bytes of the layer as stored in the tarball, and their sha256 (hex). */
   storedBytes: number;
   storedSha256: string;
@@ -57,15 +72,17 @@ export async function inspectLayer(raw: Readable, context: LayerContext): Promis
   const stored = new ByteMeter();
   const { head, stream } = await peekStream(pipeline(raw, stored, ignore), COMPRESSION_MAGIC_BYTES);
   const compression = detectCompression(head);
-  if (compression !== 'none' && compression !== 'gzip') {
+  if (compression !== 'none' && compression !== 'gzip' && !(compression === 'zstd' && zstdDecompressor)) {
     stream.destroy();
-    findings.violation('layer_format', `${label} is ${compression}-compressed; only gzip-compressed or uncompressed layers are supported`);
+    findings.violation('layer_format', `${label} is ${compression}-compressed; ${UNSUPPORTED_COMPRESSION[compression]}`);
     return undefined;
   }
 
-  // The meter sits after gunzip: it counts what the engine would write, and failing it stops gunzip.
+  // The meter sits after decompression: it counts what the engine would write, and failing it stops the
+  // decompressor.
   const decompressed = new ByteMeter(context.decompressedBudget);
-  const tarBytes = compression === 'gzip' ? pipeline(stream, createGunzip(), decompressed, ignore) : pipeline(stream, decompressed, ignore);
+  const decompressor = compression === 'gzip' ? zlib.createGunzip() : compression === 'zstd' ? zstdDecompressor!() : undefined;
+  const tarBytes = decompressor ? pipeline(stream, decompressor, decompressed, ignore) : pipeline(stream, decompressed, ignore);
   const rules = new LayerEntryRules(label, findings);
   try {
     await walkTar(
@@ -84,8 +101,12 @@ export async function inspectLayer(raw: Readable, context: LayerContext): Promis
       findings.violation('layer_format', `${label} is not a valid tar: ${error.message}`);
       return undefined;
     }
+    if (error instanceof TarHeaderError) {
+      findings.violation('tar_header', `${label}: ${error.message}`);
+      return undefined;
+    }
     if (isZlibError(error)) {
-      findings.violation('layer_format', `${label} is not valid gzip: ${error.message}`);
+      findings.violation('layer_format', `${label} is not valid ${compression}: ${error.message}`);
       return undefined;
     }
     throw error;
@@ -131,11 +152,6 @@ class LayerEntryRules {
     if (through !== undefined) {
       this.findings.violation('link_then_write', `${where} is written through the symlink ${quoteName(through)} created earlier in the same layer`);
     }
-    if (header.pax && Object.keys(header.pax).some((key) => key.startsWith('GNU.sparse'))) {
-      // Sparse files are read differently by different tar readers; an image has no need for them.
-      this.findings.violation('entry_type', `${where} is a GNU sparse file, which is not supported`);
-    }
-
     switch (header.type) {
       case 'file':
       case 'contiguous-file':

@@ -9,13 +9,13 @@ import { once } from 'node:events';
 import { pipeline, Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import * as tar from 'tar-stream';
-import { IMAGE_JSON_MAX_BYTES } from './image-intake';
 import { asObject, foldCase, quoteName } from './image-intake-rules';
+import { IMAGE_JSON_MAX_BYTES, parseImageJson } from './image-json';
+import { imageManifestsOf, isIndexMediaType, MAX_NESTED_INDEXES } from './oci-index';
 import { COMPRESSION_MAGIC_BYTES, detectCompression, normalizeEntryPath, peekStream, readAll, type TarHeader, walkTar } from './tar-archive';
 
 /** Annotations by which containerd and newer Docker engines name (tag) an image found in an OCI index.json. */
 const IMAGE_NAME_ANNOTATIONS = ['org.opencontainers.image.ref.name', 'io.containerd.image.name'];
-const INDEX_MEDIA_TYPES = ['application/vnd.oci.image.index.v1+json', 'application/vnd.docker.distribution.manifest.list.v2+json'];
 /** Small blobs kept (while passing through) to derive manifest.json from an OCI layout: manifests, indexes, configs. */
 const KEPT_BLOBS_MAX_BYTES = 8 * IMAGE_JSON_MAX_BYTES;
 
@@ -90,19 +90,17 @@ async function repack(source: Readable, pack: tar.Pack): Promise<void> {
 }
 
 /**
- * docker-save's manifest.json for the one image an OCI index names (through at most one nested index),
- * or undefined when it cannot be derived; the engine then reports its own error.
+ * docker-save's manifest.json for the one image an OCI index names (through nested indexes, as intake
+ * follows them), or undefined when it cannot be derived; the engine then reports its own error.
  */
 function legacyManifestFor(index: unknown, blobs: Map<string, Buffer>, depth = 0): unknown[] | undefined {
   const manifests = asObject(index)?.manifests;
-  const images = Array.isArray(manifests)
-    ? manifests.filter((manifest) => asObject(asObject(manifest)?.annotations)?.['vnd.docker.reference.type'] !== 'attestation-manifest')
-    : [];
+  const images = Array.isArray(manifests) ? imageManifestsOf(manifests) : [];
   const descriptor = asObject(images.length === 1 ? images[0] : undefined);
   const blob = typeof descriptor?.digest === 'string' ? blobs.get(descriptor.digest.replace(/^sha256:/, '')) : undefined;
-  const document = blob && parseJson(blob);
+  const document = blob && parseImageJson(blob).value;
   if (document === undefined) return undefined;
-  if (INDEX_MEDIA_TYPES.includes(String(descriptor?.mediaType))) return depth === 0 ? legacyManifestFor(document, blobs, 1) : undefined;
+  if (isIndexMediaType(descriptor?.mediaType)) return depth < MAX_NESTED_INDEXES ? legacyManifestFor(document, blobs, depth + 1) : undefined;
   const manifest = asObject(document);
   const configDigest = asObject(manifest?.config)?.digest;
   const layerDigests = Array.isArray(manifest?.layers) ? manifest.layers.map((layer) => asObject(layer)?.digest) : [];
@@ -113,23 +111,13 @@ function legacyManifestFor(index: unknown, blobs: Map<string, Buffer>, depth = 0
   return [{ Config: config, RepoTags: null, Layers: layers }];
 }
 
-function parseJson(bytes: Buffer): unknown {
-  try {
-    return JSON.parse(bytes.toString('utf8')) as unknown;
-  } catch {
-    return undefined;
-  }
-}
-
 async function readJson(body: AsyncIterable<Buffer>, what: string): Promise<unknown> {
   const bytes = await readAll(body, IMAGE_JSON_MAX_BYTES, what).catch((error: Error) => {
     throw new ImageSanitizeError(error.message);
   });
-  try {
-    return JSON.parse(bytes.toString('utf8')) as unknown;
-  } catch {
-    throw new ImageSanitizeError(`${what} is not valid JSON`);
-  }
+  const parsed = parseImageJson(bytes);
+  if (parsed.problem) throw new ImageSanitizeError(`${what} ${parsed.problem.message}`);
+  return parsed.value;
 }
 
 /** docker save's manifest.json with each image's RepoTags emptied. Keys are rebuilt, not patched: the engine reads keys case-insensitively, so a stray "repotags" would otherwise survive. */
@@ -169,13 +157,16 @@ async function addJsonEntry(pack: tar.Pack, name: string, document: unknown, ori
   await new Promise<void>((resolve, reject) => pack.entry(header, bytes, (error) => (error ? reject(error) : resolve())));
 }
 
-/** Copies one entry into the pack, content byte for byte; `keep` sees each chunk too. */
+/**
+ * Copies one entry into the pack, content byte for byte; `keep` sees each chunk too. The header is written
+ * afresh, as plain ustar (intake keeps outer names short enough), with none of the original's PAX records.
+ */
 async function copyEntry(pack: tar.Pack, header: TarHeader, body: AsyncIterable<Buffer>, keep?: (chunk: Buffer) => void): Promise<void> {
   if (header.type === null) throw new ImageSanitizeError(`entry ${quoteName(header.name)} has an unsupported type`);
-  const { byteOffset: _offset, ...copy } = header;
+  const { name, type, size, mode, uid, gid, mtime, devmajor, devminor } = header;
   let sink!: ReturnType<tar.Pack['entry']>;
   const written = new Promise<void>((resolve, reject) => {
-    sink = pack.entry({ ...copy, type: header.type ?? undefined, linkname: header.linkname ?? undefined }, (error) => (error ? reject(error) : resolve()));
+    sink = pack.entry({ name, type, size, mode, uid, gid, mtime, devmajor, devminor, linkname: header.linkname ?? undefined }, (error) => (error ? reject(error) : resolve()));
   });
   for await (const chunk of body) {
     keep?.(chunk);

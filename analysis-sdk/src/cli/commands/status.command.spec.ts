@@ -11,6 +11,7 @@ describe('describeSubmission', () => {
         passed: false,
         imageBytes: 104_857_600,
         layers: 2,
+        layout: 'docker-archive-links',
         steps: [
           { name: 'intake', outcome: 'passed' },
           { name: 'smoke_run', outcome: 'failed' },
@@ -22,6 +23,7 @@ describe('describeSubmission', () => {
     });
     expect(text).toContain('busy-hours 0.1.0  check_failed');
     expect(text).toContain('100 MiB uploaded, 2 layers');
+    expect(text).toContain('layout:     docker-archive-links');
     expect(text).toContain('failed  smoke_run');
     expect(text).toContain('FAILED smoke_run: the smoke run wrote an invalid result');
     expect(text).toContain('smoke run:  failed (output_invalid), 0.6 s, on 200 social.posts');

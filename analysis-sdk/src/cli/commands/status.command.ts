@@ -16,6 +16,8 @@ interface CheckReportView {
   passed?: boolean;
   checkedAt?: string;
   imageId?: string;
+  /** The tarball layout intake found: docker-save, docker-archive-links or oci-layout. */
+  layout?: string;
   imageBytes?: number;
   decompressedBytes?: number;
   layers?: number;
@@ -66,6 +68,7 @@ export function describeSubmission(submission: SubmissionView): string {
       report.layers !== undefined ? `${report.layers} layers` : undefined,
     ].filter(Boolean);
     if (size.length) lines.push(`  size:       ${size.join(', ')}`);
+    if (report.layout) lines.push(`  layout:     ${report.layout}`);
     if (report.steps?.length) {
       lines.push('  checks:');
       for (const step of report.steps) lines.push(`    ${step.outcome.padEnd(7)} ${step.name}${step.message ? `: ${step.message}` : ''}`);

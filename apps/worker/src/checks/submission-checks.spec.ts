@@ -37,7 +37,7 @@ function versionWith(overrides: Partial<Manifest> = {}): AnalysisVersion {
 }
 
 function passingInspection(): ImageInspection {
-  return { ok: true, imageId: IMAGE_ID, layout: 'oci', layers: 2, tarballBytes: 4096, compressedBytes: 3000, decompressedBytes: 8000, violations: [], notes: ['USER ignored'] };
+  return { ok: true, imageId: IMAGE_ID, layout: 'oci-layout', layers: 2, tarballBytes: 4096, compressedBytes: 3000, decompressedBytes: 8000, violations: [], notes: ['USER ignored'] };
 }
 
 const SMOKE_REPORT: SmokeRunReport = { runtime: 'runc', status: 'succeeded', message: 'ok', records: { 'social.posts': 200 }, containerMs: 800, outputBytes: 1200, logBytes: 40, peakMemoryBytes: null };
