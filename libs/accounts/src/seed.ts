@@ -58,13 +58,13 @@ export function isLoopbackHost(host: string): boolean {
  * start is refused while they still exist with those passwords.
  */
 export async function seedAccounts(users: UsersService, config: LockboxConfig, generatePassword = strongPassword): Promise<SeededAccount[]> {
+  const loopback = isLoopbackHost(config.api.host);
+  // Before anything is made: a refused start must not have generated an admin password it never shows.
+  if (!loopback) await refusePublishedDemoAccounts(users, config.api.host);
   const seeded: SeededAccount[] = [];
   const admin = await seedAdmin(users, config, generatePassword);
   if (admin) seeded.push(admin);
-  if (!isLoopbackHost(config.api.host)) {
-    await refusePublishedDemoAccounts(users, config.api.host);
-    return seeded;
-  }
+  if (!loopback) return seeded;
   for (const account of DEMO_ACCOUNTS) {
     const { created } = await users.ensureExists(account.email, account.password, account.role);
     seeded.push({ email: account.email, role: account.role, password: account.password, note: created ? 'demo account, created' : 'demo account' });
