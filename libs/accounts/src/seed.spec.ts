@@ -71,6 +71,17 @@ describe('seedAccounts', () => {
     expect(old.sessionEpoch).toBe(1);
   });
 
+  it('replaces that published password even when another admin is configured', async () => {
+    const accounts = new AccountsInMemory();
+    await accounts.add(DEFAULT_ADMIN_EMAIL, 'admin-password', 'admin');
+    const seeded = await seedAccounts(accounts.service, configFor('127.0.0.1', { email: 'ops@example.com', password: 'configured password' }), generate);
+    expect(seeded.filter((account) => account.role === 'admin').map((account) => [account.email, account.password !== undefined])).toEqual([
+      [DEFAULT_ADMIN_EMAIL, true],
+      ['ops@example.com', false],
+    ]);
+    expect(await accounts.passwordOf(DEFAULT_ADMIN_EMAIL, 'admin-password')).toBe(false);
+  });
+
   it('uses the configured admin and shows no password for it, and makes no second admin when one exists', async () => {
     const accounts = new AccountsInMemory();
     const configured = await seedAccounts(accounts.service, configFor('127.0.0.1', { email: 'ops@example.com', password: 'configured password' }), generate);

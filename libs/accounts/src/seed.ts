@@ -61,9 +61,7 @@ export async function seedAccounts(users: UsersService, config: LockboxConfig, g
   const loopback = isLoopbackHost(config.api.host);
   // Before anything is made: a refused start must not have generated an admin password it never shows.
   if (!loopback) await refusePublishedDemoAccounts(users, config.api.host);
-  const seeded: SeededAccount[] = [];
-  const admin = await seedAdmin(users, config, generatePassword);
-  if (admin) seeded.push(admin);
+  const seeded = await seedAdmins(users, config, generatePassword);
   if (!loopback) return seeded;
   for (const account of DEMO_ACCOUNTS) {
     const { created } = await users.ensureExists(account.email, account.password, account.role);
@@ -72,22 +70,29 @@ export async function seedAccounts(users: UsersService, config: LockboxConfig, g
   return seeded;
 }
 
-async function seedAdmin(users: UsersService, config: LockboxConfig, generatePassword: () => string): Promise<SeededAccount | undefined> {
+/** The configured admin, or the first admin there is, or admin@lockbox.local made now; never the published password. */
+async function seedAdmins(users: UsersService, config: LockboxConfig, generatePassword: () => string): Promise<SeededAccount[]> {
+  const retired = await retirePublishedAdminPassword(users, generatePassword);
+  const seeded = retired ? [retired] : [];
   if (config.seedAdmin) {
     const { created } = await users.ensureExists(config.seedAdmin.email, config.seedAdmin.password, 'admin');
-    return { email: config.seedAdmin.email, role: 'admin', note: created ? 'from LOCKBOX_ADMIN_EMAIL, created' : 'from LOCKBOX_ADMIN_EMAIL' };
+    return [...seeded, { email: config.seedAdmin.email, role: 'admin', note: created ? 'from LOCKBOX_ADMIN_EMAIL, created' : 'from LOCKBOX_ADMIN_EMAIL' }];
   }
-  const defaultAdmin = await users.findByEmail(DEFAULT_ADMIN_EMAIL);
-  if (defaultAdmin && (await verifyPassword(PUBLISHED_ADMIN_PASSWORD, defaultAdmin.passwordHash))) {
-    const password = generatePassword();
-    await users.setPassword(defaultAdmin.id, password);
-    return { email: DEFAULT_ADMIN_EMAIL, role: 'admin', password, note: 'its published password was replaced by this one; it is shown only now' };
-  }
+  if (retired) return seeded;
   const firstAdmin = await users.findFirstAdmin();
-  if (firstAdmin) return { email: firstAdmin.email, role: 'admin' };
+  if (firstAdmin) return [{ email: firstAdmin.email, role: 'admin' }];
   const password = generatePassword();
   await users.create(DEFAULT_ADMIN_EMAIL, password, 'admin');
-  return { email: DEFAULT_ADMIN_EMAIL, role: 'admin', password, note: 'created with this generated password, shown only now' };
+  return [{ email: DEFAULT_ADMIN_EMAIL, role: 'admin', password, note: 'created with this generated password, shown only now' }];
+}
+
+/** A home from an earlier version may still have admin@lockbox.local with its published password: it gets a generated one. */
+async function retirePublishedAdminPassword(users: UsersService, generatePassword: () => string): Promise<SeededAccount | undefined> {
+  const defaultAdmin = await users.findByEmail(DEFAULT_ADMIN_EMAIL);
+  if (!defaultAdmin || !(await verifyPassword(PUBLISHED_ADMIN_PASSWORD, defaultAdmin.passwordHash))) return undefined;
+  const password = generatePassword();
+  await users.setPassword(defaultAdmin.id, password);
+  return { email: DEFAULT_ADMIN_EMAIL, role: defaultAdmin.role, password, note: 'its published password was replaced by this one; it is shown only now' };
 }
 
 async function refusePublishedDemoAccounts(users: UsersService, host: string): Promise<void> {
