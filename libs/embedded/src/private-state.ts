@@ -15,17 +15,20 @@ const GROUP_SEARCH = 0o010;
 /**
  * Creates the home (0700) and takes every group and other permission off what is already in it, so a
  * home from an earlier version, or one copied with a loose umask, becomes private on its next start.
- * Owner permissions are kept as they are; symbolic links are neither followed nor changed. With
+ * Owner permissions are kept as they are; symbolic links and other filesystems mounted inside are
+ * neither followed nor changed. With
  * `homeGroupSearch`, the home itself keeps search permission for its group, and nothing more: that is
  * how PostgreSQL, run as its own user when the stack runs as root, reaches its data directory (see
  * `grantGroupSearch`). Returns how many paths it changed.
  */
 export function makeStatePrivate(home: string, options: { homeGroupSearch?: boolean } = {}): number {
   mkdirSync(home, { recursive: true, mode: PRIVATE_DIR_MODE });
+  const homeDevice = lstatSync(home).dev;
   let changed = 0;
   const visit = (path: string): void => {
     const stat = lstatSync(path, { throwIfNoEntry: false });
-    if (!stat || stat.isSymbolicLink()) return;
+    // Another filesystem mounted inside (a run's output tmpfs, left by a killed worker) is not the home's state.
+    if (!stat || stat.isSymbolicLink() || stat.dev !== homeDevice) return;
     const open = stat.mode & PRIVATE_UMASK & ~(path === home && options.homeGroupSearch ? GROUP_SEARCH : 0);
     if (open !== 0) {
       chmodSync(path, stat.mode & 0o7777 & ~open);
