@@ -3,7 +3,7 @@
 // Path aliases from tsconfig.json are rewritten to relative imports.
 import { transformFile } from '@swc/core';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, writeFile, stat } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, writeFile, stat } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -42,9 +42,26 @@ const swcOptions = {
   },
 };
 
+// Plain CommonJS files (.cjs) are copied as they are: each runs as a process of its own (the embedded
+// S3's signature gate, libs/embedded/src/s3-server.cjs), from the sources under jest and from dist/ alike.
+async function* plainScripts(dir) {
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) yield* plainScripts(path);
+    else if (entry.name.endsWith('.cjs')) yield path;
+  }
+}
+
 let compiled = 0;
 for (const sourceRoot of sourceRoots) {
   if (!existsSync(join(root, sourceRoot))) continue;
+  for await (const file of plainScripts(join(root, sourceRoot))) {
+    const target = join(outDir, relative(root, file));
+    if (await isFresh(file, target)) continue;
+    await mkdir(dirname(target), { recursive: true });
+    await copyFile(file, target);
+    compiled++;
+  }
   for await (const file of sourceFiles(join(root, sourceRoot))) {
     const target = join(outDir, relative(root, file)).replace(/\.ts$/, '.js');
     if (await isFresh(file, target)) continue;

@@ -22,6 +22,8 @@ export const BENCH_STACK_ENV: Record<string, string> = {
   LOCKBOX_WORKER_HEARTBEAT_MS: '1000',
   LOCKBOX_WORKER_EXPIRY_MS: '5000',
   LOCKBOX_LOGIN_MAX_FAILURES: '1000',
+  // Every benchmark client registers from 127.0.0.1.
+  LOCKBOX_REGISTRATIONS_PER_HOUR: '1000000',
   // Room for the sample analyses the launcher publishes.
   LOCKBOX_IMAGE_TARBALL_MAX_BYTES: String(256 * 1024 * 1024),
 };

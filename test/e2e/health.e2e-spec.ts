@@ -1,8 +1,18 @@
-import { api, apiUrl } from '../support/session';
+import { api, apiUrl, createSession } from '../support/session';
 
 describe('health and docs', () => {
-  it('answers 200 with every dependency up and the worker with its engine and runtimes', async () => {
+  it('tells anonymous callers up or down, and nothing more', async () => {
     const response = await api('GET', '/health');
+    expect(response.status).toBe(200);
+    expect(response.body).toEqual({ status: 'up' });
+  });
+
+  it('shows every dependency and the worker with its engine and runtimes to admins only (GET /health/details)', async () => {
+    expect((await api('GET', '/health/details')).status).toBe(401);
+    for (const role of ['user', 'developer'] as const) {
+      expect((await api('GET', '/health/details', { token: (await createSession(role)).token })).status).toBe(403);
+    }
+    const response = await api('GET', '/health/details', { token: (await createSession('admin')).token });
     expect(response.status).toBe(200);
     expect(response.body.status).toBe('ok');
     for (const name of ['postgres', 'sqs', 's3', 'redis']) expect(response.body.checks[name].status).toBe('up');
@@ -23,7 +33,9 @@ describe('health and docs', () => {
     const response = await fetch(`${apiUrl()}/api/docs-json`);
     expect(response.status).toBe(200);
     const document = (await response.json()) as { paths: Record<string, unknown> };
-    expect(Object.keys(document.paths)).toEqual(expect.arrayContaining(['/api/v1/auth/login', '/api/v1/me/tokens', '/api/v1/health', '/api/v1/ping']));
+    expect(Object.keys(document.paths)).toEqual(
+      expect.arrayContaining(['/api/v1/auth/login', '/api/v1/me/tokens', '/api/v1/me/password', '/api/v1/health', '/api/v1/health/details', '/api/v1/ping']),
+    );
   });
 
   it('answers unknown routes with the error contract', async () => {

@@ -438,7 +438,7 @@ describe('runs', () => {
       image,
       manifest: { title: 'Kernel probe', entrypoint: ['/bin/sh', '/app/kernel.sh'], runtime: 'runsc' },
     });
-    const health = await api('GET', '/health');
+    const health = await api('GET', '/health/details', { token: (await createSession('admin')).token });
     const workerHasRunsc = health.body.workers.every((worker: any) => worker.runtimes.includes('runsc'));
 
     const accepted = await api('POST', '/runs', { token: user.token, body: runRequest(gvisor, [datasetId]) });

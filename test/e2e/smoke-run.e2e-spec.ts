@@ -50,7 +50,7 @@ describe('the smoke run of a submission', () => {
     expect(smoke.outputBytes).toBe(smoke.resultBytes);
     expect(smoke.outputBytes).toBeGreaterThan(0);
     // Under gVisor whenever this worker has it: the submission is unreviewed code.
-    const health = await api('GET', '/health');
+    const health = await api('GET', '/health/details', { token: (await createSession('admin')).token });
     if (health.body.workers.every((worker: { runtimes: string[] }) => worker.runtimes.includes('runsc'))) expect(smoke.runtime).toBe('runsc');
   });
 

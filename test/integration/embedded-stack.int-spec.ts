@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -134,11 +134,14 @@ describe('the test run’s embedded stack (jest global setup)', () => {
   const config = loadConfig();
   const runtime = readRuntimeFile(config.home)!;
 
-  it('lives in a fresh home under .lockbox-test, recorded in runtime.json with a JWT secret', () => {
+  it('lives in a fresh home under .lockbox-test, recorded in runtime.json with a JWT secret, all readable by its owner only', () => {
     expect(config.home.startsWith(join(repoRoot, '.lockbox-test') + '/')).toBe(true);
     expect(runtime).toMatchObject({ version: 1, instanceId: config.instanceId, launcherPid: expect.any(Number), bucket: 'lockbox', queuePrefix: 'lockbox-' });
     expect(config.auth.jwtSecret.length).toBeGreaterThanOrEqual(32);
-    expect(statSync(join(config.home, 'postgres-password')).mode & 0o777).toBe(0o600);
+    for (const file of ['postgres-password', 'redis-password', 's3-credentials.json', 'runtime.json', 'jwt-secret']) {
+      expect({ file, mode: statSync(join(config.home, file)).mode & 0o777 }).toEqual({ file, mode: 0o600 });
+    }
+    expect(statSync(config.home).mode & 0o007).toBe(0);
   });
 
   it('PostgreSQL answers on 127.0.0.1 in database lockbox', async () => {
@@ -186,6 +189,124 @@ describe('the test run’s embedded stack (jest global setup)', () => {
     // A machine without a non-loopback address has nothing to check here.
     if (!external) return;
     for (const port of ports) expect(await accepts(external.address, port)).toBe(false);
+  });
+});
+
+/** Every path under `home` whose mode lets anyone but its owner in, symbolic links aside; the home itself may grant its group search only. */
+function pathsOpenToOthers(home: string): string[] {
+  const open: string[] = [];
+  const visit = (path: string): void => {
+    const stat = lstatSync(path);
+    if (stat.isSymbolicLink()) return;
+    const allowed = path === home ? 0o010 : 0;
+    if ((stat.mode & 0o077 & ~allowed) !== 0) open.push(`${path} ${(stat.mode & 0o777).toString(8)}`);
+    if (stat.isDirectory()) for (const name of readdirSync(path)) visit(join(path, name));
+  };
+  visit(home);
+  return open;
+}
+
+/** One raw RESP command over TCP, as any local process could send it: the first reply line. */
+function redisReply(port: number, ...command: string[]): Promise<string> {
+  return new Promise((resolveReply, reject) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    let reply = '';
+    socket.setTimeout(2_000, () => socket.destroy(new Error('no reply')));
+    socket.once('error', reject);
+    socket.once('connect', () => socket.write(`*${command.length}\r\n${command.map((part) => `$${Buffer.byteLength(part)}\r\n${part}\r\n`).join('')}`));
+    socket.on('data', (chunk) => {
+      reply += chunk.toString('latin1');
+      if (reply.includes('\r\n')) {
+        socket.destroy();
+        resolveReply(reply.split('\r\n')[0]);
+      }
+    });
+  });
+}
+
+describe('an embedded stack is private to its owner', () => {
+  let stack: EmbeddedStack;
+  let home: string;
+
+  beforeAll(async () => {
+    home = tempHome();
+    tempHomes.push(home);
+    // What an earlier version, or a copy made with a loose umask, leaves behind.
+    mkdirSync(join(home, 's3', 'lockbox', 'raw'), { recursive: true, mode: 0o755 });
+    writeFileSync(join(home, 's3', 'lockbox', 'raw', 'someone.jsonl'), '{"kind":"social.posts"}\n', { mode: 0o644 });
+    writeFileSync(join(home, 'jwt-secret'), 'x'.repeat(64), { mode: 0o644 });
+    chmodSync(home, 0o755);
+    chmodSync(join(home, 's3'), 0o777);
+    symlinkSync('/etc/hostname', join(home, 'a-link'));
+    stack = await startExtraStack(home);
+  });
+
+  it('leaves no file or directory of its home open to group or others, fixing an existing home on start', () => {
+    expect(pathsOpenToOthers(home)).toEqual([]);
+    expect(statSync(join(home, 's3', 'lockbox', 'raw', 'someone.jsonl')).mode & 0o777).toBe(0o600);
+    expect(statSync(join(home, 'redis', 'redis.conf')).mode & 0o777).toBe(0o600);
+    expect(statSync(home).mode & 0o007).toBe(0);
+    // A symbolic link is neither followed nor changed.
+    expect(lstatSync(join(home, 'a-link')).isSymbolicLink()).toBe(true);
+    expect(statSync('/etc/hostname').mode & 0o004).toBe(0o004);
+  });
+
+  it('writes what the services store (S3 objects) private to its owner', async () => {
+    const s3 = s3For(stack.endpoints);
+    try {
+      await s3.send(new CreateBucketCommand({ Bucket: 'private' }));
+      await s3.send(new PutObjectCommand({ Bucket: 'private', Key: 'raw/user 1/export.zip', Body: randomBytes(1024) }));
+    } finally {
+      s3.destroy();
+    }
+    expect(pathsOpenToOthers(home)).toEqual([]);
+  });
+
+  it('Redis answers its password only, with CONFIG disabled, and never shows the password on a command line', async () => {
+    const port = portOf(stack.endpoints.redisUrl!);
+    const password = decodeURIComponent(new URL(stack.endpoints.redisUrl!).password);
+    expect(password).toBe(readFileSync(join(home, 'redis-password'), 'utf8').trim());
+    expect(await redisReply(port, 'PING')).toMatch(/^-NOAUTH/);
+    expect(await redisReply(port, 'AUTH', 'not-the-password')).toMatch(/^-(WRONGPASS|ERR)/);
+    expect(await redisPing(stack.endpoints.redisUrl!)).toBe('PONG');
+    const redis = new Redis(stack.endpoints.redisUrl!, { maxRetriesPerRequest: 0 });
+    try {
+      await expect(redis.call('CONFIG', 'SET', 'dir', '/tmp')).rejects.toThrow(/unknown command/);
+    } finally {
+      redis.disconnect();
+    }
+    const redisPid = Number(readFileSync(join(home, 'pids', 'redis.pid'), 'utf8'));
+    expect(readFileSync(`/proc/${redisPid}/cmdline`, 'utf8')).not.toContain(password);
+  });
+
+  it('S3 serves requests signed with its generated key pair only: not unsigned, not S3RVER/S3RVER, not a wrong secret', async () => {
+    const { awsAccessKeyId, awsSecretAccessKey, s3Endpoint } = stack.endpoints;
+    expect(awsAccessKeyId).not.toBe('S3RVER');
+    expect(JSON.parse(readFileSync(join(home, 's3-credentials.json'), 'utf8'))).toEqual({ accessKeyId: awsAccessKeyId, secretAccessKey: awsSecretAccessKey });
+    const owner = s3For(stack.endpoints);
+    await owner.send(new PutObjectCommand({ Bucket: 'private', Key: 'raw/secret.json', Body: 'personal data' }));
+    expect((await getObjectBytes(owner, 'private', 'raw/secret.json')).toString()).toBe('personal data');
+    owner.destroy();
+
+    const unsigned = await fetch(`${s3Endpoint}/private/raw/secret.json`);
+    expect(unsigned.status).toBe(403);
+    expect(await unsigned.text()).not.toContain('personal data');
+    expect((await fetch(`${s3Endpoint}/`)).status).toBe(403);
+
+    const strangers = [
+      { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+      { accessKeyId: awsAccessKeyId!, secretAccessKey: `${awsSecretAccessKey}x` },
+    ];
+    for (const credentials of strangers) {
+      const stranger = s3For({ ...stack.endpoints, awsAccessKeyId: credentials.accessKeyId, awsSecretAccessKey: credentials.secretAccessKey });
+      try {
+        await expect(getObjectBytes(stranger, 'private', 'raw/secret.json')).rejects.toMatchObject({ $metadata: { httpStatusCode: 403 } });
+        await expect(stranger.send(new PutObjectCommand({ Bucket: 'private', Key: 'raw/forged.json', Body: 'x' }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 403 } });
+      } finally {
+        stranger.destroy();
+      }
+    }
+    expect(existsSync(join(home, 's3', 'private', 'raw', 'forged.json._S3rver_object'))).toBe(false);
   });
 });
 

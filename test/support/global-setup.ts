@@ -20,6 +20,12 @@ export const TEST_STACK_ENV: Record<string, string> = {
   LOCKBOX_ADMIN_EMAIL: TEST_ADMIN.email,
   LOCKBOX_ADMIN_PASSWORD: TEST_ADMIN.password,
   LOCKBOX_LOGIN_MAX_FAILURES: '3',
+  // A short cap, so tests can wait the backoff out; low registration limits, so both sides are cheap to test.
+  LOCKBOX_LOGIN_BACKOFF_MAX_S: '2',
+  LOCKBOX_REGISTRATIONS_PER_HOUR: '5',
+  // Tests stand for many clients: each session names its own address in X-Forwarded-For (session.ts),
+  // which the API honours from loopback only, so one test's failed logins never throttle another's.
+  LOCKBOX_TRUST_PROXY: 'loopback',
   LOCKBOX_WORKER_HEARTBEAT_MS: '1000',
   LOCKBOX_WORKER_EXPIRY_MS: '5000',
   LOCKBOX_DATASET_UPLOAD_MAX_BYTES: String(4 * 1024 * 1024),

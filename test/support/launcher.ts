@@ -3,19 +3,32 @@
 // runs where path aliases do not resolve.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export const repoRoot = resolve(__dirname, '../..');
 const START_TIMEOUT_MS = 180_000;
+/** What the launcher prints when the stack is ready. */
+export const READY_LINE = 'Lockbox is up.';
 
 export interface RunningLauncher {
   child: ChildProcess;
   home: string;
   apiUrl: string;
   logPath: string;
+  /** Where this launcher's output starts in the log (an earlier start in the same home wrote what comes before). */
+  logStart: number;
+}
+
+/** What this launcher has written to its log so far. */
+export function launcherOutput({ logPath, logStart }: Pick<RunningLauncher, 'logPath' | 'logStart'>): string {
+  try {
+    return readFileSync(logPath).subarray(logStart).toString('utf8');
+  } catch {
+    return '';
+  }
 }
 
 export function freePort(): Promise<number> {
@@ -37,17 +50,19 @@ export function logTail(path: string, lines = 40): string {
   }
 }
 
-/** Starts the launcher of dist/ (built beforehand) and waits until the API is healthy with a worker. */
+/** Starts the launcher of dist/ (built beforehand) and waits until it says the stack is up (API, worker, samples). */
 export async function startLauncher(home: string, env: Record<string, string>, port?: number): Promise<RunningLauncher> {
   const apiPort = port ?? (await freePort());
   const logPath = join(home, 'launcher.log');
+  // A restart appends to the same log: only what this launcher writes counts.
+  const logStart = existsSync(logPath) ? statSync(logPath).size : 0;
   const log = openSync(logPath, 'a');
   const child = spawn(process.execPath, ['--enable-source-maps', join(repoRoot, 'dist/apps/launcher/src/main.js')], {
     env: { ...process.env, ...env, LOCKBOX_HOME: home, PORT: String(apiPort), HOST: '127.0.0.1', LOCKBOX_LAUNCHER_QUIET: '1' },
     stdio: ['ignore', log, log],
   });
   closeSync(log);
-  const launcher = { child, home, apiUrl: `http://127.0.0.1:${apiPort}`, logPath };
+  const launcher = { child, home, apiUrl: `http://127.0.0.1:${apiPort}`, logPath, logStart };
   try {
     await waitUntilHealthy(launcher);
   } catch (error) {
@@ -57,16 +72,19 @@ export async function startLauncher(home: string, env: Record<string, string>, p
   return launcher;
 }
 
-async function waitUntilHealthy({ apiUrl, child, logPath }: RunningLauncher): Promise<void> {
+/**
+ * The launcher prints "Lockbox is up." once the API is healthy and a worker has reported (which only
+ * an admin can see: GET /health/details); the API's own health must agree.
+ */
+async function waitUntilHealthy(launcher: RunningLauncher): Promise<void> {
+  const { apiUrl, child, logPath } = launcher;
   const deadline = Date.now() + START_TIMEOUT_MS;
   while (Date.now() < deadline) {
     if (child.exitCode !== null || child.signalCode !== null) {
       throw new Error(`the launcher exited (${child.exitCode ?? child.signalCode}):\n${logTail(logPath)}`);
     }
     try {
-      const response = await fetch(`${apiUrl}/api/v1/health`);
-      const health = (await response.json()) as { workers?: unknown[] };
-      if (response.status === 200 && (health.workers?.length ?? 0) > 0) return;
+      if (launcherOutput(launcher).includes(READY_LINE) && (await fetch(`${apiUrl}/api/v1/health`)).status === 200) return;
     } catch {
       // not up yet
     }

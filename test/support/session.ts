@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -54,8 +54,22 @@ export function uniqueEmail(label: string): string {
   return `${label}-${randomUUID().slice(0, 8)}@test.lockbox.local`;
 }
 
-export async function login(email: string, password: string): Promise<string> {
-  const response = await api<{ accessToken: string }>('POST', '/auth/login', { body: { email, password } });
+/**
+ * An address of its own for one simulated client (IPv6 documentation prefix), sent as X-Forwarded-For:
+ * the test stacks trust it from loopback (LOCKBOX_TRUST_PROXY), so logins and registrations are
+ * throttled per test client, as they would be per person, and not all together per 127.0.0.1.
+ */
+export function clientAddress(): string {
+  const group = (): string => randomBytes(2).toString('hex');
+  return `2001:db8::${group()}:${group()}:${group()}:${group()}`;
+}
+
+export function asClient(address: string): Record<string, string> {
+  return { 'x-forwarded-for': address };
+}
+
+export async function login(email: string, password: string, address = clientAddress()): Promise<string> {
+  const response = await api<{ accessToken: string }>('POST', '/auth/login', { body: { email, password }, headers: asClient(address) });
   if (response.status !== 200) throw new Error(`login of ${email} failed: ${response.status} ${JSON.stringify(response.body)}`);
   return response.body.accessToken;
 }
@@ -71,9 +85,13 @@ export async function createSession(role: 'user' | 'developer' | 'admin'): Promi
   }
   const email = uniqueEmail(role);
   const password = `pw-${randomUUID()}`;
-  const registered = await api<{ id: string }>('POST', '/auth/register', { body: { email, password, role } });
+  const address = clientAddress();
+  const registered = await api('POST', '/auth/register', { body: { email, password, role }, headers: asClient(address) });
   if (registered.status !== 201) throw new Error(`registration failed: ${registered.status} ${JSON.stringify(registered.body)}`);
-  return { id: registered.body.id, email, password, role, token: await login(email, password) };
+  const token = await login(email, password, address);
+  // Registration does not say whether it created the account (it may not, for a taken email): /me does.
+  const me = await api<{ id: string }>('GET', '/me', { token });
+  return { id: me.body.id, email, password, role, token };
 }
 
 export interface UploadPart {

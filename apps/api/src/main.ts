@@ -17,7 +17,9 @@ async function bootstrap(): Promise<void> {
 
   const app = await NestFactory.create<NestExpressApplication>(AppModule, { bufferLogs: false });
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  // Whose X-Forwarded-For names the client (LOCKBOX_TRUST_PROXY): nobody's by default, so no client can
+  // choose the address its logins are throttled by.
+  app.set('trust proxy', config.api.trustProxy);
   app.use(correlationIdMiddleware);
   app.setGlobalPrefix('api/v1');
   app.useGlobalPipes(createValidationPipe());

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { parentDeathWrapper } from '@lockbox/embedded';
+import { parentDeathWrapper, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '@lockbox/embedded';
 
 /** One platform process (API or worker) run by the launcher, its output kept in `<home>/logs/`. */
 export class PlatformProcess {
@@ -19,8 +19,8 @@ export class PlatformProcess {
 
   /** `onUnexpectedExit` hears how the process ended ("code 1", "signal SIGKILL") unless `stop` ended it. */
   start(onUnexpectedExit: (how: string) => void): void {
-    mkdirSync(this.logDir, { recursive: true });
-    const log = createWriteStream(join(this.logDir, `${this.name}.log`), { flags: 'a' });
+    mkdirSync(this.logDir, { recursive: true, mode: PRIVATE_DIR_MODE });
+    const log = createWriteStream(join(this.logDir, `${this.name}.log`), { flags: 'a', mode: PRIVATE_FILE_MODE });
     // Own process group, so a Ctrl-C reaches the launcher only and it stops the processes in order;
     // the parent-death signal ends them even if the launcher itself is killed outright.
     const [file, args] = parentDeathWrapper({ command: process.execPath, args: ['--enable-source-maps', this.script] }, 'SIGTERM');

@@ -3,9 +3,10 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { ResultDocument } from '@lockbox/analysis-sdk';
 import { LockboxClient, type SubmissionView } from '@lockbox/analysis-sdk/client';
-import { DEMO_DEVELOPER, DEMO_USER, seedAdminOf } from '@lockbox/accounts';
+import { DEMO_DEVELOPER, DEMO_USER, isLoopbackHost } from '@lockbox/accounts';
 import { defaultHome, loadConfig, readRuntimeFile } from '@lockbox/config';
 import { dockerClientFor } from '@lockbox/sandbox';
+import { operatorSession } from './operator-session';
 import { approveWhenChecked, buildSampleTarball, findSampleAnalyses } from './sample-analyses';
 
 const repoRoot = resolve(__dirname, '../../../..');
@@ -49,12 +50,14 @@ async function main(): Promise<void> {
   const home = defaultHome();
   const apiUrl = readRuntimeFile(home)?.apiUrl;
   if (!apiUrl) throw new Error(`no running Lockbox in ${home}: start it with \`npm run up\` first`);
+  // The demo accounts' passwords are published: they exist only on a stack that listens on loopback.
+  const apiHost = new URL(apiUrl).hostname;
+  if (!isLoopbackHost(apiHost)) throw new Error(`the demo runs only against a stack on loopback; the one in ${home} listens on ${apiHost}, where it has no demo accounts`);
   const health = await fetch(`${apiUrl}/api/v1/health`).catch(() => undefined);
   if (health?.status !== 200) throw new Error(`Lockbox at ${apiUrl} is not healthy (${health?.status ?? 'no answer'}): is \`npm run up\` running?`);
 
   const config = loadConfig();
   const client = new LockboxClient(apiUrl);
-  const admin = seedAdminOf(config);
   const sample = findSampleAnalyses(repoRoot).find((candidate) => candidate.manifest.name === SAMPLE);
   if (!sample) throw new Error(`sample analysis ${SAMPLE} not found`);
 
@@ -68,7 +71,7 @@ async function main(): Promise<void> {
   console.log(`  submitted ${SAMPLE}@${version} (${submission.id})`);
 
   step('Automated checks run on a worker; the admin approves');
-  const published = await approveWhenChecked(developer, await client.login(admin.email, admin.password), submission.id, `${SAMPLE}@${version}`);
+  const published = await approveWhenChecked(developer, await operatorSession(config, client), submission.id, `${SAMPLE}@${version}`);
   console.log(`  ${published.status}: image ${published.imageId}`);
 
   step('A user uploads their data');

@@ -1,12 +1,13 @@
 import 'reflect-metadata';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DEMO_DEVELOPER, type SeededAccount, seedAdminOf } from '@lockbox/accounts';
+import { DEMO_DEVELOPER, isLoopbackHost, type SeededAccount } from '@lockbox/accounts';
 import { LockboxClient } from '@lockbox/analysis-sdk/client';
 import { defaultHome, ensureJwtSecretFile, instanceIdFor, loadConfig, type LockboxConfig, readRuntimeFile, writeRuntimeFile } from '@lockbox/config';
-import { type EmbeddedStack, startEmbeddedStack } from '@lockbox/embedded';
+import { type EmbeddedStack, PRIVATE_UMASK, startEmbeddedStack } from '@lockbox/embedded';
 import { dockerClientFor } from '@lockbox/sandbox';
 import { PlatformProcess } from './child-process';
+import { operatorSession } from './operator-session';
 import { prepareStack } from './prepare-stack';
 import { findSampleAnalyses, publishSample } from './sample-analyses';
 import { WorkerSupervisor } from './worker-supervisor';
@@ -34,6 +35,9 @@ function isAlive(pid: number): boolean {
  * `LOCKBOX_WORKERS` workers, restarting a worker that dies.
  */
 async function main(): Promise<void> {
+  // Everything the stack writes (its home: data, logs, credentials) is its owner's alone; the API and
+  // the workers inherit this.
+  process.umask(PRIVATE_UMASK);
   const env = process.env;
   const home = defaultHome(env);
   const previous = readRuntimeFile(home);
@@ -106,22 +110,20 @@ async function startPlatform(home: string, stack: EmbeddedStack): Promise<void> 
       log(reason);
       void shutdown(1);
     });
-    await waitForWorker(apiUrl);
-    await publishSamples(config, apiUrl);
-    printReady(apiUrl, seeded, config.launcher.workers);
+    const admin = await operatorSession(config, new LockboxClient(apiUrl));
+    await waitForWorker(admin);
+    if (isLoopbackHost(apiHost)) await publishSamples(config, apiUrl, admin);
+    else log(`the sample analyses are published only on a loopback HOST, where the demo developer exists (HOST is ${apiHost})`);
+    printReady(apiUrl, seeded, config.launcher.workers, isLoopbackHost(apiHost));
   } catch (error) {
     console.error(`lockbox: ${error instanceof Error ? error.message : String(error)}`);
     await shutdown(1);
   }
 }
 
-/** The sample analyses go through submission, checks and approval like any other. */
-async function publishSamples(config: LockboxConfig, apiUrl: string): Promise<void> {
-  const client = new LockboxClient(apiUrl);
-  const [admin, developer] = await Promise.all([
-    client.login(seedAdminOf(config).email, seedAdminOf(config).password),
-    client.login(DEMO_DEVELOPER.email, DEMO_DEVELOPER.password),
-  ]);
+/** The sample analyses go through submission, checks and approval like any other, the demo developer submitting. */
+async function publishSamples(config: LockboxConfig, apiUrl: string, admin: LockboxClient): Promise<void> {
+  const developer = await new LockboxClient(apiUrl).login(DEMO_DEVELOPER.email, DEMO_DEVELOPER.password);
   const docker = dockerClientFor(config.docker.host);
   for (const sample of findSampleAnalyses(repoRoot)) {
     const label = `${sample.manifest.name}@${sample.manifest.version}`;
@@ -134,10 +136,11 @@ async function publishSamples(config: LockboxConfig, apiUrl: string): Promise<vo
   }
 }
 
-async function waitForWorker(apiUrl: string): Promise<void> {
+/** The workers are among the health details, which only an admin may read. */
+async function waitForWorker(admin: LockboxClient): Promise<void> {
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
-    const health = (await (await fetch(`${apiUrl}/api/v1/health`)).json().catch(() => ({}))) as { workers?: unknown[] };
+    const health = await admin.request<{ workers?: unknown[] }>('GET', '/health/details').catch(() => ({ workers: [] }));
     if ((health.workers?.length ?? 0) > 0) return;
     await sleep(250);
   }
@@ -158,7 +161,7 @@ async function waitForHealth(apiUrl: string): Promise<void> {
   throw new Error(`the API did not answer on ${apiUrl} within 60 s`);
 }
 
-function printReady(apiUrl: string, seeded: SeededAccount[], workers: number): void {
+function printReady(apiUrl: string, seeded: SeededAccount[], workers: number, loopback: boolean): void {
   const lines = [
     '',
     'Lockbox is up.',
@@ -168,7 +171,11 @@ function printReady(apiUrl: string, seeded: SeededAccount[], workers: number): v
     `  Workers    ${workers} (LOCKBOX_WORKERS); one that dies is restarted`,
     '',
     'Accounts:',
-    ...seeded.map((account) => `  ${account.role.padEnd(10)} ${account.email}${account.showPassword ? `  password: ${account.password}` : ''}`),
+    ...seeded.map(
+      (account) =>
+        `  ${account.role.padEnd(10)} ${account.email}${account.password ? `  password: ${account.password}` : ''}${account.note ? `  (${account.note})` : ''}`,
+    ),
+    ...(loopback ? [] : ['  (no demo accounts: the API does not listen on loopback)']),
     '',
     'Press Ctrl-C to stop. `npm run worker` adds a worker.',
     '',

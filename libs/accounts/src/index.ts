@@ -1,3 +1,4 @@
+export * from './access-token';
 export * from './accounts.module';
 export * from './api-tokens.service';
 export * from './password-hasher';

@@ -46,12 +46,12 @@ describe('loadConfig', () => {
       launcherPid: 1,
       startedAt: new Date().toISOString(),
       databaseUrl: 'postgres://postgres:pw@127.0.0.1:5555/lockbox',
-      redisUrl: 'redis://127.0.0.1:6666',
+      redisUrl: 'redis://:pw@127.0.0.1:6666',
       sqsEndpoint: 'http://127.0.0.1:7777',
       s3Endpoint: 'http://127.0.0.1:8888',
       bucket: 'lockbox',
-      awsAccessKeyId: 'S3RVER',
-      awsSecretAccessKey: 'S3RVER',
+      awsAccessKeyId: 'LBXEXAMPLEKEY0000000',
+      awsSecretAccessKey: 'example-secret',
     });
     ensureJwtSecretFile(home);
     const config = loadConfig({ LOCKBOX_HOME: home, REDIS_URL: 'redis://elsewhere:6379' });
@@ -97,6 +97,41 @@ describe('jobs.maxAttempts and the job deadlines', () => {
     expect(loadConfig(external).jobs).toMatchObject({ checkDeadlineMs: 1_800_000, ingestDeadlineMs: 1_800_000 });
     expect(loadConfig({ ...external, LOCKBOX_CHECK_DEADLINE_MS: '900001', LOCKBOX_INGEST_DEADLINE_MS: '1000' }).jobs).toMatchObject({ checkDeadlineMs: 900_001, ingestDeadlineMs: 1_000 });
     expect(() => loadConfig({ ...external, LOCKBOX_CHECK_DEADLINE_MS: '900000' })).toThrow(/LOCKBOX_CHECK_DEADLINE_MS must be longer than the longest run timeout \(900 s\)/);
+  });
+});
+
+describe('api.trustProxy (LOCKBOX_TRUST_PROXY)', () => {
+  it('trusts no proxy by default, so X-Forwarded-For never names the client', () => {
+    expect(loadConfig(external).api.trustProxy).toBe(false);
+    expect(loadConfig({ ...external, LOCKBOX_TRUST_PROXY: 'false' }).api.trustProxy).toBe(false);
+    expect(loadConfig({ ...external, LOCKBOX_TRUST_PROXY: '0' }).api.trustProxy).toBe(false);
+  });
+
+  it('takes a hop count, or addresses, subnets and express names of trusted proxies', () => {
+    expect(loadConfig({ ...external, LOCKBOX_TRUST_PROXY: '1' }).api.trustProxy).toBe(1);
+    expect(loadConfig({ ...external, LOCKBOX_TRUST_PROXY: 'loopback, 10.0.0.0/8,fd00::/8, 192.0.2.7' }).api.trustProxy).toEqual([
+      'loopback',
+      '10.0.0.0/8',
+      'fd00::/8',
+      '192.0.2.7',
+    ]);
+  });
+
+  it('refuses true (any client could then pick its address) and anything it cannot read', () => {
+    for (const value of ['true', 'everyone', '10.0.0.0/33', '300.1.1.1', 'loopback;10.0.0.1']) {
+      expect(() => loadConfig({ ...external, LOCKBOX_TRUST_PROXY: value })).toThrow(/LOCKBOX_TRUST_PROXY must be false, a number of proxy hops/);
+    }
+  });
+});
+
+describe('auth throttling settings', () => {
+  it('defaults to 5 free failures, a backoff capped at 60 s and 20 registrations per address per hour', () => {
+    expect(loadConfig(external).auth).toMatchObject({ loginMaxFailures: 5, loginWindowSeconds: 900, loginBackoffMaxSeconds: 60, registrationsPerHour: 20 });
+    expect(loadConfig({ ...external, LOCKBOX_LOGIN_BACKOFF_MAX_S: '2', LOCKBOX_REGISTRATIONS_PER_HOUR: '5' }).auth).toMatchObject({
+      loginBackoffMaxSeconds: 2,
+      registrationsPerHour: 5,
+    });
+    expect(() => loadConfig({ ...external, LOCKBOX_LOGIN_BACKOFF_MAX_S: '0' })).toThrow(/LOCKBOX_LOGIN_BACKOFF_MAX_S must be an integer from 1/);
   });
 });
 

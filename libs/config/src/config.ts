@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 import { DEFAULT_PLATFORM_LIMITS, definePlatformLimits, type PlatformLimits } from '@lockbox/analysis-sdk';
 import { readRuntimeFile, type RuntimeFile } from './runtime-file';
@@ -38,8 +39,12 @@ export interface LockboxConfig {
   /** State directory of this stack; its hash names the stack on shared hosts (`lockbox.instance`). */
   home: string;
   instanceId: string;
-  /** `catalogueCacheMs`: how long an API instance may answer a catalogue search from memory. */
-  api: { host: string; port: number; catalogueCacheMs: number };
+  /**
+   * `catalogueCacheMs`: how long an API instance may answer a catalogue search from memory.
+   * `trustProxy`: which proxies' X-Forwarded-For gives the client's address (express's `trust proxy`):
+   * none by default, so a client cannot choose the address its logins are throttled by.
+   */
+  api: { host: string; port: number; catalogueCacheMs: number; trustProxy: TrustProxy };
   database: { url: string };
   redis: { url: string };
   sqs: SqsConfig;
@@ -50,8 +55,14 @@ export interface LockboxConfig {
   auth: {
     jwtSecret: string;
     accessTokenTtlSeconds: number;
+    /** Failed logins (per account; four times as many per client address) before each further attempt must wait. */
     loginMaxFailures: number;
+    /** How long failed logins are remembered after the last attempt. */
     loginWindowSeconds: number;
+    /** The longest wait the login backoff imposes (it doubles from 1 s per failure past the allowance). */
+    loginBackoffMaxSeconds: number;
+    /** Registrations one client address may attempt per hour. */
+    registrationsPerHour: number;
     /** How long the API may reuse a caller's account (role) it looked up: a role change takes effect this late at most. */
     callerCacheMs: number;
   };
@@ -110,6 +121,14 @@ export interface LockboxConfig {
   seedAdmin?: { email: string; password: string };
   limits: PlatformLimits;
 }
+
+/**
+ * Express's `trust proxy`: false (the socket's address is the client's), a number of proxy hops, or the
+ * addresses and subnets of trusted proxies (with express's names loopback, linklocal, uniquelocal).
+ */
+export type TrustProxy = false | number | string[];
+
+const TRUST_PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -181,6 +200,22 @@ class EnvReader {
     return undefined;
   }
 
+  /** `true` is refused: it trusts whatever X-Forwarded-For a client sends, so any client could pick its address. */
+  trustProxy(name: string): TrustProxy {
+    const raw = this.env[name]?.trim();
+    if (raw === undefined || raw === '' || raw === 'false') return false;
+    if (/^\d+$/.test(raw)) return Number(raw) === 0 ? false : Number(raw);
+    const entries = raw.split(',').map((entry) => entry.trim());
+    const invalid = entries.filter((entry) => !TRUST_PROXY_NAMES.includes(entry) && !isAddressOrSubnet(entry));
+    if (invalid.length > 0 || raw === 'true') {
+      this.problems.push(
+        `${name} must be false, a number of proxy hops, or a comma-separated list of proxy addresses, subnets (10.0.0.0/8) and ${TRUST_PROXY_NAMES.join(', ')} (got "${raw}")`,
+      );
+      return false;
+    }
+    return entries;
+  }
+
   boolean(name: string, fallback: boolean): boolean {
     const raw = this.env[name];
     if (raw === undefined || raw === '') return fallback;
@@ -189,6 +224,13 @@ class EnvReader {
     this.problems.push(`${name} must be true or false (got "${raw}")`);
     return fallback;
   }
+}
+
+function isAddressOrSubnet(entry: string): boolean {
+  const [address, prefix, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
 }
 
 export function defaultHome(env: Env = process.env): string {
@@ -244,6 +286,7 @@ export function loadConfig(env: Env = process.env): LockboxConfig {
       host: read.string('HOST', '127.0.0.1')!,
       port: read.integer('PORT', 3000, 0, 65535),
       catalogueCacheMs: read.integer('LOCKBOX_CATALOGUE_CACHE_MS', 1_000, 0, 60_000),
+      trustProxy: read.trustProxy('LOCKBOX_TRUST_PROXY'),
     },
     database: {
       url: read.required('DATABASE_URL', read.url('DATABASE_URL', read.string('DATABASE_URL', runtime.databaseUrl), ['postgres:', 'postgresql:']), noStack),
@@ -274,6 +317,8 @@ export function loadConfig(env: Env = process.env): LockboxConfig {
       accessTokenTtlSeconds: read.integer('LOCKBOX_ACCESS_TOKEN_TTL_S', 3600, 60, 30 * 86400),
       loginMaxFailures: read.integer('LOCKBOX_LOGIN_MAX_FAILURES', 5, 1, 1000),
       loginWindowSeconds: read.integer('LOCKBOX_LOGIN_WINDOW_S', 900, 1, 86400),
+      loginBackoffMaxSeconds: read.integer('LOCKBOX_LOGIN_BACKOFF_MAX_S', 60, 1, 3600),
+      registrationsPerHour: read.integer('LOCKBOX_REGISTRATIONS_PER_HOUR', 20, 1, 1_000_000),
       callerCacheMs: read.integer('LOCKBOX_CALLER_CACHE_MS', 2_000, 0, 60_000),
     },
     worker: {

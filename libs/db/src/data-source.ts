@@ -17,6 +17,7 @@ import { SubmissionReview1764000000002 } from './migrations/1764000000002-submis
 import { VersionSuspension1764000000020 } from './migrations/1764000000020-version-suspension';
 import { RunArtifacts1764100000000 } from './migrations/1764100000000-run-artifacts';
 import { JobAttemptCap1764200000000 } from './migrations/1764200000000-job-attempt-cap';
+import { SessionEpoch1764400000000 } from './migrations/1764400000000-session-epoch';
 import { PublishedWeekFigures1764500000000 } from './migrations/1764500000000-published-week-figures';
 
 export const ENTITIES = [
@@ -41,6 +42,7 @@ export const MIGRATIONS = [
   VersionSuspension1764000000020,
   RunArtifacts1764100000000,
   JobAttemptCap1764200000000,
+  SessionEpoch1764400000000,
   PublishedWeekFigures1764500000000,
 ];
 

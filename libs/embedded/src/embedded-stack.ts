@@ -1,20 +1,21 @@
-import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { EmbeddedPostgresServer } from './postgres';
+import { runsAsRoot } from './postgres-account';
+import { makeStatePrivate } from './private-state';
 import { EmbeddedRedisServer } from './redis';
-import { EmbeddedS3Server, S3RVER_CREDENTIALS } from './s3';
+import { EmbeddedS3Server } from './s3';
 import type { EmbeddedService, EmbeddedServiceName, StackLog } from './service-process';
 import { EmbeddedSqsServer } from './sqs';
 
 export interface EmbeddedStackOptions {
-  /** The stack's state directory: data, logs and pid files live under it. */
+  /** The stack's state directory: data, logs and pid files live under it, readable by its owner only. */
   home: string;
   log?: StackLog;
   /** Which services to start; all by default. Leave out what the environment provides. */
   include?: Partial<Record<EmbeddedServiceName, boolean>>;
 }
 
-/** What the rest of the platform needs to reach the embedded services: the runtime.json fields. */
+/** What the rest of the platform needs to reach the embedded services: the runtime.json fields, credentials included. */
 export interface EmbeddedEndpoints {
   databaseUrl?: string;
   redisUrl?: string;
@@ -50,8 +51,8 @@ export class EmbeddedStack {
       redisUrl: redis?.url,
       sqsEndpoint: sqs?.endpoint,
       s3Endpoint: s3?.endpoint,
-      // fauxqs accepts any signature, s3rver only its own keys: one pair serves both.
-      ...(aws && { awsRegion: 'us-east-1', awsAccessKeyId: S3RVER_CREDENTIALS.accessKeyId, awsSecretAccessKey: S3RVER_CREDENTIALS.secretAccessKey }),
+      // The S3 gate accepts only the stack's own key pair, and fauxqs checks no signature: one pair serves both.
+      ...(aws && { awsRegion: 'us-east-1', ...awsKeyPair(s3) }),
       ...(s3 && { bucket: 'lockbox' }),
       ...(sqs && { queuePrefix: 'lockbox-' }),
     };
@@ -68,9 +69,10 @@ export class EmbeddedStack {
  */
 export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise<EmbeddedStack> {
   const home = resolve(options.home);
-  mkdirSync(home, { recursive: true });
   const { log } = options;
   const wanted = (name: EmbeddedServiceName): boolean => options.include?.[name] ?? true;
+  const loosened = makeStatePrivate(home, { homeGroupSearch: wanted('postgres') && runsAsRoot() });
+  if (loosened > 0) log?.(`made ${loosened} path(s) under ${home} private to their owner (they were open to group or others)`);
   const stack = new EmbeddedStack(home, {
     postgres: wanted('postgres') ? new EmbeddedPostgresServer({ home, log }) : undefined,
     redis: wanted('redis') ? new EmbeddedRedisServer({ home, log }) : undefined,
@@ -88,6 +90,12 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
     throw new Error(`the embedded stack in ${home} did not start:\n${failures.join('\n')}`);
   }
   return stack;
+}
+
+/** The key pair SQS and S3 clients sign with: the embedded S3's own, or a placeholder when only SQS is embedded. */
+function awsKeyPair(s3: EmbeddedS3Server | undefined): { awsAccessKeyId: string; awsSecretAccessKey: string } {
+  const { accessKeyId, secretAccessKey } = s3?.credentials ?? { accessKeyId: 'fauxqs', secretAccessKey: 'fauxqs' };
+  return { awsAccessKeyId: accessKeyId, awsSecretAccessKey: secretAccessKey };
 }
 
 function present(services: EmbeddedServices): EmbeddedService[] {

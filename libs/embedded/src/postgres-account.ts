@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, statSync } from 'node:fs';
+import { chmodSync, chownSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { StackLog } from './service-process';
 
@@ -14,7 +14,7 @@ export interface OsAccount {
  * Otherwise it runs as the current user and this returns undefined.
  */
 export function postgresAccount(log: StackLog): OsAccount | undefined {
-  if (process.getuid?.() !== 0) return undefined;
+  if (!runsAsRoot()) return undefined;
   const existing = lookupAccount('postgres');
   if (existing) return existing;
   log('postgres: creating the `postgres` OS user (PostgreSQL does not run as root)');
@@ -23,6 +23,10 @@ export function postgresAccount(log: StackLog): OsAccount | undefined {
   const created = lookupAccount('postgres');
   if (!created) throw new Error('could not create the `postgres` OS user');
   return created;
+}
+
+export function runsAsRoot(): boolean {
+  return process.getuid?.() === 0;
 }
 
 function lookupAccount(name: string): OsAccount | undefined {
@@ -48,4 +52,15 @@ export function ensureSearchable(dir: string, account: OsAccount, log: StackLog)
   if (searchable) return;
   log(`postgres: granting others search permission (o+x) on ${dir} so the postgres user can reach its data directory`);
   chmodSync(dir, (mode & 0o7777) | 0o001);
+}
+
+/**
+ * The stack's home is private (0700), yet the postgres user must pass through it to its data
+ * directory. Rather than opening it to every local user (o+x), the home joins the postgres user's
+ * group with search permission only (0710): that group can reach names it knows, and list nothing.
+ */
+export function grantGroupSearch(home: string, account: OsAccount): void {
+  const { mode, uid } = statSync(home);
+  chownSync(home, uid, account.gid);
+  chmodSync(home, (mode & 0o7700) | 0o010);
 }

@@ -4,7 +4,8 @@ import { arch, platform } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { Client } from 'pg';
 import { findFreePort } from './free-port';
-import { ensureSearchable, type OsAccount, postgresAccount } from './postgres-account';
+import { ensureSearchable, grantGroupSearch, type OsAccount, postgresAccount } from './postgres-account';
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from './private-state';
 import { type EmbeddedService, isProcessIn, ServiceProcess, type StackLog, terminate } from './service-process';
 
 export interface EmbeddedPostgresOptions {
@@ -64,8 +65,11 @@ export class EmbeddedPostgresServer implements EmbeddedService {
   async start(): Promise<void> {
     if (this.running) return;
     const account = postgresAccount(this.log);
-    mkdirSync(this.home, { recursive: true });
-    if (account) ensureSearchable(this.home, account, this.log);
+    mkdirSync(this.home, { recursive: true, mode: PRIVATE_DIR_MODE });
+    if (account) {
+      ensureSearchable(dirname(this.home), account, this.log);
+      grantGroupSearch(this.home, account);
+    }
     await this.process.stopLeftover();
     await this.clearStaleLock();
     const initialised = existsSync(join(this.dataDir, 'PG_VERSION'));
@@ -93,7 +97,7 @@ export class EmbeddedPostgresServer implements EmbeddedService {
       throw this.process.failure(`${path} is missing, so the cluster in ${this.dataDir} cannot be reached; delete ${this.dataDir} to start afresh`);
     }
     const password = randomBytes(24).toString('hex');
-    writeFileSync(path, `${password}\n`, { mode: 0o600 });
+    writeFileSync(path, `${password}\n`, { mode: PRIVATE_FILE_MODE });
     return password;
   }
 
@@ -101,10 +105,10 @@ export class EmbeddedPostgresServer implements EmbeddedService {
     this.log(`postgres: creating a new cluster in ${this.dataDir}`);
     // Without PG_VERSION the directory is at most what a failed initdb left; initdb wants it empty.
     rmSync(this.dataDir, { recursive: true, force: true });
-    mkdirSync(this.dataDir, { mode: 0o700 });
+    mkdirSync(this.dataDir, { mode: PRIVATE_DIR_MODE });
     // initdb reads the password from a file the postgres user can read; it lives only for this call.
     const passwordFile = join(this.home, 'postgres-initdb-password');
-    writeFileSync(passwordFile, `${password}\n`, { mode: 0o600 });
+    writeFileSync(passwordFile, `${password}\n`, { mode: PRIVATE_FILE_MODE });
     if (account) {
       chownSync(this.dataDir, account.uid, account.gid);
       chownSync(passwordFile, account.uid, account.gid);

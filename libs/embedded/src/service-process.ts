@@ -3,6 +3,7 @@ import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, re
 import { platform } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, withPrivateUmask } from './private-state';
 
 export type EmbeddedServiceName = 'postgres' | 'redis' | 'sqs' | 's3';
 
@@ -110,8 +111,8 @@ export class ServiceProcess {
       child.once('exit', (code, signal) => ended(code === null ? `was killed by ${signal}` : `exited with code ${code}`));
     });
     if (child.pid !== undefined) {
-      mkdirSync(join(this.home, 'pids'), { recursive: true });
-      writeFileSync(this.pidPath, `${child.pid}\n`);
+      mkdirSync(join(this.home, 'pids'), { recursive: true, mode: PRIVATE_DIR_MODE });
+      writeFileSync(this.pidPath, `${child.pid}\n`, { mode: PRIVATE_FILE_MODE });
     }
   }
 
@@ -157,26 +158,29 @@ export class ServiceProcess {
   }
 
   private launch(command: ServiceCommand, detached: boolean): ChildProcess {
-    mkdirSync(join(this.home, 'logs'), { recursive: true });
-    mkdirSync(this.workDir, { recursive: true });
-    const logFd = openSync(this.logPath, 'a');
+    mkdirSync(join(this.home, 'logs'), { recursive: true, mode: PRIVATE_DIR_MODE });
+    mkdirSync(this.workDir, { recursive: true, mode: PRIVATE_DIR_MODE });
+    const logFd = openSync(this.logPath, 'a', PRIVATE_FILE_MODE);
     try {
       const commandLine = [command.command, ...command.args].map((part) => (part.length > 100 ? `${part.slice(0, 40)}…` : part)).join(' ');
       writeSync(logFd, `\n--- ${new Date().toISOString()} ${commandLine}\n`);
       const [file, args] = parentDeathWrapper(command, this.stopSignal);
-      return spawn(file, args, {
-        cwd: this.workDir,
-        // The services need the ordinary environment (PATH, locale); this passes it on, it reads no settings.
-        // eslint-disable-next-line no-restricted-properties
-        env: { ...process.env, ...command.env },
-        // Straight into the log file, not through pipes: the service must not depend on this process.
-        stdio: ['ignore', logFd, logFd],
-        // Own process group: a Ctrl-C at the terminal reaches the launcher only, which stops the
-        // services in order (the API drains before PostgreSQL goes away).
-        detached,
-        uid: command.account?.uid,
-        gid: command.account?.gid,
-      });
+      // What the service writes (s3rver's objects, above all) is private to the stack's owner.
+      return withPrivateUmask(() =>
+        spawn(file, args, {
+          cwd: this.workDir,
+          // The services need the ordinary environment (PATH, locale); this passes it on, it reads no settings.
+          // eslint-disable-next-line no-restricted-properties
+          env: { ...process.env, ...command.env },
+          // Straight into the log file, not through pipes: the service must not depend on this process.
+          stdio: ['ignore', logFd, logFd],
+          // Own process group: a Ctrl-C at the terminal reaches the launcher only, which stops the
+          // services in order (the API drains before PostgreSQL goes away).
+          detached,
+          uid: command.account?.uid,
+          gid: command.account?.gid,
+        }),
+      );
     } finally {
       closeSync(logFd);
     }

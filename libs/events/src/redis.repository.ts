@@ -109,6 +109,11 @@ export class RedisRepository implements OnApplicationShutdown {
     return (await this.client.set(key, '1', 'EX', ttlSeconds, 'NX')) === 'OK';
   }
 
+  /** Runs a Lua script atomically (EVAL): for limits whose check and update must not interleave between API instances. */
+  async evaluate(script: string, keys: string[], args: Array<string | number>): Promise<unknown> {
+    return this.client.eval(script, keys.length, ...keys, ...args);
+  }
+
   /** Returns whether the key existed. */
   async deleteKey(key: string): Promise<boolean> {
     return (await this.client.del(key)) > 0;

@@ -17,11 +17,18 @@ export const Roles = (...roles: UserRole[]): MethodDecorator & ClassDecorator =>
  */
 export const AcceptsEventTicket = (): MethodDecorator => SetMetadata(ACCEPTS_EVENT_TICKET, true);
 
+/** How a request proved who it is from. */
+export type Authentication = 'access_token' | 'api_token' | 'event_ticket';
+
 /** Who is calling, as established by the auth guard. */
 export interface Caller {
   id: string;
   email: string;
   role: UserRole;
+  /** The account's session epoch: what an access token or event ticket issued now must carry. */
+  sessionEpoch: number;
+  /** A personal API token may do less than a login session: it cannot create tokens. */
+  authenticatedBy: Authentication;
 }
 
 export const CurrentCaller = createParamDecorator((_data: unknown, context: ExecutionContext): Caller => {

@@ -1,39 +1,37 @@
-import { type CanActivate, type ExecutionContext, ForbiddenException, Inject, Injectable, UnauthorizedException } from '@nestjs/common';
+import { type CanActivate, type ExecutionContext, ForbiddenException, Injectable, UnauthorizedException } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { JwtService } from '@nestjs/jwt';
 import type { Request } from 'express';
-import { ApiTokensService, isApiToken, UsersService } from '@lockbox/accounts';
-import { LOCKBOX_CONFIG, type LockboxConfig } from '@lockbox/config';
+import { type AccessTokenClaims, ApiTokensService, isApiToken, sessionEpochOf, type UserIdentity, UsersService } from '@lockbox/accounts';
 import type { UserRole } from '@lockbox/db';
-import { ACCEPTS_EVENT_TICKET, type Caller, IS_PUBLIC, REQUIRED_ROLES } from './auth.decorators';
-import type { AccessTokenClaims } from './auth.service';
-import { TtlCache } from '../common/ttl-cache';
+import { ACCEPTS_EVENT_TICKET, type Authentication, type Caller, IS_PUBLIC, REQUIRED_ROLES } from './auth.decorators';
+import { CallerCache } from './caller-cache';
 import { EventTicketService } from './event-ticket.service';
+
+/** Whose a credential is and, for access tokens and event tickets, the session epoch it was issued under. */
+interface Credential {
+  userId: string;
+  authenticatedBy: Authentication;
+  /** Undefined for personal API tokens, which a password change revokes outright. */
+  epoch?: number;
+}
 
 /**
  * The global guard: every route needs a valid bearer token unless marked @Public(), and @Roles()
  * narrows it further. The token is either a short-lived access token (JWT) or a personal API token.
- * Routes marked @AcceptsEventTicket() take a single-use `?ticket=` instead, when one is given.
+ * Routes marked @AcceptsEventTicket() take a single-use `?ticket=` instead, when one is given. An access
+ * token or ticket issued before the account's last password change (an earlier session epoch) is refused.
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
-  /**
-   * Callers looked up lately, by user id, so a client's burst of requests costs one database read. A role
-   * change or a removed account therefore reaches this instance up to LOCKBOX_CALLER_CACHE_MS late. The
-   * token itself is checked on every request: a revoked API token stops working at once.
-   */
-  private readonly callers: TtlCache<Caller>;
-
   constructor(
-    @Inject(LOCKBOX_CONFIG) config: LockboxConfig,
     private readonly reflector: Reflector,
     private readonly jwt: JwtService,
     private readonly users: UsersService,
     private readonly apiTokens: ApiTokensService,
     private readonly eventTickets: EventTicketService,
-  ) {
-    this.callers = new TtlCache(config.auth.callerCacheMs, 10_000);
-  }
+    private readonly callers: CallerCache,
+  ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const targets = [context.getHandler(), context.getClass()];
@@ -52,27 +50,47 @@ export class AuthGuard implements CanActivate {
 
   private async authenticate(request: Request, acceptsEventTicket: boolean): Promise<Caller | undefined> {
     const ticket: unknown = acceptsEventTicket ? request.query.ticket : undefined;
-    const userId = typeof ticket === 'string' ? await this.eventTickets.redeem(ticket) : await this.bearerOwner(request);
-    if (!userId) return undefined;
-    const cached = this.callers.get(userId);
-    if (cached) return cached;
-    const user = await this.users.findIdentity(userId);
-    if (!user) return undefined;
-    const caller: Caller = { id: user.id, email: user.email, role: user.role };
-    this.callers.set(caller.id, caller);
-    return caller;
+    const credential = typeof ticket === 'string' ? await this.redeemTicket(ticket) : await this.bearerCredential(request);
+    if (!credential) return undefined;
+    const identity = await this.identityFor(credential);
+    if (!identity) return undefined;
+    if (credential.epoch !== undefined && credential.epoch !== identity.sessionEpoch) return undefined;
+    return { ...identity, authenticatedBy: credential.authenticatedBy };
   }
 
-  private async bearerOwner(request: Request): Promise<string | undefined> {
+  /**
+   * The account, from the cache when it is fresh enough. A credential newer than the cached epoch means
+   * the password changed through another instance: the account is read again, so the new session works
+   * at once (while an old one may still pass here for up to LOCKBOX_CALLER_CACHE_MS).
+   */
+  private async identityFor(credential: Credential): Promise<UserIdentity | undefined> {
+    const cached = this.callers.get(credential.userId);
+    if (cached && (credential.epoch === undefined || credential.epoch <= cached.sessionEpoch)) return cached;
+    const identity = await this.users.findIdentity(credential.userId);
+    if (identity) this.callers.set(identity);
+    return identity;
+  }
+
+  private async redeemTicket(ticket: string): Promise<Credential | undefined> {
+    const redeemed = await this.eventTickets.redeem(ticket);
+    return redeemed && { userId: redeemed.userId, epoch: redeemed.epoch, authenticatedBy: 'event_ticket' };
+  }
+
+  private async bearerCredential(request: Request): Promise<Credential | undefined> {
     const [scheme, token] = (request.header('authorization') ?? '').split(' ');
     if (scheme?.toLowerCase() !== 'bearer' || !token) return undefined;
-    return isApiToken(token) ? this.apiTokens.resolveOwner(token) : this.verifyAccessToken(token);
+    if (isApiToken(token)) {
+      const owner = await this.apiTokens.resolveOwner(token);
+      return owner === undefined ? undefined : { userId: owner, authenticatedBy: 'api_token' };
+    }
+    return this.verifyAccessToken(token);
   }
 
-  private async verifyAccessToken(token: string): Promise<string | undefined> {
+  private async verifyAccessToken(token: string): Promise<Credential | undefined> {
     try {
       const claims = await this.jwt.verifyAsync<AccessTokenClaims>(token, { algorithms: ['HS256'] });
-      return claims.typ === 'access' ? claims.sub : undefined;
+      if (claims.typ !== 'access' || typeof claims.sub !== 'string') return undefined;
+      return { userId: claims.sub, epoch: sessionEpochOf(claims.epoch), authenticatedBy: 'access_token' };
     } catch {
       return undefined;
     }

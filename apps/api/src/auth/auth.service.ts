@@ -1,21 +1,12 @@
 import { Inject, Injectable, UnauthorizedException } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
-import { normalizeEmail, UsersService } from '@lockbox/accounts';
+import { type AccessToken, accessTokenClaims, normalizeEmail, UsersService } from '@lockbox/accounts';
 import { LOCKBOX_CONFIG, type LockboxConfig } from '@lockbox/config';
-import type { User, UserRole } from '@lockbox/db';
+import type { User } from '@lockbox/db';
+import { DomainError } from '@lockbox/errors';
+import type { Caller } from './auth.decorators';
+import { CallerCache } from './caller-cache';
 import { LoginThrottleService } from './login-throttle.service';
-
-export interface AccessTokenClaims {
-  sub: string;
-  role: UserRole;
-  typ: 'access';
-}
-
-export interface AccessToken {
-  accessToken: string;
-  tokenType: 'Bearer';
-  expiresIn: number;
-}
 
 @Injectable()
 export class AuthService {
@@ -24,23 +15,45 @@ export class AuthService {
     private readonly users: UsersService,
     private readonly jwt: JwtService,
     private readonly throttle: LoginThrottleService,
+    private readonly callers: CallerCache,
   ) {}
 
-  register(email: string, password: string, role: 'user' | 'developer'): Promise<User> {
-    return this.users.create(email, password, role);
+  /**
+   * Creates the account unless the email is taken; the caller is not told which (an existing account is
+   * left untouched, and both ways cost the same). Counted per client address.
+   */
+  async register(email: string, password: string, role: 'user' | 'developer', address: string): Promise<void> {
+    await this.throttle.countRegistration(address);
+    await this.users.createIfAbsent(email, password, role);
   }
 
   async login(email: string, password: string, address: string): Promise<AccessToken> {
     const account = normalizeEmail(email);
-    await this.throttle.assertAllowed(account, address);
+    await this.throttle.beginAttempt(account, address);
     const user = await this.users.authenticate(account, password);
-    if (!user) {
-      await this.throttle.recordFailure(account, address);
-      throw new UnauthorizedException('Email or password is wrong');
-    }
-    await this.throttle.recordSuccess(account, address);
-    const claims: AccessTokenClaims = { sub: user.id, role: user.role, typ: 'access' };
+    if (!user) throw new UnauthorizedException('Email or password is wrong');
+    await this.throttle.attemptSucceeded(account, address);
+    return this.issueAccessToken(user);
+  }
+
+  /**
+   * Checks the current password (throttled like a login, against the same account), sets the new one
+   * and ends every session of the account: access tokens and event tickets of earlier epochs, and every
+   * personal API token. This instance forgets the account at once; the caller gets a new access token.
+   */
+  async changePassword(caller: Caller, currentPassword: string, newPassword: string, address: string): Promise<AccessToken> {
+    if (newPassword === currentPassword) throw new DomainError('invalid', 'newPassword must differ from currentPassword');
+    const account = normalizeEmail(caller.email);
+    await this.throttle.beginAttempt(account, address);
+    if (!(await this.users.hasPassword(caller.id, currentPassword))) throw new DomainError('forbidden', 'The current password is wrong');
+    await this.throttle.attemptSucceeded(account, address);
+    const user = await this.users.setPassword(caller.id, newPassword);
+    this.callers.forget(caller.id);
+    return this.issueAccessToken(user);
+  }
+
+  private async issueAccessToken(user: User): Promise<AccessToken> {
     const expiresIn = this.config.auth.accessTokenTtlSeconds;
-    return { accessToken: await this.jwt.signAsync(claims, { expiresIn }), tokenType: 'Bearer', expiresIn };
+    return { accessToken: await this.jwt.signAsync({ ...accessTokenClaims(user) }, { expiresIn }), tokenType: 'Bearer', expiresIn };
   }
 }

@@ -25,6 +25,16 @@ function isDependencyUnavailable(error: unknown): boolean {
   );
 }
 
+/**
+ * The request's path for a log line, without its query string: a query can carry a credential (the
+ * single-use `?ticket=` of `GET /events`) or someone's search terms, and logs keep both for too long.
+ */
+export function loggablePath(request: Pick<Request, 'originalUrl' | 'url'>): string {
+  const url = request.originalUrl || request.url;
+  const query = url.indexOf('?');
+  return query < 0 ? url : `${url.slice(0, query)}?…`;
+}
+
 export interface ErrorResponse {
   statusCode: number;
   error: string;
@@ -71,10 +81,10 @@ export class ErrorResponseFilter implements ExceptionFilter {
       return { statusCode, message, headers: retryAfter ? { 'Retry-After': String(retryAfter) } : {} };
     }
     if (isDependencyUnavailable(exception) || (exception instanceof QueryFailedError && isDependencyUnavailable(exception.driverError))) {
-      this.logger.warn(`${request.method} ${request.url} [${correlationId}] dependency unavailable: ${(exception as Error).message}`);
+      this.logger.warn(`${request.method} ${loggablePath(request)} [${correlationId}] dependency unavailable: ${(exception as Error).message}`);
       return { statusCode: 503, message: 'A backing service is unavailable; retry shortly', headers: { 'Retry-After': '5' } };
     }
-    this.logger.error(`${request.method} ${request.url} [${correlationId}]`, exception instanceof Error ? exception.stack : String(exception));
+    this.logger.error(`${request.method} ${loggablePath(request)} [${correlationId}]`, exception instanceof Error ? exception.stack : String(exception));
     return { statusCode: 500, message: 'Internal server error', headers: {} };
   }
 }

@@ -40,6 +40,6 @@ export class EventStreamController {
   /** A ticket for `GET /events?ticket=…`: valid for 60 s, once, and nowhere else. */
   @Post('ticket')
   issueTicket(@CurrentCaller() caller: Caller): Promise<EventTicket> {
-    return this.eventTickets.issue(caller.id);
+    return this.eventTickets.issue(caller);
   }
 }

@@ -8,6 +8,11 @@ import { QueueRepository } from '@lockbox/queue';
 import { ObjectStorageRepository } from '@lockbox/storage';
 
 const CHECK_TIMEOUT_MS = 2000;
+/**
+ * How long the anonymous up-or-down answer is reused: however many probes and load balancers ask, an
+ * instance checks its dependencies at most once per this time.
+ */
+export const STATUS_CACHE_MS = 1000;
 
 export interface DependencyCheck {
   status: 'up' | 'down';
@@ -25,10 +30,16 @@ export interface WorkerView {
   runtimes: string[];
 }
 
+export type HealthStatus = 'up' | 'down';
+
 export interface HealthReport {
   status: 'ok' | 'unavailable';
   checks: Record<'postgres' | 'sqs' | 's3' | 'redis', DependencyCheck>;
   workers: WorkerView[];
+}
+
+function allUp(checks: HealthReport['checks']): boolean {
+  return Object.values(checks).every((check) => check.status === 'up');
 }
 
 async function timed(probe: () => Promise<unknown>): Promise<DependencyCheck> {
@@ -51,6 +62,9 @@ async function timed(probe: () => Promise<unknown>): Promise<DependencyCheck> {
 
 @Injectable()
 export class HealthService {
+  /** The last dependency check and when it started; callers within STATUS_CACHE_MS share it, even while it runs. */
+  private latestStatus?: { startedAt: number; status: Promise<HealthStatus> };
+
   constructor(
     @Inject(LOCKBOX_CONFIG) private readonly config: LockboxConfig,
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -59,17 +73,30 @@ export class HealthService {
     private readonly redis: RedisRepository,
   ) {}
 
+  /** Up when every dependency answers; what anyone may know. One check per STATUS_CACHE_MS, shared by every caller. */
+  status(now = Date.now()): Promise<HealthStatus> {
+    const latest = this.latestStatus;
+    if (latest && now - latest.startedAt < STATUS_CACHE_MS) return latest.status;
+    const status = this.checkDependencies().then((checks) => (allUp(checks) ? 'up' : 'down'));
+    this.latestStatus = { startedAt: now, status };
+    return status;
+  }
+
+  /** Every dependency with its latency or error, and the live workers: for admins only. */
   async report(): Promise<HealthReport> {
+    const checks = await this.checkDependencies();
+    const workers = checks.postgres.status === 'up' ? await this.liveWorkers().catch(() => []) : [];
+    return { status: allUp(checks) ? 'ok' : 'unavailable', checks, workers };
+  }
+
+  private async checkDependencies(): Promise<HealthReport['checks']> {
     const [postgres, sqs, s3, redis] = await Promise.all([
       timed(() => this.dataSource.query('SELECT 1')),
       timed(() => this.queue.ping()),
       timed(() => this.storage.ping()),
       timed(() => this.redis.ping()),
     ]);
-    const checks = { postgres, sqs, s3, redis };
-    const workers = postgres.status === 'up' ? await this.liveWorkers().catch(() => []) : [];
-    const allUp = Object.values(checks).every((check) => check.status === 'up');
-    return { status: allUp ? 'ok' : 'unavailable', checks, workers };
+    return { postgres, sqs, s3, redis };
   }
 
   private async liveWorkers(): Promise<WorkerView[]> {

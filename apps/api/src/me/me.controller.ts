@@ -1,10 +1,14 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { ApiTokensService, UsersService } from '@lockbox/accounts';
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Req } from '@nestjs/common';
+import { ApiBearerAuth, ApiForbiddenResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import type { Request } from 'express';
+import { type AccessToken, ApiTokensService, UsersService } from '@lockbox/accounts';
 import { DomainError } from '@lockbox/errors';
 import type { ApiToken } from '@lockbox/db';
 import { type Caller, CurrentCaller } from '../auth/auth.decorators';
+import { AuthService } from '../auth/auth.service';
+import { clientAddress } from '../auth/client-address';
 import { toUserView, type UserView } from '../auth/user.view';
+import { ChangePasswordDto } from './dto/change-password.dto';
 import { CreateApiTokenDto } from './dto/create-api-token.dto';
 
 interface ApiTokenView {
@@ -34,6 +38,7 @@ export class MeController {
   constructor(
     private readonly users: UsersService,
     private readonly apiTokens: ApiTokensService,
+    private readonly auth: AuthService,
   ) {}
 
   @Get()
@@ -48,11 +53,31 @@ export class MeController {
     return { items: (await this.apiTokens.listForUser(caller.id)).map(toApiTokenView) };
   }
 
-  /** The token itself is in this response only; it is stored hashed. */
+  /**
+   * The token itself is in this response only; it is stored hashed. Only a login session may create
+   * one: a leaked personal API token must not be able to mint itself successors that outlive its revocation.
+   */
   @Post('tokens')
+  @ApiForbiddenResponse({ description: 'The request was authenticated with a personal API token' })
   async createToken(@CurrentCaller() caller: Caller, @Body() body: CreateApiTokenDto): Promise<ApiTokenView & { token: string }> {
+    if (caller.authenticatedBy !== 'access_token') {
+      throw new DomainError('forbidden', 'A personal API token cannot create tokens: log in with your password (POST /auth/login) and use that access token');
+    }
     const { apiToken, token } = await this.apiTokens.issue(caller.id, body.name, body.expiresInDays);
     return { ...toApiTokenView(apiToken), token };
+  }
+
+  /**
+   * Changes the password, given the current one, and ends every session of the account: every access
+   * token issued before (on this API instance at once, on others within LOCKBOX_CALLER_CACHE_MS) and
+   * every personal API token. The answer is a new access token, so the caller stays logged in.
+   */
+  @Post('password')
+  @HttpCode(200)
+  @ApiOkResponse({ description: 'A new access token; every earlier access token and every personal API token of the account is void' })
+  @ApiForbiddenResponse({ description: 'The current password is wrong' })
+  changePassword(@CurrentCaller() caller: Caller, @Body() body: ChangePasswordDto, @Req() request: Request): Promise<AccessToken> {
+    return this.auth.changePassword(caller, body.currentPassword, body.newPassword, clientAddress(request));
   }
 
   @Delete('tokens/:id')

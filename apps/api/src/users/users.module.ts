@@ -1,10 +1,11 @@
 import { Module } from '@nestjs/common';
 import { AccountsModule } from '@lockbox/accounts';
+import { AuthModule } from '../auth/auth.module';
 import { MeController } from '../me/me.controller';
 import { UsersController } from './users.controller';
 
 @Module({
-  imports: [AccountsModule],
+  imports: [AccountsModule, AuthModule],
   controllers: [MeController, UsersController],
 })
 export class UsersModule {}

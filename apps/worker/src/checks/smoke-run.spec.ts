@@ -39,6 +39,16 @@ describe('stageFixtures', () => {
     expect(statSync(join(inputDir, 'data')).mode & 0o777).toBe(0o755);
   });
 
+  it('keeps the input readable by the container user under the launcher’s umask (077)', async () => {
+    const previous = process.umask(0o077);
+    try {
+      const { inputDir } = await stageFixtures(join(work, 'private'), 'run', manifest, 7);
+      for (const path of ['run.json', 'data/social.posts.jsonl']) expect({ path, mode: statSync(join(inputDir, path)).mode & 0o777 }).toEqual({ path, mode: 0o644 });
+    } finally {
+      process.umask(previous);
+    }
+  });
+
   it('stages the data the same seed gives, and another seed other data', async () => {
     const staged = async (name: string, seed: number) =>
       readFileSync(join((await stageFixtures(join(work, name), 'run', manifest, seed)).inputDir, 'data', 'social.posts.jsonl'), 'utf8');

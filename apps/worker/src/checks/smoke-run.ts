@@ -206,13 +206,17 @@ export async function stageFixtures(
   await chmod(inputDir, 0o755);
   await chmod(dataDir, 0o755);
   const runInput: RunInput = { runId, analysis: manifest.name, version: manifest.version, params: defaultParams(manifest), scopes: manifest.scopes };
+  // Explicit modes, as in RunInputStager: the worker's umask (077 under the launcher) must not decide
+  // whether the container user can read its input.
   await writeFile(join(inputDir, 'run.json'), `${JSON.stringify(runInput)}\n`, { mode: 0o644 });
+  await chmod(join(inputDir, 'run.json'), 0o644);
   const fixtures = generateFixtures(manifest.scopes, { records: SMOKE_RUN_RECORDS, seed });
   const records: Partial<Record<RecordKind, number>> = {};
   for (const [kind, fields] of Object.entries(manifest.scopes) as Array<[string, readonly string[]]>) {
     if (!isRecordKind(kind)) continue;
     const lines = ((fixtures[kind] ?? []) as CanonicalRecord[]).map((record) => JSON.stringify(projectRecord(record, fields)));
     await writeFile(join(dataDir, `${kind}.jsonl`), lines.length > 0 ? `${lines.join('\n')}\n` : '', { mode: 0o644 });
+    await chmod(join(dataDir, `${kind}.jsonl`), 0o644);
     records[kind] = lines.length;
   }
   return { inputDir, records };

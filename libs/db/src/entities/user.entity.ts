@@ -18,6 +18,10 @@ export class User {
   @Column({ type: 'text' })
   role: UserRole;
 
+  /** Raised by every password change: an access token issued under an earlier epoch is no longer accepted. */
+  @Column({ name: 'session_epoch', type: 'integer', default: 0 })
+  sessionEpoch: number;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 
