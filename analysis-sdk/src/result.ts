@@ -1,7 +1,9 @@
 // The result document an analysis writes to /output/result.json: schema and validation.
 // Third-party output is data, never code: no raw HTML, no remote content, no chart expressions.
-import type { ErrorObject, ValidateFunction } from 'ajv';
-import { createAjv, describeAjvError, errorSegments, findNul, formatPath } from './ajv';
+import type { ErrorObject } from 'ajv';
+import { BoundedValidator, describeAjvError, errorSegments, findNul, formatPath } from './ajv';
+import { type JsonCaps, measureJson } from './bounded-json';
+import { MAX_RESULT_BYTES } from './limits';
 
 export const RESULT_SCHEMA_VERSION = 1;
 export const RESULT_BLOCK_TYPES = ['markdown', 'metric', 'table', 'chart', 'wordcloud'] as const;
@@ -67,6 +69,16 @@ export type ResultValidation = { ok: true; result: ResultDocument } | { ok: fals
 
 /** At most this many errors are listed; a final entry counts the rest. */
 export const MAX_REPORTED_RESULT_ERRORS = 50;
+
+/**
+ * Caps on a result document's JSON, checked before anything else reads it; `maxBytes` is the
+ * platform's result cap. The depth leaves room for a chart spec RESULT_CAPS.chartDepth levels deep
+ * under blocks[n].spec; the value and path-weight caps grow with the bytes, above what a real result
+ * of that size holds (a full table is 2.5 million, a chart of 4 MiB of inline data about 4 million).
+ */
+export function resultJsonCaps(maxBytes: number = MAX_RESULT_BYTES): JsonCaps {
+  return { maxBytes, maxDepth: RESULT_CAPS.chartDepth + 8, maxNodes: Math.floor(maxBytes / 4), maxStringLength: 1024 * 1024, maxPathWeight: 2 * maxBytes };
+}
 
 const text = (maxLength: number, minLength = 0) => ({ type: 'string', minLength, maxLength });
 const block = (type: ResultBlockType, required: string[], properties: Record<string, unknown>) => ({
@@ -139,7 +151,7 @@ const CSS_URL = /url\s*\(/i;
 const EXPRESSION_KEYS = new Set(['expr', 'calculate', 'signal', 'bind']);
 const DATA_KEYS = new Set(['values', 'name', 'format']);
 
-let resultValidator: ValidateFunction | undefined;
+const resultValidator = new BoundedValidator(RESULT_SCHEMA, { discriminator: true });
 
 function schemaErrorMessage(error: ErrorObject, segments: string[]): string {
   const last = segments[segments.length - 1];
@@ -156,11 +168,17 @@ function schemaErrorMessage(error: ErrorObject, segments: string[]): string {
 /**
  * Validates a parsed result document. Beyond the JSON Schema it rejects NUL characters, raw HTML and
  * images in markdown, rows whose length differs from the columns, and chart specs that could load
- * anything from outside the document or run expressions. The byte cap (MAX_RESULT_BYTES) is the
- * caller's to check before parsing.
+ * anything from outside the document or run expressions. The value is held to `caps` first (see
+ * resultJsonCaps): nothing else walks a document outside them. Of a document of more than
+ * ALL_ERRORS_MAX_NODES values, only the first problem the schema finds is listed. The caller checks
+ * the text's bytes before parsing.
  */
-export function validateResult(doc: unknown): ResultValidation {
-  resultValidator ??= createAjv({ discriminator: true }).compile(RESULT_SCHEMA);
+export function validateResult(doc: unknown, caps: JsonCaps = resultJsonCaps()): ResultValidation {
+  const bounded = measureJson(doc, caps);
+  if (!bounded.ok) {
+    const where = bounded.path.length > 0 ? ` (at ${formatPath(bounded.path, doc)})` : '';
+    return { ok: false, errors: [{ path: '', message: `result ${bounded.message}${where}` }] };
+  }
   const errors: ResultError[] = [];
   const seen = new Set<string>();
   let dropped = 0;
@@ -173,13 +191,12 @@ export function validateResult(doc: unknown): ResultValidation {
     else errors.push({ path, message: `${path === '' ? 'result' : path} ${message}` });
   };
 
-  if (!resultValidator(doc)) {
-    for (const error of resultValidator.errors ?? []) {
-      // anyOf reports each failed branch too; the anyOf error itself says it all.
-      if (error.schemaPath.includes('/anyOf/')) continue;
-      const segments = errorSegments(error);
-      add(segments, schemaErrorMessage(error, segments));
-    }
+  const schemaErrors: ErrorObject[] | undefined = resultValidator.errors(doc, bounded.cost.nodes);
+  for (const error of schemaErrors ?? []) {
+    // anyOf reports each failed branch too; the anyOf error itself says it all.
+    if (error.schemaPath.includes('/anyOf/')) continue;
+    const segments = errorSegments(error);
+    add(segments, schemaErrorMessage(error, segments));
   }
 
   const nul = findNul(doc);
