@@ -1,7 +1,7 @@
 // Shared Ajv set-up and error-path formatting for the validators in this package (not exported).
 import Ajv, { type ErrorObject, type Options, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
-import { walkJson } from './bounded-json';
+import { type JsonCost, walkJson } from './bounded-json';
 
 export function createAjv(options: Options = {}): Ajv {
   const ajv = new Ajv({ allErrors: true, strict: true, strictNumbers: true, strictTypes: false, strictTuples: false, strictRequired: false, logger: false, ...options });
@@ -126,15 +126,17 @@ function article(type: string): string {
 /**
  * Finds the first string or key containing a NUL character, in document order. The walk holds one
  * frame per open container and builds a path only for the string it reports, so it costs the size of
- * the value whatever its shape. Values deeper than `maxDepth` are not looked into: 'too-deep'.
+ * the value whatever its shape. Values deeper than `maxDepth` are not looked into: 'too-deep'. `meter`
+ * receives what the walk did.
  */
-export function findNul(value: unknown, maxDepth = 256): (string | number)[] | 'too-deep' | undefined {
+export function findNul(value: unknown, maxDepth = 256, meter?: JsonCost): (string | number)[] | 'too-deep' | undefined {
   let found: (string | number)[] | 'too-deep' | undefined;
-  walkJson(value, (node, key, at) => {
+  const { cost } = walkJson(value, (node, key, at) => {
     if (typeof key === 'string' && key.includes('\u0000')) found = at.path();
     else if (typeof node === 'string' && node.includes('\u0000')) found = at.path();
     else if (node !== null && typeof node === 'object' && at.depth >= maxDepth) found = 'too-deep';
     return found === undefined;
   });
+  if (meter) Object.assign(meter, cost);
   return found;
 }

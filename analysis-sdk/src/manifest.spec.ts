@@ -1,6 +1,12 @@
+import { findNul } from './ajv';
+import type { JsonCost } from './bounded-json';
 import { DEFAULT_PLATFORM_LIMITS, definePlatformLimits } from './limits';
 import {
+  MANIFEST_JSON_CAPS,
+  MANIFEST_MAX_BYTES,
   MANIFEST_SCHEMA,
+  MAX_REPORTED_MANIFEST_ERRORS,
+  parseManifest,
   formatByteSize,
   parseByteSize,
   parseResources,
@@ -132,6 +138,68 @@ describe('validateManifest', () => {
     expect(errorsOf({ ...example(), entrypoint: ['node', 'a\u0000b'] })).toContainEqual({
       field: 'entrypoint[1]',
       message: 'entrypoint[1] must not contain NUL characters',
+    });
+  });
+
+  describe('hostile JSON', () => {
+    /** At each level an array of `width` strings and one array nesting further: what blocked the API. */
+    const wideNested = (depth: number, width: number): unknown => {
+      let value: unknown[] = Array.from({ length: width }, () => 'x');
+      for (let level = 1; level < depth; level++) value = [...Array.from({ length: width }, () => 'x'), value];
+      return value;
+    };
+
+    it('refuses a 256 KB manifest of wide arrays nested 250 deep as one clear error, reading past the depth cap no further', () => {
+      const text = JSON.stringify({ ...example(), homepage: wideNested(250, 270) }).slice(0, MANIFEST_MAX_BYTES);
+      expect(text.length).toBe(MANIFEST_MAX_BYTES);
+      const result = parseManifest(text);
+      expect(result).toEqual({
+        ok: false,
+        syntax: false,
+        errors: [{ field: '', message: expect.stringMatching(/^manifest is nested more than 16 levels deep \(at position \d+\)$/) }],
+      });
+    });
+
+    it('holds every cap of the text on both sides', () => {
+      // Trailing white space: the same manifest, as many bytes as asked.
+      const padded = (bytes: number) => {
+        const text = JSON.stringify(example());
+        return text + ' '.repeat(bytes - text.length);
+      };
+      expect(padded(MANIFEST_MAX_BYTES)).toHaveLength(MANIFEST_MAX_BYTES);
+      expect(parseManifest(padded(MANIFEST_MAX_BYTES)).ok).toBe(true);
+      expect(parseManifest(padded(MANIFEST_MAX_BYTES + 1))).toMatchObject({ ok: false, errors: [{ message: 'manifest is larger than 256 KiB (at position 0)' }] });
+      expect(parseManifest('{"name": ')).toMatchObject({ ok: false, syntax: true, errors: [{ message: 'manifest is not valid JSON: it ends too early' }] });
+    });
+
+    it('holds a parsed manifest (as read back from the database) to the same caps, naming where it stopped', () => {
+      let deep: unknown = 1;
+      // The manifest, params, properties and x are 4 levels: 12 arrays reach the cap of 16.
+      for (let i = 0; i < MANIFEST_JSON_CAPS.maxDepth - 4; i++) deep = [deep];
+      const atCap = { ...example(), params: { type: 'object', properties: { x: { type: 'string', default: deep } } } };
+      // Inside the caps, the default's own check speaks.
+      expect(fieldsOf(atCap)).toEqual(['params.properties.x.default']);
+      const overCap = { ...example(), params: { type: 'object', properties: { x: { type: 'string', default: [deep] } } } };
+      expect(errorsOf(overCap)).toEqual([{ field: '', message: expect.stringMatching(/^manifest is nested more than 16 levels deep \(at params\.properties\.x\.default(\[0\]){12}\)$/) }]);
+      const wide = { ...example(), homepage: Array.from({ length: MANIFEST_JSON_CAPS.maxNodes }, () => 0) };
+      expect(errorsOf(wide)).toEqual([{ field: '', message: expect.stringMatching(/^manifest has more than 20000 values \(at homepage\[\d+\]\)$/) }]);
+    });
+
+    it('looks for NUL characters in one linear walk, holding one frame per level', () => {
+      const meter: JsonCost = { nodes: 0, peakDepth: 0, pathWeight: 0, characters: 0 };
+      const value = wideNested(250, 40);
+      expect(findNul(value, 256, meter)).toBeUndefined();
+      expect(meter).toMatchObject({ nodes: 250 * 41, peakDepth: 250 });
+      const withNul = wideNested(3, 2) as unknown[];
+      (withNul[2] as unknown[])[1] = 'a\u0000';
+      expect(findNul(withNul)).toEqual([2, 1]);
+    });
+
+    it('lists at most a bounded number of problems, counting the rest', () => {
+      const unknown = Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`extra${i}`, i]));
+      const errors = errorsOf({ ...example(), ...unknown });
+      expect(errors).toHaveLength(MAX_REPORTED_MANIFEST_ERRORS + 1);
+      expect(errors[MAX_REPORTED_MANIFEST_ERRORS]).toEqual({ field: '', message: '…and 150 more problems' });
     });
   });
 

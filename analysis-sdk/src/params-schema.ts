@@ -128,7 +128,9 @@ function parameterProblems(parameter: unknown, at: (string | number)[], isParame
   if (own(parameter, 'type') && !typed) {
     problems.push(fieldError([...at, 'type'], `must be one of ${types.join(', ')}${isParameter ? '' : ': the items of an array parameter are scalars'}`));
   }
-  if (!own(parameter, 'type') && !own(parameter, 'enum') && !own(parameter, 'const')) {
+  const composed = Object.keys(parameter).some((keyword) => REFERENCES.has(keyword) || COMBINATORS.has(keyword));
+  // A parameter built from a reference or combinators is reported as such, not as lacking a type.
+  if (!own(parameter, 'type') && !own(parameter, 'enum') && !own(parameter, 'const') && !composed) {
     problems.push(fieldError(at, `must have a "type" (${types.join(', ')}) or an "enum"`));
   }
   const allowed = [...(isParameter ? ['type', 'enum', 'const', 'default'] : ['type', 'enum', 'const']), ...ANNOTATIONS, ...(typed ? TYPE_KEYWORDS[type as ParamType] : [])];

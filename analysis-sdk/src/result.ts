@@ -73,11 +73,13 @@ export const MAX_REPORTED_RESULT_ERRORS = 50;
 /**
  * Caps on a result document's JSON, checked before anything else reads it; `maxBytes` is the
  * platform's result cap. The depth leaves room for a chart spec RESULT_CAPS.chartDepth levels deep
- * under blocks[n].spec; the value and path-weight caps grow with the bytes, above what a real result
- * of that size holds (a full table is 2.5 million, a chart of 4 MiB of inline data about 4 million).
+ * under blocks[n].spec. The value and path-weight caps grow with the bytes, above what a real result
+ * of that size holds: a value takes 2 bytes at least, and real results stay near 2 in path weight
+ * per byte (a full table of single digits 2.5, chart rows {"x":1} 1.6). The path weight bounds what
+ * any walk that copies paths can hold: 3 × 4 MiB path entries, about 100 MB at worst.
  */
 export function resultJsonCaps(maxBytes: number = MAX_RESULT_BYTES): JsonCaps {
-  return { maxBytes, maxDepth: RESULT_CAPS.chartDepth + 8, maxNodes: Math.floor(maxBytes / 4), maxStringLength: 1024 * 1024, maxPathWeight: 2 * maxBytes };
+  return { maxBytes, maxDepth: RESULT_CAPS.chartDepth + 8, maxNodes: Math.floor(maxBytes / 4), maxStringLength: 1024 * 1024, maxPathWeight: 3 * maxBytes };
 }
 
 const text = (maxLength: number, minLength = 0) => ({ type: 'string', minLength, maxLength });
