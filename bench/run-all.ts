@@ -9,11 +9,12 @@
 //   --api-connections N [10]
 //   --data-mb N         dataset size of the data-path benchmark, 0 to skip [100]
 //   --memory-runs N     runs between the two RSS readings, 0 to skip [1000]
-//   --only LIST         some of: throughput,latency,api,data,memory
+//   --only LIST         some of: throughput,latency,api,data,memory,json
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { benchApi } from './api.bench';
 import { benchDataPath } from './data-path.bench';
+import { benchHostileJson } from './hostile-json.bench';
 import { benchRunLatency } from './run-latency.bench';
 import { benchRunThroughput } from './run-throughput.bench';
 import { buildBenchImage } from './support/bench-analysis';
@@ -33,7 +34,7 @@ async function main(): Promise<void> {
   const apiConnections = intFlag(args, 'api-connections', 10);
   const dataMb = intFlag(args, 'data-mb', 100);
   const memoryRuns = intFlag(args, 'memory-runs', 1000);
-  const only = new Set((args.get('only') ?? 'throughput,latency,api,data,memory').split(','));
+  const only = new Set((args.get('only') ?? 'throughput,latency,api,data,memory,json').split(','));
 
   const results: Record<string, unknown> & { figures: Record<string, unknown> } = {
     date: new Date().toISOString(),
@@ -46,6 +47,16 @@ async function main(): Promise<void> {
     await writeFile(RESULTS, `${JSON.stringify(results, null, 2)}\n`);
   };
   const startedAt = Date.now();
+  // In this process, without a stack: what hostile JSON costs the API and the worker at full size.
+  if (only.has('json')) {
+    results.figures.hostileJson = benchHostileJson();
+    await save();
+  }
+  if (![...only].some((name) => name !== 'json')) {
+    results.totalSeconds = Math.round((Date.now() - startedAt) / 1000);
+    await save();
+    return;
+  }
   const image = await buildBenchImage();
   const throughput: unknown[] = [];
 
