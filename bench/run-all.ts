@@ -55,6 +55,7 @@ async function main(): Promise<void> {
   if (![...only].some((name) => name !== 'json')) {
     results.totalSeconds = Math.round((Date.now() - startedAt) / 1000);
     await save();
+    console.log(`\nbench: done in ${results.totalSeconds} s; figures in ${RESULTS}`);
     return;
   }
   const image = await buildBenchImage();

@@ -230,6 +230,8 @@ export function parseJson(text: string, caps: JsonCaps): JsonTextParse {
 }
 
 const STRING_TOO_LONG = -Infinity;
+// Characters a JSON string holds as they are: not a quote, a backslash or a control character.
+// eslint-disable-next-line no-control-regex -- control characters are exactly what it must stop at
 const PLAIN_RUN = /[^"\\\u0000-\u001f]*/y;
 
 /**

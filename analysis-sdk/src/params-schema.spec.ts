@@ -4,6 +4,7 @@ import { scaffoldFiles } from './cli/scaffold';
 import type { ParamsSchema } from './manifest';
 import {
   MAX_PARAMS,
+  MAX_PARAMS_CHECK_COST,
   MAX_PARAMS_CHOICES,
   MAX_REPORTED_PARAMS_ERRORS,
   paramsDefaults,
@@ -108,6 +109,21 @@ describe('the params schema dialect', () => {
     expect(fieldsOf(schemaOf(choices(MAX_PARAMS_CHOICES + 1)))).toEqual(['params.properties.x.enum']);
   });
 
+  it('bounds what checking the largest params may cost, on both sides: items times enum values, pairs for untyped unique items', () => {
+    const choices = (count: number) => Array.from({ length: count }, (_, i) => `c${i}`);
+    const multiSelect = (maxItems: number, values: number) => ({ type: 'array', items: { type: 'string', enum: choices(values) }, maxItems });
+    expect(paramsSchemaProblems(schemaOf({ a: multiSelect(100, 1000) }))).toEqual([]);
+    expect(MAX_PARAMS_CHECK_COST).toBe(100 * 1000);
+    expect(messagesOf(schemaOf({ a: multiSelect(100, 1000), b: { type: 'boolean' } }))).toEqual([
+      'params.properties would take 100001 comparisons to check (at most 100000): each parameter costs its maxItems times the values of its enum; shorten an enum or lower a maxItems',
+    ]);
+    // Unique items without a scalar type are compared pairwise: 2 × 315 + 315² = 99,855; 2 × 316 + 316² = 100,488.
+    const unique = (maxItems: number) => ({ type: 'array', items: { enum: ['a', 'b'] }, maxItems, uniqueItems: true });
+    expect(paramsSchemaProblems(schemaOf({ a: unique(315) }))).toEqual([]);
+    expect(fieldsOf(schemaOf({ a: unique(316) }))).toEqual(['params.properties']);
+    expect(paramsSchemaProblems(schemaOf({ a: { ...unique(1000), items: { type: 'string', enum: ['a', 'b'] } } }))).toEqual([]);
+  });
+
   it('only reads the keywords it knows: its cost is the size of the schema', () => {
     // A huge default is data: the dialect never walks into it (Ajv checks it once, against its parameter).
     let deep: unknown = 'leaf';
@@ -145,7 +161,7 @@ describe('defaults at submission', () => {
 });
 
 describe('validateParams holds the params a user sends to caps first', () => {
-  const schema = schemaOf({ words: { type: 'array', items: { type: 'string', enum: Array.from({ length: 500 }, (_, i) => `w${i}`) }, maxItems: 1000 } });
+  const schema = schemaOf({ words: { type: 'array', items: { type: 'string', enum: Array.from({ length: 500 }, (_, i) => `w${i}`) }, maxItems: 200 } });
 
   it('refuses params nested too deeply or too large before the schema sees them, on both sides of each cap', () => {
     let deep: unknown = 1;
@@ -159,11 +175,11 @@ describe('validateParams holds the params a user sends to caps first', () => {
   });
 
   it('describes at most a bounded number of problems, counting the rest', () => {
-    const result = validateParams(schema, { words: Array.from({ length: 1000 }, () => 'nope') });
+    const result = validateParams(schema, { words: Array.from({ length: 200 }, () => 'nope') });
     expect(result.ok).toBe(false);
     if (result.ok) return;
     expect(result.errors).toHaveLength(MAX_REPORTED_PARAMS_ERRORS + 1);
     expect(result.errors[0]!.message).toBe('params.words[0] must be one of "w0", "w1", "w2", "w3", "w4", "w5", "w6", "w7", "w8", "w9", … (500 values)');
-    expect(result.errors[MAX_REPORTED_PARAMS_ERRORS]!.message).toBe('…and 980 more problems with params');
+    expect(result.errors[MAX_REPORTED_PARAMS_ERRORS]!.message).toBe('…and 180 more problems with params');
   });
 });

@@ -16,6 +16,13 @@ export const MAX_PARAMS_SCHEMA_BYTES = 64 * 1024;
 export const MAX_PARAMS = 100;
 /** Values of one `enum`, and items of one array parameter (`maxItems`). */
 export const MAX_PARAMS_CHOICES = 1000;
+/**
+ * What checking the largest params a schema accepts may cost, in comparisons: each parameter counts
+ * its items (maxItems, or 1) times the values of its enum (or 1), and an array whose items have no
+ * scalar type and must be unique counts maxItems² (Ajv compares them pairwise). 100,000 is a
+ * millisecond or two; a form's dropdowns and multi-selects stay far below it.
+ */
+export const MAX_PARAMS_CHECK_COST = 100_000;
 /** Names of parameters: they become form fields and keys of run.json. */
 export const PARAM_NAME_PATTERN = '^[A-Za-z][A-Za-z0-9_-]{0,63}$';
 /**
@@ -104,6 +111,13 @@ export function paramsDialectProblems(schema: unknown): FieldError[] {
     problems.push(...parameterProblems(properties[name], here, true));
   }
 
+  const cost = names.slice(0, MAX_PARAMS).reduce((sum, name) => sum + checkCost(properties[name]), 0);
+  if (cost > MAX_PARAMS_CHECK_COST) {
+    problems.push(
+      fieldError([...at, 'properties'], `would take ${cost} comparisons to check (at most ${MAX_PARAMS_CHECK_COST}): each parameter costs its maxItems times the values of its enum; shorten an enum or lower a maxItems`),
+    );
+  }
+
   if (own(schema, 'required')) {
     const required = schema.required;
     if (!Array.isArray(required) || !required.every((name) => typeof name === 'string')) {
@@ -162,6 +176,17 @@ function parameterProblems(parameter: unknown, at: (string | number)[], isParame
     }
   }
   return problems;
+}
+
+/** Comparisons needed to check one parameter at its largest (see MAX_PARAMS_CHECK_COST). */
+function checkCost(parameter: unknown): number {
+  if (!isObject(parameter)) return 1;
+  const choices = (schema: Record<string, unknown>) => (Array.isArray(schema.enum) ? Math.max(1, schema.enum.length) : 1);
+  if (parameter.type !== 'array') return choices(parameter);
+  const items = isObject(parameter.items) ? parameter.items : {};
+  const count = typeof parameter.maxItems === 'number' && parameter.maxItems > 0 ? Math.min(parameter.maxItems, MAX_PARAMS_CHOICES) : 1;
+  const pairwise = parameter.uniqueItems === true && !(typeof items.type === 'string' && (SCALAR_TYPES as readonly string[]).includes(items.type));
+  return count * choices(items) + (pairwise ? count * count : 0);
 }
 
 /** The parameters a user who changes nothing runs with: each declared `default`. */
