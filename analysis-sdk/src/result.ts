@@ -76,7 +76,7 @@ export const MAX_REPORTED_RESULT_ERRORS = 50;
  * under blocks[n].spec. The value and path-weight caps grow with the bytes, above what a real result
  * of that size holds: a value takes 2 bytes at least, and real results stay near 2 in path weight
  * per byte (a full table of single digits 2.5, chart rows {"x":1} 1.6). The path weight bounds what
- * any walk that copies paths can hold: 3 × 4 MiB path entries, about 100 MB at worst.
+ * any walk that copies paths can hold: 3 × 4 MiB path entries, about 100 MB of paths at worst.
  */
 export function resultJsonCaps(maxBytes: number = MAX_RESULT_BYTES): JsonCaps {
   return { maxBytes, maxDepth: RESULT_CAPS.chartDepth + 8, maxNodes: Math.floor(maxBytes / 4), maxStringLength: 1024 * 1024, maxPathWeight: 3 * maxBytes };
@@ -193,8 +193,7 @@ export function validateResult(doc: unknown, caps: JsonCaps = resultJsonCaps()):
     else errors.push({ path, message: `${path === '' ? 'result' : path} ${message}` });
   };
 
-  const schemaErrors: ErrorObject[] | undefined = resultValidator.errors(doc, bounded.cost.nodes);
-  for (const error of schemaErrors ?? []) {
+  for (const error of resultValidator.errors(doc, bounded.cost.nodes) ?? []) {
     // anyOf reports each failed branch too; the anyOf error itself says it all.
     if (error.schemaPath.includes('/anyOf/')) continue;
     const segments = errorSegments(error);
