@@ -10,12 +10,13 @@
 //   --data-mb N         dataset size of the data-path benchmark, 0 to skip [100]
 //   --memory-runs N     runs between the two RSS readings, 0 to skip [1000]
 //   --exports-mb N      MB of .js files in the generated X archive of the exports benchmark, 0 to skip [500]
-//   --only LIST         some of: throughput,latency,api,data,memory,exports
+//   --only LIST         some of: throughput,latency,api,data,memory,exports,json
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { benchApi } from './api.bench';
 import { benchDataPath } from './data-path.bench';
 import { benchExportsIngest } from './exports-ingest.bench';
+import { benchHostileJson } from './hostile-json.bench';
 import { benchRunLatency } from './run-latency.bench';
 import { benchRunThroughput } from './run-throughput.bench';
 import { buildBenchImage } from './support/bench-analysis';
@@ -36,8 +37,8 @@ async function main(): Promise<void> {
   const dataMb = intFlag(args, 'data-mb', 100);
   const memoryRuns = intFlag(args, 'memory-runs', 1000);
   const exportsMb = intFlag(args, 'exports-mb', 500);
-  const only = new Set((args.get('only') ?? 'throughput,latency,api,data,memory,exports').split(','));
-  // The exports benchmark needs no stack; the others share the stacks below.
+  const only = new Set((args.get('only') ?? 'throughput,latency,api,data,memory,exports,json').split(','));
+  // The exports and hostile-JSON benchmarks need no stack; the others share the stacks below.
   const needsStack = ['throughput', 'latency', 'api', 'data', 'memory'].some((name) => only.has(name));
 
   const results: Record<string, unknown> & { figures: Record<string, unknown> } = {
@@ -51,11 +52,22 @@ async function main(): Promise<void> {
     await writeFile(RESULTS, `${JSON.stringify(results, null, 2)}\n`);
   };
   const startedAt = Date.now();
+  // In this process, without a stack: what hostile JSON costs the API and the worker at full size.
+  if (only.has('json')) {
+    results.figures.hostileJson = benchHostileJson();
+    await save();
+  }
   if (only.has('exports') && exportsMb > 0) {
     results.figures.exportsIngest = await benchExportsIngest(exportsMb);
     await save();
   }
-  const image = needsStack ? await buildBenchImage() : undefined;
+  if (!needsStack) {
+    results.totalSeconds = Math.round((Date.now() - startedAt) / 1000);
+    await save();
+    console.log(`\nbench: done in ${results.totalSeconds} s; figures in ${RESULTS}`);
+    return;
+  }
+  const image = await buildBenchImage();
   const throughput: unknown[] = [];
 
   // One stack per concurrency level (the worker reads it at boot). The other benchmarks run on the first
@@ -65,7 +77,7 @@ async function main(): Promise<void> {
     let context: BenchContext | undefined;
     try {
       console.log(`stack with run concurrency ${concurrency} up: ${stack.home}`);
-      context = await prepareContext(stack, image!);
+      context = await prepareContext(stack, image);
       if (only.has('throughput')) {
         throughput.push(await benchRunThroughput(context, concurrency, runs));
         results.figures.throughput = throughput;

@@ -1,11 +1,39 @@
 // Shared Ajv set-up and error-path formatting for the validators in this package (not exported).
-import Ajv, { type ErrorObject, type Options } from 'ajv';
+import Ajv, { type ErrorObject, type Options, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
+import { type JsonCost, walkJson } from './bounded-json';
 
 export function createAjv(options: Options = {}): Ajv {
   const ajv = new Ajv({ allErrors: true, strict: true, strictNumbers: true, strictTypes: false, strictTuples: false, strictRequired: false, logger: false, ...options });
   addFormats(ajv);
   return ajv;
+}
+
+/**
+ * Documents of up to this many values get every problem listed (Ajv's allErrors); larger ones stop at
+ * the first. On hostile input the list is itself the cost: an error object for every bad value.
+ */
+export const ALL_ERRORS_MAX_NODES = 20_000;
+
+/** A schema's validator that lists every problem only where the list is cheap (see ALL_ERRORS_MAX_NODES). */
+export class BoundedValidator {
+  private first?: ValidateFunction;
+  private all?: ValidateFunction;
+
+  constructor(
+    private readonly schema: object,
+    private readonly options: Options = {},
+  ) {}
+
+  /** Undefined when `data` is valid; otherwise its errors: all of them, or the first for a document of more than ALL_ERRORS_MAX_NODES values. */
+  errors(data: unknown, nodes: number): ErrorObject[] | undefined {
+    this.first ??= createAjv({ ...this.options, allErrors: false }).compile(this.schema);
+    if (this.first(data)) return undefined;
+    if (nodes > ALL_ERRORS_MAX_NODES) return this.first.errors ?? [];
+    this.all ??= createAjv(this.options).compile(this.schema);
+    this.all(data);
+    return this.all.errors ?? [];
+  }
 }
 
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
@@ -55,7 +83,7 @@ export function describeAjvError(error: ErrorObject): string {
     case 'type':
       return `must be ${article(String(error.params.type))}`;
     case 'enum':
-      return `must be one of ${(error.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
+      return `must be one of ${listValues(error.params.allowedValues as unknown[])}`;
     case 'const':
       return `must be ${JSON.stringify(error.params.allowedValue)}`;
     case 'minLength':
@@ -82,29 +110,33 @@ export function describeAjvError(error: ErrorObject): string {
   }
 }
 
+/** A schema's enum can hold a thousand values: a message names the first few. */
+const LISTED_VALUES = 10;
+
+function listValues(values: unknown[]): string {
+  const listed = values.slice(0, LISTED_VALUES).map((value) => JSON.stringify(value));
+  return values.length > LISTED_VALUES ? `${listed.join(', ')}, … (${values.length} values)` : listed.join(', ');
+}
+
 function article(type: string): string {
   const names = type.split(',');
   return names.map((name) => (/^[aeiou]/.test(name) ? `an ${name}` : `a ${name}`)).join(' or ');
 }
 
-/** Finds the first string containing a NUL character, iteratively so deep nesting cannot overflow the stack. */
-export function findNul(value: unknown, maxDepth = 256): (string | number)[] | 'too-deep' | undefined {
-  const stack: { node: unknown; path: (string | number)[] }[] = [{ node: value, path: [] }];
-  while (stack.length > 0) {
-    const { node, path } = stack.pop()!;
-    if (path.length > maxDepth) return 'too-deep';
-    if (typeof node === 'string') {
-      if (node.includes('\u0000')) return path;
-    } else if (Array.isArray(node)) {
-      for (let i = node.length - 1; i >= 0; i--) stack.push({ node: node[i], path: [...path, i] });
-    } else if (node !== null && typeof node === 'object') {
-      const entries = Object.entries(node);
-      for (let i = entries.length - 1; i >= 0; i--) {
-        const [key, child] = entries[i]!;
-        if (key.includes('\u0000')) return [...path, key];
-        stack.push({ node: child, path: [...path, key] });
-      }
-    }
-  }
-  return undefined;
+/**
+ * Finds the first string or key containing a NUL character, in document order. The walk holds one
+ * frame per open container and builds a path only for the string it reports, so it costs the size of
+ * the value whatever its shape. Values deeper than `maxDepth` are not looked into: 'too-deep'. `meter`
+ * receives what the walk did.
+ */
+export function findNul(value: unknown, maxDepth = 256, meter?: JsonCost): (string | number)[] | 'too-deep' | undefined {
+  let found: (string | number)[] | 'too-deep' | undefined;
+  const { cost } = walkJson(value, (node, key, at) => {
+    if (typeof key === 'string' && key.includes('\u0000')) found = at.path();
+    else if (typeof node === 'string' && node.includes('\u0000')) found = at.path();
+    else if (node !== null && typeof node === 'object' && at.depth >= maxDepth) found = 'too-deep';
+    return found === undefined;
+  });
+  if (meter) Object.assign(meter, cost);
+  return found;
 }

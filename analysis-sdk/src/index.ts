@@ -2,6 +2,8 @@
 export * from './limits';
 export * from './records';
 export * from './manifest';
+export * from './params-schema';
+export * from './bounded-json';
 export * from './result';
 export { CHART_ENCODING_CHANNELS, CHART_MARK_TYPES, CHART_MAX_DATA_ROWS, CHART_MAX_DEPTH, CHART_TRANSFORMS } from './chart-spec';
 export * from './plain-text';

@@ -1,8 +1,9 @@
 // The analysis manifest (`lockbox.json`): schema, validation and resource parsing.
-import type { ErrorObject, ValidateFunction } from 'ajv';
-import { createAjv, describeAjvError, errorSegments, findNul, formatPath } from './ajv';
-import { LINEAR_REGEXP_ENGINE, UnsupportedPatternError } from './linear-regexp';
+import type { ErrorObject } from 'ajv';
+import { BoundedValidator, describeAjvError, errorSegments, findNul, formatPath } from './ajv';
+import { type JsonCaps, measureJson, parseJson } from './bounded-json';
 import { DEFAULT_PLATFORM_LIMITS, type PlatformLimits } from './limits';
+import { paramsSchemaProblems } from './params-schema';
 import { RECORD_KIND_NAMES, RECORD_KINDS, recordFieldNames, type RecordFieldName, type RecordKind } from './records';
 
 export const ANALYSIS_CATEGORIES = ['social', 'writing', 'personality', 'health', 'finance', 'productivity', 'other'] as const;
@@ -67,8 +68,15 @@ export const NAME_PATTERN = '^[a-z][a-z0-9-]*[a-z0-9]$';
 export const VERSION_PATTERN =
   '^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)(?:-((?:0|[1-9]\\d*|\\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\\.(?:0|[1-9]\\d*|\\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?$';
 export const BYTE_SIZE_PATTERN = '^[1-9][0-9]{0,12}[kmg]$';
-/** The largest params schema accepted, as serialized JSON. */
-export const MAX_PARAMS_SCHEMA_BYTES = 64 * 1024;
+/** The largest manifest accepted, as JSON text. A real one is a few KiB; its params schema at most 64 KiB. */
+export const MANIFEST_MAX_BYTES = 256 * 1024;
+/**
+ * Caps on a manifest's JSON, checked before anything else reads it. A real manifest nests at most 6
+ * levels (params.properties.x.items.enum[0]) and holds a few hundred values.
+ */
+export const MANIFEST_JSON_CAPS: JsonCaps = Object.freeze({ maxBytes: MANIFEST_MAX_BYTES, maxDepth: 16, maxNodes: 20_000, maxStringLength: 16 * 1024 });
+/** At most this many problems of a manifest are listed; a final entry counts the rest. */
+export const MAX_REPORTED_MANIFEST_ERRORS = 50;
 
 const nonBlank = (maxLength: number) => ({ type: 'string', minLength: 1, maxLength, pattern: '\\S' });
 
@@ -157,7 +165,7 @@ export function parseResources(resources: ManifestResources): RunResources {
   };
 }
 
-let manifestValidator: ValidateFunction | undefined;
+const manifestValidator = new BoundedValidator(MANIFEST_SCHEMA);
 
 function fieldMessage(error: ErrorObject, segments: string[]): string {
   const [top, second] = segments;
@@ -189,24 +197,40 @@ function fieldError(field: string, message: string): FieldError {
 }
 
 /**
+ * Parses and validates the text of `lockbox.json`. The text is held to MANIFEST_JSON_CAPS before it
+ * is parsed; `syntax` says the problem is the JSON itself.
+ */
+export function parseManifest(text: string, limits: PlatformLimits = DEFAULT_PLATFORM_LIMITS): ManifestValidation & { syntax?: boolean } {
+  const parsed = parseJson(text, MANIFEST_JSON_CAPS);
+  if (!parsed.ok) return { ok: false, errors: [fieldError('', parsed.message)], syntax: parsed.problem === 'syntax' };
+  return validateManifest(parsed.value, limits);
+}
+
+/**
  * Validates a manifest (already parsed from JSON) against the schema and the platform limits.
- * Every problem is reported, each naming its field.
+ * Every problem is reported (up to MAX_REPORTED_MANIFEST_ERRORS), each naming its field. The value is
+ * held to MANIFEST_JSON_CAPS first: nothing else walks a manifest outside them.
  */
 export function validateManifest(input: unknown, limits: PlatformLimits = DEFAULT_PLATFORM_LIMITS): ManifestValidation {
-  manifestValidator ??= createAjv().compile(MANIFEST_SCHEMA);
+  const bounded = measureJson(input, MANIFEST_JSON_CAPS);
+  if (!bounded.ok) {
+    const where = bounded.path.length > 0 ? ` (at ${formatPath(bounded.path, input)})` : '';
+    return { ok: false, errors: [fieldError('', `${bounded.message}${where}`)] };
+  }
   const errors: FieldError[] = [];
   const seen = new Set<string>();
+  let dropped = 0;
   const add = (error: FieldError) => {
     const key = `${error.field}\u0000${error.message}`;
-    if (!seen.has(key)) errors.push(error);
+    if (seen.has(key)) return;
     seen.add(key);
+    if (errors.length < MAX_REPORTED_MANIFEST_ERRORS) errors.push(error);
+    else dropped++;
   };
 
-  if (!manifestValidator(input)) {
-    for (const error of manifestValidator.errors ?? []) {
-      const segments = errorSegments(error);
-      add(fieldError(formatPath(segments, input), fieldMessage(error, segments)));
-    }
+  for (const error of manifestValidator.errors(input, bounded.cost.nodes) ?? []) {
+    const segments = errorSegments(error);
+    add(fieldError(formatPath(segments, input), fieldMessage(error, segments)));
   }
   if (input === null || typeof input !== 'object' || Array.isArray(input)) return { ok: false, errors };
   const badFields = new Set(errors.map((error) => error.field.split(/[.[]/)[0]));
@@ -233,6 +257,7 @@ export function validateManifest(input: unknown, limits: PlatformLimits = DEFAUL
     for (const problem of paramsSchemaProblems(manifest.params)) add(problem);
   }
 
+  if (dropped > 0) errors.push({ field: '', message: `…and ${dropped} more problem${dropped === 1 ? '' : 's'}` });
   return errors.length === 0 ? { ok: true, manifest: input as Manifest } : { ok: false, errors };
 }
 
@@ -263,76 +288,6 @@ function checkRange(
     const range = isSize && min <= 1 ? `at most ${show(max)}` : `between ${show(min)} and ${show(max)}${unit}`;
     add(fieldError(field, `must be ${range} (got ${isSize ? String(value) : show(amount)})`));
   }
-}
-
-function paramsSchemaProblems(schema: object): FieldError[] {
-  if (JSON.stringify(schema).length > MAX_PARAMS_SCHEMA_BYTES) {
-    return [fieldError('params', `must be at most ${MAX_PARAMS_SCHEMA_BYTES / 1024} KiB of JSON`)];
-  }
-  if ((schema as { $async?: unknown }).$async !== undefined) return [fieldError('params', 'must not be an async schema ($async)')];
-  paramsAjv ??= createAjv({ addUsedSchema: false, code: { regExp: LINEAR_REGEXP_ENGINE } });
-  if (!paramsAjv.validateSchema(schema)) {
-    // An anyOf error stands for its failed branches, which are reported at the same place.
-    const all = paramsAjv.errors ?? [];
-    const anyOfAt = new Set(all.filter((error) => error.keyword === 'anyOf').map((error) => error.instancePath));
-    const errors = all.filter((error) => error.keyword === 'anyOf' || !anyOfAt.has(error.instancePath));
-    return errors.map((error) => {
-      const segments = ['params', ...errorSegments(error)];
-      const message =
-        error.keyword === 'anyOf' && segments[segments.length - 1] === 'type'
-          ? 'must be a JSON Schema type (string, number, integer, boolean, object, array, null) or a list of them'
-          : describeAjvError(error);
-      return fieldError(formatPath(segments, { params: schema }), message);
-    });
-  }
-  try {
-    compileParamsSchema(schema);
-    return [];
-  } catch (error) {
-    if (error instanceof UnsupportedPatternError) return [fieldError('params', error.message)];
-    const reason = error instanceof Error ? error.message : String(error);
-    return [fieldError('params', `is not a valid JSON Schema (draft-07): ${reason}`)];
-  }
-}
-
-// One Ajv for all params schemas: creating one costs tens of milliseconds. Schemas are not
-// registered by $id (addUsedSchema: false) and are dropped from Ajv's cache after compiling, so
-// one developer's schema can never affect another's.
-let paramsAjv: ReturnType<typeof createAjv> | undefined;
-const paramsValidators = new Map<string, ValidateFunction>();
-const MAX_CACHED_PARAMS_VALIDATORS = 200;
-
-function compileParamsSchema(schema: object): ValidateFunction {
-  const key = JSON.stringify(schema);
-  const cached = paramsValidators.get(key);
-  if (cached) return cached;
-  paramsAjv ??= createAjv({ addUsedSchema: false, code: { regExp: LINEAR_REGEXP_ENGINE } });
-  const copy = JSON.parse(key) as object;
-  let validate: ValidateFunction;
-  try {
-    validate = paramsAjv.compile(copy);
-  } finally {
-    paramsAjv.removeSchema(copy);
-  }
-  if (paramsValidators.size >= MAX_CACHED_PARAMS_VALIDATORS) paramsValidators.delete(paramsValidators.keys().next().value!);
-  paramsValidators.set(key, validate);
-  return validate;
-}
-
-export type ParamsValidation = { ok: true; params: Record<string, unknown> } | { ok: false; errors: FieldError[] };
-
-/**
- * Validates run parameters against an analysis' params schema (from a validated manifest).
- * Errors name fields under `params`, e.g. `params.threshold`. Throws if the schema itself is invalid.
- */
-export function validateParams(schema: ParamsSchema, params: unknown): ParamsValidation {
-  const validate = compileParamsSchema(schema);
-  if (validate(params)) return { ok: true, params: params as Record<string, unknown> };
-  const errors = (validate.errors ?? []).map((error) => {
-    const field = formatPath(['params', ...errorSegments(error)], { params });
-    return fieldError(field, describeAjvError(error));
-  });
-  return { ok: false, errors };
 }
 
 /** True when two consent-scope sets grant exactly the same fields of the same kinds (order does not matter). */

@@ -1,4 +1,5 @@
 import {
+  RECORD_JSON_CAPS,
   RECORD_KINDS,
   RECORD_KIND_NAMES,
   RECORD_SCHEMAS,
@@ -123,5 +124,26 @@ describe('projectRecord', () => {
     const scopes = { 'social.posts': ['text'] };
     expect(projectForScopes(post, scopes)).toEqual({ kind: 'social.posts', text: 'hello' });
     expect(projectForScopes({ kind: 'social.reactions', timestamp: post.timestamp, platform: 'x', reaction: 'like' }, scopes)).toBeUndefined();
+  });
+});
+
+describe('validateRecord holds a line to its JSON caps first', () => {
+  const post = { kind: 'social.posts', timestamp: '2026-01-05T18:20:00Z', platform: 'x', type: 'post' };
+
+  it('refuses a line nested too deeply or holding too many values before parsing it, on both sides of each cap', () => {
+    // The record is one level; its text nests depth - 1 more.
+    const nested = (depth: number) => JSON.stringify(post).replace(/}$/, `,"text":${'['.repeat(depth - 1)}${']'.repeat(depth - 1)}}`);
+    expect(validateRecord(nested(RECORD_JSON_CAPS.maxDepth))).toEqual({ ok: false, reason: 'text must be a string of at most 100000 characters' });
+    expect(validateRecord(nested(RECORD_JSON_CAPS.maxDepth + 1))).toEqual({ ok: false, reason: expect.stringMatching(/^line is nested more than 8 levels deep \(at position \d+\)$/) });
+    const keys = (count: number) => JSON.stringify({ ...post, ...Object.fromEntries(Array.from({ length: count }, (_, i) => [`k${i}`, 0])) });
+    // The record itself is 5 values; every unknown key adds one.
+    expect((validateRecord(keys(RECORD_JSON_CAPS.maxNodes - 5)) as { reason: string }).reason).toMatch(/^line has unknown field 'k0'/);
+    expect(validateRecord(keys(RECORD_JSON_CAPS.maxNodes - 4))).toEqual({ ok: false, reason: expect.stringMatching(/^line has more than 256 values \(at position \d+\)$/) });
+  });
+
+  it('holds a parsed value to the same caps', () => {
+    let deep: unknown = 1;
+    for (let i = 0; i < RECORD_JSON_CAPS.maxDepth; i++) deep = [deep];
+    expect(validateRecord({ ...post, text: deep })).toEqual({ ok: false, reason: 'line is nested more than 8 levels deep' });
   });
 });

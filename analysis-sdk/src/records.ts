@@ -1,6 +1,7 @@
 // Canonical record kinds: the normalized shape of users' data, one JSON object per JSONL line.
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { createAjv, errorSegments } from './ajv';
+import { type JsonCaps, measureJson, parseJson } from './bounded-json';
 
 export const SOCIAL_PLATFORMS = ['x', 'facebook', 'instagram', 'reddit', 'google', 'other'] as const;
 export type SocialPlatform = (typeof SOCIAL_PLATFORMS)[number];
@@ -188,6 +189,13 @@ export const RECORD_SCHEMAS: { readonly [K in RecordKind]: Record<string, unknow
 
 export type RecordValidation = { ok: true; record: CanonicalRecord } | { ok: false; reason: string };
 
+/**
+ * Caps on one dataset line, checked before it is parsed. A record is a flat object of at most 9
+ * fields; the caps leave room for the schema to say what is wrong with a few more, and keep the list
+ * of reasons short whatever the line holds (a line of 100,000 unknown keys would be 100,000 errors).
+ */
+export const RECORD_JSON_CAPS: JsonCaps = Object.freeze({ maxBytes: 1024 * 1024, maxDepth: 8, maxNodes: 256, maxStringLength: 1024 * 1024 });
+
 let validators: Map<RecordKind, ValidateFunction> | undefined;
 
 function validatorFor(kind: RecordKind): ValidateFunction {
@@ -221,16 +229,18 @@ function reasonFor(kind: RecordKind, error: ErrorObject): string {
 
 /**
  * Checks one dataset line against its kind's canonical schema. Accepts the raw line text or the
- * parsed value. The reason is written for the person who uploaded the data.
+ * parsed value, held to RECORD_JSON_CAPS before anything reads it. The reason is written for the
+ * person who uploaded the data.
  */
 export function validateRecord(line: unknown): RecordValidation {
   let value = line;
   if (typeof line === 'string') {
-    try {
-      value = JSON.parse(line);
-    } catch {
-      return { ok: false, reason: 'line is not valid JSON' };
-    }
+    const parsed = parseJson(line, RECORD_JSON_CAPS);
+    if (!parsed.ok) return { ok: false, reason: parsed.problem === 'syntax' ? 'line is not valid JSON' : `line ${parsed.message}` };
+    value = parsed.value;
+  } else {
+    const measured = measureJson(line, RECORD_JSON_CAPS);
+    if (!measured.ok) return { ok: false, reason: `line ${measured.message}` };
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return { ok: false, reason: 'line is not a JSON object' };
   const kind = (value as Record<string, unknown>).kind;

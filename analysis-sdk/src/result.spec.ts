@@ -1,4 +1,5 @@
-import { MAX_REPORTED_RESULT_ERRORS, RESULT_CAPS, validateResult, type ResultBlock, type ResultDocument, type ResultError } from './result';
+import { ALL_ERRORS_MAX_NODES } from './ajv';
+import { MAX_REPORTED_RESULT_ERRORS, RESULT_CAPS, resultJsonCaps, validateResult, type ResultBlock, type ResultDocument, type ResultError } from './result';
 
 // The example from ARCHITECTURE §4.
 const example = (): ResultDocument => ({
@@ -265,5 +266,52 @@ describe('validateResult', () => {
     const errors = errorsOf(withBlock({ type: 'table', columns: ['a'], rows }));
     expect(errors).toHaveLength(MAX_REPORTED_RESULT_ERRORS + 1);
     expect(errors[MAX_REPORTED_RESULT_ERRORS]).toEqual({ path: '', message: '…and 450 more problems' });
+  });
+});
+
+describe('validateResult holds a document to its JSON caps first', () => {
+  /** A chart whose spec nests wide arrays `depth` deep: the shape that exhausted the worker's heap. */
+  const wideNestedChart = (depth: number, width: number) => {
+    let value: unknown[] = Array.from({ length: width }, () => 0);
+    for (let level = 1; level < depth; level++) value = [...Array.from({ length: width }, () => 0), value];
+    return chart({ mark: 'bar', data: { values: value } });
+  };
+
+  it('refuses a wide document nested 250 deep as one error, naming where the walk stopped', () => {
+    expect(errorsOf(wideNestedChart(250, 40))).toEqual([
+      { path: '', message: expect.stringMatching(/^result is nested more than 72 levels deep \(at blocks\[0\]\.spec\.data\.values(\[40\]){67}\)$/) },
+    ]);
+  });
+
+  it('derives its caps from the byte cap, and holds each on both sides', () => {
+    const caps = resultJsonCaps(4 * 1024 * 1024);
+    expect(caps).toEqual({ maxBytes: 4 * 1024 * 1024, maxDepth: RESULT_CAPS.chartDepth + 8, maxNodes: 1024 * 1024, maxStringLength: 1024 * 1024, maxPathWeight: 12 * 1024 * 1024 });
+    const small = resultJsonCaps(4096); // 1,024 values, path weight 12,288
+    const table = (rows: number) => withBlock({ type: 'table', columns: ['a', 'b', 'c'], rows: Array.from({ length: rows }, () => [1, 2, 3]) });
+    // 11 values around the rows, then 4 per row: 1,023 with 253 rows.
+    expect(validateResult(table(253), small).ok).toBe(true);
+    expect(validateResult(table(254), small)).toMatchObject({ ok: false, errors: [{ message: expect.stringMatching(/^result has more than 1024 values/) }] });
+    const deepChart = (depth: number) => {
+      let spec: Record<string, unknown> = { leaf: 1 };
+      for (let i = 1; i < depth; i++) spec = { a: spec };
+      return chart({ mark: 'bar', config: spec });
+    };
+    // doc, blocks, block and spec are 4 levels; config adds its own.
+    expect(validateResult(deepChart(RESULT_CAPS.chartDepth + 3)).ok).toBe(false);
+    expect(errorsOf(deepChart(RESULT_CAPS.chartDepth + 3))[0]!.message).not.toMatch(/^result is nested more than 72/);
+    expect(errorsOf(deepChart(RESULT_CAPS.chartDepth + 5))[0]!.message).toMatch(/^result is nested more than 72 levels deep/);
+  });
+
+  it('accepts the largest table the schema allows (10,000 rows of 50 cells) within the 4 MiB caps', () => {
+    const columns = Array.from({ length: RESULT_CAPS.tableColumns }, (_, i) => `c${i}`);
+    const rows = Array.from({ length: RESULT_CAPS.tableRows }, () => Array.from({ length: RESULT_CAPS.tableColumns }, () => 1));
+    expect(validateResult(withBlock({ type: 'table', columns, rows })).ok).toBe(true);
+  });
+
+  it('lists every schema problem of a small document, and stops at the first in a large one', () => {
+    const cells = (rows: number) => withBlock({ type: 'table', columns: ['a', 'b'], rows: Array.from({ length: rows }, () => [{}, {}]) });
+    expect(errorsOf(cells(2)).map((error) => error.path)).toEqual(['blocks[0].rows[0][0]', 'blocks[0].rows[0][1]', 'blocks[0].rows[1][0]', 'blocks[0].rows[1][1]']);
+    // Past ALL_ERRORS_MAX_NODES values (3 per row here), one error object instead of one per bad cell.
+    expect(errorsOf(cells(ALL_ERRORS_MAX_NODES / 2)).map((error) => error.path)).toEqual(['blocks[0].rows[0][0]']);
   });
 });

@@ -1,9 +1,11 @@
 // The result document an analysis writes to /output/result.json: schema and validation.
 // Third-party output is data, never code: no raw HTML, no links, no remote content, no chart expressions,
 // and the one-line texts shown in lists and notifications hold nothing that draws differently than it reads.
-import type { ErrorObject, ValidateFunction } from 'ajv';
-import { createAjv, describeAjvError, errorSegments, findNul, formatPath } from './ajv';
+import type { ErrorObject } from 'ajv';
+import { BoundedValidator, describeAjvError, errorSegments, findNul, formatPath } from './ajv';
+import { type JsonCaps, measureJson } from './bounded-json';
 import { checkChartSpec } from './chart-spec';
+import { MAX_RESULT_BYTES } from './limits';
 import { findHiddenCharacter, PLAIN_LINE_PATTERN } from './plain-text';
 
 export const RESULT_SCHEMA_VERSION = 1;
@@ -70,6 +72,18 @@ export type ResultValidation = { ok: true; result: ResultDocument } | { ok: fals
 
 /** At most this many errors are listed; a final entry counts the rest. */
 export const MAX_REPORTED_RESULT_ERRORS = 50;
+
+/**
+ * Caps on a result document's JSON, checked before anything else reads it; `maxBytes` is the
+ * platform's result cap. The depth leaves room for a chart spec RESULT_CAPS.chartDepth levels deep
+ * under blocks[n].spec. The value and path-weight caps grow with the bytes, above what a real result
+ * of that size holds: a value takes 2 bytes at least, and real results stay near 2 in path weight
+ * per byte (a full table of single digits 2.5, chart rows {"x":1} 1.6). The path weight bounds what
+ * any walk that copies paths can hold: 3 × 4 MiB path entries, about 100 MB of paths at worst.
+ */
+export function resultJsonCaps(maxBytes: number = MAX_RESULT_BYTES): JsonCaps {
+  return { maxBytes, maxDepth: RESULT_CAPS.chartDepth + 8, maxNodes: Math.floor(maxBytes / 4), maxStringLength: 1024 * 1024, maxPathWeight: 3 * maxBytes };
+}
 
 const text = (maxLength: number, minLength = 0) => ({ type: 'string', minLength, maxLength });
 // A text shown on one line (in a list, a notification, a label): no line breaks, controls, bidi or invisible characters.
@@ -164,7 +178,7 @@ const MARKDOWN_RULES: readonly { pattern: RegExp; message: (found: string, index
   },
 ];
 
-let resultValidator: ValidateFunction | undefined;
+const resultValidator = new BoundedValidator(RESULT_SCHEMA, { discriminator: true });
 
 function schemaErrorMessage(error: ErrorObject, segments: string[], doc: unknown): string {
   const last = segments[segments.length - 1];
@@ -181,11 +195,16 @@ function schemaErrorMessage(error: ErrorObject, segments: string[], doc: unknown
 /**
  * Validates a parsed result document. Beyond the JSON Schema it rejects NUL characters, raw HTML,
  * links and images in markdown, rows whose length differs from the columns, and chart specs outside
- * the Vega-Lite allowlist (chart-spec.ts). The byte cap (MAX_RESULT_BYTES) is the caller's to check
- * before parsing.
+ * the Vega-Lite allowlist (chart-spec.ts). The value is held to `caps` first (see resultJsonCaps):
+ * nothing else walks a document outside them. Of a document of more than ALL_ERRORS_MAX_NODES values,
+ * only the first problem the schema finds is listed. The caller checks the text's bytes before parsing.
  */
-export function validateResult(doc: unknown): ResultValidation {
-  resultValidator ??= createAjv({ discriminator: true }).compile(RESULT_SCHEMA);
+export function validateResult(doc: unknown, caps: JsonCaps = resultJsonCaps()): ResultValidation {
+  const bounded = measureJson(doc, caps);
+  if (!bounded.ok) {
+    const where = bounded.path.length > 0 ? ` (at ${formatPath(bounded.path, doc)})` : '';
+    return { ok: false, errors: [{ path: '', message: `result ${bounded.message}${where}` }] };
+  }
   const errors: ResultError[] = [];
   const seen = new Set<string>();
   let dropped = 0;
@@ -198,13 +217,11 @@ export function validateResult(doc: unknown): ResultValidation {
     else errors.push({ path, message: `${path === '' ? 'result' : path} ${message}` });
   };
 
-  if (!resultValidator(doc)) {
-    for (const error of resultValidator.errors ?? []) {
-      // anyOf reports each failed branch too; the anyOf error itself says it all.
-      if (error.schemaPath.includes('/anyOf/')) continue;
-      const segments = errorSegments(error);
-      add(segments, schemaErrorMessage(error, segments, doc));
-    }
+  for (const error of resultValidator.errors(doc, bounded.cost.nodes) ?? []) {
+    // anyOf reports each failed branch too; the anyOf error itself says it all.
+    if (error.schemaPath.includes('/anyOf/')) continue;
+    const segments = errorSegments(error);
+    add(segments, schemaErrorMessage(error, segments, doc));
   }
 
   const nul = findNul(doc);

@@ -2,7 +2,8 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { DEFAULT_PLATFORM_LIMITS, type PlatformLimits } from '../limits';
-import { validateManifest, type FieldError, type Manifest } from '../manifest';
+import { parseJson } from '../bounded-json';
+import { MANIFEST_JSON_CAPS, validateManifest, type FieldError, type Manifest } from '../manifest';
 import { CliError } from './cli-error';
 
 export const MANIFEST_FILE = 'lockbox.json';
@@ -25,7 +26,7 @@ export class ManifestError extends CliError {
   }
 }
 
-/** Reads and parses `<dir>/lockbox.json` without validating it. */
+/** Reads and parses `<dir>/lockbox.json` (within the manifest's JSON caps) without validating it. */
 export async function readManifestJson(dir: string): Promise<{ manifestPath: string; value: unknown }> {
   const manifestPath = join(dir, MANIFEST_FILE);
   let text: string;
@@ -37,11 +38,10 @@ export async function readManifestJson(dir: string): Promise<{ manifestPath: str
     }
     throw new CliError(`cannot read ${manifestPath}: ${(error as Error).message}`);
   }
-  try {
-    return { manifestPath, value: JSON.parse(text) };
-  } catch (error) {
-    throw new ManifestError(manifestPath, [{ field: '', message: `manifest is not valid JSON: ${(error as Error).message}` }]);
-  }
+  // The platform's own caps (256 KiB, depth, values), so a manifest is refused here as it would be there.
+  const parsed = parseJson(text, MANIFEST_JSON_CAPS);
+  if (!parsed.ok) throw new ManifestError(manifestPath, [{ field: '', message: `manifest ${parsed.message}` }]);
+  return { manifestPath, value: parsed.value };
 }
 
 /** Loads the project in `dir` (relative to `cwd`), with its manifest validated against the platform limits. */

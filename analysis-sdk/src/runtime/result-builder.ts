@@ -182,7 +182,9 @@ export function checkResult(doc: unknown, known: readonly ResultError[] = []): {
   const errors: ResultError[] = [...known];
   const bytes = Buffer.byteLength(json, 'utf8');
   if (bytes > MAX_RESULT_BYTES) {
+    // The platform refuses it unread: validating it further would only cost.
     errors.push({ path: '', message: `result is ${bytes} bytes of JSON; the limit is ${MAX_RESULT_BYTES} bytes (4 MiB)` });
+    throw new ResultValidationError(errors);
   }
   const validation = validateResult(JSON.parse(json));
   if (!validation.ok) {

@@ -2,7 +2,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CONTAINER_INPUT_DIR, CONTAINER_OUTPUT_DIR, type RunInput } from '../container-contract';
-import { validateParams, type FieldError, type ParamsSchema } from '../manifest';
+import type { FieldError, ParamsSchema } from '../manifest';
+import { validateParams } from '../params-schema';
 import { isRecordKind } from '../records';
 
 /** Where the runtime reads its input and writes its output. */

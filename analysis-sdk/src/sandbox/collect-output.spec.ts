@@ -182,6 +182,16 @@ describe('collectOutput refuses', () => {
     expect(!collected.ok && collected.message).toMatch(/^result\.json is not valid JSON: /);
   });
 
+  it('a result of wide arrays nested 250 deep, read no further than the depth cap', async () => {
+    // The shape that exhausted the worker's heap at 4 MiB, at the 64 KiB cap of these limits.
+    const row = Array.from({ length: 20 }, () => '0').join(',');
+    const values = `${`[${row},`.repeat(249)}[${row}]${']'.repeat(249)}`;
+    const text = `{"schemaVersion":1,"summary":"x","blocks":[{"type":"chart","title":"t","spec":{"mark":"bar","data":{"values":${values}}}}]}`.slice(0, LIMITS.resultMaxBytes);
+    await put('result.json', text);
+    const collected = await collectOutput(dir, LIMITS);
+    expect(collected).toEqual({ ok: false, reason: 'output_invalid', message: expect.stringMatching(/^result\.json is nested more than 72 levels deep \(at position \d+\)$/) });
+  });
+
   it('a result the schema refuses, naming each path', async () => {
     await putResult({
       schemaVersion: 1,

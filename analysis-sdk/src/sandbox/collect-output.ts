@@ -5,9 +5,10 @@ import { constants, type Stats } from 'node:fs';
 import { lstat, open, opendir, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ARTIFACT_EXTENSIONS, artifactExtension, checkArtifact } from '../artifacts';
+import { parseJson } from '../bounded-json';
 import type { PlatformLimits } from '../limits';
 import { escapeHiddenCharacters } from '../plain-text';
-import { validateResult, type ResultDocument } from '../result';
+import { resultJsonCaps, validateResult, type ResultDocument } from '../result';
 
 // The artifact types and their content rules are contracts (analysis-sdk/src/artifacts/); the worker reads them from here.
 export { ARTIFACT_CONTENT_TYPES, ARTIFACT_EXTENSIONS, artifactContentType } from '../artifacts';
@@ -165,7 +166,7 @@ async function readOutput(root: string, files: OutputFile[], limits: OutputLimit
   }
 
   const resultBytes = await readRegularFile(root, resultFile);
-  const result = parseResult(resultBytes);
+  const result = parseResult(resultBytes, limits.resultMaxBytes);
   // Each artifact is admitted by its content (a CSV comes back with its formulas neutralised); every refusal is listed.
   const artifacts: CollectedArtifact[] = [];
   const refused: string[] = [];
@@ -178,7 +179,11 @@ async function readOutput(root: string, files: OutputFile[], limits: OutputLimit
   return { ok: true, result, resultBytes, artifacts };
 }
 
-function parseResult(bytes: Buffer): ResultDocument {
+/**
+ * Checks result.json as text within the result caps (bytes, depth, values) before JSON.parse sees it,
+ * so what an analysis writes costs the worker its size at most, whatever its shape.
+ */
+function parseResult(bytes: Buffer, maxBytes: number): ResultDocument {
   const nul = bytes.indexOf(0);
   if (nul !== -1) throw invalid(`result.json contains a NUL byte at offset ${nul}; it must be UTF-8 JSON text`);
   let text: string;
@@ -187,13 +192,10 @@ function parseResult(bytes: Buffer): ResultDocument {
   } catch {
     throw invalid('result.json is not valid UTF-8 text');
   }
-  let document: unknown;
-  try {
-    document = JSON.parse(text);
-  } catch (error) {
-    throw invalid(`result.json is not valid JSON: ${error instanceof Error ? error.message : String(error)}`);
-  }
-  const validation = validateResult(document);
+  const caps = resultJsonCaps(maxBytes);
+  const parsed = parseJson(text, caps);
+  if (!parsed.ok) throw invalid(`result.json ${parsed.message}`);
+  const validation = validateResult(parsed.value, caps);
   if (!validation.ok) throw invalid(`result.json: ${listProblems(validation.errors.map((error) => error.message))}`);
   return validation.result;
 }

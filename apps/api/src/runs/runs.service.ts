@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { Readable } from 'node:stream';
 import { rcompare } from 'semver';
 import { DataSource, type EntityManager } from 'typeorm';
-import { type ConsentScopes, scopesEqual, validateParams } from '@lockbox/analysis-sdk';
+import { type ConsentScopes, type Manifest, type ParamsValidation, scopesEqual, UnsupportedParamsSchemaError, validateParams } from '@lockbox/analysis-sdk';
 import { LOCKBOX_CONFIG, type LockboxConfig } from '@lockbox/config';
 import { Analysis, AnalysisVersion, type DatasetStatus, notificationFor, preparedQuery, RUN_FINISHED_EVENT, runFinishedDedupeKey, type RunStatus, type RunVerdict, type StoredArtifact } from '@lockbox/db';
 import { DomainError } from '@lockbox/errors';
@@ -30,6 +30,20 @@ export function describeScopes(scopes: ConsentScopes): string {
   return Object.entries(scopes)
     .map(([kind, fields]) => `${kind}: ${(fields ?? []).join(', ')}`)
     .join('; ');
+}
+
+/**
+ * The params against the version's schema; params are held to their JSON caps first. A schema outside
+ * the params dialect (published before it) is never evaluated: its runs are refused until the
+ * developer publishes a version in the dialect.
+ */
+function checkParams(manifest: Manifest, params: unknown): ParamsValidation {
+  try {
+    return validateParams(manifest.params, params);
+  } catch (error) {
+    if (!(error instanceof UnsupportedParamsSchemaError)) throw error;
+    throw new DomainError('conflict', `${manifest.name} ${manifest.version} cannot take runs: its params schema uses what the platform no longer evaluates (${error.problems.map((problem) => problem.field).join(', ')}); its developer must publish a new version`);
+  }
 }
 
 /** The published version asked for, or the highest published one (semver order) when none is named. */
@@ -70,7 +84,7 @@ export class RunsService {
       throw new DomainError('invalid', `consent must grant exactly: ${describeScopes(manifest.scopes)}`);
     }
     const params = request.params ?? {};
-    const checked = validateParams(manifest.params, params);
+    const checked = checkParams(manifest, params);
     if (!checked.ok) throw new DomainError('invalid', checked.errors.map((error) => error.message).join('; '));
 
     const { runId, outboxId, recorded } = await this.dataSource.transaction(async (manager) => {

@@ -1,4 +1,4 @@
-import type { ConsentScopes, ManifestResources } from '@lockbox/analysis-sdk';
+import { type ConsentScopes, type ManifestResources, type ParamsSchema, paramsDefaults } from '@lockbox/analysis-sdk';
 import type { AnalysisVersion, AnalysisVersionStatus, CheckReport } from '@lockbox/db';
 
 /** A submission as its developer and the reviewing admins see it. */
@@ -19,6 +19,8 @@ export interface SubmissionView {
   };
   /** The record fields this version reads; users consent to exactly these for each run. */
   scopes: ConsentScopes;
+  /** The form users fill in (JSON Schema, in the params dialect), and what a user who changes nothing runs with. */
+  params: { schema: ParamsSchema; defaults: Record<string, unknown> };
   submittedBy: string;
   upload: { bytes: number; sha256: string };
   /** Known once the checks have inspected the tarball; approval is bound to it. */
@@ -54,6 +56,7 @@ export function toSubmissionView(version: AnalysisVersion, reader?: { role: stri
       runtime: manifest.runtime ?? null,
     },
     scopes: manifest.scopes,
+    params: { schema: manifest.params, defaults: paramsDefaults(manifest.params) },
     submittedBy: version.submittedBy,
     upload: { bytes: version.uploadBytes, sha256: version.uploadSha256 },
     imageId: version.imageId,

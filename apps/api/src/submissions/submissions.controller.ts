@@ -2,7 +2,7 @@ import { Body, Controller, Get, HttpCode, Inject, Param, ParseUUIDPipe, PayloadT
 import { ApiBearerAuth, ApiBody, ApiConsumes, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import type { Readable } from 'node:stream';
-import type { Manifest } from '@lockbox/analysis-sdk';
+import { type Manifest, MANIFEST_MAX_BYTES } from '@lockbox/analysis-sdk';
 import { LOCKBOX_CONFIG, type LockboxConfig } from '@lockbox/config';
 import { DomainError } from '@lockbox/errors';
 import { type Caller, CurrentCaller, Roles } from '../auth/auth.decorators';
@@ -10,7 +10,7 @@ import { parseMultipart } from '../common/multipart';
 import { ApproveSubmissionDto } from './dto/approve-submission.dto';
 import { ListSubmissionsQuery } from './dto/list-submissions.query';
 import { RejectSubmissionDto } from './dto/reject-submission.dto';
-import { MANIFEST_MAX_BYTES, type StoredUpload, SubmissionService } from './submission.service';
+import { type StoredUpload, SubmissionService } from './submission.service';
 import { toSubmissionView, type SubmissionView } from './submission.view';
 
 /** Besides the image: the manifest part and the multipart framing. */

@@ -8,6 +8,7 @@ import {
   generateFixtures,
   isRecordKind,
   type Manifest,
+  paramsDefaults,
   parseResources,
   type PlatformLimits,
   projectRecord,
@@ -186,10 +187,7 @@ function tail(logs: Buffer): string {
 
 /** Params from the schema's defaults: what a user who changes nothing would run. */
 export function defaultParams(manifest: Manifest): Record<string, unknown> {
-  const properties = (manifest.params as { properties?: Record<string, { default?: unknown }> }).properties ?? {};
-  const params: Record<string, unknown> = {};
-  for (const [name, property] of Object.entries(properties)) if (property && 'default' in property) params[name] = property.default;
-  return params;
+  return paramsDefaults(manifest.params);
 }
 
 /** `run.json` and `data/<kind>.jsonl` for each declared kind, with only the declared fields, readable by the container user. */
