@@ -354,62 +354,83 @@ export function checkChartSpec(spec: Record<string, unknown>, at: Path, reportTo
   if ('$schema' in spec && !(typeof spec.$schema === 'string' && OFFICIAL_VEGA_LITE_SCHEMA.test(spec.$schema))) {
     report([...at, '$schema'], 'must be the official Vega-Lite v5 schema URL (https://vega.github.io/schema/vega-lite/v5.json) or left out');
   }
-  const stack: { value: unknown; rule: Rule; path: Path }[] = [{ value: spec, rule: CHART_SPEC, path: at }];
+  // Each pending value links to its parent instead of copying its path: the walk holds one small frame per
+  // value, and a path is built only for a value that is reported.
+  const stack: Frame[] = [{ value: spec, rule: CHART_SPEC, depth: 0 }];
   while (stack.length > 0 && reported <= CHART_MAX_REPORTED_PROBLEMS) {
-    const { value, rule: given, path } = stack.pop()!;
-    if (path.length - at.length > CHART_MAX_DEPTH) {
+    const frame = stack.pop()!;
+    const { value, rule: given } = frame;
+    const path = () => pathOf(at, frame);
+    const child = (key: string | number, childValue: unknown, rule: Rule): Frame => ({ value: childValue, rule, depth: frame.depth + 1, parent: frame, key });
+    if (frame.depth > CHART_MAX_DEPTH) {
       report(at, `is nested more than ${CHART_MAX_DEPTH} levels deep`);
       return;
     }
     const type = jsonType(value);
     const rule = resolve(given, type);
     if (!rule) {
-      report(path, mismatch(given, value));
+      report(path(), mismatch(given, value));
       continue;
     }
     if (typeof value === 'string') {
-      if (CSS_URL.test(value)) report(path, 'must not use CSS url(): a chart cannot load anything');
-      else if (rule.kind === 'enum' && !rule.values.includes(value)) report(path, `must be one of ${rule.values.join(', ')}`);
+      if (CSS_URL.test(value)) report(path(), 'must not use CSS url(): a chart cannot load anything');
+      else if (rule.kind === 'enum' && !rule.values.includes(value)) report(path(), `must be one of ${rule.values.join(', ')}`);
       continue;
     }
     if (Array.isArray(value)) {
       const items = rule.kind === 'array' ? rule.items : rule;
       if (rule.kind === 'array' && rule.maxItems !== undefined && value.length > rule.maxItems) {
-        report(path, `has ${value.length} rows; a chart holds at most ${rule.maxItems}`);
+        report(path(), `has ${value.length} rows; a chart holds at most ${rule.maxItems}`);
         continue;
       }
-      for (let i = value.length - 1; i >= 0; i--) stack.push({ value: value[i], rule: items, path: [...path, i] });
+      for (let i = value.length - 1; i >= 0; i--) stack.push(child(i, value[i], items));
       continue;
     }
     if (type !== 'object') continue;
     const node = value as Record<string, unknown>;
     const entries = Object.entries(node).reverse();
     if (rule.kind === 'data') {
-      for (const [key, child] of entries) {
-        if (key === 'url') report([...path, key], `is not allowed: ${REFUSED_KEYS.url}`);
-        else stack.push({ value: child, rule, path: [...path, key] });
+      for (const [key, item] of entries) {
+        if (key === 'url') report([...path(), key], `is not allowed: ${REFUSED_KEYS.url}`);
+        else stack.push(child(key, item, rule));
       }
       continue;
     }
     if (rule.kind === 'record') {
-      for (const [key, child] of entries) stack.push({ value: child, rule: rule.values, path: [...path, key] });
+      for (const [key, item] of entries) stack.push(child(key, item, rule.values));
       continue;
     }
     const shape = rule.kind === 'tagged' ? tagShape(rule, node) : (rule as ObjectRule);
     if (!shape) {
       // Say what is allowed, and why a key that gave it away (calculate, lookup) never will be.
-      report(path, `must be ${describe(rule)}`);
+      report(path(), `must be ${describe(rule)}`);
       const refused = Object.keys(node).find((key) => Object.hasOwn(REFUSED_KEYS, key));
-      if (refused) report([...path, refused], REFUSED_KEYS[refused]!);
+      if (refused) report([...path(), refused], REFUSED_KEYS[refused]!);
       continue;
     }
-    for (const key of shape.required ?? []) if (!Object.hasOwn(node, key)) report([...path, key], `is required in ${shape.what}`);
-    if (shape.requiredAnyOf && !shape.requiredAnyOf.some((key) => Object.hasOwn(node, key))) report(path, `must be ${describe(shape)}`);
-    for (const [key, child] of entries) {
-      if (Object.hasOwn(shape.keys, key)) stack.push({ value: child, rule: shape.keys[key]!, path: [...path, key] });
-      else report([...path, key], Object.hasOwn(REFUSED_KEYS, key) ? REFUSED_KEYS[key]! : `is not allowed in ${shape.what}; allowed: ${Object.keys(shape.keys).join(', ')}`);
+    for (const key of shape.required ?? []) if (!Object.hasOwn(node, key)) report([...path(), key], `is required in ${shape.what}`);
+    if (shape.requiredAnyOf && !shape.requiredAnyOf.some((key) => Object.hasOwn(node, key))) report(path(), `must be ${describe(shape)}`);
+    for (const [key, item] of entries) {
+      if (Object.hasOwn(shape.keys, key)) stack.push(child(key, item, shape.keys[key]!));
+      else report([...path(), key], Object.hasOwn(REFUSED_KEYS, key) ? REFUSED_KEYS[key]! : `is not allowed in ${shape.what}; allowed: ${Object.keys(shape.keys).join(', ')}`);
     }
   }
+}
+
+interface Frame {
+  value: unknown;
+  rule: Rule;
+  /** Levels below the spec. */
+  depth: number;
+  parent?: Frame;
+  key?: string | number;
+}
+
+/** The path of a frame: the spec's own path, then each key from the spec down. */
+function pathOf(at: Path, frame: Frame): Path {
+  const keys: (string | number)[] = [];
+  for (let f: Frame | undefined = frame; f?.key !== undefined; f = f.parent) keys.push(f.key);
+  return [...at, ...keys.reverse()];
 }
 
 /** The rule of a tagged object: that of the first tag it has, else the fallback (undefined when neither). */
