@@ -135,7 +135,7 @@ describe('runs', () => {
     );
   }
 
-  const workerPids = async (): Promise<number[]> => ((await api('GET', '/health', { token: admin.token })).body.workers as Array<{ pid: number }>).map((worker) => worker.pid).sort();
+  const workerPids = async (): Promise<number[]> => ((await api('GET', '/health/details', { token: admin.token })).body.workers as Array<{ pid: number }>).map((worker) => worker.pid).sort();
 
   it('ends a run whose result.json is a wide document nested 250 deep failed/output_invalid, and the worker carries on', async () => {
     const before = await workerPids();
