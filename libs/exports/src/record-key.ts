@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { type CanonicalRecord, recordFieldNames } from '@lockbox/analysis-sdk';
+import { type CanonicalRecord, RECORD_KINDS, type RecordFieldSpec, recordFieldNames } from '@lockbox/analysis-sdk';
 
-function normalized(field: string, value: unknown): unknown {
+function normalized(spec: RecordFieldSpec, value: unknown): unknown {
   if (value === undefined) return null;
-  if (field === 'timestamp' && typeof value === 'string') {
+  if (spec.format === 'date-time' && typeof value === 'string') {
     const ms = Date.parse(value);
     return Number.isNaN(ms) ? value : new Date(ms).toISOString();
   }
@@ -18,10 +18,11 @@ function normalized(field: string, value: unknown): unknown {
  * with LF newlines and trimmed, timestamps in UTC). SHA-256, hex.
  */
 export function recordKey(record: CanonicalRecord): string {
-  const id = record.id;
+  const id = (record as { id?: string }).id;
+  const specs = RECORD_KINDS[record.kind].fields as Readonly<Record<string, RecordFieldSpec>>;
   const identity =
     id !== undefined
       ? ['id', record.kind, record.platform, record.kind === 'social.reactions' ? record.reaction : '', id]
-      : ['content', record.kind, ...recordFieldNames(record.kind).map((field) => normalized(field, (record as unknown as Record<string, unknown>)[field]))];
+      : ['content', record.kind, ...recordFieldNames(record.kind).map((field) => normalized(specs[field], (record as unknown as Record<string, unknown>)[field]))];
   return createHash('sha256').update(JSON.stringify(identity)).digest('hex');
 }
