@@ -31,6 +31,7 @@ export type FileFaultReason = (typeof FILE_FAULTS)[number];
 /** One record is dropped: the file goes on. */
 export const SKIP_REASONS = [
   'element_too_large',
+  'too_deep',
   'line_too_long',
   'record_too_large',
   'field_too_large',
