@@ -51,6 +51,14 @@ export const SKIP_REASONS = [
 ] as const;
 export type SkipReason = (typeof SKIP_REASONS)[number];
 
+/**
+ * What a file's report notes without dropping anything: elements the format knows and does not import (an
+ * ad in a watch history, a Timeline activity segment), and texts kept as written because they could not be
+ * repaired. Counted per file, with the first one's place and message.
+ */
+export const NOTE_REASONS = ['not_imported', 'text_not_repaired'] as const;
+export type NoteReason = (typeof NOTE_REASONS)[number];
+
 /** Why a file of the archive was not read. Every file not read is listed (up to a cap) and counted. */
 export const NOT_READ_REASONS = ['unsafe_name', 'duplicate_name', 'nested_archive', 'not_imported', 'not_understood'] as const;
 export type NotReadReason = (typeof NOT_READ_REASONS)[number];

@@ -156,7 +156,7 @@ async function readArchive(ingestion: Ingestion, entries: readonly ArchiveEntry[
   const root = commonRoot(safe.map((entry) => entry.name));
   const relative = (entry: ArchiveEntry): string => entry.name.slice(root.length);
   const format = chooseFormat(ingestion, safe.map(relative));
-  const plan: FormatPlan = format.plan({ mapping: options.mapping });
+  const plan: FormatPlan = format.plan({ mapping: options.mapping, names: safe.map(relative) });
 
   const reads: { entry: ArchiveEntry; plan: EntryPlan }[] = [];
   for (const entry of safe) {
@@ -198,6 +198,10 @@ async function readFile(ingestion: Ingestion, file: FileTally, plan: EntryPlan, 
       options.stop?.throwIfAborted();
       if (item.type === 'skip') {
         file.addSkip(item.at, item.reason, item.message);
+        continue;
+      }
+      if (item.type === 'note') {
+        file.addNote(item.at, item.reason, item.message);
         continue;
       }
       const checked = validateRecord(item.record);
