@@ -1,5 +1,6 @@
 import type { ExportFormat } from './export-format';
 import { FACEBOOK } from './facebook/facebook.format';
+import { INSTAGRAM } from './instagram/instagram.format';
 import { LOCKBOX_JSONL } from './lockbox-jsonl/lockbox-jsonl.format';
 import { MAPPED_CSV, MAPPED_JSONL } from './mapped/mapped.formats';
 import { REDDIT } from './reddit/reddit.format';
@@ -9,6 +10,7 @@ import { X_ARCHIVE } from './x-archive/x-archive.format';
 export const EXPORT_FORMATS = {
   'x-archive': X_ARCHIVE,
   facebook: FACEBOOK,
+  instagram: INSTAGRAM,
   reddit: REDDIT,
   csv: MAPPED_CSV,
   jsonl: MAPPED_JSONL,
