@@ -7,7 +7,7 @@ function escapeBytes(character: string): string {
 
 /** `value` as Meta writes it: JSON with two-space indentation and each non-ASCII byte escaped. */
 export function metaJson(value: unknown): string {
-  return JSON.stringify(value, null, 2).replace(/[^\u0000-\u007f]/gu, escapeBytes);
+  return JSON.stringify(value, null, 2).replace(/[\u0080-\u{10ffff}]/gu, escapeBytes);
 }
 
 /** Seconds since 1970 of an ISO date-time, as Meta's `timestamp`. */

@@ -1,5 +1,6 @@
 import type { ExportFormat } from './export-format';
 import { FACEBOOK } from './facebook/facebook.format';
+import { GOOGLE_TAKEOUT } from './google-takeout/google-takeout.format';
 import { INSTAGRAM } from './instagram/instagram.format';
 import { LOCKBOX_JSONL } from './lockbox-jsonl/lockbox-jsonl.format';
 import { MAPPED_CSV, MAPPED_JSONL } from './mapped/mapped.formats';
@@ -11,6 +12,7 @@ export const EXPORT_FORMATS = {
   'x-archive': X_ARCHIVE,
   facebook: FACEBOOK,
   instagram: INSTAGRAM,
+  'google-takeout': GOOGLE_TAKEOUT,
   reddit: REDDIT,
   csv: MAPPED_CSV,
   jsonl: MAPPED_JSONL,

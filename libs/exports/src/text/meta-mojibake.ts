@@ -12,7 +12,7 @@ export interface RepairedText {
   outcome: RepairOutcome;
 }
 
-const ABOVE_LATIN1 = /[^\u0000-\u00ff]/;
+const ABOVE_LATIN1 = /[\u0100-\uffff]/;
 const NON_ASCII = /[\u0080-\u00ff]/;
 // The bytes are the text: a leading EF BB BF is a character to keep, not a mark to drop.
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
