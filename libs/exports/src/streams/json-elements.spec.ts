@@ -101,6 +101,17 @@ describe('readJsonElements', () => {
     expect((await fault(elements('[1]; alert(1)'))).message).toBe('there is content after the JSON array');
   });
 
+  it('hands over the elements a chunk completed before a fault, then fails the file', async () => {
+    const kept: JsonElement[] = [];
+    const error = await fault(
+      (async () => {
+        for await (const element of readJsonElements(chunksOf('[{"a": 1}, {"b": 2}] and more', 100_000), options())) kept.push(element);
+      })(),
+    );
+    expect(error.message).toBe('there is content after the JSON array');
+    expect(kept.map((element) => element.ok && element.value)).toEqual([{ a: 1 }, { b: 2 }]);
+  });
+
   it('fails the file when the structure around the elements nests past the depth cap', async () => {
     const path = ['*', 'a', '*'];
     const deep = `[${'['.repeat(20)}${']'.repeat(20)}]`;

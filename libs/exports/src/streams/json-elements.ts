@@ -121,6 +121,8 @@ export class JsonElementScanner {
   private keyParts: Buffer[] | undefined;
   private keyBytes = 0;
   private semicolonSeen = false;
+  /** A fault found after elements of the same chunk: thrown once they are handed over. */
+  private fault: FileFault | undefined;
   private readonly paths: readonly JsonPath[];
   private rootIsObject = false;
   /** Whether a root object had a key that starts one of the paths. */
@@ -131,9 +133,23 @@ export class JsonElementScanner {
     if (this.paths.length === 0 || this.paths.some((path) => path.length === 0)) throw new Error('a JSON element scanner needs at least one non-empty path');
   }
 
-  /** Scans one chunk; returns the elements it completed. Throws FileFault when the document is unusable. */
+  /**
+   * Scans one chunk; returns the elements it completed. Throws FileFault when the document is unusable;
+   * elements the chunk completed before the fault are returned first, and the fault thrown next.
+   */
   push(chunk: Buffer): JsonElement[] {
+    if (this.fault) throw this.fault;
     const out: JsonElement[] = [];
+    try {
+      this.scan(chunk, out);
+    } catch (error) {
+      if (!(error instanceof FileFault) || out.length === 0) throw error;
+      this.fault = error;
+    }
+    return out;
+  }
+
+  private scan(chunk: Buffer, out: JsonElement[]): void {
     let i = 0;
     const n = chunk.length;
     while (i < n) {
@@ -164,11 +180,11 @@ export class JsonElementScanner {
       this.keep(chunk, this.capture.from, n);
       this.capture.from = 0;
     }
-    return out;
   }
 
   /** Called after the last chunk: the root array must have been closed. */
   end(): void {
+    if (this.fault) throw this.fault;
     const what = this.acceptsObject() ? 'JSON' : 'JSON array';
     if (this.mode === BEFORE_ROOT) throw new FileFault('not_parseable', `the file holds no ${what}`);
     if (this.mode !== AFTER_ROOT) throw new FileFault('not_parseable', `the file ends before its ${what} is closed`);
