@@ -179,7 +179,7 @@ describe('datasets', () => {
       errorCount: 2,
       lineErrors: [
         { line: 1, reason: 'line is not valid JSON' },
-        { line: 2, reason: 'platform must be one of x, facebook, instagram, reddit, other' },
+        { line: 2, reason: 'platform must be one of x, facebook, instagram, reddit, google, youtube, other' },
       ],
       failureMessage: 'no valid records: all 2 lines have errors, e.g. line 1: line is not valid JSON',
     });
