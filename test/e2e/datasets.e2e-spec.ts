@@ -48,7 +48,7 @@ const MIXED_FIXTURE = Buffer.concat([
 
 const MIXED_LINE_ERRORS = [
   { line: 2, reason: 'line is not valid JSON' },
-  { line: 4, reason: "unknown kind 'social.videos' (known kinds: social.posts, social.comments, social.messages, social.reactions)" },
+  { line: 4, reason: "unknown kind 'social.videos' (known kinds: social.posts, social.comments, social.messages, social.reactions, media.watch, search.queries, location.points, location.visits)" },
   { line: 5, reason: "line has no field 'timestamp'" },
   { line: 6, reason: 'likes must be a non-negative integer' },
   { line: 9, reason: 'line is not valid UTF-8' },
@@ -179,7 +179,7 @@ describe('datasets', () => {
       errorCount: 2,
       lineErrors: [
         { line: 1, reason: 'line is not valid JSON' },
-        { line: 2, reason: 'platform must be one of x, facebook, instagram, reddit, google, other' },
+        { line: 2, reason: 'platform must be one of x, facebook, instagram, reddit, google, youtube, other' },
       ],
       failureMessage: 'no valid records: all 2 lines have errors, e.g. line 1: line is not valid JSON',
     });

@@ -19,6 +19,18 @@ describe('recordKey', () => {
     expect(recordKey({ ...upvote, id: '1aaa02' })).not.toBe(recordKey(upvote));
   });
 
+  it('keys a watch by its video and its time: watching a video twice is two watches, the same watch twice one', () => {
+    const watch: CanonicalRecord = { kind: 'media.watch', timestamp: '2024-04-30T19:42:11.512Z', platform: 'youtube', title: 'Bread', id: 'Lbx0sourdgh' };
+    expect(recordKey({ ...watch, title: 'Bread (edited title)', timestamp: '2024-04-30T21:42:11.512+02:00' })).toBe(recordKey(watch));
+    expect(recordKey({ ...watch, timestamp: '2024-05-01T08:00:00Z' })).not.toBe(recordKey(watch));
+  });
+
+  it('keys location records by their content, coordinates as numbers', () => {
+    const point: CanonicalRecord = { kind: 'location.points', timestamp: '2024-01-15T08:20:00Z', platform: 'google', latitude: 56.15216, longitude: 10.21807 };
+    expect(recordKey({ ...point, timestamp: '2024-01-15T09:20:00+01:00' })).toBe(recordKey(point));
+    expect(recordKey({ ...point, latitude: 56.15217 })).not.toBe(recordKey(point));
+  });
+
   it('keys a record without an id by its normalized content', () => {
     const message: CanonicalRecord = { kind: 'social.messages', timestamp: '2020-06-14T09:00:00Z', platform: 'other', direction: 'sent', text: 'Café\r\nbye ' };
     const same: CanonicalRecord = { ...message, timestamp: '2020-06-14T11:00:00.000+02:00', text: 'Cafe\u0301\nbye' };

@@ -1,3 +1,8 @@
+import { facebook2024Files, facebookOlderFiles } from '../../test-fixtures/facebook-sample';
+import { takeoutEnglishFiles, takeoutGermanFiles } from '../../test-fixtures/google-takeout-sample';
+import { instagramFiles } from '../../test-fixtures/instagram-sample';
+import { redditFiles } from '../../test-fixtures/reddit-sample';
+import { xArchive2022Files } from '../../test-fixtures/x-archive-sample';
 import { detectFormat, detectFormats } from './registry';
 
 describe('detectFormat', () => {
@@ -29,5 +34,24 @@ describe('detectFormat', () => {
   it('finds nothing in unknown names, and every format when names of several are mixed', () => {
     expect(detectFormat(['photos/a.jpg', 'notes.txt'])).toBeUndefined();
     expect(detectFormats(['data/tweets.js', 'comments.csv', 'posts.csv']).map((found) => found.format)).toEqual(['x-archive', 'reddit']);
+  });
+
+  it('detects each sample export as its own format and no other', () => {
+    const strip = (names: string[]) => {
+      const first = names[0].split('/')[0];
+      return names.every((name) => name.startsWith(`${first}/`)) ? names.map((name) => name.slice(first.length + 1)) : names;
+    };
+    const samples: [string, string[]][] = [
+      ['x-archive', xArchive2022Files().map((file) => file.name)],
+      ['reddit', redditFiles().map((file) => file.name)],
+      ['facebook', facebook2024Files().map((file) => file.name)],
+      ['facebook', facebookOlderFiles().map((file) => file.name)],
+      ['instagram', instagramFiles('older').map((file) => file.name)],
+      ['instagram', instagramFiles('2023').map((file) => file.name)],
+      ['instagram', instagramFiles('2025').map((file) => file.name)],
+      ['google-takeout', strip(takeoutEnglishFiles().map((file) => file.name))],
+      ['google-takeout', strip(takeoutGermanFiles().map((file) => file.name))],
+    ];
+    for (const [format, names] of samples) expect([format, detectFormats(names).map((found) => found.format)]).toEqual([format, [format]]);
   });
 });

@@ -1,13 +1,18 @@
 import type { ExportFormat } from './export-format';
+import { FACEBOOK } from './facebook/facebook.format';
+import { GOOGLE_TAKEOUT } from './google-takeout/google-takeout.format';
+import { INSTAGRAM } from './instagram/instagram.format';
 import { LOCKBOX_JSONL } from './lockbox-jsonl/lockbox-jsonl.format';
 import { MAPPED_CSV, MAPPED_JSONL } from './mapped/mapped.formats';
 import { REDDIT } from './reddit/reddit.format';
 import { X_ARCHIVE } from './x-archive/x-archive.format';
 
-// Part 2 (facebook, instagram, google-takeout) plugs in here: a format says how it recognises an archive
-// (`detect`) and which files it reads with which parser (`plan`).
+// A format says how it recognises an archive (`detect`) and which files it reads with which parser (`plan`).
 export const EXPORT_FORMATS = {
   'x-archive': X_ARCHIVE,
+  facebook: FACEBOOK,
+  instagram: INSTAGRAM,
+  'google-takeout': GOOGLE_TAKEOUT,
   reddit: REDDIT,
   csv: MAPPED_CSV,
   jsonl: MAPPED_JSONL,

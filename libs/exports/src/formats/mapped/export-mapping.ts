@@ -13,7 +13,7 @@ export interface ExportMapping {
   /** Canonical field → source column (CSV) or dot-separated path (JSONL). */
   fields: Readonly<Record<string, string>>;
   /** Canonical field → the same value for every record, e.g. `{"type": "post"}`. */
-  values: Readonly<Record<string, string | number>>;
+  values: Readonly<Record<string, string | number | boolean>>;
   timestampFormat: TimestampFormat;
 }
 
@@ -41,6 +41,8 @@ function fieldProblem(kind: RecordKind, field: string): string | undefined {
 function valueProblem(kind: RecordKind, field: string, value: unknown): string | undefined {
   const spec = specOf(kind, field)!;
   if (spec.type === 'integer') return Number.isSafeInteger(value) && (value as number) >= 0 ? undefined : `values.${field} must be a whole number ≥ 0`;
+  if (spec.type === 'number') return Number.isFinite(value) ? undefined : `values.${field} must be a number`;
+  if (spec.type === 'boolean') return typeof value === 'boolean' ? undefined : `values.${field} must be true or false`;
   if (typeof value !== 'string' || value.length === 0 || value.length > MAX_VALUE_CHARS) return `values.${field} must be a string of 1 to ${MAX_VALUE_CHARS} characters`;
   if (spec.enum && !spec.enum.includes(value)) return `values.${field} must be one of ${spec.enum.join(', ')}`;
   return undefined;
@@ -102,7 +104,7 @@ export function checkMapping(input: unknown): MappingCheck {
       kind,
       platform: platform as SocialPlatform,
       fields: fields as Record<string, string>,
-      values: values as Record<string, string | number>,
+      values: values as Record<string, string | number | boolean>,
       timestampFormat: timestampFormat as TimestampFormat,
     },
   };

@@ -33,8 +33,8 @@ describe('checkMapping', () => {
       ok: false,
       problems: [
         'unknown key "extra" (a mapping has: kind, platform, fields, values, timestampFormat)',
-        'kind must be one of social.posts, social.comments, social.messages, social.reactions',
-        'platform must be one of x, facebook, instagram, reddit, google, other',
+        'kind must be one of social.posts, social.comments, social.messages, social.reactions, media.watch, search.queries, location.points, location.visits',
+        'platform must be one of x, facebook, instagram, reddit, google, youtube, other',
         'timestampFormat must be one of rfc3339, unix-seconds, unix-milliseconds, x-created-at, utc-datetime',
         'fields must map at least one canonical field to a source column or path',
       ],
@@ -69,6 +69,22 @@ describe('mapped CSV and JSONL', () => {
       { line: 5, reason: 'bad_value', message: 'likes (from "Likes") is not a whole number' },
     ]);
     expect(JSON.stringify(records)).not.toContain('secret');
+  });
+
+  it('reads coordinates as numbers and a yes/no column as a boolean, and skips what does not convert', async () => {
+    const points = mappingOf({ kind: 'location.points', platform: 'other', fields: { timestamp: 'time', latitude: 'lat', longitude: 'lon', accuracy: 'acc' } });
+    const csv = 'time,lat,lon,acc\n2024-03-01T10:00:00Z,56.1629403,-75.0117,12\n2024-03-01T10:05:00Z,56.16 N,10.2,\n2024-03-01T10:10:00Z,95.5,10.2,\n';
+    const { report, records } = await collectIngest(Buffer.from(csv), { format: 'csv', mapping: points });
+    expect(records).toEqual([{ kind: 'location.points', platform: 'other', timestamp: '2024-03-01T10:00:00Z', latitude: 56.1629403, longitude: -75.0117, accuracy: 12 }]);
+    expect(report.files[0].skips).toEqual([
+      { line: 3, reason: 'bad_value', message: 'latitude (from "lat") is not a number' },
+      { line: 4, reason: 'invalid_record', message: 'latitude must be a number from -90 to 90' },
+    ]);
+    const watches = mappingOf({ kind: 'media.watch', platform: 'other', fields: { timestamp: 'at', title: 'what', removed: 'gone' }, values: {} });
+    const watched = await collectIngest(Buffer.from('at,what,gone\n2024-03-01T10:00:00Z,Bread,FALSE\n2024-03-01T11:00:00Z,,true\n2024-03-01T12:00:00Z,x,maybe\n'), { format: 'csv', mapping: watches });
+    expect(watched.records.map((record) => (record as { removed?: boolean }).removed)).toEqual([false, true]);
+    expect(watched.report.files[0].skips).toEqual([{ line: 4, reason: 'bad_value', message: 'removed (from "gone") is not true or false' }]);
+    expect(checkMapping({ kind: 'media.watch', platform: 'other', fields: { timestamp: 'at' }, values: { removed: 'yes' } })).toEqual({ ok: false, problems: ['values.removed must be true or false'] });
   });
 
   it('fails a CSV whose header lacks a mapped column', async () => {
