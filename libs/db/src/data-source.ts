@@ -16,6 +16,7 @@ import { VerticalSlice1763900000000 } from './migrations/1763900000000-vertical-
 import { SubmissionReview1764000000002 } from './migrations/1764000000002-submission-review';
 import { VersionSuspension1764000000020 } from './migrations/1764000000020-version-suspension';
 import { RunArtifacts1764100000000 } from './migrations/1764100000000-run-artifacts';
+import { QuotaIndexes1764300000000 } from './migrations/1764300000000-quota-indexes';
 
 export const ENTITIES = [
   User,
@@ -31,7 +32,7 @@ export const ENTITIES = [
   Notification,
   AuditEvent,
 ];
-export const MIGRATIONS = [Accounts1763800000000, VerticalSlice1763900000000, SubmissionReview1764000000002, VersionSuspension1764000000020, RunArtifacts1764100000000];
+export const MIGRATIONS = [Accounts1763800000000, VerticalSlice1763900000000, SubmissionReview1764000000002, VersionSuspension1764000000020, RunArtifacts1764100000000, QuotaIndexes1764300000000];
 
 /** Any fixed number works; every process that migrates takes the same lock. */
 const MIGRATION_LOCK_KEY = 7_134_251;
