@@ -112,13 +112,22 @@ async function submitLarge(developer: Session, manifest: Record<string, unknown>
     },
   });
   const answered = once(request, 'response') as Promise<[NodeJS.ReadableStream & { statusCode: number }]>;
+  // The API may answer (413) before it has the body, and close the connection if the rest keeps coming.
+  let early = false;
+  const settled = answered.then(
+    () => (early = true),
+    () => undefined,
+  );
+  request.on('error', () => undefined);
+  const closed = new Promise((resolve) => request.once('close', resolve));
+  const drainedOrGone = () => Promise.race([new Promise((resolve) => request.once('drain', resolve)), closed]);
   request.write(head);
   request.write(tarHeader);
   const zeros = Buffer.alloc(1024 * 1024);
-  for (let left = imageBytes - tarHeader.length; left > 0; left -= zeros.length) {
-    if (!request.write(left >= zeros.length ? zeros : zeros.subarray(0, left))) await once(request, 'drain');
+  for (let left = imageBytes - tarHeader.length; left > 0 && !early && !request.destroyed; left -= zeros.length) {
+    if (!request.write(left >= zeros.length ? zeros : zeros.subarray(0, left))) await Promise.race([drainedOrGone(), settled]);
   }
-  request.end(tail);
+  if (!request.destroyed) request.end(tail);
   const [response] = await answered;
   return { status: response.statusCode, body: JSON.parse((await readAll(response)).toString('utf8')) };
 }

@@ -4,9 +4,11 @@ import type { HttpServerLimits } from '@lockbox/config';
 
 /**
  * How long a client may go on sending a body the API has stopped reading (an upload refused part-way)
- * after the answer has gone out: time to read the answer, then the connection is closed.
+ * after the answer has gone out, its bytes drained unread: time to read the answer (a client may only do
+ * so once it has sent everything), then the connection is closed. nginx's `lingering_time` is the same.
+ * A client that pauses meanwhile is closed sooner, after the keep-alive timeout.
  */
-export const UNREAD_BODY_LINGER_MS = 5_000;
+export const UNREAD_BODY_LINGER_MS = 30_000;
 
 interface Exchange {
   request: IncomingMessage;
