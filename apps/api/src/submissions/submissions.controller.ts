@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, ParseUUIDPipe, Post, Query, Req } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiConsumes, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiConsumes, ApiTags, ApiTooManyRequestsResponse } from '@nestjs/swagger';
 import type { Request } from 'express';
 import type { Readable } from 'node:stream';
 import type { Manifest } from '@lockbox/analysis-sdk';
@@ -41,6 +41,7 @@ export class SubmissionsController {
       },
     },
   })
+  @ApiTooManyRequestsResponse({ description: 'The developer has as many submissions waiting for checks or review as the quota allows (`quota`: `pending_submissions`, with `limit` and `inUse`)' })
   async submit(@CurrentCaller() caller: Caller, @Req() request: Request): Promise<SubmissionView> {
     // Before a byte of the body is read: a developer at the quota is answered at once.
     await this.submissions.assertRoomForSubmission(caller.id);
