@@ -112,13 +112,22 @@ async function submitLarge(developer: Session, manifest: Record<string, unknown>
     },
   });
   const answered = once(request, 'response') as Promise<[NodeJS.ReadableStream & { statusCode: number }]>;
+  // The API may answer (413) before it has the body, and close the connection if the rest keeps coming.
+  let early = false;
+  const settled = answered.then(
+    () => (early = true),
+    () => undefined,
+  );
+  request.on('error', () => undefined);
+  const closed = new Promise((resolve) => request.once('close', resolve));
+  const drainedOrGone = () => Promise.race([new Promise((resolve) => request.once('drain', resolve)), closed]);
   request.write(head);
   request.write(tarHeader);
   const zeros = Buffer.alloc(1024 * 1024);
-  for (let left = imageBytes - tarHeader.length; left > 0; left -= zeros.length) {
-    if (!request.write(left >= zeros.length ? zeros : zeros.subarray(0, left))) await once(request, 'drain');
+  for (let left = imageBytes - tarHeader.length; left > 0 && !early && !request.destroyed; left -= zeros.length) {
+    if (!request.write(left >= zeros.length ? zeros : zeros.subarray(0, left))) await Promise.race([drainedOrGone(), settled]);
   }
-  request.end(tail);
+  if (!request.destroyed) request.end(tail);
   const [response] = await answered;
   return { status: response.statusCode, body: JSON.parse((await readAll(response)).toString('utf8')) };
 }
@@ -312,10 +321,10 @@ describe('submissions, review and the catalogue', () => {
 
     // Starts like a tar, so only the size stops it; its declared length has it refused before anything is
     // stored. (Submissions under the cap pass everywhere else, the launcher's ~100 MiB sample included. One
-    // byte over, found while streaming, is left out: the embedded S3 would keep the aborted upload's parts.)
+    // byte over, found while streaming, is in test/sandbox/hostile-uploads.sandbox-spec.ts.)
     const tooLarge = await submitLarge(developer, manifestFor(name, '1.0.0'), image.tarball.subarray(0, 512), TARBALL_CAP + 8 * 1024 * 1024);
     expect(tooLarge.status).toBe(413);
-    expect(tooLarge.body.message).toBe(`"image" is larger than the limit of ${TARBALL_CAP} bytes`);
+    expect(tooLarge.body.message).toMatch(`"image" at most ${TARBALL_CAP} bytes`);
 
     expect((await api('GET', '/submissions', { token: developer.token })).body.total).toBe(0);
     expect(await storage.list(`submissions/${name}/`)).toEqual([]);

@@ -8,6 +8,7 @@ import { LOCKBOX_CONFIG, type LockboxConfig, loadConfig } from '@lockbox/config'
 import { runMigrations } from '@lockbox/db';
 import { AppModule } from './app.module';
 import { correlationIdMiddleware } from './common/correlation-id.middleware';
+import { applyHttpServerLimits } from './common/http-server-limits';
 import { createValidationPipe } from './common/validation.pipe';
 
 async function bootstrap(): Promise<void> {
@@ -34,6 +35,8 @@ async function bootstrap(): Promise<void> {
   const { seedAdmin } = app.get<LockboxConfig>(LOCKBOX_CONFIG);
   if (seedAdmin) await app.get(UsersService).ensureExists(seedAdmin.email, seedAdmin.password, 'admin');
 
+  // Before listening: Node reads how often to check header deadlines when the server starts.
+  applyHttpServerLimits(app.getHttpServer(), config.api.http);
   await app.listen(config.api.port, config.api.host);
   Logger.log(`API listening on ${await app.getUrl()}`, 'Lockbox');
 }

@@ -135,6 +135,31 @@ describe('auth throttling settings', () => {
   });
 });
 
+describe('api.http', () => {
+  it('waits on clients by progress, not by total time, with documented defaults', () => {
+    expect(loadConfig(external).api.http).toEqual({ idleTimeoutMs: 60_000, headersTimeoutMs: 20_000, keepAliveTimeoutMs: 5_000, bodyMinBytesPerSecond: 1024 });
+    const tuned = loadConfig({ ...external, LOCKBOX_HTTP_IDLE_TIMEOUT_MS: '2000', LOCKBOX_HTTP_BODY_MIN_BYTES_PER_S: '0' }).api.http;
+    expect(tuned).toMatchObject({ idleTimeoutMs: 2000, bodyMinBytesPerSecond: 0 });
+    expect(() => loadConfig({ ...external, LOCKBOX_HTTP_HEADERS_TIMEOUT_MS: '0' })).toThrow(/LOCKBOX_HTTP_HEADERS_TIMEOUT_MS must be an integer from 500/);
+  });
+});
+
+describe('quotas', () => {
+  it('has a documented default for each, at least 500 active runs, and takes each from its setting', () => {
+    expect(loadConfig(external).quotas).toEqual({ activeRuns: 500, datasets: 100, datasetBytes: 10 * 1024 ** 3, pendingSubmissions: 10, sseConnections: 10 });
+    const quotas = loadConfig({
+      ...external,
+      LOCKBOX_QUOTA_ACTIVE_RUNS: '3',
+      LOCKBOX_QUOTA_DATASETS: '4',
+      LOCKBOX_QUOTA_DATASET_BYTES: '5000',
+      LOCKBOX_QUOTA_PENDING_SUBMISSIONS: '6',
+      LOCKBOX_QUOTA_SSE_CONNECTIONS: '7',
+    }).quotas;
+    expect(quotas).toEqual({ activeRuns: 3, datasets: 4, datasetBytes: 5000, pendingSubmissions: 6, sseConnections: 7 });
+    expect(() => loadConfig({ ...external, LOCKBOX_QUOTA_DATASETS: '0' })).toThrow(/LOCKBOX_QUOTA_DATASETS must be an integer from 1/);
+  });
+});
+
 describe('sandbox.requiredRuntime', () => {
   it('is unset by default, runsc when LOCKBOX_SANDBOX_RUNTIME=runsc, and rejects anything else', () => {
     expect(loadConfig(external).sandbox.requiredRuntime).toBeUndefined();

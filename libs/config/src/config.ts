@@ -35,6 +35,35 @@ export interface S3Config {
   forcePathStyle: boolean;
 }
 
+/**
+ * How long the API's HTTP server waits on a client. There is no limit on a request's total time (a 2 GiB
+ * upload on a slow line may take hours): a client is cut off only when it stops making progress.
+ */
+export interface HttpServerLimits {
+  /** A connection on which the client sends nothing and reads nothing for this long is closed. */
+  idleTimeoutMs: number;
+  /** The request line and headers must arrive within this. */
+  headersTimeoutMs: number;
+  /** An idle keep-alive connection is closed after this (keep it above a load balancer's idle timeout). */
+  keepAliveTimeoutMs: number;
+  /** A request body must move at least this fast, measured over each `idleTimeoutMs` window; 0 turns the check off. */
+  bodyMinBytesPerSecond: number;
+}
+
+/** Per-user limits on what one account may hold or have going at once; a request over one is answered 429. */
+export interface QuotaLimits {
+  /** Runs queued or running, per user. */
+  activeRuns: number;
+  /** Datasets kept, per user. */
+  datasets: number;
+  /** Bytes of the raw uploads of a user's datasets together. */
+  datasetBytes: number;
+  /** Submissions a developer has waiting for checks or review (submitted, checking, awaiting_review). */
+  pendingSubmissions: number;
+  /** Open `GET /events` streams, per user, across all API instances. */
+  sseConnections: number;
+}
+
 export interface LockboxConfig {
   /** State directory of this stack; its hash names the stack on shared hosts (`lockbox.instance`). */
   home: string;
@@ -43,8 +72,9 @@ export interface LockboxConfig {
    * `catalogueCacheMs`: how long an API instance may answer a catalogue search from memory.
    * `trustProxy`: which proxies' X-Forwarded-For gives the client's address (express's `trust proxy`):
    * none by default, so a client cannot choose the address its logins are throttled by.
+   * `http`: the HTTP server's timeouts (an idle timeout and a minimum body rate, never a total one).
    */
-  api: { host: string; port: number; catalogueCacheMs: number; trustProxy: TrustProxy };
+  api: { host: string; port: number; catalogueCacheMs: number; trustProxy: TrustProxy; http: HttpServerLimits };
   database: { url: string };
   redis: { url: string };
   sqs: SqsConfig;
@@ -118,6 +148,7 @@ export interface LockboxConfig {
   stats: { minPeople: number; roundTo: number; runsPerPerson: number; publishDelayHours: number };
   /** What `npm run up` starts: the number of worker processes it runs (and restarts when one dies). */
   launcher: { workers: number };
+  quotas: QuotaLimits;
   seedAdmin?: { email: string; password: string };
   limits: PlatformLimits;
 }
@@ -287,6 +318,12 @@ export function loadConfig(env: Env = process.env): LockboxConfig {
       port: read.integer('PORT', 3000, 0, 65535),
       catalogueCacheMs: read.integer('LOCKBOX_CATALOGUE_CACHE_MS', 1_000, 0, 60_000),
       trustProxy: read.trustProxy('LOCKBOX_TRUST_PROXY'),
+      http: {
+        idleTimeoutMs: read.integer('LOCKBOX_HTTP_IDLE_TIMEOUT_MS', 60_000, 500, 3_600_000),
+        headersTimeoutMs: read.integer('LOCKBOX_HTTP_HEADERS_TIMEOUT_MS', 20_000, 500, 600_000),
+        keepAliveTimeoutMs: read.integer('LOCKBOX_HTTP_KEEP_ALIVE_TIMEOUT_MS', 5_000, 500, 600_000),
+        bodyMinBytesPerSecond: read.integer('LOCKBOX_HTTP_BODY_MIN_BYTES_PER_S', 1024, 0, 1024 ** 3),
+      },
     },
     database: {
       url: read.required('DATABASE_URL', read.url('DATABASE_URL', read.string('DATABASE_URL', runtime.databaseUrl), ['postgres:', 'postgresql:']), noStack),
@@ -351,6 +388,13 @@ export function loadConfig(env: Env = process.env): LockboxConfig {
       publishDelayHours: read.integer('LOCKBOX_STATS_PUBLISH_DELAY_H', 24, 1, 168),
     },
     launcher: { workers: read.integer('LOCKBOX_WORKERS', 1, 1, 32) },
+    quotas: {
+      activeRuns: read.integer('LOCKBOX_QUOTA_ACTIVE_RUNS', 500, 1, 1_000_000),
+      datasets: read.integer('LOCKBOX_QUOTA_DATASETS', 100, 1, 1_000_000),
+      datasetBytes: read.integer('LOCKBOX_QUOTA_DATASET_BYTES', 10 * 1024 ** 3, 1, Number.MAX_SAFE_INTEGER),
+      pendingSubmissions: read.integer('LOCKBOX_QUOTA_PENDING_SUBMISSIONS', 10, 1, 10_000),
+      sseConnections: read.integer('LOCKBOX_QUOTA_SSE_CONNECTIONS', 10, 1, 10_000),
+    },
     limits: definePlatformLimits({
       datasetUploadMaxBytes: read.integer('LOCKBOX_DATASET_UPLOAD_MAX_BYTES', DEFAULT_PLATFORM_LIMITS.datasetUploadMaxBytes, 1, MAX_S3_OBJECT_BYTES),
       imageTarballMaxBytes: read.integer('LOCKBOX_IMAGE_TARBALL_MAX_BYTES', DEFAULT_PLATFORM_LIMITS.imageTarballMaxBytes, 1, DEFAULT_PLATFORM_LIMITS.imageDecompressedMaxBytes),

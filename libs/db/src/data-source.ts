@@ -17,6 +17,7 @@ import { SubmissionReview1764000000002 } from './migrations/1764000000002-submis
 import { VersionSuspension1764000000020 } from './migrations/1764000000020-version-suspension';
 import { RunArtifacts1764100000000 } from './migrations/1764100000000-run-artifacts';
 import { JobAttemptCap1764200000000 } from './migrations/1764200000000-job-attempt-cap';
+import { QuotaIndexes1764300000000 } from './migrations/1764300000000-quota-indexes';
 import { SessionEpoch1764400000000 } from './migrations/1764400000000-session-epoch';
 import { PublishedWeekFigures1764500000000 } from './migrations/1764500000000-published-week-figures';
 
@@ -42,6 +43,7 @@ export const MIGRATIONS = [
   VersionSuspension1764000000020,
   RunArtifacts1764100000000,
   JobAttemptCap1764200000000,
+  QuotaIndexes1764300000000,
   SessionEpoch1764400000000,
   PublishedWeekFigures1764500000000,
 ];

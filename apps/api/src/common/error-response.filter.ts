@@ -2,7 +2,7 @@ import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpSta
 import type { Request, Response } from 'express';
 import { STATUS_CODES } from 'node:http';
 import { QueryFailedError } from 'typeorm';
-import { DomainError, type DomainErrorCode } from '@lockbox/errors';
+import { DomainError, type DomainErrorCode, QuotaExceededError, type QuotaName } from '@lockbox/errors';
 import { correlationIdOf } from './correlation-id.middleware';
 
 const STATUS_OF_DOMAIN_ERROR: Record<DomainErrorCode, number> = {
@@ -40,6 +40,10 @@ export interface ErrorResponse {
   error: string;
   message: string | string[];
   correlationId?: string;
+  /** On a 429 for a quota: which one, its limit, and what the caller has in use. */
+  quota?: QuotaName;
+  limit?: number;
+  inUse?: number;
 }
 
 /**
@@ -57,6 +61,7 @@ export class ErrorResponseFilter implements ExceptionFilter {
     const correlationId = correlationIdOf(request);
     const { statusCode, message, headers } = this.describe(exception, correlationId, request);
     const body: ErrorResponse = { statusCode, error: STATUS_CODES[statusCode] ?? 'Error', message, correlationId };
+    if (exception instanceof QuotaExceededError) Object.assign(body, { quota: exception.quota, limit: exception.limit, inUse: exception.inUse });
     if (response.headersSent) {
       response.end();
       return;

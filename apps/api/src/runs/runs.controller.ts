@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, ParseUUIDPipe, Post, Query, Res, StreamableFile } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBearerAuth, ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiProduces, ApiTags, ApiTooManyRequestsResponse } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { RUN_REASONS, RUN_STATUSES } from '@lockbox/db';
 import { type Caller, CurrentCaller, Roles } from '../auth/auth.decorators';
@@ -25,6 +25,7 @@ export class RunsController {
   @ApiAcceptedResponse({ description: 'The run is queued' })
   @ApiNotFoundResponse({ description: 'No such published analysis version, or a dataset that is not yours' })
   @ApiConflictResponse({ description: 'A dataset is not ready' })
+  @ApiTooManyRequestsResponse({ description: 'The caller has as many runs queued or running as the quota allows (`quota`: `active_runs`, with `limit` and `inUse`)' })
   async create(@CurrentCaller() caller: Caller, @Body() body: CreateRunDto): Promise<RunView> {
     return this.runs.create(caller.id, body);
   }

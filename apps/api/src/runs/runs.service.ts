@@ -6,12 +6,13 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { type ConsentScopes, type Manifest, type ParamsValidation, scopesEqual, UnsupportedParamsSchemaError, validateParams } from '@lockbox/analysis-sdk';
 import { LOCKBOX_CONFIG, type LockboxConfig } from '@lockbox/config';
 import { Analysis, AnalysisVersion, type DatasetStatus, notificationFor, preparedQuery, RUN_FINISHED_EVENT, runFinishedDedupeKey, type RunStatus, type RunVerdict, type StoredArtifact } from '@lockbox/db';
-import { DomainError } from '@lockbox/errors';
+import { DomainError, QuotaExceededError } from '@lockbox/errors';
 import { PlatformEventsService } from '@lockbox/events';
 import { OutboxService } from '@lockbox/outbox';
 import { ObjectNotFoundError, ObjectStorageRepository } from '@lockbox/storage';
+import { lockUserQuotas } from '../common/quotas';
 import type { CreateRunDto } from './dto/create-run.dto';
-import { RUN_VIEW_SQL, type RunView, type RunViewRow, toRunView } from './run.view';
+import { QUEUE_POSITIONS_SQL, RUN_PAGE_SQL, RUN_VIEW_SQL, type RunView, type RunViewRow, toRunView } from './run.view';
 
 /** What a cancel request did: stopped a queued run at once, or asked the worker to stop a running one. */
 export type CancelOutcome = 'cancelled' | 'requested';
@@ -88,6 +89,7 @@ export class RunsService {
     if (!checked.ok) throw new DomainError('invalid', checked.errors.map((error) => error.message).join('; '));
 
     const { runId, outboxId, recorded } = await this.dataSource.transaction(async (manager) => {
+      await this.assertRoomForRun(manager, userId);
       await this.checkDatasets(manager, userId, request.datasetIds);
       const [run] = (await manager.query(
         `INSERT INTO runs (user_id, analysis_version_id, dataset_ids, params, status, queued_at)
@@ -136,20 +138,25 @@ export class RunsService {
   }
 
   async list(userId: string, offset: number, limit: number): Promise<{ items: RunView[]; total: number }> {
-    const rows = (await this.dataSource.query(`${RUN_VIEW_SQL} WHERE r.user_id = $1 ORDER BY r.created_at DESC, r.id LIMIT $2 OFFSET $3`, [
-      userId,
-      limit,
-      offset,
-    ])) as RunViewRow[];
+    const rows = (await this.dataSource.query(RUN_PAGE_SQL, [userId, limit, offset])) as RunViewRow[];
     const [{ total }] = (await this.dataSource.query(`SELECT count(*)::int AS total FROM runs WHERE user_id = $1`, [userId])) as Array<{ total: number }>;
-    return { items: rows.map(toRunView), total };
+    const positions = await this.queuePositions(rows);
+    return { items: rows.map((row) => toRunView(row, positions.get(row.id))), total };
   }
 
   async get(userId: string, runId: string): Promise<RunView> {
     // What clients poll while they wait: a prepared statement.
     const [row] = await preparedQuery<RunViewRow>(this.dataSource, `${RUN_VIEW_SQL} WHERE r.id = $1 AND r.user_id = $2`, [runId, userId]);
     if (!row) throw runNotFound(runId);
-    return toRunView(row);
+    return toRunView(row, (await this.queuePositions([row])).get(row.id));
+  }
+
+  /** The queue positions of those of these runs that are queued, in one query (none when none is). */
+  private async queuePositions(rows: RunViewRow[]): Promise<Map<string, number>> {
+    const queued = rows.filter((row) => row.status === 'queued').map((row) => row.id);
+    if (queued.length === 0) return new Map();
+    const positions = (await this.dataSource.query(QUEUE_POSITIONS_SQL, [queued])) as Array<{ id: string; position: number }>;
+    return new Map(positions.map(({ id, position }) => [id, position]));
   }
 
   /** The validated result document, as the worker stored it. */
@@ -257,6 +264,21 @@ export class RunsService {
       throw new DomainError('not_found', wanted ? `Analysis ${slug} has no published version ${wanted}` : `Analysis ${slug} has no published version`);
     }
     return { analysis, version: picked };
+  }
+
+  /**
+   * The active-runs quota: runs queued or running, counted under the user's quota lock, so that requests
+   * at once cannot both take the last slot. (Fair scheduling between users is the queue's job, later.)
+   */
+  private async assertRoomForRun(manager: EntityManager, userId: string): Promise<void> {
+    await lockUserQuotas(manager, userId);
+    const [{ active }] = (await manager.query(`SELECT count(*)::int AS active FROM runs WHERE user_id = $1 AND status IN ('queued', 'running')`, [userId])) as Array<{
+      active: number;
+    }>;
+    const limit = this.config.quotas.activeRuns;
+    if (active >= limit) {
+      throw new QuotaExceededError('active_runs', limit, active, `You have ${active} runs queued or running, the most allowed at once (${limit}); wait for some to finish, or cancel some`);
+    }
   }
 
   /** Every dataset must be the caller's own and ready; rows are share-locked so none is deleted under the run. */
