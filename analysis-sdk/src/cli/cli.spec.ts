@@ -50,7 +50,7 @@ describe('runCli', () => {
     const lines = (await readFile(join(project, 'fixtures/data.jsonl'), 'utf8')).trim().split('\n');
     expect(lines).toHaveLength(200);
     expect(lines.every((line) => validateRecord(line).ok)).toBe(true);
-    expect(await readFile(join(project, 'Dockerfile'), 'utf8')).toContain('FROM lockbox/node-base:20');
+    expect(await readFile(join(project, 'Dockerfile'), 'utf8')).toContain('FROM lockbox/node-base:24');
 
     err = '';
     expect(await runCli(['init', 'My Analysis!'], io())).toBe(1);
