@@ -40,8 +40,23 @@ export function newTestHome(label = 'run'): string {
   return home;
 }
 
+/**
+ * The platform runs on the Node pinned in .node-version, and every process of a test stack inherits
+ * jest's (process.execPath): a suite under another Node would test a platform that does not exist.
+ */
+export function assertPlatformNode(): void {
+  const pinned = `v${readFileSync(join(repoRoot, '.node-version'), 'utf8').trim()}`;
+  if (process.version !== pinned) {
+    throw new Error(
+      `the stack suites run on the platform's Node ${pinned}, but jest runs on ${process.version}: ` +
+        'run them through npm (npm test, npm run test:e2e -- <file>) or scripts/node24 (scripts/node24 npx jest <file>); npm run prereqs installs it',
+    );
+  }
+}
+
 export default async function globalSetup(): Promise<void> {
   if (launcherState()) return;
+  assertPlatformNode();
   const startedAt = Date.now();
   // Labels the images this run builds, so its teardown removes exactly those (buildTestAnalysisImage).
   process.env.LOCKBOX_TEST_SESSION = randomUUID();
