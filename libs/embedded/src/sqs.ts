@@ -29,9 +29,19 @@ const LOOPBACK_ONLY = `data:text/javascript,${encodeURIComponent(
  * fauxqs' own CLI cannot keep state on disk, so the child runs this instead: the server with a data
  * directory (SQLite, through Node's node:sqlite), no log line per request, and a SIGTERM that closes
  * the database before exiting.
+ *
+ * fauxqs 2.4.1 stores a message made visible again (ChangeMessageVisibility to 0, which a worker's
+ * hand-back and a dead-letter listing both do) with a NULL receive count, which its NOT NULL column
+ * refuses: the request fails after the queue changed, and the SDK's retry then hears "not in flight".
+ * The replacement keeps the count and clears only the receipt handle and the deadline.
  */
 const START_FAUXQS = [
   'const [moduleUrl, port, dataDir] = process.argv.slice(1);',
+  "const { PersistenceManager } = await import(new URL('./persistence.js', moduleUrl));",
+  'PersistenceManager.prototype.updateMessageReady = function (messageId) {',
+  "  this.lockboxMessageReady ??= this.db.prepare('UPDATE sqs_messages SET receipt_handle = NULL, visibility_deadline = NULL WHERE message_id = ?');",
+  '  this.lockboxMessageReady.run(messageId);',
+  '};',
   'const { startFauxqs } = await import(moduleUrl);',
   'const server = await startFauxqs({ port: Number(port), dataDir, logger: false });',
   'console.log(`fauxqs listening on ${server.address}, state in ${dataDir}`);',
