@@ -45,12 +45,16 @@ const SYSTEM_ERROR_REASONS: Readonly<Record<string, string>> = {
  * `cause`, where fetch puts the socket's error.
  */
 export function systemErrorMessage(error: unknown): string | undefined {
-  for (let current = error, depth = 0; current instanceof Error && depth < 5; current = current.cause, depth++) {
-    const { code, path, address, port } = current as NodeJS.ErrnoException & { address?: string; port?: number };
-    const reason = code === undefined ? undefined : SYSTEM_ERROR_REASONS[code];
-    if (reason === undefined) continue;
-    const subject = path ?? (address === undefined ? undefined : port === undefined ? address : `${address}:${port}`);
-    return subject === undefined ? `${reason} (${code})` : `${subject}: ${reason}`;
+  // Duck-typed: errors from another realm (a test's sandbox) are no instances of this realm's Error.
+  for (let current = error, depth = 0; typeof current === 'object' && current !== null && depth < 5; depth++) {
+    const { code, path, address, port, errors, cause } = current as NodeJS.ErrnoException & { address?: string; port?: number; errors?: unknown[] };
+    const reason = typeof code === 'string' ? SYSTEM_ERROR_REASONS[code] : undefined;
+    if (reason !== undefined) {
+      const subject = path ?? (address === undefined ? undefined : port === undefined ? address : `${address}:${port}`);
+      return subject === undefined ? `${reason} (${code})` : `${subject}: ${reason}`;
+    }
+    // A connection tried on several addresses (localhost: ::1, then 127.0.0.1) fails with an AggregateError.
+    current = cause ?? errors?.[0];
   }
   return undefined;
 }

@@ -46,9 +46,9 @@ export function docker(args: readonly string[], options: { env?: NodeJS.ProcessE
 }
 
 /** The image's ID, or undefined when the engine does not have it. */
-export async function imageId(reference: string): Promise<string | undefined> {
+export async function imageId(reference: string, env?: NodeJS.ProcessEnv): Promise<string | undefined> {
   try {
-    return (await docker(['image', 'inspect', '--format', '{{.Id}}', reference])).stdout.trim();
+    return (await docker(['image', 'inspect', '--format', '{{.Id}}', reference], { env })).stdout.trim();
   } catch (error) {
     if (error instanceof CliError && /No such image/i.test(error.message)) return undefined;
     throw error;

@@ -90,7 +90,7 @@ export async function buildAnalysisImage(
   });
   // The base is built locally (nothing is pulled), so a missing one is named with the command that builds it.
   for (const base of baseImagesOf(dockerfileText)) {
-    if (!(await imageId(base))) {
+    if (!(await imageId(base, { ...env }))) {
       const major = base.split(':')[1];
       throw new CliError(`the base image ${base} is missing from the local Docker Engine: build it with lockbox base build${major === '24' ? '' : ` --node ${major}`}`);
     }
@@ -104,7 +104,7 @@ export async function buildAnalysisImage(
     log(`building ${tag} (bundle ${formatBytes(bundleBytes)})`);
     const iidFile = join(context, 'image-id');
     await docker(['build', '--quiet', '--iidfile', iidFile, '--tag', tag, context], { env: { ...env, DOCKER_BUILDKIT: '0' } });
-    const id = (await imageId(tag)) ?? '';
+    const id = (await imageId(tag, { ...env })) ?? '';
     if (!/^sha256:[a-f0-9]{64}$/.test(id)) throw new CliError(`docker build gave no image ID for ${tag}`);
     return { imageId: id, tag, bundleBytes };
   } finally {
