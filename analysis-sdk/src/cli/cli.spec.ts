@@ -31,7 +31,8 @@ async function mistake(argv: string[], env: CliIo['env'] = {}): Promise<{ code: 
   return { code, err };
 }
 
-/** An engine that cannot answer: a socket path nothing listens on. */
+/** An engine that cannot answer: a socket path nothing listens on (PATH, so the docker CLI is found). */
+// eslint-disable-next-line no-restricted-properties -- the test plays a user's shell, not platform configuration
 const NO_ENGINE = { DOCKER_HOST: 'unix:///nonexistent/lockbox-no-docker.sock', PATH: process.env.PATH };
 
 beforeEach(async () => {
