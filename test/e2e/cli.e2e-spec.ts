@@ -178,7 +178,7 @@ describe('the lockbox CLI', () => {
     const result = await api('GET', `/runs/${accepted.body.id}/result`, { token: user.token });
     expect(result.status).toBe(200);
     expect(result.body).toEqual(localResult);
-    // Two image builds, a 100 MiB upload, the checks and two runs: more than the default test timeout on a busy machine.
+    // Two image builds, a 130 MiB upload, the checks and two runs: more than the default test timeout on a busy machine.
   }, 360_000);
 
   it('reports an analysis that writes an invalid result, locally and in the check report', async () => {

@@ -23,7 +23,7 @@ export const TEST_STACK_ENV: Record<string, string> = {
   LOCKBOX_WORKER_HEARTBEAT_MS: '1000',
   LOCKBOX_WORKER_EXPIRY_MS: '5000',
   LOCKBOX_DATASET_UPLOAD_MAX_BYTES: String(4 * 1024 * 1024),
-  // Room for the sample analyses the launcher publishes (about 100 MiB each).
+  // Room for the sample analyses the launcher publishes (about 130 MiB each on lockbox/node-base:24).
   LOCKBOX_IMAGE_TARBALL_MAX_BYTES: String(256 * 1024 * 1024),
 };
 
