@@ -87,7 +87,8 @@ async function uploadDataset(user: Session, path: string): Promise<string> {
 beforeAll(() => {
   // The CLI is the SDK's build (analysis-sdk/dist), which npm run prereqs keeps up to date. Checked here
   // too, so a direct `npx jest` of this file on a stale build says so instead of testing old code.
-  execFileSync('bash', [join(repoRoot, 'scripts/prereqs.sh'), '--check'], { env: { ...process.env, LOCKBOX_SKIP_IMAGES: '1' }, stdio: 'inherit' });
+  const check = spawnSync('bash', [join(repoRoot, 'scripts/prereqs.sh'), '--check'], { env: { ...process.env, LOCKBOX_SKIP_IMAGES: '1' }, encoding: 'utf8' });
+  if (check.status !== 0) throw new Error(`the prerequisites are not met:\n${check.stderr}`);
 });
 
 beforeEach(async () => {
@@ -96,7 +97,7 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
-  await rm(work, { recursive: true, force: true });
+  if (work) await rm(work, { recursive: true, force: true });
 });
 
 afterAll(() => {
