@@ -73,6 +73,9 @@ export function parseMultipart<T>(request: Request, spec: MultipartSpec<T>): Pro
           fail(error);
           // The handler may have stopped reading early: discard the rest of the part. Destroying the capped
           // stream also keeps its later cap error (no one listens any more) from crashing the process.
+          // Unpiped first: on Node 24 the pipe's own clean-up on the destroyed stream would pause the part
+          // again after the resume, and the request would never be read to its end (nor answered).
+          stream.unpipe(capped);
           capped.destroy();
           stream.resume();
         });
@@ -100,7 +103,7 @@ export function parseMultipart<T>(request: Request, spec: MultipartSpec<T>): Pro
 }
 
 /** Passes the bytes through, failing the stream (not truncating it) once it goes past the cap. */
-function capStream(source: Readable & { truncated?: boolean }, maxBytes: number, fieldName: string): Readable {
+function capStream(source: Readable & { truncated?: boolean }, maxBytes: number, fieldName: string): PassThrough {
   const output = new PassThrough();
   let seen = 0;
   source.on('data', (chunk: Buffer) => {
