@@ -24,7 +24,8 @@ const shared = {
   testEnvironment: 'node',
   transform: { '^.+\\.ts$': swcTransform },
   moduleNameMapper,
-  modulePathIgnorePatterns: ['<rootDir>/dist/', '<rootDir>/.lockbox', '<rootDir>/analysis-sdk/dist/'],
+  // .tools holds the pinned Node releases (scripts/prereqs.sh), each with a package.json of the same name.
+  modulePathIgnorePatterns: ['<rootDir>/dist/', '<rootDir>/.lockbox', '<rootDir>/analysis-sdk/dist/', '<rootDir>/.tools/'],
 };
 
 module.exports = {

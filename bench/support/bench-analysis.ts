@@ -40,7 +40,7 @@ export async function buildBenchImage(): Promise<BenchImage> {
   try {
     await mkdir(join(context, 'app'));
     await writeFile(join(context, 'app', 'main.js'), MAIN_JS, { mode: 0o644 });
-    await writeFile(join(context, 'Dockerfile'), 'FROM lockbox/node-base:20\nCOPY app/ /app/\nLABEL lockbox.bench="trivial-node"\n');
+    await writeFile(join(context, 'Dockerfile'), 'FROM lockbox/node-base:24\nCOPY app/ /app/\nLABEL lockbox.bench="trivial-node"\n');
     const { stdout } = await run('docker', ['build', '--quiet', context], { env: { ...process.env, DOCKER_BUILDKIT: '0' } });
     const imageId = stdout.trim();
     const tarballPath = join(context, 'image.tar');

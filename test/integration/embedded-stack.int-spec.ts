@@ -311,7 +311,7 @@ describe('an embedded stack is private to its owner', () => {
 });
 
 describe('embedded stacks of their own', () => {
-  it('keeps PostgreSQL rows and S3 objects across a stop and a start in the same home', async () => {
+  it('keeps PostgreSQL rows, S3 objects and waiting SQS messages across a stop and a start in the same home', async () => {
     const home = tempHome();
     tempHomes.push(home);
     const bytes = randomBytes(200_000);
@@ -322,6 +322,10 @@ describe('embedded stacks of their own', () => {
     await s3.send(new CreateBucketCommand({ Bucket: 'lockbox' }));
     await s3.send(new PutObjectCommand({ Bucket: 'lockbox', Key: 'results/run-1.json', Body: bytes }));
     s3.destroy();
+    const sqs = sqsFor(first.endpoints);
+    const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'lockbox-runs' }));
+    await sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: '{"type":"run","id":"waiting"}' }));
+    sqs.destroy();
     const firstPassword = readFileSync(join(home, 'postgres-password'), 'utf8');
     await first.stop();
     expect(existsSync(join(home, 'pids', 'postgres.pid'))).toBe(false);
@@ -336,9 +340,17 @@ describe('embedded stacks of their own', () => {
     } finally {
       s3Again.destroy();
     }
+    // The new stack has another port; the queue URL's host does not matter to the endpoint.
+    const sqsAgain = sqsFor(second.endpoints);
+    try {
+      const { Messages } = await sqsAgain.send(new ReceiveMessageCommand({ QueueUrl, WaitTimeSeconds: 1 }));
+      expect(Messages?.map((message) => message.Body)).toEqual(['{"type":"run","id":"waiting"}']);
+    } finally {
+      sqsAgain.destroy();
+    }
   });
 
-  it('restarts single services on the same port: PostgreSQL keeps its rows, Redis answers, SQS comes back empty', async () => {
+  it('restarts single services on the same port: PostgreSQL keeps its rows, Redis answers, SQS keeps its queues and messages until its state is discarded', async () => {
     const home = tempHome();
     tempHomes.push(home);
     const stack = await startExtraStack(home);
@@ -347,7 +359,8 @@ describe('embedded stacks of their own', () => {
     await query(before.databaseUrl!, 'CREATE TABLE restarted (id int)');
     const client = sqsFor(before);
     try {
-      await client.send(new CreateQueueCommand({ QueueName: 'lockbox-runs' }));
+      const { QueueUrl } = await client.send(new CreateQueueCommand({ QueueName: 'lockbox-runs' }));
+      await client.send(new SendMessageCommand({ QueueUrl, MessageBody: 'sent before the restart' }));
 
       await postgres!.stop();
       await expect(query(before.databaseUrl!, 'SELECT 1')).rejects.toThrow();
@@ -360,6 +373,14 @@ describe('embedded stacks of their own', () => {
       expect(await redisPing(before.redisUrl!)).toBe('PONG');
 
       await sqs!.stop();
+      await sqs!.start();
+      const { Messages } = await client.send(new ReceiveMessageCommand({ QueueUrl, WaitTimeSeconds: 1 }));
+      expect(Messages?.map((message) => message.Body)).toEqual(['sent before the restart']);
+      // Only while stopped: a running endpoint would write its state back.
+      expect(() => sqs!.discardState()).toThrow(/stop the embedded sqs/);
+
+      await sqs!.stop();
+      sqs!.discardState();
       await sqs!.start();
       expect((await client.send(new ListQueuesCommand({}))).QueueUrls ?? []).toEqual([]);
       expect(stack.endpoints).toEqual(before);

@@ -19,7 +19,7 @@ import {
   type ReceivedMessage,
 } from '@lockbox/queue';
 
-// The SDK is used directly only to play the outside world: a queue vanishing as it does when fauxqs restarts.
+// The SDK is used directly only to play the outside world: a queue vanishing, as it does when the SQS store is lost.
 
 // jest ignores `testTimeout` inside a project of a multi-project config (jest-circus reads only the global one).
 jest.setTimeout(120_000);

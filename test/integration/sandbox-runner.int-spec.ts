@@ -152,7 +152,7 @@ beforeAll(async () => {
 
   [nodeImage, busyboxImage] = await Promise.all([
     buildImage('lockbox-test/sandbox-node:1', {
-      Dockerfile: 'FROM lockbox/node-base:20\nCOPY analysis.js /app/analysis.js\n',
+      Dockerfile: 'FROM lockbox/node-base:24\nCOPY analysis.js /app/analysis.js\n',
       'analysis.js': ANALYSIS_JS,
     }),
     buildImage('lockbox-test/sandbox-busybox:1', {

@@ -6,8 +6,9 @@ import { requestSleep, SLEEPER_CONSENT, sleeperUser } from '../support/sleeper-a
 
 /**
  * The services under the platform going away and coming back, on a stack of this suite's own (two
- * workers). The embedded SQS endpoint keeps its queues in memory, so restarting it loses every message;
- * PostgreSQL and Redis restart with their data. Whatever the API accepted must finish, exactly once.
+ * workers). PostgreSQL, Redis and the embedded SQS endpoint restart with their data; the SQS case also
+ * throws its stored queues away, as a lost store would, so every waiting message is gone. Whatever the API
+ * accepted must finish, exactly once.
  */
 describe('service faults', () => {
   let stack: FaultStack;
@@ -39,11 +40,13 @@ describe('service faults', () => {
     }
   }
 
-  it('the SQS endpoint restarted empty while runs wait: every run still finishes, once', async () => {
+  it('the SQS endpoint restarted empty (its store lost) while runs wait: every run still finishes, once', async () => {
     const runIds: string[] = [];
     // Two run at once; the rest wait in the queue.
     for (let i = 0; i < 6; i++) runIds.push(await requestSleep(user, sleeper, datasetId, 2));
     await stack.stopService('sqs');
+    // Without this the endpoint would come back with every message, as AWS SQS does; the loss is the fault.
+    stack.discardSqsState();
     // Accepted while the queue is away: the outbox keeps the message until it can be sent.
     runIds.push(await requestSleep(user, sleeper, datasetId, 1));
     await sleep(2_000);

@@ -204,6 +204,13 @@ export class FaultStack {
     await this.service(name).start();
   }
 
+  /** The embedded SQS endpoint keeps its queues on disk; this loses them, as a lost store would (stop it first). */
+  discardSqsState(): void {
+    const sqs = this.services.services.sqs;
+    if (!sqs) throw new Error('the stack has no embedded sqs');
+    sqs.discardState();
+  }
+
   async query<T>(sql: string, parameters: unknown[] = []): Promise<T[]> {
     return (await this.db.query(sql, parameters)).rows as T[];
   }

@@ -586,9 +586,10 @@ describe('inspectImageTarball', () => {
     });
 
     it('stops reading a gzip bomb layer as soon as the cap is passed, without inflating the rest', async () => {
-      // 256 × (4 MiB of zeros) = 1 GiB inflated, generated as it is read; `pulled` counts what was read.
+      // 1024 × (4 MiB of zeros) = 4 GiB inflated, generated as it is read; `pulled` counts what was read.
+      // (Node 22+ streams buffer 64 KiB each, four times Node 20's: about 60 members are read ahead.)
       const member = zlib.gzipSync(Buffer.alloc(4 * MiB));
-      const members = 256;
+      const members = 1024;
       let pulled = 0;
       const bomb = Readable.from(
         (async function* () {

@@ -50,7 +50,7 @@ export function applyHttpServerLimits(server: Server, limits: HttpServerLimits, 
     const exchange = exchanges.get(socket);
     const waitingOnClient =
       !exchange || // between requests, or still in the headers
-      (!exchange.request.complete && exchange.request.readableLength === 0) || // the body stopped coming (not: the API is not reading it)
+      (!exchange.request.complete && !apiHoldsBody(exchange.request)) || // the body stopped coming (not: the API is not reading it)
       socket.writableLength > 0; // the answer is not being read
     if (waitingOnClient) socket.destroy();
   });
@@ -67,11 +67,17 @@ function watchBodyProgress(request: IncomingMessage, response: ServerResponse, l
   const minBytes = Math.ceil((limits.bodyMinBytesPerSecond * windowMs) / 1000);
   const socket = request.socket;
   let bytesAtWindowStart = socket.bytesRead;
+  let heldAtWindowStart = apiHoldsBody(request);
   const check = (): void => {
     if (request.complete || socket.destroyed || response.writableFinished) return;
     const progress = socket.bytesRead - bytesAtWindowStart;
     bytesAtWindowStart = socket.bytesRead;
-    if (request.readableLength === 0 && progress < minBytes) {
+    // The API held the body at either end of the window: part of it was the API's, so it proves nothing.
+    // (A handler that starts reading just before this check has drained the buffer, but the socket has
+    // not been read again yet.)
+    const apiHeld = heldAtWindowStart || apiHoldsBody(request);
+    heldAtWindowStart = apiHoldsBody(request);
+    if (!apiHeld && progress < minBytes) {
       socket.destroy();
       return;
     }
@@ -82,6 +88,11 @@ function watchBodyProgress(request: IncomingMessage, response: ServerResponse, l
   request.once('end', stop);
   request.once('close', stop);
   response.once('finish', stop);
+}
+
+/** Whether the API, not the client, is why the body is not moving: it holds bytes unread, or is not reading yet. */
+function apiHoldsBody(request: IncomingMessage): boolean {
+  return request.readableLength > 0 || request.readableFlowing !== true;
 }
 
 /**
