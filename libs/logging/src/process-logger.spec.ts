@@ -49,9 +49,11 @@ describe('createProcessLogger', () => {
       { authorization: 'Bearer abc', request: { headers: { cookie: 'session=1' }, email: 'a@b.example', params: { topN: 5 } }, databaseUrl: 'postgres://u:p@h/d' },
       'registration refused for carol@example.org',
     );
+    logger.info({ route: '/api/v1/nothing/grace@example.net', status: 404 }, 'GET (no route) 404');
     const text = JSON.stringify(lines);
-    for (const secret of ['Bearer abc', 'session=1', 'a@b.example', 'topN', 'u:p@', 'carol@example.org']) expect(text).not.toContain(secret);
+    for (const secret of ['Bearer abc', 'session=1', 'a@b.example', 'topN', 'u:p@', 'carol@example.org', 'grace@example.net']) expect(text).not.toContain(secret);
     expect(lines[0]).toMatchObject({ authorization: '[redacted]', request: { headers: { cookie: '[redacted]' }, email: '[redacted]', params: '[redacted]' }, msg: 'registration refused for [email]' });
+    expect(lines[1]).toMatchObject({ route: '/api/v1/nothing/[email]', status: 404 });
   });
 
   it("shows an error's type, code, message and stack, scrubbed, and nothing else it carries", () => {

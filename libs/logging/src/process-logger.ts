@@ -31,9 +31,9 @@ export const PRETTY_OPTIONS = {
 /**
  * The pino logger of one process: JSON lines (or pretty text on a terminal) with `level`, `time`,
  * `service`, `pid`, `hostname`, the work's log context (correlation, run, dataset, submission ids, job
- * type, attempt) and the message. Every string is scrubbed (`scrubText`), known secret keys are
- * redacted, and errors are reduced to their type, code, message and stack, because an error's other
- * properties (a failed query's parameters, say) may hold anyone's data.
+ * type, attempt) and the message. The message and the line's string fields are scrubbed (`scrubText`),
+ * known secret keys are redacted, and errors are reduced to their type, code, message and stack, because
+ * an error's other properties (a failed query's parameters, say) may hold anyone's data.
  */
 export function createProcessLogger(options: ProcessLoggerOptions): ProcessLogger {
   const fd = options.fd ?? 1;
@@ -50,7 +50,7 @@ export function createProcessLogger(options: ProcessLoggerOptions): ProcessLogge
       serializers: { err: serializeError },
       hooks: {
         logMethod(args, method) {
-          method.apply(this, args.map((arg) => (typeof arg === 'string' ? scrubText(arg) : arg)) as Parameters<typeof method>);
+          method.apply(this, args.map(scrubArgument) as Parameters<typeof method>);
         },
       },
     },
@@ -80,6 +80,13 @@ export function serializeError(error: unknown, depth = 0): SerializedError {
   if (error.stack) serialized.stack = scrubText(error.stack);
   if (error.cause !== undefined && depth < 3) serialized.cause = serializeError(error.cause, depth + 1);
   return serialized;
+}
+
+/** A message, or the string fields of the object a line is made from, scrubbed; anything else as it is. */
+function scrubArgument(arg: unknown): unknown {
+  if (typeof arg === 'string') return scrubText(arg);
+  if (typeof arg !== 'object' || arg === null || Object.getPrototypeOf(arg) !== Object.prototype) return arg;
+  return Object.fromEntries(Object.entries(arg).map(([key, value]) => [key, typeof value === 'string' ? scrubText(value) : value]));
 }
 
 function isTerminalDescriptor(fd: number): boolean {
