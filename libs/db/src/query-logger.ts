@@ -18,7 +18,7 @@ interface PostgresErrorFields {
 export class QueryLogger implements TypeOrmLogger {
   private readonly logger = new Logger('Database');
 
-  logQueryError(error: string | Error, query: string): void {
+  logQueryError(error: string | Error, query: string, _parameters?: unknown[]): void {
     const fields = typeof error === 'string' ? {} : schemaFieldsOf(error as Error & PostgresErrorFields);
     this.logger.debug(`query failed${fields.code ? ` (SQLSTATE ${fields.code})` : ''}: ${firstLine(query)}`, fields);
   }

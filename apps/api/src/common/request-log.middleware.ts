@@ -5,8 +5,8 @@ import { loggablePath } from './error-response.filter';
 
 const logger = new Logger('HTTP');
 
-/** Polled by load balancers, the launcher and tests: a line each only when debugging. */
-const QUIET_ROUTES = new Set(['/api/v1/health']);
+/** Polled by load balancers, monitors, the launcher and tests: a line each only when debugging. */
+const QUIET_ROUTES = new Set(['/api/v1/health', '/api/v1/health/details']);
 
 /**
  * One line per request when its response ends (or the client goes): method, route, status, duration and
