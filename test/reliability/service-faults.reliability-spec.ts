@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { PublishedTestAnalysis } from '../support/analysis-images';
 import { FaultStack } from '../support/fault-stack';
@@ -56,6 +58,25 @@ describe('service faults', () => {
     // The waiting runs' messages went with the endpoint's memory: the reconciler had to send them again.
     const [{ sent }] = await stack.query<{ sent: number }>(`SELECT count(*)::int AS sent FROM outbox WHERE subject_id = ANY($1::uuid[])`, [runIds]);
     expect(sent).toBeGreaterThan(runIds.length);
+
+    // Sent once or again, each run's messages carry the id of the request that created it, and so do the
+    // workers' lines about the run: one id still finds its whole story.
+    const messages = await stack.query<{ run_id: string; ids: string[]; sends: number }>(
+      `SELECT subject_id AS run_id, array_agg(DISTINCT correlation_id) AS ids, count(*)::int AS sends FROM outbox WHERE subject_id = ANY($1::uuid[]) GROUP BY subject_id`,
+      [runIds],
+    );
+    expect(messages).toHaveLength(runIds.length);
+    for (const { run_id: runId, ids } of messages) expect({ runId, ids }).toEqual({ runId, ids: [expect.stringMatching(/^[A-Za-z0-9._-]{1,64}$/)] });
+    const workerLines = readdirSync(join(stack.home, 'logs'))
+      .filter((name) => name.startsWith('worker'))
+      .flatMap((name) => readFileSync(join(stack.home, 'logs', name), 'utf8').split('\n'))
+      .filter((line) => line.startsWith('{"'))
+      .map((line) => JSON.parse(line) as { runId?: string; correlationId?: string });
+    for (const { run_id: runId, ids, sends } of messages.filter((message) => message.sends > 1)) {
+      const lines = workerLines.filter((line) => line.runId === runId);
+      expect(lines.length).toBeGreaterThan(0);
+      for (const line of lines) expect({ runId, sends, correlationId: line.correlationId }).toEqual({ runId, sends, correlationId: ids[0] });
+    }
   }, 300_000);
 
   it('PostgreSQL and Redis restarted under load: nothing accepted is lost or doubled, and the API answers 503 with a retry hint meanwhile', async () => {

@@ -4,7 +4,11 @@ import { DataSource } from 'typeorm';
 import { UsersService } from '@lockbox/accounts';
 import { loadConfig, QUEUE_NAMES, type QueueName } from '@lockbox/config';
 import { dataSourceOptions, runMigrations, User } from '@lockbox/db';
+import { installProcessLogger } from '@lockbox/logging';
 import { QueueRepository } from '@lockbox/queue';
+
+// What the platform's libraries log goes to stderr, as structured lines: stdout is the commands' answer.
+installProcessLogger('admin', undefined, 2);
 
 /** Operator commands: `npm run admin -- <command>`. Works against whatever stack the config points at. */
 async function withDatabase<T>(action: (dataSource: DataSource) => Promise<T>): Promise<T> {

@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, ensureJwtSecretFile, loadConfig } from './config';
+import { ConfigError, ensureJwtSecretFile, loadConfig, loadLogSettings } from './config';
 import { writeRuntimeFile } from './runtime-file';
 
 const external = {
@@ -165,6 +165,20 @@ describe('sandbox.requiredRuntime', () => {
     expect(loadConfig(external).sandbox.requiredRuntime).toBeUndefined();
     expect(loadConfig({ ...external, LOCKBOX_SANDBOX_RUNTIME: 'runsc' }).sandbox.requiredRuntime).toBe('runsc');
     expect(() => loadConfig({ ...external, LOCKBOX_SANDBOX_RUNTIME: 'kata' })).toThrow(/LOCKBOX_SANDBOX_RUNTIME must be runsc or runc/);
+  });
+});
+
+describe('log (LOCKBOX_LOG_LEVEL, LOCKBOX_LOG_FORMAT)', () => {
+  it('logs at info, pretty on a terminal only, by default; takes any pino level and a format', () => {
+    expect(loadConfig(external).log).toEqual({ level: 'info', format: 'auto' });
+    expect(loadConfig({ ...external, LOCKBOX_LOG_LEVEL: 'debug', LOCKBOX_LOG_FORMAT: 'json' }).log).toEqual({ level: 'debug', format: 'json' });
+    expect(loadConfig({ ...external, LOCKBOX_LOG_LEVEL: 'WARN' }).log.level).toBe('warn');
+  });
+
+  it('refuses an unknown level or format, while the log settings alone fall back to the defaults so the refusal can be logged', () => {
+    expect(() => loadConfig({ ...external, LOCKBOX_LOG_LEVEL: 'loud' })).toThrow(/LOCKBOX_LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent/);
+    expect(() => loadConfig({ ...external, LOCKBOX_LOG_FORMAT: 'xml' })).toThrow(/LOCKBOX_LOG_FORMAT must be one of auto, json, pretty/);
+    expect(loadLogSettings({ LOCKBOX_LOG_LEVEL: 'loud', LOCKBOX_LOG_FORMAT: 'pretty' })).toEqual({ level: 'info', format: 'pretty' });
   });
 });
 

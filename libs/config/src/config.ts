@@ -27,6 +27,18 @@ export interface SqsConfig {
   maxReceiveCount: number;
 }
 
+/** pino's levels, and `silent`. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+/** `auto`: pretty on a terminal, JSON lines otherwise (a file, a pipe, a log collector). */
+export const LOG_FORMATS = ['auto', 'json', 'pretty'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
+export interface LogSettings {
+  level: LogLevel;
+  format: LogFormat;
+}
+
 export interface S3Config {
   region: string;
   endpoint?: string;
@@ -149,6 +161,9 @@ export interface LockboxConfig {
   /** What `npm run up` starts: the number of worker processes it runs (and restarts when one dies). */
   launcher: { workers: number };
   quotas: QuotaLimits;
+
+  /** The process's own log lines (libs/logging): LOCKBOX_LOG_LEVEL, LOCKBOX_LOG_FORMAT. */
+  log: LogSettings;
   seedAdmin?: { email: string; password: string };
   limits: PlatformLimits;
 }
@@ -247,6 +262,14 @@ class EnvReader {
     return entries;
   }
 
+  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
+    const raw = this.env[name]?.trim().toLowerCase();
+    if (raw === undefined || raw === '') return fallback;
+    if ((allowed as readonly string[]).includes(raw)) return raw as T;
+    this.problems.push(`${name} must be one of ${allowed.join(', ')} (got "${this.env[name]}")`);
+    return fallback;
+  }
+
   boolean(name: string, fallback: boolean): boolean {
     const raw = this.env[name];
     if (raw === undefined || raw === '') return fallback;
@@ -262,6 +285,18 @@ function isAddressOrSubnet(entry: string): boolean {
   const family = isIP(address);
   if (family === 0 || rest.length > 0) return false;
   return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
+}
+
+function readLogSettings(read: EnvReader): LogSettings {
+  return { level: read.oneOf('LOCKBOX_LOG_LEVEL', LOG_LEVELS, 'info'), format: read.oneOf('LOCKBOX_LOG_FORMAT', LOG_FORMATS, 'auto') };
+}
+
+/**
+ * The log settings alone, for a process to start logging before (and whether or not) the rest of its
+ * configuration is valid. A bad value falls back to the default here; `loadConfig` reports it.
+ */
+export function loadLogSettings(env: Env = process.env): LogSettings {
+  return readLogSettings(new EnvReader(env));
 }
 
 export function defaultHome(env: Env = process.env): string {
@@ -395,6 +430,8 @@ export function loadConfig(env: Env = process.env): LockboxConfig {
       pendingSubmissions: read.integer('LOCKBOX_QUOTA_PENDING_SUBMISSIONS', 10, 1, 10_000),
       sseConnections: read.integer('LOCKBOX_QUOTA_SSE_CONNECTIONS', 10, 1, 10_000),
     },
+
+    log: readLogSettings(read),
     limits: definePlatformLimits({
       datasetUploadMaxBytes: read.integer('LOCKBOX_DATASET_UPLOAD_MAX_BYTES', DEFAULT_PLATFORM_LIMITS.datasetUploadMaxBytes, 1, MAX_S3_OBJECT_BYTES),
       imageTarballMaxBytes: read.integer('LOCKBOX_IMAGE_TARBALL_MAX_BYTES', DEFAULT_PLATFORM_LIMITS.imageTarballMaxBytes, 1, DEFAULT_PLATFORM_LIMITS.imageDecompressedMaxBytes),

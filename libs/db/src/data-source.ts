@@ -20,6 +20,8 @@ import { JobAttemptCap1764200000000 } from './migrations/1764200000000-job-attem
 import { QuotaIndexes1764300000000 } from './migrations/1764300000000-quota-indexes';
 import { SessionEpoch1764400000000 } from './migrations/1764400000000-session-epoch';
 import { PublishedWeekFigures1764500000000 } from './migrations/1764500000000-published-week-figures';
+import { OutboxCorrelation1764700000000 } from './migrations/1764700000000-outbox-correlation';
+import { QueryLogger } from './query-logger';
 
 export const ENTITIES = [
   User,
@@ -46,6 +48,7 @@ export const MIGRATIONS = [
   QuotaIndexes1764300000000,
   SessionEpoch1764400000000,
   PublishedWeekFigures1764500000000,
+  OutboxCorrelation1764700000000,
 ];
 
 /** Any fixed number works; every process that migrates takes the same lock. */
@@ -60,6 +63,8 @@ export function dataSourceOptions(databaseUrl: string): DataSourceOptions {
     migrationsTransactionMode: 'each',
     synchronize: false,
     logging: ['error'],
+    // Never TypeORM's own: it prints a failed query's parameters, which hold people's data.
+    logger: new QueryLogger(),
     extra: {
       // Fail fast when PostgreSQL is away, so callers can answer 503 instead of hanging.
       connectionTimeoutMillis: 5000,

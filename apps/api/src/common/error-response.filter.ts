@@ -26,10 +26,14 @@ function isDependencyUnavailable(error: unknown): boolean {
 }
 
 /**
- * The request's path for a log line, without its query string: a query can carry a credential (the
- * single-use `?ticket=` of `GET /events`) or someone's search terms, and logs keep both for too long.
+ * The request's path for a log line: the route it matched (`/api/v1/runs/:id/artifacts/:name`), since a
+ * path can hold a name an analysis chose; otherwise the path without its query string: a query can
+ * carry a credential (the single-use `?ticket=` of `GET /events`) or someone's search terms, and logs
+ * keep both for too long.
  */
-export function loggablePath(request: Pick<Request, 'originalUrl' | 'url'>): string {
+export function loggablePath(request: Pick<Request, 'originalUrl' | 'url'> & { baseUrl?: string; route?: { path?: unknown } }): string {
+  const route = request.route?.path;
+  if (typeof route === 'string') return `${request.baseUrl ?? ''}${route}`;
   const url = request.originalUrl || request.url;
   const query = url.indexOf('?');
   return query < 0 ? url : `${url.slice(0, query)}?…`;

@@ -8,6 +8,7 @@ import { LOCKBOX_CONFIG, type LockboxConfig } from '@lockbox/config';
 import { Analysis, AnalysisVersion, type DatasetStatus, notificationFor, preparedQuery, RUN_FINISHED_EVENT, runFinishedDedupeKey, type RunStatus, type RunVerdict, type StoredArtifact } from '@lockbox/db';
 import { DomainError, QuotaExceededError } from '@lockbox/errors';
 import { PlatformEventsService } from '@lockbox/events';
+import { addToLogContext } from '@lockbox/logging';
 import { OutboxService } from '@lockbox/outbox';
 import { ObjectNotFoundError, ObjectStorageRepository } from '@lockbox/storage';
 import { lockUserQuotas } from '../common/quotas';
@@ -128,6 +129,9 @@ export class RunsService {
       );
       return { runId, outboxId, recorded };
     });
+    // The rest of the request's lines, its access line too, name the run.
+    addToLogContext({ runId });
+    this.logger.log(`run ${runId} queued`);
 
     // Read before publishing, so the answer shows the run as it was accepted (a worker may claim it at once).
     const accepted = await this.get(userId, runId);

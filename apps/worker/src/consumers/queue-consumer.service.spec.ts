@@ -1,4 +1,5 @@
 import type { QueueName } from '@lockbox/config';
+import { currentLogContext, type LogContext } from '@lockbox/logging';
 import type { QueueMessage, ReceivedMessage } from '@lockbox/queue';
 import type { JobContext, JobHandler } from './job-handler';
 import { jobDeadlineMs, QueueConsumerService } from './queue-consumer.service';
@@ -21,9 +22,9 @@ class MemoryQueue {
   readonly deleted: string[] = [];
   readonly madeVisible: Array<{ receiptHandle: string; seconds: number }> = [];
 
-  send(queue: QueueName, message: QueueMessage): void {
+  send(queue: QueueName, message: QueueMessage, correlationId?: string): void {
     const list = this.waiting.get(queue) ?? [];
-    list.push({ messageId: `m-${message.id}`, receiptHandle: `r-${message.id}`, body: JSON.stringify(message), receiveCount: 1, sentAt: new Date() });
+    list.push({ messageId: `m-${message.id}`, receiptHandle: `r-${message.id}`, body: JSON.stringify(message), receiveCount: 1, sentAt: new Date(), correlationId });
     this.waiting.set(queue, list);
   }
 
@@ -154,6 +155,35 @@ describe('QueueConsumerService', () => {
     await eventually(() => ingest.started.includes(ids.second), 'the second ingest');
     ingest.end(ids.second);
     await eventually(() => queue.deleted.length === 3, 'every job to be acknowledged');
+  });
+});
+
+describe('QueueConsumerService log context', () => {
+  it("runs each job in a log context of its own: the correlation id its message carried, its job's id and type", async () => {
+    const seen = new Map<string, LogContext>();
+    const runs = new HeldHandler('run.execute');
+    const ingest = new HeldHandler('dataset.ingest');
+    for (const handler of [runs, ingest]) {
+      handler.onStart = async (id) => {
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        seen.set(id, currentLogContext());
+      };
+    }
+    const { service, queue } = consumer([runs, ingest], ['runs', 'ingest'], { runs: 2, ingest: 1 });
+    queue.send('runs', { type: 'run.execute', id: ids.first }, 'request-1');
+    queue.send('runs', { type: 'run.execute', id: ids.second });
+    queue.send('ingest', { type: 'dataset.ingest', id: ids.quick }, 'request-2');
+    service.onApplicationBootstrap();
+    await eventually(() => seen.size === 3, 'three jobs');
+    expect(Object.fromEntries(seen)).toEqual({
+      [ids.first]: { correlationId: 'request-1', jobType: 'run.execute', runId: ids.first },
+      [ids.second]: { jobType: 'run.execute', runId: ids.second },
+      [ids.quick]: { correlationId: 'request-2', jobType: 'dataset.ingest', datasetId: ids.quick },
+    });
+    expect(currentLogContext()).toEqual({});
+    for (const id of [ids.first, ids.second]) runs.end(id);
+    ingest.end(ids.quick);
+    await service.beforeApplicationShutdown();
   });
 });
 
