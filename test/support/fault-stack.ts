@@ -159,11 +159,11 @@ export class FaultStack {
     const proxy = new SqsProxy(name, this.config.sqs.endpoint!, this.journal);
     await proxy.start();
     const spawned = this.spawn(name, 'apps/worker/src/main.js', { ...env, AWS_ENDPOINT_URL_SQS: proxy.url });
-    const [{ id }] = await eventually(
+    const { id } = await eventually(
       async () => {
         if (!spawned.alive) throw new Error(`${name} exited:\n${spawned.log()}`);
         const rows = await this.query<{ id: string }>(`SELECT id FROM worker_heartbeats WHERE pid = $1 AND stopped_at IS NULL`, [spawned.pid]).catch(() => []);
-        return rows.length > 0 ? rows : undefined;
+        return rows[0];
       },
       60_000,
       `the first heartbeat of ${name}`,

@@ -114,7 +114,7 @@ export async function openEventStream(options: EventStreamOptions): Promise<Even
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         while (cursor < parser.events.length) {
-          const candidate = parser.events[cursor++];
+          const candidate = parser.events[cursor++]!;
           if (predicate(candidate)) return candidate;
         }
         if (ended) throw new Error('the event stream ended before a matching event arrived');

@@ -145,7 +145,7 @@ export class EmbeddedPostgresServer implements EmbeddedService {
     const lock = join(this.dataDir, 'postmaster.pid');
     let pid: number;
     try {
-      pid = Number.parseInt(readFileSync(lock, 'utf8').split('\n')[0], 10);
+      pid = Number.parseInt(readFileSync(lock, 'utf8').split('\n')[0]!, 10);
     } catch {
       return;
     }

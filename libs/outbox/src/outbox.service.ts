@@ -38,7 +38,7 @@ export class OutboxService {
     const [row] = (await manager.query(`INSERT INTO outbox (message_type, subject_id) VALUES ($1, $2) RETURNING id`, [message.type, message.id])) as Array<{
       id: string;
     }>;
-    return row.id;
+    return row!.id;
   }
 
   /** Sends the given outbox rows now. Failures are recorded and left for the poller. */

@@ -131,7 +131,7 @@ export function toStatsWeekView(weekStart: string, publishedAt: Date, figures: P
   const stored = figures.failureReasons;
   const named = Object.keys(stored)
     .filter((reason) => reason !== OTHER_REASONS)
-    .sort((a, b) => stored[b] - stored[a] || a.localeCompare(b));
+    .sort((a, b) => stored[b]! - stored[a]! || a.localeCompare(b));
   return {
     ...view,
     runs: figures.runs,

@@ -99,7 +99,7 @@ export class DatasetService {
       ];
       if (rows.length === 0) throw new DomainError('not_found', 'Dataset not found');
       await this.audit(manager, userId, 'dataset.deleted', id, { name: dataset.name, curatedObjectsDeleted: erased });
-      return rows[0].curated_prefix;
+      return rows[0]!.curated_prefix;
     });
     // An ingestion that started after we read the row has set its prefix since: erase that too.
     if (curatedPrefix && curatedPrefix !== dataset.curatedPrefix) await this.storage.deletePrefix(curatedPrefix);

@@ -141,7 +141,7 @@ export class RunsService {
       limit,
       offset,
     ])) as RunViewRow[];
-    const [{ total }] = (await this.dataSource.query(`SELECT count(*)::int AS total FROM runs WHERE user_id = $1`, [userId])) as Array<{ total: number }>;
+    const [{ total }] = (await this.dataSource.query(`SELECT count(*)::int AS total FROM runs WHERE user_id = $1`, [userId])) as [{ total: number }];
     return { items: rows.map(toRunView), total };
   }
 

@@ -246,8 +246,9 @@ export class SubmissionService {
       id: string;
       owner_id: string;
     }>;
-    if (analysis.owner_id !== developerId) throw nameTaken(manifest);
-    return analysis.id;
+    // One row: the insert above made it or found it, and analyses are never deleted.
+    if (analysis!.owner_id !== developerId) throw nameTaken(manifest);
+    return analysis!.id;
   }
 
   /**

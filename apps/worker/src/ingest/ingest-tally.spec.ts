@@ -24,8 +24,8 @@ describe('IngestTally', () => {
   it('shortens very long reasons', () => {
     const tally = new IngestTally();
     tally.addError(1, 'x'.repeat(5000));
-    expect(tally.lineErrors[0].reason.length).toBe(300);
-    expect(tally.lineErrors[0].reason.endsWith('…')).toBe(true);
+    expect(tally.lineErrors[0]?.reason.length).toBe(300);
+    expect(tally.lineErrors[0]?.reason.endsWith('…')).toBe(true);
   });
 
   it('fails without valid records, naming the first error', () => {

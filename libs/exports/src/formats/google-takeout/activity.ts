@@ -73,7 +73,7 @@ export function watchedTitle(title: string | undefined, url: string | undefined)
   for (const wording of WATCH_WORDINGS) {
     const match = wording.exec(title);
     if (match) {
-      inner = match[1];
+      inner = match[1]!;
       break;
     }
   }
