@@ -39,4 +39,10 @@ describe('IngestTally', () => {
     expect(single.outcome().failureMessage).toBe('no valid records: the only line has an error, e.g. line 1: line is not valid JSON');
     expect(new IngestTally().outcome()).toEqual({ status: 'failed', failureMessage: 'no valid records: the file has only blank lines' });
   });
+
+  it('fails without an example when it keeps no line error', () => {
+    const tally = new IngestTally(0);
+    tally.addError(1, 'line is not valid JSON');
+    expect(tally.outcome().failureMessage).toBe('no valid records: the only line has an error');
+  });
 });
