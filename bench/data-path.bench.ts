@@ -42,7 +42,7 @@ export async function benchDataPath(context: BenchContext, datasetMb: number): P
   const runId = await startRun(client, user, context.analysis, [datasetId]);
   const run = await client.until(
     async () => {
-      const { body } = await client.request('GET', `/runs/${runId}`, { token: user.token });
+      const { body } = await client.request<{ status: string; reason?: string }>('GET', `/runs/${runId}`, { token: user.token });
       return ['queued', 'running'].includes(body.status) ? undefined : body;
     },
     15 * 60_000,

@@ -82,7 +82,7 @@ export class EmbeddedPostgresServer implements EmbeddedService {
       args: ['-D', this.dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
       account,
     });
-    await this.process.waitUntilReady(() => this.query('postgres', async () => true), 60_000);
+    await this.process.waitUntilReady(() => this.query('postgres', () => Promise.resolve(true)), 60_000);
     await this.ensureDatabase();
   }
 

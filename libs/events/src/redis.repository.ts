@@ -130,7 +130,8 @@ export class RedisRepository implements OnApplicationShutdown {
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.client, this.subscriber].map((connection) => (connection ? this.disconnect(connection) : undefined)));
+    const connections = [this.client, this.subscriber].filter((connection) => connection !== undefined);
+    await Promise.all(connections.map((connection) => this.disconnect(connection)));
     this.subscriber = undefined;
     this.subscriptions.clear();
   }

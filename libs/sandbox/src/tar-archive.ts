@@ -99,7 +99,7 @@ export interface WalkTarOptions {
  */
 export async function walkTar(
   source: Readable,
-  onEntry: (header: TarHeader, body: AsyncIterable<Buffer>) => Promise<void>,
+  onEntry: (header: TarHeader, body: AsyncIterable<Buffer>) => Promise<void> | void,
   options: WalkTarOptions = {},
 ): Promise<void> {
   const reader = new TarReader(source, options.allowUnknownFormat ?? false);

@@ -307,8 +307,10 @@ export class ObjectStorageRepository implements OnApplicationShutdown {
     await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }), { abortSignal: AbortSignal.timeout(timeoutMs) });
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Synchronous, but a promise like every repository's shutdown, which callers await alike. */
+  onApplicationShutdown(): Promise<void> {
     this.client.destroy();
+    return Promise.resolve();
   }
 
   /**

@@ -87,9 +87,10 @@ export function parseMultipart<T>(request: Request, spec: MultipartSpec<T>): Pro
     parser.on('partsLimit', () => fail(new BadRequestException('Too many parts')));
     parser.on('filesLimit', () => fail(new BadRequestException('Too many files')));
     parser.on('fieldsLimit', () => fail(new BadRequestException('Too many fields')));
+    // Not awaited: the parser's callbacks return nothing, and allSettled never rejects.
     parser.on('error', (error: Error) => {
       fail(new BadRequestException(`Malformed multipart body: ${error.message}`));
-      void Promise.allSettled(pending).then(() => reject(failure));
+      void Promise.allSettled(pending).then(() => reject(failure!)); // fail() just set it
     });
     parser.on('close', () => {
       void Promise.allSettled(pending).then(() => (failure ? reject(failure) : resolve({ fields, files })));
