@@ -21,7 +21,7 @@ import { eventually } from './session';
 import { SqsJournal, SqsProxy } from './sqs-proxy';
 
 /** Timings short enough that every failure is recovered from within seconds. */
-export const FAULT_STACK_ENV: Record<string, string> = {
+const FAULT_STACK_ENV: Record<string, string> = {
   ...TEST_STACK_ENV,
   LOCKBOX_SQS_VISIBILITY_TIMEOUT_S: '3',
   LOCKBOX_SQS_WAIT_TIME_S: '2',
@@ -42,7 +42,7 @@ export const FAULT_STACK_ENV: Record<string, string> = {
 };
 
 /** One API or worker process of the stack. */
-export class StackProcess {
+class StackProcess {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
   constructor(

@@ -40,7 +40,7 @@ export class SqsJournal {
   }
 }
 
-export class DeliveryBarrier {
+class DeliveryBarrier {
   private readonly waiting: Array<() => void> = [];
   private readonly timer: NodeJS.Timeout;
   /** Whether the barrier filled up (rather than timing out). */

@@ -5,8 +5,8 @@
 import { epochSeconds, metaJson } from './meta-json';
 import { type ArchiveFile, zipFiles } from './zip-writer';
 
-export const OWNER = 'Sofie Østergaard';
-export const FRIEND = 'Jürgen Weiß';
+const OWNER = 'Sofie Østergaard';
+const FRIEND = 'Jürgen Weiß';
 const THREAD = 'juergenweiss_10158123456789012';
 
 export const EXPECTED_FACEBOOK_POSTS = [

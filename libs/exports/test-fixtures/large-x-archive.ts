@@ -15,7 +15,7 @@ export interface LargeXArchive {
 }
 
 /** Tweets files are split in parts of at most this size, as X splits big archives. */
-export const PART_BYTES = 64 * 1024 * 1024;
+const PART_BYTES = 64 * 1024 * 1024;
 const LIKES_SHARE = 0.1;
 
 const WORDS = (

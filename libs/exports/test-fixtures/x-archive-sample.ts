@@ -276,7 +276,7 @@ export function xArchive2022Files(): ArchiveFile[] {
 }
 
 /** The older layout: files at the root, tweet.js with bare tweet objects (no wrapper), no messages. */
-export function xArchiveOlderFiles(): ArchiveFile[] {
+function xArchiveOlderFiles(): ArchiveFile[] {
   return [
     { name: 'account.js', data: ytd('account', 0, accountObject()) },
     { name: 'tweet.js', data: ytd('tweet', 0, TWEETS.map(tweetObject)) },

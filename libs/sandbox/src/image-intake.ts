@@ -135,7 +135,7 @@ export async function inspectImageTarball(source: Readable, limits: PlatformLimi
 }
 
 /** Inspects an uncompressed image tarball that is already a local file (e.g. a spool). */
-export async function inspectImageTarballFile(path: string, limits: PlatformLimits): Promise<ImageInspection> {
+async function inspectImageTarballFile(path: string, limits: PlatformLimits): Promise<ImageInspection> {
   return new TarballInspection(path, limits).run();
 }
 

@@ -112,7 +112,7 @@ function describePaths(paths: readonly JsonPath[]): string {
  * to JSON.parse, never nested deeper than `maxDepth`. UTF-8 needs no decoding to scan: no byte of a
  * multi-byte character can look like a quote or a bracket.
  */
-export class JsonElementScanner {
+class JsonElementScanner {
   private mode = BEFORE_ROOT;
   private readonly frames: Frame[] = [];
   private capture: Capture | undefined;
