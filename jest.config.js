@@ -35,7 +35,7 @@ module.exports = {
     {
       ...shared,
       displayName: 'unit',
-      testMatch: ['<rootDir>/{apps,libs,analysis-sdk,sample-analyses}/**/*.spec.ts'],
+      testMatch: ['<rootDir>/{apps,libs,analysis-sdk,sample-analyses,scripts}/**/*.spec.ts'],
     },
     {
       ...shared,

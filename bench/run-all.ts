@@ -43,7 +43,7 @@ async function main(): Promise<void> {
   // The exports and hostile-JSON benchmarks need no stack; the others share the stacks below.
   const needsStack = ['throughput', 'latency', 'api', 'data', 'memory'].some((name) => only.has(name));
 
-  const results: Record<string, unknown> & { figures: Record<string, unknown> } = {
+  const results: Record<string, unknown> & { figures: Record<string, unknown>; totalSeconds?: number } = {
     date: new Date().toISOString(),
     machine: machineInfo(),
     settings: { runs, levels, latencyRuns, apiSeconds, apiConnections, dataMb, memoryRuns, exportsMb, facebookMb },

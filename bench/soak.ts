@@ -109,7 +109,7 @@ async function main(): Promise<void> {
     const ids = accepted.map((run) => run.runId);
     const deadline = Date.now() + drainTimeoutSeconds * 1000;
     for (;;) {
-      const [{ done }] = (await db.query(`SELECT count(*)::int AS done FROM runs WHERE id = ANY($1::uuid[]) AND status = ANY($2)`, [ids, TERMINAL])).rows as Array<{ done: number }>;
+      const [{ done }] = (await db.query(`SELECT count(*)::int AS done FROM runs WHERE id = ANY($1::uuid[]) AND status = ANY($2)`, [ids, TERMINAL])).rows as [{ done: number }];
       console.log(`soak: ${done}/${ids.length} finished, ${kills} worker kills (${elapsed()})`);
       if (done === ids.length || Date.now() > deadline) break;
       await sleep(5000);

@@ -39,7 +39,7 @@ export class BoundedValidator {
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
 /** Splits an Ajv instancePath (a JSON Pointer) into its unescaped segments. */
-export function pointerSegments(pointer: string): string[] {
+function pointerSegments(pointer: string): string[] {
   if (pointer === '') return [];
   return pointer
     .slice(1)

@@ -76,10 +76,10 @@ function fieldsTaking(grain: Grain): string[] {
 export function parseScopeField(scope: string, kind?: RecordKind): ScopeField {
   if (typeof scope !== 'string') throw new ScopeFieldError('a scope field must be a string');
   const parts = scope.split('@');
-  if (parts.length > 2 || !FIELD_NAME.test(parts[0]) || (parts.length === 2 && parts[1] === '')) {
+  const [field = '', grainName] = parts; // a split gives at least one part
+  if (parts.length > 2 || !FIELD_NAME.test(field) || grainName === '') {
     throw new ScopeFieldError(`${shown(scope)} is not a scope field: write a field name, or field@grain (e.g. timestamp@day)`);
   }
-  const [field, grainName] = parts;
   if (kind !== undefined && specOf(kind, field) === undefined) {
     throw new ScopeFieldError(`${shown(field)} is not a field of ${kind} (its fields: ${Object.keys(fieldSpecs(kind)).join(', ')})`);
   }
@@ -123,9 +123,10 @@ const isLeapYear = (year: number): boolean => year % 4 === 0 && (year % 100 !== 
 function dateTimeMs(value: string): number | undefined {
   const match = DATE_TIME.exec(value);
   if (!match) return undefined;
-  const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number);
+  // Groups 1 to 6 are not optional: six numbers.
+  const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number) as [number, number, number, number, number, number];
   const offsetMinutes = match[7] ? 0 : (match[8] === '-' ? -1 : 1) * (Number(match[9]) * 60 + Number(match[10] ?? 0));
-  const daysInMonth = month === 2 && isLeapYear(year) ? 29 : DAYS_IN_MONTH[month - 1];
+  const daysInMonth = month === 2 && isLeapYear(year) ? 29 : (DAYS_IN_MONTH[month - 1] ?? 0); // 0: a month out of range is refused below
   if (month < 1 || month > 12 || day < 1 || day > daysInMonth || hour > 23 || minute > 59 || second > 60) return undefined;
   if (Number(match[9] ?? 0) > 23 || Number(match[10] ?? 0) > 59) return undefined;
   // The leap second 23:59:60 lies in the same minute, hour and day as 23:59:59, which is all a grain keeps.
@@ -170,7 +171,7 @@ export function roundDecimal(value: number, decimals: number): number {
 
 /** The significant digits of a positive number's shortest round-trip form and the power of ten of the last. */
 function decimalDigits(value: number): [string, number] {
-  const [mantissa, power = '0'] = value.toExponential().split('e');
+  const [mantissa = '', power = '0'] = value.toExponential().split('e');
   const [integer, fraction = ''] = mantissa.split('.');
   const digits = `${integer}${fraction}`;
   return [digits, Number(power) - fraction.length];

@@ -22,7 +22,7 @@ export class UnsupportedPatternError extends Error {
 export const LINEAR_REGEXP_ENGINE = Object.assign((pattern: string) => linearRegExp(pattern), { code: 'linearRegExp' });
 
 /** Compiles a JSON Schema `pattern` (unanchored search, like RegExp#test) for linear-time matching. */
-export function linearRegExp(pattern: string): LinearRegExp {
+function linearRegExp(pattern: string): LinearRegExp {
   let compiled: RE2JS;
   try {
     compiled = RE2JS.compile(RE2JS.translateRegExp(pattern));

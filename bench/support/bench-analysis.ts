@@ -78,7 +78,7 @@ export async function publishBenchAnalysis(client: BenchClient, image: BenchImag
   ]);
   const checked = await client.until(
     async () => {
-      const { body } = await client.request('GET', `/submissions/${submission.id}`, { token: developer.token });
+      const { body } = await client.request<{ status: string; checkReport?: unknown }>('GET', `/submissions/${submission.id}`, { token: developer.token });
       return ['submitted', 'checking'].includes(body.status) ? undefined : body;
     },
     180_000,
@@ -108,7 +108,7 @@ export async function uploadDataset(client: BenchClient, user: BenchSession, con
   ]);
   const status = await client.until(
     async () => {
-      const { body } = await client.request('GET', `/datasets/${accepted.id}`, { token: user.token });
+      const { body } = await client.request<{ status: string }>('GET', `/datasets/${accepted.id}`, { token: user.token });
       return ['ready', 'failed'].includes(body.status) ? body.status : undefined;
     },
     timeoutMs,

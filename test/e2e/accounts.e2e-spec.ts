@@ -68,7 +68,7 @@ describe('accounts', () => {
         expect(response.status).toBe(400);
         expectErrorContract(response.body, 400);
       }
-      const unknownField = await register(cases[1]);
+      const unknownField = await register(cases[1]!);
       expect(unknownField.body.message).toEqual(expect.arrayContaining([expect.stringMatching(/isAdmin: unknown field/)]));
       expect((await loginAs(email, 'long enough password', clientAddress())).status).toBe(401);
     });

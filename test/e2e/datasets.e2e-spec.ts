@@ -308,7 +308,7 @@ describe('datasets', () => {
     expect(first.status).toBe('ready');
     const objects = await keysOf(`curated/user=${owner.id}/`);
     expect(objects).toHaveLength(2);
-    const prefix = objects[0].slice(0, objects[0].lastIndexOf('/') + 1);
+    const prefix = objects[0]!.slice(0, objects[0]!.lastIndexOf('/') + 1);
 
     // What a worker that died mid-ingestion leaves: the job active under an expired lease, nothing
     // committed (no outcome, event or notification), a posts object cut short and an object of a kind

@@ -53,7 +53,7 @@ describe('restarting the embedded stack', () => {
     launcher = await startLauncher(home, DEFAULT_STACK_ENV);
     const printed = /admin\s+admin@lockbox\.local\s+password: (\S+)/.exec(launcherOutput(launcher));
     expect(printed).not.toBeNull();
-    adminPassword = printed![1];
+    adminPassword = printed![1]!;
     expect(adminPassword.length).toBeGreaterThanOrEqual(24);
     expect((await call('/auth/login', { method: 'POST', body: { email: 'admin@lockbox.local', password: 'admin-password' } })).status).toBe(401);
     const admin = await call('/auth/login', { method: 'POST', body: { email: 'admin@lockbox.local', password: adminPassword } });

@@ -81,10 +81,10 @@ describe('a worker killed mid-run', () => {
   it('leaves no container, mount or staging directory behind, and the run finishes on a new attempt', async () => {
     extra = startExtraWorker();
     const pid = extra.child.pid!;
-    const [{ id: extraId }] = await eventually(
+    const { id: extraId } = await eventually(
       async () => {
         const rows = await query<{ id: string }>(`SELECT id FROM worker_heartbeats WHERE pid = $1 AND stopped_at IS NULL`, [pid]);
-        return rows.length > 0 ? rows : undefined;
+        return rows[0];
       },
       60_000,
       `the extra worker's first heartbeat (log: ${extra.logPath})`,

@@ -161,7 +161,7 @@ describe('the test run’s embedded stack (jest global setup)', () => {
       await sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: body }));
       const { Messages } = await sqs.send(new ReceiveMessageCommand({ QueueUrl, WaitTimeSeconds: 1 }));
       expect(Messages?.map((message) => message.Body)).toEqual([body]);
-      await sqs.send(new DeleteMessageCommand({ QueueUrl, ReceiptHandle: Messages![0].ReceiptHandle }));
+      await sqs.send(new DeleteMessageCommand({ QueueUrl, ReceiptHandle: Messages![0]!.ReceiptHandle }));
     } finally {
       sqs.destroy();
     }
@@ -218,7 +218,7 @@ function redisReply(port: number, ...command: string[]): Promise<string> {
       reply += chunk.toString('latin1');
       if (reply.includes('\r\n')) {
         socket.destroy();
-        resolveReply(reply.split('\r\n')[0]);
+        resolveReply(reply.split('\r\n')[0]!);
       }
     });
   });
@@ -509,7 +509,7 @@ function spawnLauncher(home: string): { child: ChildProcess; endpoints: Promise<
     let stdout = '';
     child.stdout!.on('data', (chunk: Buffer) => {
       stdout += chunk.toString();
-      if (stdout.includes('\n')) resolveEndpoints(JSON.parse(stdout.split('\n')[0]) as EmbeddedEndpoints);
+      if (stdout.includes('\n')) resolveEndpoints(JSON.parse(stdout.split('\n')[0]!) as EmbeddedEndpoints);
     });
     child.once('exit', (code) => reject(new Error(`the launcher exited (${code}): ${stderr}`)));
   });

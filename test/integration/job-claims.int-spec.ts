@@ -19,16 +19,16 @@ describe('job claims and the attempt cap', () => {
   beforeAll(async () => {
     db = new DataSource(dataSourceOptions(loadConfig().database.url));
     await db.initialize();
-    [{ id: userId }] = (await db.query(`INSERT INTO users (email, password_hash, role) VALUES ($1, 'x', 'developer') RETURNING id`, [`claims-${randomUUID()}@example.com`])) as Array<{ id: string }>;
+    [{ id: userId }] = (await db.query(`INSERT INTO users (email, password_hash, role) VALUES ($1, 'x', 'developer') RETURNING id`, [`claims-${randomUUID()}@example.com`])) as [{ id: string }];
     const [{ id: analysisId }] = (await db.query(
       `INSERT INTO analyses (slug, owner_id, title, description, category) VALUES ($1, $2, 'Claims', 'd', 'other') RETURNING id`,
       [`claims-${randomUUID().slice(0, 8)}`, userId],
-    )) as Array<{ id: string }>;
+    )) as [{ id: string }];
     [{ id: versionId }] = (await db.query(
       `INSERT INTO analysis_versions (analysis_id, version, status, manifest, submitted_by, upload_key, upload_bytes, upload_sha256)
        VALUES ($1, '1.0.0', 'submitted', '{}'::jsonb, $2, 'uploads/x', 1, 'x') RETURNING id`,
       [analysisId, userId],
-    )) as Array<{ id: string }>;
+    )) as [{ id: string }];
   });
 
   afterAll(async () => {
@@ -41,7 +41,7 @@ describe('job claims and the attempt cap', () => {
     const [{ id }] = (await db.query(
       `INSERT INTO datasets (user_id, name, format, source, status, size_bytes, sha256, raw_key) VALUES ($1, 'd', 'lockbox-jsonl', 'upload', 'uploaded', 1, 'x', 'raw/x') RETURNING id`,
       [userId],
-    )) as Array<{ id: string }>;
+    )) as [{ id: string }];
     return id;
   }
 

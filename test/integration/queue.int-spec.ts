@@ -223,10 +223,10 @@ describe('QueueRepository against an SQS endpoint', () => {
 
     const listed = await queues.listDeadLetters('runs', 10);
     expect(listed).toHaveLength(1);
-    expect(parseQueueMessage(listed[0].body)).toEqual(message);
-    expect(listed[0].receiveCount).toBeGreaterThanOrEqual(1);
+    expect(parseQueueMessage(listed[0]!.body)).toEqual(message);
+    expect(listed[0]?.receiveCount).toBeGreaterThanOrEqual(1);
     // Listing leaves the letters where they were, visible to the next listing at once.
-    expect((await queues.listDeadLetters('runs', 10)).map((letter) => letter.messageId)).toEqual([listed[0].messageId]);
+    expect((await queues.listDeadLetters('runs', 10)).map((letter) => letter.messageId)).toEqual([listed[0]?.messageId]);
 
     expect(await queues.redriveDeadLetters('runs')).toBe(1);
     expect(await queues.approximateDepth('runs', { deadLetter: true })).toBe(0);

@@ -177,7 +177,7 @@ describe('RedisRepository against redis-server', () => {
       const taken = attempts.flatMap((attempt, n) => (attempt.acquired ? [`lease-${n}`] : []));
 
       // A released slot is free again, on either instance.
-      await other.releaseLease(key, taken[0]);
+      await other.releaseLease(key, taken[0]!);
       expect(await redis.acquireLease(key, 'lease-again', 3, 60_000)).toEqual({ acquired: true, held: 3 });
       expect(await other.acquireLease(key, 'one-too-many', 3, 60_000)).toEqual({ acquired: false, held: 3 });
 

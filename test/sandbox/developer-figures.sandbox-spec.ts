@@ -60,7 +60,7 @@ async function finished(person: Person, runId: string): Promise<any> {
 /** The Monday `weeksAgo` weeks before this one (UTC), by the database's clock. */
 async function mondayWeeksAgo(weeksAgo: number): Promise<string> {
   const [row] = await query<{ monday: string }>(`SELECT to_char(date_trunc('week', now() AT TIME ZONE 'UTC') - make_interval(weeks => $1::int), 'YYYY-MM-DD') AS monday`, [weeksAgo]);
-  return row.monday;
+  return row!.monday; // a SELECT without FROM: one row
 }
 
 /** Moves runs, keeping their spacing, to start on the Wednesday of the week of `monday`. */
@@ -122,7 +122,7 @@ it("shows the developer nothing that moves when one person's run is fast or slow
   );
   const analysis = await analysisPublished;
   const crowd = people.slice(1);
-  const victim = people[0];
+  const victim = people[0]!;
 
   // Week A, all through the worker: the crowd, and the victim's run fast and successful. The victim's
   // second run, slow and failed, goes to week B, next to the same crowd's runs copied there. Week C: the
@@ -135,7 +135,7 @@ it("shows the developer nothing that moves when one person's run is fast or slow
   const weekA = await Promise.all([requestRun(victim, analysis, 'fast'), ...crowd.map((person) => requestRun(person, analysis, 'crowd'))]);
   const slowRun = await requestRun(victim, analysis, 'slow-crash');
   const runs = new Map<string, any>();
-  for (const [index, id] of weekA.entries()) runs.set(id, await finished(people[index], id));
+  for (const [index, id] of weekA.entries()) runs.set(id, await finished(people[index]!, id)); // weekA has a run per person, in order
   const victimFast = runs.get(weekA[0]);
   const victimSlow = await finished(victim, slowRun);
   expect(victimFast).toMatchObject({ status: 'succeeded' });

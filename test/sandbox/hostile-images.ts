@@ -126,7 +126,7 @@ esac
 let hostileImage: Promise<string> | undefined;
 
 /** The hostile image, built once per test process with the classic builder (offline, FROM a local base). */
-export function buildHostileImage(): Promise<string> {
+function buildHostileImage(): Promise<string> {
   hostileImage ??= (async () => {
     const context = await mkdtemp(join(tmpdir(), 'lockbox-hostile-image-'));
     try {

@@ -303,7 +303,7 @@ describe('uploads end cleanly however the client behaves', () => {
     const header = `POST /api/v1/datasets HTTP/1.1\r\nHost: lockbox\r\nAuthorization: Bearer ${user.token}\r\nX-Never-Ends: `;
     // A byte every 50 ms keeps the connection busy: only the headers deadline can end it.
     let sent = 0;
-    while (await connection.write(sent < header.length ? header[sent] : 'a')) {
+    while (await connection.write(sent < header.length ? header[sent]! : 'a')) {
       sent++;
       await sleep(50);
       if (sent > 400) break;

@@ -166,7 +166,7 @@ describe('per-user quotas', () => {
     // What GET /runs asks PostgreSQL, as it plans and runs it: the page without any subquery, then the
     // positions of all its queued runs with each scan of the runs table done once.
     const plan = async (sql: string, parameters: unknown[]) =>
-      (await stack.query<{ 'QUERY PLAN': Array<{ Plan: PlanNode }> }>(`EXPLAIN (ANALYZE, FORMAT JSON) ${sql}`, parameters))[0]['QUERY PLAN'][0].Plan;
+      (await stack.query<{ 'QUERY PLAN': Array<{ Plan: PlanNode }> }>(`EXPLAIN (ANALYZE, FORMAT JSON) ${sql}`, parameters))[0]!['QUERY PLAN'][0]!.Plan;
     const pagePlan = await plan(RUN_PAGE_SQL, [runner.id, 100, 0]);
     expect(nodesOf(pagePlan).filter((node) => node['Parent Relationship'] === 'SubPlan')).toEqual([]);
     const positionsPlan = await plan(QUEUE_POSITIONS_SQL, [queued.map((run: any) => run.id)]);
@@ -191,7 +191,7 @@ describe('per-user quotas', () => {
     const racing = await Promise.all(manifests.map(submit));
     expect(statuses(racing)).toEqual([202, 202, 429]);
     expect(racing.find((answer) => answer.status === 429)!.body).toMatchObject({ quota: 'pending_submissions', limit: QUOTAS.pendingSubmissions, inUse: QUOTAS.pendingSubmissions });
-    const refused = manifests[racing.findIndex((answer) => answer.status === 429)];
+    const refused = manifests[racing.findIndex((answer) => answer.status === 429)]!;
     expect(await storage.list(`submissions/${refused.name}/`)).toEqual([]);
     expect(openS3rverUploads(join(stack.home, 's3'), stack.config.s3.bucket, `submissions/${refused.name}/`)).toEqual([]);
     expect((await api('GET', '/submissions', { token: developer.token })).body.total).toBe(QUOTAS.pendingSubmissions);
@@ -219,7 +219,7 @@ describe('per-user quotas', () => {
     const stranger = await openEventStream({ token: (await createSession('user')).token });
     stranger.close();
 
-    streams[0].close();
+    streams[0]!.close();
     const reopened = await eventually(() => openEventStream({ token: user.token }).catch(() => undefined), 10_000, 'a freed event-stream slot');
     expect(reopened.status).toBe(200);
     for (const stream of [...streams.slice(1), reopened]) stream.close();

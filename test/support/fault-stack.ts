@@ -21,7 +21,7 @@ import { eventually } from './session';
 import { SqsJournal, SqsProxy } from './sqs-proxy';
 
 /** Timings short enough that every failure is recovered from within seconds. */
-export const FAULT_STACK_ENV: Record<string, string> = {
+const FAULT_STACK_ENV: Record<string, string> = {
   ...TEST_STACK_ENV,
   LOCKBOX_SQS_VISIBILITY_TIMEOUT_S: '3',
   LOCKBOX_SQS_WAIT_TIME_S: '2',
@@ -42,7 +42,7 @@ export const FAULT_STACK_ENV: Record<string, string> = {
 };
 
 /** One API or worker process of the stack. */
-export class StackProcess {
+class StackProcess {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
   constructor(
@@ -159,11 +159,11 @@ export class FaultStack {
     const proxy = new SqsProxy(name, this.config.sqs.endpoint!, this.journal);
     await proxy.start();
     const spawned = this.spawn(name, 'apps/worker/src/main.js', { ...env, AWS_ENDPOINT_URL_SQS: proxy.url });
-    const [{ id }] = await eventually(
+    const { id } = await eventually(
       async () => {
         if (!spawned.alive) throw new Error(`${name} exited:\n${spawned.log()}`);
         const rows = await this.query<{ id: string }>(`SELECT id FROM worker_heartbeats WHERE pid = $1 AND stopped_at IS NULL`, [spawned.pid]).catch(() => []);
-        return rows.length > 0 ? rows : undefined;
+        return rows[0];
       },
       60_000,
       `the first heartbeat of ${name}`,

@@ -7,13 +7,13 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { join } from 'node:path';
 import { repoRoot, type RunningLauncher, startLauncher, stopLauncherProcess } from './launcher';
 
-export const TEST_HOMES = join(repoRoot, '.lockbox-test');
+const TEST_HOMES = join(repoRoot, '.lockbox-test');
 const KEEP_HOMES_MS = 24 * 60 * 60 * 1000;
 
 /** The label on every image a test run builds: its LOCKBOX_TEST_SESSION. */
 export const TEST_SESSION_LABEL = 'lockbox.test.session';
 
-export const TEST_ADMIN = { email: 'admin@test.lockbox.local', password: 'test-admin-password' };
+const TEST_ADMIN = { email: 'admin@test.lockbox.local', password: 'test-admin-password' };
 
 /** Settings of the test stacks: short timings so the suites run in seconds. */
 export const TEST_STACK_ENV: Record<string, string> = {

@@ -14,7 +14,7 @@ import { TEST_SESSION_LABEL } from './global-setup';
 const run = promisify(execFile);
 const BASE_IMAGE = 'lockbox/busybox:1';
 
-export const INTEROP_TOOLS = ['skopeo', 'buildah', 'umoci'] as const;
+const INTEROP_TOOLS = ['skopeo', 'buildah', 'umoci'] as const;
 
 /** The interop tools missing on this machine. */
 export async function missingInteropTools(): Promise<string[]> {

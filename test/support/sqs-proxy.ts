@@ -40,7 +40,7 @@ export class SqsJournal {
   }
 }
 
-export class DeliveryBarrier {
+class DeliveryBarrier {
   private readonly waiting: Array<() => void> = [];
   private readonly timer: NodeJS.Timeout;
   /** Whether the barrier filled up (rather than timing out). */
@@ -175,12 +175,16 @@ export class SqsProxy {
     const upstream = httpRequest(
       { host: this.upstream.hostname, port: this.upstream.port, method: request.method, path: request.url, headers: request.headers },
       (answer) => {
-        void readAll(answer).then(async (bytes) => {
-          if (inspect && answer.statusCode === 200) await inspect(bytes);
-          if (response.destroyed) return;
-          response.writeHead(answer.statusCode ?? 502, answer.headers);
-          response.end(bytes);
-        });
+        // Not awaited (an http callback): a failed read or inspection resets the worker's connection, as
+        // an endpoint gone away does, instead of leaving it unanswered and the rejection unhandled.
+        void readAll(answer)
+          .then(async (bytes) => {
+            if (inspect && answer.statusCode === 200) await inspect(bytes);
+            if (response.destroyed) return;
+            response.writeHead(answer.statusCode ?? 502, answer.headers);
+            response.end(bytes);
+          })
+          .catch(() => response.destroy());
       },
     );
     // The endpoint is away: the worker sees its connection reset, as it would without the proxy.

@@ -27,7 +27,7 @@ export interface SandboxRunSpec {
 }
 
 export interface SandboxRunHooks {
-  onProgress?(progress: RunProgress): void;
+  onProgress?: (progress: RunProgress) => void;
   /**
    * Awaited once the container is created and attached, before it starts, i.e. before the analysis can
    * read its input: the place to record that access. A throw means the container never starts; the

@@ -103,7 +103,7 @@ dlq
   .requiredOption('--queue <queue>', `one of ${QUEUE_NAMES.join(', ')}`)
   .action(async (options: { queue: string }) => {
     const [name] = queueNames(options.queue);
-    const moved = await withQueue((queue) => queue.redriveDeadLetters(name));
+    const moved = await withQueue((queue) => queue.redriveDeadLetters(name!)); // one queue named: one name
     console.log(`${name}: redrove ${moved} dead letter(s)`);
   });
 

@@ -98,7 +98,7 @@ async function main(): Promise<void> {
   for (let next = await firstEvent; !next.done; next = await events.next()) {
     const data = next.value.data as { type?: string; subjectId?: string; payload?: Record<string, unknown> };
     if (data.subjectId !== run.id) continue;
-    if (data.type === 'run.progress') console.log(`  progress ${Math.round(Number(data.payload?.progress ?? 0) * 100)}% ${data.payload?.message ?? ''}`);
+    if (data.type === 'run.progress') console.log(`  progress ${Math.round(Number(data.payload?.progress ?? 0) * 100)}% ${typeof data.payload?.message === 'string' ? data.payload.message : ''}`);
     if (data.type && ['run.succeeded', 'run.failed', 'run.timed_out', 'run.cancelled'].includes(data.type)) {
       finished = { type: data.type, payload: data.payload ?? {} };
       break;

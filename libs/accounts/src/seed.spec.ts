@@ -86,7 +86,7 @@ describe('seedAccounts', () => {
     const accounts = new AccountsInMemory();
     const configured = await seedAccounts(accounts.service, configFor('127.0.0.1', { email: 'ops@example.com', password: 'configured password' }), generate);
     expect(configured[0]).toMatchObject({ email: 'ops@example.com', role: 'admin' });
-    expect(configured[0].password).toBeUndefined();
+    expect(configured[0]?.password).toBeUndefined();
     // Without the setting later on, the existing admin is the operator's: no admin@lockbox.local appears.
     await seedAccounts(accounts.service, configFor('127.0.0.1'), generate);
     expect(accounts.rows.map((row) => row.email)).not.toContain(DEFAULT_ADMIN_EMAIL);

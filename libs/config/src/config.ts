@@ -281,7 +281,7 @@ class EnvReader {
 }
 
 function isAddressOrSubnet(entry: string): boolean {
-  const [address, prefix, ...rest] = entry.split('/');
+  const [address = '', prefix, ...rest] = entry.split('/');
   const family = isIP(address);
   if (family === 0 || rest.length > 0) return false;
   return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));

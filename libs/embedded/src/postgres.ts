@@ -83,7 +83,7 @@ export class EmbeddedPostgresServer implements EmbeddedService {
       args: ['-D', this.dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'log_error_verbosity=terse', '-c', 'log_min_error_statement=panic'],
       account,
     });
-    await this.process.waitUntilReady(() => this.query('postgres', async () => true), 60_000);
+    await this.process.waitUntilReady(() => this.query('postgres', () => Promise.resolve(true)), 60_000);
     await this.ensureDatabase();
   }
 
@@ -146,7 +146,7 @@ export class EmbeddedPostgresServer implements EmbeddedService {
     const lock = join(this.dataDir, 'postmaster.pid');
     let pid: number;
     try {
-      pid = Number.parseInt(readFileSync(lock, 'utf8').split('\n')[0], 10);
+      pid = Number.parseInt(readFileSync(lock, 'utf8').split('\n')[0]!, 10);
     } catch {
       return;
     }

@@ -113,7 +113,7 @@ export class RedisRepository implements OnApplicationShutdown {
     if (!results) throw new Error(`Redis aborted the transaction counting ${key}`);
     const failed = results.find(([error]) => error);
     if (failed?.[0]) throw failed[0];
-    return Number(results[0][1]);
+    return Number(results[0]![1]); // the first reply is INCR's
   }
 
   /** The hits counted so far in the key's current window (0 once it has expired), without adding one. */
@@ -167,7 +167,8 @@ export class RedisRepository implements OnApplicationShutdown {
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.client, this.subscriber].map((connection) => (connection ? this.disconnect(connection) : undefined)));
+    const connections = [this.client, this.subscriber].filter((connection) => connection !== undefined);
+    await Promise.all(connections.map((connection) => this.disconnect(connection)));
     this.subscriber = undefined;
     this.subscriptions.clear();
   }

@@ -109,7 +109,7 @@ describe('hostile archives: each ends with its own reason, memory bounded', () =
     expect(report.files.map((file) => file.name)).toEqual(['data/tweets.js']);
     const unsafe = report.notRead.filter((file) => file.reason === 'unsafe_name');
     expect(unsafe).toHaveLength(HOSTILE_NAMES.length);
-    for (const [index, { problem }] of HOSTILE_NAMES.entries()) expect(unsafe[index].detail).toMatch(problem);
+    for (const [index, { problem }] of HOSTILE_NAMES.entries()) expect(unsafe[index]?.detail).toMatch(problem);
     // Control and bidi characters are escaped in the report, and long names are cut.
     expect(unsafe.map((file) => file.name)).toContain('data/tweets-part3\\u{0007}.js');
     expect(unsafe.map((file) => file.name)).toContain('data/\\u{202e}sj.3trap-steewt');
@@ -183,7 +183,7 @@ describe('hostile archives: each ends with its own reason, memory bounded', () =
     const ok = JSON.stringify({ kind: 'social.posts', timestamp: '2026-01-05T18:20:00Z', platform: 'x', type: 'post', text: 'ok' });
     const { report, peakBufferedBytes } = await collectIngest(Buffer.from(`${ok}\n${line}\n${ok}\n`), { format: 'lockbox-jsonl' });
     expect(report).toMatchObject({ status: 'ready', recordCount: 2, skipped: 1 });
-    expect(report.files[0].skips).toEqual([{ line: 2, reason: 'line_too_long', message: 'the line is longer than 1 MiB' }]);
+    expect(report.files[0]?.skips).toEqual([{ line: 2, reason: 'line_too_long', message: 'the line is longer than 1 MiB' }]);
     expect(peakBufferedBytes).toBeLessThanOrEqual(1 * MiB);
   });
 });

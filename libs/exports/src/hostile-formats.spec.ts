@@ -15,7 +15,7 @@ describe('hostile Facebook, Instagram and Google files: each ends with its own r
 
   it('skips a Records.json point past the element cap, one nested past the depth cap, and points out of range, each with its reason', async () => {
     const { report, records, peakBufferedBytes } = await collectIngest(await hostileRecordsArchive(2 * MiB, 5000), { format: 'auto' });
-    expect(report.files[0].skips).toEqual([
+    expect(report.files[0]?.skips).toEqual([
       { element: [1], reason: 'element_too_large', message: expect.stringMatching(/more than 1 MiB$/) },
       { element: [2], reason: 'too_deep', message: 'the element nests deeper than 64 levels' },
       { element: [3], reason: 'bad_timestamp', message: 'timestamp (or timestampMs) is missing or not a date from 1900 to 9999' },
@@ -27,13 +27,13 @@ describe('hostile Facebook, Instagram and Google files: each ends with its own r
     expect(peakBufferedBytes).toBeLessThanOrEqual(MiB);
     // The other side of the element cap: under it, the same point is read.
     const under = await collectIngest(await hostileRecordsArchive(512 * 1024, 10), { format: 'auto' });
-    expect(under.report.files[0].skips.map((skip) => skip.reason)).toEqual(['bad_timestamp', 'bad_timestamp', 'bad_coordinates', 'bad_coordinates']);
+    expect(under.report.files[0]?.skips.map((skip) => skip.reason)).toEqual(['bad_timestamp', 'bad_timestamp', 'bad_coordinates', 'bad_coordinates']);
     expect(under.records).toHaveLength(4);
   });
 
   it('skips malformed Timeline coordinates and times, each with its reason, and keeps the good segments', async () => {
     const { report, records } = await collectIngest(Buffer.from(hostileTimelineJson()), { format: 'google-takeout' });
-    expect(report.files[0].skips).toEqual([
+    expect(report.files[0]?.skips).toEqual([
       { element: [1], reason: 'bad_coordinates', message: 'the coordinates "56,1629403°, 10,2039212°" are not degrees north and east within range' },
       { element: [2], reason: 'bad_coordinates', message: 'the coordinates "95.0°, 10.0°" are not degrees north and east within range' },
       { element: [3], reason: 'bad_coordinates', message: 'the coordinates "56.16°; 10.20°" are not degrees north and east within range' },
@@ -61,14 +61,14 @@ describe('hostile Facebook, Instagram and Google files: each ends with its own r
     const messages = ofKind(records, 'social.messages');
     expect(messages).toHaveLength(20_000);
     expect(messages[0]).toEqual({ kind: 'social.messages', timestamp: '2024-01-01T00:00:00Z', platform: 'facebook', direction: 'sent', text: 'besked 0 æøå' });
-    expect(messages[1].direction).toBe('received');
+    expect(messages[1]?.direction).toBe('received');
     expect(peakBufferedBytes).toBeLessThan(1024);
   });
 
   it('reads only real YouTube watch links: a script, an odd id, a lookalike host and an overlong link are not watches', async () => {
     const { report, records } = await collectIngest(Buffer.from(hostileWatchHistory()), { format: 'google-takeout' });
     expect(records).toEqual([{ kind: 'media.watch', timestamp: '2024-04-30T19:42:11.512Z', platform: 'youtube', title: 'ok', url: 'https://www.youtube.com/watch?v=Lbx0sourdgh', id: 'Lbx0sourdgh' }]);
-    expect(report.files[0].notes).toEqual([{ reason: 'not_imported', count: 4, message: expect.stringMatching(/^activities other than watched videos and searches/), element: [1] }]);
-    expect(report.files[0].skips).toEqual([{ element: [5], reason: 'bad_timestamp', message: 'time is missing or not an ISO 8601 date-time' }]);
+    expect(report.files[0]?.notes).toEqual([{ reason: 'not_imported', count: 4, message: expect.stringMatching(/^activities other than watched videos and searches/), element: [1] }]);
+    expect(report.files[0]?.skips).toEqual([{ element: [5], reason: 'bad_timestamp', message: 'time is missing or not an ISO 8601 date-time' }]);
   });
 });

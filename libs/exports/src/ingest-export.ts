@@ -155,8 +155,10 @@ function chooseFormat(ingestion: Ingestion, names: readonly string[]): ExportFor
   if (found.length > 1) {
     throw new ArchiveFault('format_ambiguous', `the archive looks like more than one export (${found.map((one) => one.evidence).join('; ')}): name its format`);
   }
-  ingestion.report.setFormat(found[0].format, found[0].evidence);
-  return EXPORT_FORMATS[found[0].format];
+  // Exactly one format was found: none and several are refused above.
+  const only = found[0]!;
+  ingestion.report.setFormat(only.format, only.evidence);
+  return EXPORT_FORMATS[only.format];
 }
 
 async function readArchive(ingestion: Ingestion, entries: readonly ArchiveEntry[]): Promise<void> {

@@ -18,7 +18,7 @@ function normalized(spec: RecordFieldSpec, value: unknown): unknown {
  */
 function idQualifier(record: CanonicalRecord, specs: Readonly<Record<string, RecordFieldSpec>>): unknown {
   if (record.kind === 'social.reactions') return record.reaction;
-  if (record.kind === 'media.watch') return normalized(specs.timestamp, record.timestamp);
+  if (record.kind === 'media.watch') return normalized(specs.timestamp!, record.timestamp);
   return '';
 }
 
@@ -34,6 +34,6 @@ export function recordKey(record: CanonicalRecord): string {
   const identity =
     id !== undefined
       ? ['id', record.kind, record.platform, idQualifier(record, specs), id]
-      : ['content', record.kind, ...recordFieldNames(record.kind).map((field) => normalized(specs[field], (record as unknown as Record<string, unknown>)[field]))];
+      : ['content', record.kind, ...recordFieldNames(record.kind).map((field) => normalized(specs[field]!, (record as unknown as Record<string, unknown>)[field]))];
   return createHash('sha256').update(JSON.stringify(identity)).digest('hex');
 }

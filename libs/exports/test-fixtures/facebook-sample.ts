@@ -5,8 +5,8 @@
 import { epochSeconds, metaJson } from './meta-json';
 import { type ArchiveFile, zipFiles } from './zip-writer';
 
-export const OWNER = 'Sofie Østergaard';
-export const FRIEND = 'Jürgen Weiß';
+const OWNER = 'Sofie Østergaard';
+const FRIEND = 'Jürgen Weiß';
 const THREAD = 'juergenweiss_10158123456789012';
 
 export const EXPECTED_FACEBOOK_POSTS = [
@@ -38,6 +38,7 @@ export const EXPECTED_FACEBOOK_MESSAGES = [
 
 function posts(): unknown[] {
   const [first, second, , fourth] = EXPECTED_FACEBOOK_POSTS;
+  if (!first || !second || !fourth) throw new Error('the sample has four posts');
   return [
     {
       timestamp: epochSeconds(first.timestamp),
@@ -63,6 +64,7 @@ function posts(): unknown[] {
 
 function comments(): unknown[] {
   const [first, second, third] = EXPECTED_FACEBOOK_COMMENTS;
+  if (!first || !second || !third) throw new Error('the sample has three comments');
   return [
     { timestamp: epochSeconds(first.timestamp), data: [{ comment: { timestamp: epochSeconds(first.timestamp), comment: first.text, author: OWNER } }], title: `${OWNER} commented on ${FRIEND}'s post.` },
     { timestamp: epochSeconds(second.timestamp), data: [{ comment: { timestamp: epochSeconds(second.timestamp), comment: second.text, author: OWNER } }], title: `${OWNER} replied to ${FRIEND}'s comment.` },
@@ -88,6 +90,7 @@ function reactions(): unknown[] {
 function conversation(): unknown {
   const ms = (iso: string) => Date.parse(iso);
   const [first, second, third, fourth] = EXPECTED_FACEBOOK_MESSAGES;
+  if (!first || !second || !third || !fourth) throw new Error('the sample has four messages');
   return {
     participants: [{ name: FRIEND }, { name: OWNER }],
     messages: [

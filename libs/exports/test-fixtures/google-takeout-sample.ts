@@ -47,6 +47,7 @@ export const EXPECTED_TAKEOUT_VISITS = [
 
 function watchHistory(): unknown[] {
   const [first, second, third] = EXPECTED_TAKEOUT_WATCHES;
+  if (!first || !second || !third) throw new Error('the sample has three watches in its history');
   return [
     { header: 'YouTube', title: `Watched ${first.title}`, titleUrl: first.url, subtitles: channel(first.channel!, 'UCLbx0crumbcrust0000000a'), time: first.timestamp, products: ['YouTube'], activityControls: ['YouTube watch history'] },
     { header: 'YouTube Music', title: `Watched ${second.title}`, titleUrl: second.url, subtitles: channel(second.channel!, 'UCLbx0bluenote00000000b'), time: second.timestamp, products: ['YouTube'], activityControls: ['YouTube watch history'] },
@@ -81,6 +82,7 @@ function searchActivity(): unknown[] {
 
 function youtubeActivity(): unknown[] {
   const fifth = EXPECTED_TAKEOUT_WATCHES[4];
+  if (!fifth) throw new Error('the sample has a fifth watch, in My Activity');
   return [
     { header: 'YouTube', title: `Watched ${fifth.title}`, titleUrl: fifth.url, subtitles: channel(fifth.channel!, 'UCLbx0spokeshop0000000c'), time: fifth.timestamp, products: ['YouTube'], activityControls: ['YouTube watch history'] },
     { header: 'YouTube', title: 'Viewed a community post', titleUrl: 'https://www.youtube.com/post/UgkxLbx0post', time: '2024-04-26T11:00:00.000Z', products: ['YouTube'] },
@@ -100,6 +102,7 @@ function records(): unknown {
 
 function semanticMonth(): unknown {
   const [home, library] = EXPECTED_TAKEOUT_VISITS;
+  if (!home || !library) throw new Error('the sample has two visits');
   const end = (visit: { timestamp: string; durationSeconds: number }) => new Date(Date.parse(visit.timestamp) + visit.durationSeconds * 1000).toISOString();
   return {
     timelineObjects: [

@@ -33,6 +33,7 @@ const LIKED = [
 
 function posts(): unknown[] {
   const [multi, single, bare] = EXPECTED_INSTAGRAM_POSTS;
+  if (!multi || !single || !bare) throw new Error('the sample has three feed posts');
   const at = epochSeconds(multi.timestamp);
   return [
     {
@@ -53,6 +54,7 @@ function posts(): unknown[] {
 
 function stories(): unknown {
   const [, , , first, second] = EXPECTED_INSTAGRAM_POSTS;
+  if (!first || !second) throw new Error('the sample has two stories after its feed posts');
   return {
     ig_stories: [
       { uri: 'media/stories/202407/17999999999999991.mp4', creation_timestamp: epochSeconds(first.timestamp), title: '' },
@@ -73,14 +75,14 @@ function legacyLikes(): unknown {
   return {
     likes_media_likes: LIKED.map((liked, index) => ({
       title: liked.owner,
-      string_list_data: [{ href: liked.link, value: '👍', timestamp: epochSeconds(EXPECTED_INSTAGRAM_LIKES[index].timestamp) }],
+      string_list_data: [{ href: liked.link, value: '👍', timestamp: epochSeconds(EXPECTED_INSTAGRAM_LIKES[index]!.timestamp) }],
     })),
   };
 }
 
 function labelValueLikes(): unknown[] {
   return LIKED.map((liked, index) => ({
-    timestamp: epochSeconds(EXPECTED_INSTAGRAM_LIKES[index].timestamp),
+    timestamp: epochSeconds(EXPECTED_INSTAGRAM_LIKES[index]!.timestamp),
     media: [],
     label_values: [
       { label: 'URL', value: liked.link, href: liked.link },

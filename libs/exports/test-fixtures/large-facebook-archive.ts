@@ -63,7 +63,7 @@ class FacebookGenerator {
   }
 
   private friend(): string {
-    return FRIENDS[this.int(FRIENDS.length)];
+    return FRIENDS[this.int(FRIENDS.length)]!;
   }
 
   post(): string {
@@ -162,7 +162,7 @@ export async function writeLargeFacebookArchive(path: string, jsonBytes: number,
   for (let conversation = 0; messagesLeft > 0; conversation++) {
     const count = Math.min(MESSAGES_PER_CONVERSATION, messagesLeft);
     messagesLeft -= count;
-    const friend = FRIENDS[conversation % FRIENDS.length];
+    const friend = FRIENDS[conversation % FRIENDS.length]!;
     files.push({ name: `your_facebook_activity/messages/inbox/friend${conversation}_1015800000000${conversation}/message_1.json`, content: conversationStream(generator, friend, count, counts) });
   }
   const out = createWriteStream(path);

@@ -15,7 +15,7 @@ export interface LargeXArchive {
 }
 
 /** Tweets files are split in parts of at most this size, as X splits big archives. */
-export const PART_BYTES = 64 * 1024 * 1024;
+const PART_BYTES = 64 * 1024 * 1024;
 const LIKES_SHARE = 0.1;
 
 const WORDS = (
@@ -55,7 +55,7 @@ class TweetGenerator {
 
   /** Half common words, half made-up ones (names, places, slang), so texts vary like real ones. */
   private word(): string {
-    if (this.random() < 0.5) return WORDS[this.int(WORDS.length)];
+    if (this.random() < 0.5) return WORDS[this.int(WORDS.length)]!;
     const syllables = 1 + this.int(3);
     let made = '';
     for (let i = 0; i < syllables; i++) made += SYLLABLES[this.int(SYLLABLES.length)];

@@ -7,7 +7,7 @@ const BOM = '\uFEFF';
 const base = 'https://www.reddit.com/r';
 
 /** The ip column's values: none of them may ever reach a record. */
-export const SAMPLE_IPS = ['192.0.2.10', '198.51.100.23', '203.0.113.77'];
+export const SAMPLE_IPS = ['192.0.2.10', '198.51.100.23', '203.0.113.77'] as const;
 
 function csv(rows: string[][], lineEnd = '\r\n'): string {
   const cell = (value: string) => (/[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value);

@@ -276,7 +276,7 @@ export function xArchive2022Files(): ArchiveFile[] {
 }
 
 /** The older layout: files at the root, tweet.js with bare tweet objects (no wrapper), no messages. */
-export function xArchiveOlderFiles(): ArchiveFile[] {
+function xArchiveOlderFiles(): ArchiveFile[] {
   return [
     { name: 'account.js', data: ytd('account', 0, accountObject()) },
     { name: 'tweet.js', data: ytd('tweet', 0, TWEETS.map(tweetObject)) },
@@ -291,7 +291,9 @@ export const xArchiveOlder = (): Promise<Buffer> => zipFiles(xArchiveOlderFiles(
 
 /** What a sample tweet looks like in a tweets.js element, for tests that build their own files. */
 export function sampleTweetElement(index: number): unknown {
-  return { tweet: tweetObject(TWEETS[index]) };
+  const tweet = TWEETS[index];
+  if (!tweet) throw new Error(`the sample has ${TWEETS.length} tweets, not ${index + 1}`);
+  return { tweet: tweetObject(tweet) };
 }
 
 export { ytd as ytdFile };

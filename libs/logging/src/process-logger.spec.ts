@@ -95,7 +95,8 @@ describe('usesPrettyOutput', () => {
 });
 
 describe('NestLogger', () => {
-  const original = Logger['staticInstanceRef' as keyof typeof Logger];
+  // Nest keeps the logger it was given in this static field; restored after each test.
+  const original: unknown = (Logger as unknown as Record<string, unknown>).staticInstanceRef;
 
   afterEach(() => Logger.overrideLogger(original as never));
 

@@ -267,8 +267,10 @@ export class QueueRepository implements OnApplicationShutdown {
     }
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Synchronous, but a promise like every repository's shutdown, which callers await alike. */
+  onApplicationShutdown(): Promise<void> {
     this.client.destroy();
+    return Promise.resolve();
   }
 
   private async sendBody(queue: QueueName, body: string, correlationId?: string | null): Promise<string> {

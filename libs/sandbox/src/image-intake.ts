@@ -135,7 +135,7 @@ export async function inspectImageTarball(source: Readable, limits: PlatformLimi
 }
 
 /** Inspects an uncompressed image tarball that is already a local file (e.g. a spool). */
-export async function inspectImageTarballFile(path: string, limits: PlatformLimits): Promise<ImageInspection> {
+async function inspectImageTarballFile(path: string, limits: PlatformLimits): Promise<ImageInspection> {
   return new TarballInspection(path, limits).run();
 }
 
@@ -295,7 +295,7 @@ class TarballInspection {
   private async indexEntries(): Promise<boolean> {
     let count = 0;
     try {
-      await walkTar(createReadStream(this.path), async (header) => {
+      await walkTar(createReadStream(this.path), (header) => {
         count += 1;
         if (count > MAX_OUTER_ENTRIES) throw new IntakeLimitError('entry_count', `the tarball has more than ${MAX_OUTER_ENTRIES} entries`);
         this.indexEntry(header);

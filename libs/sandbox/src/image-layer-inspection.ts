@@ -87,7 +87,7 @@ export async function inspectLayer(raw: Readable, context: LayerContext): Promis
   try {
     await walkTar(
       tarBytes,
-      async (header) => {
+      (header) => {
         const tooMany = context.entryBudget.take(1);
         if (tooMany) throw tooMany;
         rules.check(header);

@@ -99,7 +99,7 @@ export interface WalkTarOptions {
  */
 export async function walkTar(
   source: Readable,
-  onEntry: (header: TarHeader, body: AsyncIterable<Buffer>) => Promise<void>,
+  onEntry: (header: TarHeader, body: AsyncIterable<Buffer>) => Promise<void> | void,
   options: WalkTarOptions = {},
 ): Promise<void> {
   const reader = new TarReader(source, options.allowUnknownFormat ?? false);
@@ -318,7 +318,7 @@ function replacedField(ustar: Buffer, paxValue: Buffer | undefined, gnuValue: Bu
  * the value's beginning in the field: as bytes (GNU tar), with non-ASCII characters dropped (Go) or turned
  * into "?" (Python). A value that fits the field must be the field.
  */
-export function replacementAgrees(ustar: Buffer, replacement: Buffer): boolean {
+function replacementAgrees(ustar: Buffer, replacement: Buffer): boolean {
   if (ustar.equals(replacement)) return true;
   const ascii = replacement.every((byte) => byte < 0x80);
   if (ascii && replacement.length <= USTAR_NAME_BYTES) return false;

@@ -70,7 +70,7 @@ describe('uploadInParts', () => {
     const s3 = new FakeS3();
     await uploadInParts(Readable.from([bytes(PART - 1)]), target(s3), tuning());
     expect(s3.names()).toEqual(['PutObject']);
-    expect(s3.sent[0].input.ContentLength).toBe(PART - 1);
+    expect(s3.sent[0]!.input.ContentLength).toBe(PART - 1);
   });
 
   it('sends parts of exactly the part size, the last shorter, and completes them in order', async () => {
@@ -126,7 +126,7 @@ describe('uploadInParts', () => {
     body.destroy(new Error('the client went away'));
     await expect(done).rejects.toThrow('the client went away');
     expect(s3.names()).toEqual(['CreateMultipartUpload', 'UploadPart', 'UploadPart', 'AbortMultipartUpload', 'CompleteMultipartUpload', 'DeleteObject']);
-    expect(s3.sent[4].input.MultipartUpload).toEqual({ Parts: [1, 2].map((number) => ({ PartNumber: number, ETag: `"etag-${number}"` })) });
+    expect(s3.sent[4]!.input.MultipartUpload).toEqual({ Parts: [1, 2].map((number) => ({ PartNumber: number, ETag: `"etag-${number}"` })) });
   });
 
   it('closes an upload that has no part yet on such an endpoint with one empty part', async () => {
@@ -146,7 +146,7 @@ describe('uploadInParts', () => {
     const warnings: string[] = [];
     await expect(uploadInParts(Readable.from([bytes(PART)]), { client: failing, bucket: 'bucket', key: 'raw/object' }, tuning(warnings))).rejects.toThrow('S3 said no');
     expect(s3.names()).toEqual(['CreateMultipartUpload', 'UploadPart(failed)', 'AbortMultipartUpload', 'UploadPart', 'CompleteMultipartUpload', 'DeleteObject']);
-    expect(s3.sent[3].input).toMatchObject({ PartNumber: 1, ContentLength: 0 });
+    expect(s3.sent[3]!.input).toMatchObject({ PartNumber: 1, ContentLength: 0 });
     expect(warnings).toEqual([]);
   });
 });

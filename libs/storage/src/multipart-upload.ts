@@ -102,6 +102,8 @@ export async function uploadInParts(body: Readable, target: PartUploadTarget, tu
     inFlight.add(sending);
   };
   const throwIfAPartFailed = (): void => {
+    // Whatever the S3 client rejected with, thrown on as it came (an Error in practice).
+    // eslint-disable-next-line @typescript-eslint/only-throw-error
     if (partFailure !== undefined) throw partFailure;
   };
 

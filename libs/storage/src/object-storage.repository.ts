@@ -295,7 +295,7 @@ export class ObjectStorageRepository implements OnApplicationShutdown {
         const keys = page.slice(start, start + DELETE_BATCH_MAX).map((object) => ({ Key: object.key }));
         const { Errors } = await this.client.send(new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: keys, Quiet: true } }));
         if (Errors && Errors.length > 0) {
-          const first = Errors[0];
+          const first = Errors[0]!;
           throw new Error(`Could not delete ${Errors.length} object(s) under ${JSON.stringify(prefix)}, e.g. ${first.Key}: ${first.Code} ${first.Message}`);
         }
         deleted += keys.length;
@@ -317,8 +317,10 @@ export class ObjectStorageRepository implements OnApplicationShutdown {
     await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }), { abortSignal: AbortSignal.timeout(timeoutMs) });
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Synchronous, but a promise like every repository's shutdown, which callers await alike. */
+  onApplicationShutdown(): Promise<void> {
     this.client.destroy();
+    return Promise.resolve();
   }
 
   private async getObject(key: string): Promise<{ body: Readable; size?: number }> {
@@ -344,7 +346,7 @@ export class ObjectStorageRepository implements OnApplicationShutdown {
       const objects = (page.Contents ?? []).map((object) => ({ key: object.Key ?? '', size: object.Size ?? 0, lastModified: object.LastModified }));
       if (objects.length > 0) yield objects;
       if (!page.IsTruncated || objects.length === 0) return;
-      marker = page.NextMarker ?? objects[objects.length - 1].key;
+      marker = page.NextMarker ?? objects[objects.length - 1]!.key;
     }
   }
 

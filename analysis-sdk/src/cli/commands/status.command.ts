@@ -77,7 +77,7 @@ export function describeSubmission(submission: SubmissionView): string {
     // Whatever else the checks measured (a smoke run's duration, memory, output size…), as they named it.
     for (const [key, value] of Object.entries(report)) {
       if (SHOWN_ELSEWHERE.has(key) || value === null || value === undefined) continue;
-      lines.push(`  ${`${key}:`.padEnd(11)} ${typeof value === 'object' ? JSON.stringify(value) : String(value)}`);
+      lines.push(`  ${`${key}:`.padEnd(11)} ${typeof value === 'string' ? value : JSON.stringify(value)}`);
     }
     for (const violation of report.violations ?? []) lines.push(`  FAILED ${violation.rule}: ${violation.message}`);
     for (const note of report.notes ?? []) lines.push(`  note: ${note}`);

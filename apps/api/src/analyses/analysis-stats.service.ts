@@ -18,7 +18,7 @@ import {
 } from './weekly-figures';
 
 /** Closed weeks shown, newest first: a year. */
-export const WEEKS_SHOWN = 52;
+const WEEKS_SHOWN = 52;
 
 /** How the weekly figures are made, so a client can say it next to them. */
 export interface StatsMethod extends WeekPolicy {

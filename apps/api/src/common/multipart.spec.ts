@@ -141,7 +141,7 @@ describe('parseMultipart', () => {
     const parsed = await next();
     expect(await parsed.outcome).toEqual({ ok: false, status: 400, message: 'Only one "file" part is allowed' });
     expect(parsed.handlers).toHaveLength(1);
-    expect(parsed.handlers[0].settled).toBe(true);
+    expect(parsed.handlers[0]!.settled).toBe(true);
   });
 
   it('refuses a field sent twice, or once as a field and once as a file part', async () => {
@@ -178,7 +178,7 @@ describe('parseMultipart', () => {
     await post(fileHead('file') + 'x'.repeat(FILE_CAP + 1) + '\r\n' + END);
     const parsed = await next();
     expect(await parsed.outcome).toEqual({ ok: false, status: 413, message: `"file" is larger than the limit of ${FILE_CAP} bytes` });
-    expect(parsed.handlers[0].error).toBe(`"file" is larger than the limit of ${FILE_CAP} bytes`);
+    expect(parsed.handlers[0]!.error).toBe(`"file" is larger than the limit of ${FILE_CAP} bytes`);
   });
 
   it('refuses a body declared larger than every part together before reading it', async () => {
@@ -208,7 +208,7 @@ describe('parseMultipart', () => {
     const socket = await post(fileHead('file') + 'x'.repeat(10_000), { 'Content-Length': 60_000 });
     const parsed = await next();
     // The parser holds back a boundary's length of the part, in case it is the boundary.
-    while (parsed.handlers.length === 0 || parsed.handlers[0].bytes < 9_000) await sleep(5);
+    while (parsed.handlers.length === 0 || parsed.handlers[0]!.bytes < 9_000) await sleep(5);
     socket.destroy();
     expect(await parsed.outcome).toEqual({ ok: false, status: 400, message: 'The upload was interrupted' });
     expect(parsed.handlers[0]).toMatchObject({ settled: true, error: expect.any(String) });

@@ -89,10 +89,10 @@ export class DatasetService {
   }
 
   private async usage(manager: EntityManager, userId: string): Promise<DatasetUsage> {
-    const [row] = (await manager.query(`SELECT count(*)::int AS datasets, coalesce(sum(size_bytes), 0)::text AS bytes FROM datasets WHERE user_id = $1`, [userId])) as Array<{
+    const [row] = (await manager.query(`SELECT count(*)::int AS datasets, coalesce(sum(size_bytes), 0)::text AS bytes FROM datasets WHERE user_id = $1`, [userId])) as [{
       datasets: number;
       bytes: string;
-    }>;
+    }];
     return { datasets: row.datasets, bytes: Number(row.bytes) };
   }
 
@@ -157,7 +157,7 @@ export class DatasetService {
       ];
       if (rows.length === 0) throw new DomainError('not_found', 'Dataset not found');
       await this.audit(manager, userId, 'dataset.deleted', id, { name: dataset.name, curatedObjectsDeleted: erased });
-      return rows[0].curated_prefix;
+      return rows[0]!.curated_prefix;
     });
     // An ingestion that started after we read the row has set its prefix since: erase that too.
     if (curatedPrefix && curatedPrefix !== dataset.curatedPrefix) await this.storage.deletePrefix(curatedPrefix);

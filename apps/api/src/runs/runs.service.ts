@@ -143,7 +143,7 @@ export class RunsService {
 
   async list(userId: string, offset: number, limit: number): Promise<{ items: RunView[]; total: number }> {
     const rows = (await this.dataSource.query(RUN_PAGE_SQL, [userId, limit, offset])) as RunViewRow[];
-    const [{ total }] = (await this.dataSource.query(`SELECT count(*)::int AS total FROM runs WHERE user_id = $1`, [userId])) as Array<{ total: number }>;
+    const [{ total }] = (await this.dataSource.query(`SELECT count(*)::int AS total FROM runs WHERE user_id = $1`, [userId])) as [{ total: number }];
     const positions = await this.queuePositions(rows);
     return { items: rows.map((row) => toRunView(row, positions.get(row.id))), total };
   }
@@ -276,9 +276,9 @@ export class RunsService {
    */
   private async assertRoomForRun(manager: EntityManager, userId: string): Promise<void> {
     await lockUserQuotas(manager, userId);
-    const [{ active }] = (await manager.query(`SELECT count(*)::int AS active FROM runs WHERE user_id = $1 AND status IN ('queued', 'running')`, [userId])) as Array<{
+    const [{ active }] = (await manager.query(`SELECT count(*)::int AS active FROM runs WHERE user_id = $1 AND status IN ('queued', 'running')`, [userId])) as [{
       active: number;
-    }>;
+    }];
     const limit = this.config.quotas.activeRuns;
     if (active >= limit) {
       throw new QuotaExceededError('active_runs', limit, active, `You have ${active} runs queued or running, the most allowed at once (${limit}); wait for some to finish, or cancel some`);

@@ -79,7 +79,7 @@ export class SubmissionService {
     const [{ pending }] = (await manager.query(
       `SELECT count(*)::int AS pending FROM analysis_versions WHERE submitted_by = $1 AND status IN ('submitted', 'checking', 'awaiting_review')`,
       [developerId],
-    )) as Array<{ pending: number }>;
+    )) as [{ pending: number }];
     if (pending >= limit) {
       throw new QuotaExceededError(
         'pending_submissions',
@@ -272,8 +272,9 @@ export class SubmissionService {
       id: string;
       owner_id: string;
     }>;
-    if (analysis.owner_id !== developerId) throw nameTaken(manifest);
-    return analysis.id;
+    // One row: the insert above made it or found it, and analyses are never deleted.
+    if (analysis!.owner_id !== developerId) throw nameTaken(manifest);
+    return analysis!.id;
   }
 
   /**

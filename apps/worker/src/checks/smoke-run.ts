@@ -240,6 +240,7 @@ class PeakMemory {
         // The container has gone, or this runtime reports no stats: keep what was seen.
       }
     };
+    // Not awaited: a sample catches its own errors, and a late one only raises the peak.
     void sample();
     this.timer = setInterval(() => void sample(), MEMORY_SAMPLE_MS);
   }

@@ -3,7 +3,6 @@ import { JobColumns } from './job-columns';
 
 export const RUN_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'timed_out', 'cancelled'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
-export const TERMINAL_RUN_STATUSES: readonly RunStatus[] = ['succeeded', 'failed', 'timed_out', 'cancelled'];
 
 /**
  * Why a run did not succeed: one vocabulary everywhere (API, events, notifications). `attempts_exhausted`:

@@ -38,7 +38,7 @@ describe('detectFormat', () => {
 
   it('detects each sample export as its own format and no other', () => {
     const strip = (names: string[]) => {
-      const first = names[0].split('/')[0];
+      const first = names[0]?.split('/')[0] ?? '';
       return names.every((name) => name.startsWith(`${first}/`)) ? names.map((name) => name.slice(first.length + 1)) : names;
     };
     const samples: [string, string[]][] = [

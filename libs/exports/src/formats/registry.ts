@@ -23,13 +23,9 @@ export type ExportFormatName = keyof typeof EXPORT_FORMATS;
 /** What an upload may ask for: a format by name, or `auto` to detect it. */
 export type RequestedFormat = ExportFormatName | 'auto';
 
-export const EXPORT_FORMAT_NAMES = Object.keys(EXPORT_FORMATS) as ExportFormatName[];
+const EXPORT_FORMAT_NAMES = Object.keys(EXPORT_FORMATS) as ExportFormatName[];
 /** Formats that need a mapping at upload. */
 export const MAPPED_FORMATS: readonly ExportFormatName[] = ['csv', 'jsonl'];
-
-export function isExportFormatName(value: unknown): value is ExportFormatName {
-  return typeof value === 'string' && Object.prototype.hasOwnProperty.call(EXPORT_FORMATS, value);
-}
 
 export interface Detection {
   format: ExportFormatName;

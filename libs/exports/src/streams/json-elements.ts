@@ -112,7 +112,7 @@ function describePaths(paths: readonly JsonPath[]): string {
  * to JSON.parse, never nested deeper than `maxDepth`. UTF-8 needs no decoding to scan: no byte of a
  * multi-byte character can look like a quote or a bracket.
  */
-export class JsonElementScanner {
+class JsonElementScanner {
   private mode = BEFORE_ROOT;
   private readonly frames: Frame[] = [];
   private capture: Capture | undefined;
@@ -152,6 +152,7 @@ export class JsonElementScanner {
   private scan(chunk: Buffer, out: JsonElement[]): void {
     let i = 0;
     const n = chunk.length;
+    // Each step is called with i < n, so chunk[i] is a byte; outside BEFORE_ROOT and AFTER_ROOT a frame is open.
     while (i < n) {
       switch (this.mode) {
         case BEFORE_ROOT:
@@ -196,7 +197,7 @@ export class JsonElementScanner {
   }
 
   private beforeRoot(chunk: Buffer, i: number): number {
-    const byte = chunk[i];
+    const byte = chunk[i]!;
     if (isWhitespace(byte)) return i + 1;
     const isArray = byte === OPEN_ARRAY;
     if (!isArray && (byte !== OPEN_OBJECT || !this.acceptsObject())) {
@@ -211,7 +212,7 @@ export class JsonElementScanner {
   }
 
   private afterRoot(chunk: Buffer, i: number): number {
-    const byte = chunk[i];
+    const byte = chunk[i]!;
     if (isWhitespace(byte)) return i + 1;
     if (byte === SEMICOLON && !this.semicolonSeen) {
       this.semicolonSeen = true;
@@ -222,10 +223,10 @@ export class JsonElementScanner {
 
   private structure(chunk: Buffer, from: number): number {
     let i = from;
-    while (i < chunk.length && isWhitespace(chunk[i])) i++;
+    while (i < chunk.length && isWhitespace(chunk[i]!)) i++;
     if (i === chunk.length) return i;
-    const byte = chunk[i];
-    const frame = this.frames[this.frames.length - 1];
+    const byte = chunk[i]!;
+    const frame = this.frames[this.frames.length - 1]!;
     switch (byte) {
       case COMMA:
         if (frame.isArray) frame.index++;
@@ -255,7 +256,7 @@ export class JsonElementScanner {
   private matching(parent: Frame, depth: number): readonly number[] {
     if (parent.alive.length === 0) return NO_PATHS;
     const matched = parent.alive.filter((index) => {
-      const segment = this.paths[index][depth - 1];
+      const segment = this.paths[index]?.[depth - 1];
       return segment !== undefined && (parent.isArray ? segment === '*' : segment === parent.key);
     });
     if (matched.length > 0 && depth === 1 && !parent.isArray) this.rootKeyFound = true;
@@ -265,10 +266,10 @@ export class JsonElementScanner {
   /** A value begins at `i`: capture it if it is a wanted element, else track or skip it. */
   private startValue(chunk: Buffer, i: number, kind: Capture['kind']): number {
     const { maxDepth } = this.options;
-    const parent = this.frames[this.frames.length - 1];
+    const parent = this.frames[this.frames.length - 1]!;
     const depth = this.frames.length;
     const matched = this.matching(parent, depth);
-    const complete = matched.find((index) => this.paths[index].length === depth);
+    const complete = matched.find((index) => this.paths[index]?.length === depth);
     if (complete !== undefined) {
       this.capture = { kind, depth: 0, chunks: [], bytes: 0, from: i, at: this.elementAt(), path: complete };
       if (kind === 'container') {
@@ -285,7 +286,7 @@ export class JsonElementScanner {
     if (kind === 'container') {
       if (this.frames.length >= maxDepth) throw new FileFault('too_deep', `the JSON nests deeper than ${maxDepth} levels`);
       const isArray = chunk[i] === OPEN_ARRAY;
-      const alive = matched.length === 0 ? NO_PATHS : matched.filter((index) => this.paths[index].length > depth);
+      const alive = matched.length === 0 ? NO_PATHS : matched.filter((index) => this.paths[index]!.length > depth);
       this.frames.push({ isArray, alive, index: 0, key: undefined, expectKey: !isArray });
     } else if (kind === 'string') {
       this.carriedBackslashes = 0;
@@ -318,7 +319,7 @@ export class JsonElementScanner {
     this.keyBytes += stop - i;
     if (end === -1) return chunk.length;
     this.mode = STRUCTURE;
-    const frame = this.frames[this.frames.length - 1];
+    const frame = this.frames[this.frames.length - 1]!;
     if (!frame.isArray && frame.expectKey) {
       frame.key = this.keyParts && this.keyBytes <= MAX_KEY_BYTES ? decodeKey(Buffer.concat(this.keyParts)) : undefined;
       frame.expectKey = false;
@@ -358,7 +359,7 @@ export class JsonElementScanner {
 
   private capturePrimitive(chunk: Buffer, i: number, out: JsonElement[]): number {
     for (let at = i; at < chunk.length; at++) {
-      if (isDelimiter(chunk[at])) {
+      if (isDelimiter(chunk[at]!)) {
         this.finish(chunk, at, out);
         return at;
       }
@@ -414,7 +415,7 @@ export class JsonElementScanner {
     } else if (dropped === 'too_deep') {
       element = { ok: false, reason: dropped, message: `the element nests deeper than ${this.options.maxDepth} levels`, at };
     } else {
-      element = parseElement(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks), at);
+      element = parseElement(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks), at);
     }
     if (this.options.paths !== undefined) element.path = path;
     out.push(element);

@@ -42,7 +42,7 @@ export function parseXCreatedAt(value: string): string | undefined {
   if (!match) return undefined;
   const [, month, day, hour, minute, second, sign, offsetHours, offsetMinutes, year] = match;
   const offset = (sign === '-' ? -1 : 1) * (Number(offsetHours) * 60 + Number(offsetMinutes));
-  return toRfc3339({ year: Number(year), month: MONTHS.indexOf(month) + 1, day: Number(day), hour: Number(hour), minute: Number(minute), second: Number(second), millisecond: 0, offset });
+  return toRfc3339({ year: Number(year), month: MONTHS.indexOf(month!) + 1, day: Number(day), hour: Number(hour), minute: Number(minute), second: Number(second), millisecond: 0, offset });
 }
 
 /** An ISO 8601 / RFC 3339 date-time with a zone: `2020-01-20T21:42:09.068Z`, `2026-01-05T18:20:00+01:00`. */

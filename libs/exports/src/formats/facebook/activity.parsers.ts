@@ -29,7 +29,7 @@ function firstObjectInData(element: unknown, key: string): unknown {
 }
 
 /** One element of `your_posts_1.json` (older) or `your_posts__check_ins__photos_and_videos_1.json` (2024+). */
-export function facebookPostRecord(element: unknown, at: readonly number[]): ParsedItem {
+function facebookPostRecord(element: unknown, at: readonly number[]): ParsedItem {
   if (!isObject(element)) return skipItem('not_a_record', 'the element is not a post (not an object)', { element: at });
   const timestamp = parseEpoch(own(element, 'timestamp'), 'seconds');
   if (timestamp === undefined) return skipItem('bad_timestamp', BAD_TIMESTAMP, { element: at });
@@ -38,7 +38,7 @@ export function facebookPostRecord(element: unknown, at: readonly number[]): Par
 }
 
 /** One element of `comments.json`: the comment's own timestamp, else the element's. */
-export function facebookCommentRecord(element: unknown, at: readonly number[]): ParsedItem {
+function facebookCommentRecord(element: unknown, at: readonly number[]): ParsedItem {
   if (!isObject(element)) return skipItem('not_a_record', 'the element is not a comment (not an object)', { element: at });
   const comment = firstObjectInData(element, 'comment');
   const timestamp = parseEpoch(own(comment, 'timestamp') ?? own(element, 'timestamp'), 'seconds');
@@ -62,7 +62,7 @@ function reactionName(element: unknown): string | undefined {
  * (2024+) or `likes_and_reactions.json` (the label_values shape). The reaction is the export's name,
  * lowercased: like, love, haha, wow, sorry, anger, care. No export gives what was reacted to an id.
  */
-export function facebookReactionRecord(element: unknown, at: readonly number[]): ParsedItem {
+function facebookReactionRecord(element: unknown, at: readonly number[]): ParsedItem {
   if (!isObject(element)) return skipItem('not_a_record', 'the element is not a reaction (not an object)', { element: at });
   const timestamp = parseEpoch(own(element, 'timestamp'), 'seconds');
   if (timestamp === undefined) return skipItem('bad_timestamp', BAD_TIMESTAMP, { element: at });

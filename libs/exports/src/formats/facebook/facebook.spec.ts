@@ -33,7 +33,7 @@ describe('Facebook export', () => {
       ['your_facebook_activity/comments_and_reactions/likes_and_reactions_2.json', 'reactions', { 'social.reactions': 1 }],
       ['your_facebook_activity/messages/inbox/juergenweiss_10158123456789012/message_1.json', 'messages', { 'social.messages': 4 }],
     ]);
-    expect(report.files[5].notes).toEqual([{ reason: 'not_imported', count: 1, message: 'calls and people joining or leaving a conversation are not messages', element: [2] }]);
+    expect(report.files[5]?.notes).toEqual([{ reason: 'not_imported', count: 1, message: 'calls and people joining or leaving a conversation are not messages', element: [2] }]);
     expect(report.notRead.map((file) => [file.name, file.detail])).toEqual([
       ['your_facebook_activity/posts/media/Mobileuploads_2024/4211.jpg', 'photos, videos and other media are not imported'],
       ['your_facebook_activity/messages/inbox/juergenweiss_10158123456789012/photos/9911.jpg', 'photos, videos and other media are not imported'],
@@ -47,7 +47,7 @@ describe('Facebook export', () => {
     expect(ofKind(records, 'social.posts')).toEqual(EXPECTED_FACEBOOK_POSTS);
     expect(ofKind(records, 'social.comments')).toEqual(EXPECTED_FACEBOOK_COMMENTS);
     expect(ofKind(records, 'social.reactions')).toEqual(EXPECTED_FACEBOOK_REACTIONS);
-    expect(ofKind(records, 'social.posts')[0].text).toBe('Smørrebrød på Nørrebro med gamle venner 🥪🇩🇰');
+    expect(ofKind(records, 'social.posts')[0]?.text).toBe('Smørrebrød på Nørrebro med gamle venner 🥪🇩🇰');
   });
 
   it("tells sent from received by the profile's name, itself repaired, and keeps a photo message without text", async () => {
@@ -99,18 +99,18 @@ describe('Facebook export', () => {
       { name: 'comments_and_reactions/posts_and_comments.json', data: metaJson({ reactions_v2: [{ timestamp: 1700000000, data: [{ reaction: {} }] }] }) },
     ];
     const { report } = await collectIngest(await zipFiles(files), { format: 'facebook' });
-    expect(report.files[0].skips).toEqual([
+    expect(report.files[0]?.skips).toEqual([
       { element: [0], reason: 'bad_timestamp', message: 'timestamp is missing or not seconds since 1970 (a date from 1900 to 9999)' },
       { element: [1], reason: 'bad_timestamp', message: 'timestamp is missing or not seconds since 1970 (a date from 1900 to 9999)' },
       { element: [2], reason: 'not_a_record', message: 'the element is not a post (not an object)' },
     ]);
-    expect(report.files[0].records).toEqual({ 'social.posts': 1 });
-    expect(report.files[1].skips).toEqual([{ element: [0], reason: 'missing_field', message: 'the element names no reaction' }]);
+    expect(report.files[0]?.records).toEqual({ 'social.posts': 1 });
+    expect(report.files[1]?.skips).toEqual([{ element: [0], reason: 'missing_field', message: 'the element names no reaction' }]);
   });
 
   it('points the person to the JSON format when the archive is the HTML one', async () => {
     const { report } = await collectIngest(await zipFiles([{ name: 'your_facebook_activity/posts/your_posts_1.html', data: '<html></html>' }, { name: 'personal_information/profile_information/profile_information.html', data: '<html></html>' }]), { format: 'facebook' });
     expect(report.failure?.reason).toBe('no_records');
-    expect(report.notRead[0].detail).toBe('Lockbox reads the JSON export: ask Facebook for your information in the JSON format');
+    expect(report.notRead[0]?.detail).toBe('Lockbox reads the JSON export: ask Facebook for your information in the JSON format');
   });
 });

@@ -32,7 +32,7 @@ export function profileParser(owner: FacebookOwner): EntryParser {
  * The export names people only by their display name, so a friend with exactly the person's name would
  * count as the person (documented in docs/data-formats.md).
  */
-export function facebookMessageRecord(message: unknown, at: readonly number[], ownerName: string): ParsedItem {
+function facebookMessageRecord(message: unknown, at: readonly number[], ownerName: string): ParsedItem {
   if (!isObject(message)) return skipItem('not_a_record', 'the element is not a message (not an object)', { element: at });
   const type = ownString(message, 'type');
   if (type !== undefined && NOT_MESSAGES.has(type)) return noteItem('not_imported', 'calls and people joining or leaving a conversation are not messages', { element: at });

@@ -45,7 +45,7 @@ function isGoogleHost(host: string): boolean {
 }
 
 /** What an activity's link says it was. */
-export function classifyLink(titleUrl: string | undefined): Link | undefined {
+function classifyLink(titleUrl: string | undefined): Link | undefined {
   const url = parseUrl(titleUrl);
   if (!url) return undefined;
   const host = url.hostname.toLowerCase();
@@ -67,13 +67,13 @@ export function classifyLink(titleUrl: string | undefined): Link | undefined {
 }
 
 /** The video's title inside the activity's wording; undefined when the title is only the link again. */
-export function watchedTitle(title: string | undefined, url: string | undefined): string | undefined {
+function watchedTitle(title: string | undefined, url: string | undefined): string | undefined {
   if (title === undefined) return undefined;
   let inner = title;
   for (const wording of WATCH_WORDINGS) {
     const match = wording.exec(title);
     if (match) {
-      inner = match[1];
+      inner = match[1]!;
       break;
     }
   }

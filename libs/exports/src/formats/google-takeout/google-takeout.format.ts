@@ -39,15 +39,16 @@ interface Structure {
 function structuralActivityFolders(paths: readonly string[][]): Set<string> {
   const byFolder = new Map<string, Map<string, string[]>>();
   for (const parts of paths) {
-    if (parts.length !== 3 || !parts[2].endsWith('.json')) continue;
-    const products = byFolder.get(parts[0]) ?? new Map<string, string[]>();
-    byFolder.set(parts[0], products);
-    products.set(parts[1], [...(products.get(parts[1]) ?? []), parts[2]]);
+    const [folder = '', product = '', file = ''] = parts;
+    if (parts.length !== 3 || !file.endsWith('.json')) continue;
+    const products = byFolder.get(folder) ?? new Map<string, string[]>();
+    byFolder.set(folder, products);
+    products.set(product, [...(products.get(product) ?? []), file]);
   }
   const found = new Set<string>();
   for (const [folder, products] of byFolder) {
     const files = [...products.values()];
-    if (files.length >= 2 && files.every((names) => names.length === 1 && names[0] === files[0][0])) found.add(folder);
+    if (files.length >= 2 && files.every((names) => names.length === 1 && names[0] === files[0]?.[0])) found.add(folder);
   }
   return found;
 }
@@ -57,15 +58,16 @@ function structureOf(names: readonly string[]): Structure {
   const activityFolders = structuralActivityFolders(paths);
   const locationFolders = new Set<string>();
   for (const parts of paths) {
-    if (parts.length === 3 && (KNOWN_ACTIVITY_FOLDERS.has(parts[0]) || KNOWN_ACTIVITY_FILES.has(parts[2]))) activityFolders.add(parts[0]);
-    if ((parts.length === 2 && parts[1] === 'Records.json') || (parts.length > 2 && parts[1] === SEMANTIC)) locationFolders.add(parts[0]);
+    const [folder = '', second, third = ''] = parts;
+    if (parts.length === 3 && (KNOWN_ACTIVITY_FOLDERS.has(folder) || KNOWN_ACTIVITY_FILES.has(third))) activityFolders.add(folder);
+    if ((parts.length === 2 && second === 'Records.json') || (parts.length > 2 && second === SEMANTIC)) locationFolders.add(folder);
   }
   for (const folder of activityFolders) if (YOUTUBE_FOLDER.test(folder)) activityFolders.delete(folder);
   return { activityFolders, locationFolders };
 }
 
 function locationRole(parts: readonly string[]): EntryRole {
-  const [folder, second, third, fourth] = parts;
+  const [folder, second, third = '', fourth = ''] = parts;
   if (parts.length === 2 && (second === 'Records.json' || second === `${folder}.json`)) return read('location-records', RECORDS_ORDER);
   if (parts.length === 4 && second === SEMANTIC && /^\d{4}$/.test(third) && fourth.endsWith('.json')) return read('semantic-location-history', SEMANTIC_ORDER);
   return { notImported: 'location settings, edits and backups are not imported' };
@@ -73,8 +75,9 @@ function locationRole(parts: readonly string[]): EntryRole {
 
 function roleOf(name: string, structure: Structure): EntryRole | undefined {
   const parts = strip(name).split('/');
-  const [folder] = parts;
-  const file = parts[parts.length - 1];
+  // A split gives at least one part, so neither default is ever used.
+  const [folder = ''] = parts;
+  const file = parts.at(-1) ?? '';
   if (parts.length === 1) {
     if (file.endsWith('.json')) return read('timeline', TIMELINE_ORDER);
     if (file.endsWith('.html')) return { notImported: "Takeout's index of the archive" };
@@ -101,7 +104,7 @@ function signsOf(names: readonly string[]): string[] {
   for (const name of names) {
     const parts = strip(name).split('/');
     const role = roleOf(name, structure);
-    const isRead = role !== undefined && 'read' in role && (parts.length > 1 || ROOT_TIMELINES.has(parts[0]));
+    const isRead = role !== undefined && 'read' in role && (parts.length > 1 || ROOT_TIMELINES.has(parts[0] ?? ''));
     if (isRead || (parts.length === 1 && parts[0] === 'archive_browser.html')) signs.push(name);
   }
   return signs;

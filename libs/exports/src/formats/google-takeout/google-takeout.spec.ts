@@ -39,7 +39,7 @@ describe('Google Takeout', () => {
       ['Location History (Timeline)/Records.json', 'location-records', { 'location.points': 4 }],
       ['Location History (Timeline)/Semantic Location History/2024/2024_JANUARY.json', 'semantic-location-history', { 'location.visits': 2 }],
     ]);
-    expect(report.files[1].notes).toEqual([{ reason: 'not_imported', count: 1, message: 'ads are not imported', element: [4] }]);
+    expect(report.files[1]?.notes).toEqual([{ reason: 'not_imported', count: 1, message: 'ads are not imported', element: [4] }]);
     expect(report.notRead.map((file) => [file.name.replace('Takeout/', ''), file.detail])).toEqual([
       ['archive_browser.html', "Takeout's index of the archive"],
       ['YouTube and YouTube Music/subscriptions/subscriptions.csv', "a part of YouTube's data that Lockbox does not import (playlists, subscriptions, comments, channels…)"],
@@ -92,7 +92,7 @@ describe('Google Takeout', () => {
   it("reads the phone's Timeline.json: visits, path points and raw positions, with offsets applied", async () => {
     const { report, records } = await collectIngest(await timelineArchive(), { format: 'auto' });
     expect(report).toMatchObject({ status: 'ready', format: 'google-takeout', detected: 'Timeline.json: a Google Takeout archive', records: { 'location.visits': 2, 'location.points': 4 }, skipped: 0 });
-    expect(report.files[0].notes).toEqual([{ reason: 'not_imported', count: 3, message: 'journeys between places (activity segments) are not imported', element: [1] }]);
+    expect(report.files[0]?.notes).toEqual([{ reason: 'not_imported', count: 3, message: 'journeys between places (activity segments) are not imported', element: [1] }]);
     expect(ofKind(records, 'location.visits')).toEqual(EXPECTED_TIMELINE_VISITS);
     expect(ofKind(records, 'location.points')).toEqual(EXPECTED_TIMELINE_POINTS);
   });

@@ -15,7 +15,7 @@ const nonEmpty = (value: string | undefined): string | undefined => (value === u
  * A multi-photo post keeps its caption and time on the outer object (its photos' titles are empty); a
  * single photo keeps them on its one media item.
  */
-export function instagramPostRecord(element: unknown, at: readonly number[], type: PostType = 'post'): ParsedItem {
+function instagramPostRecord(element: unknown, at: readonly number[], type: PostType = 'post'): ParsedItem {
   if (!isObject(element)) return skipItem('not_a_record', 'the element is not a post (not an object)', { element: at });
   const media = ownArray(element, 'media');
   const first = media.find(isObject);
@@ -26,7 +26,7 @@ export function instagramPostRecord(element: unknown, at: readonly number[], typ
 }
 
 /** One story of `stories.json` (`ig_stories`): `{uri, creation_timestamp, title}`. */
-export function instagramStoryRecord(element: unknown, at: readonly number[]): ParsedItem {
+function instagramStoryRecord(element: unknown, at: readonly number[]): ParsedItem {
   if (!isObject(element)) return skipItem('not_a_record', 'the element is not a story (not an object)', { element: at });
   const timestamp = parseEpoch(own(element, 'creation_timestamp'), 'seconds');
   if (timestamp === undefined) return skipItem('bad_timestamp', BAD_TIMESTAMP, { element: at });
@@ -43,7 +43,7 @@ function mapValue(element: unknown, label: string, key: 'value' | 'timestamp'): 
  * (`comments_media_comments`, `comments_reels_comments`): the `string_map_data` shape, or the older
  * `string_list_data` one.
  */
-export function instagramCommentRecord(element: unknown, at: readonly number[]): ParsedItem {
+function instagramCommentRecord(element: unknown, at: readonly number[]): ParsedItem {
   if (!isObject(element)) return skipItem('not_a_record', 'the element is not a comment (not an object)', { element: at });
   const listed = ownArray(element, 'string_list_data').find(isObject);
   const timestamp = parseEpoch(mapValue(element, 'Time', 'timestamp') ?? own(listed, 'timestamp'), 'seconds');
@@ -70,7 +70,7 @@ function likedLink(element: unknown, listed: unknown): string | undefined {
  * `likes_comment_likes`: `{title, string_list_data: [{href, value, timestamp}]}`) or the newer bare list of
  * `{timestamp, label_values: [{label: "URL", value, href}, …], fbid}`. The id is the liked post's shortcode.
  */
-export function instagramLikeRecord(element: unknown, at: readonly number[]): ParsedItem {
+function instagramLikeRecord(element: unknown, at: readonly number[]): ParsedItem {
   if (!isObject(element)) return skipItem('not_a_record', 'the element is not a like (not an object)', { element: at });
   const listed = ownArray(element, 'string_list_data').find(isObject);
   const timestamp = parseEpoch(own(listed, 'timestamp') ?? own(element, 'timestamp'), 'seconds');

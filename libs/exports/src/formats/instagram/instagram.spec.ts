@@ -63,11 +63,11 @@ describe('Instagram export', () => {
     ];
     const { report } = await collectIngest(await zipFiles(files), { format: 'instagram' });
     expect(report.failure?.reason).toBe('no_records');
-    expect(report.files[0].skips.map((skip) => [skip.element, skip.reason])).toEqual([
+    expect(report.files[0]?.skips.map((skip) => [skip.element, skip.reason])).toEqual([
       [[0], 'bad_timestamp'],
       [[1], 'bad_timestamp'],
       [[2], 'not_a_record'],
     ]);
-    expect(report.files[1].skips.map((skip) => skip.reason)).toEqual(['bad_timestamp']);
+    expect(report.files[1]?.skips.map((skip) => skip.reason)).toEqual(['bad_timestamp']);
   });
 });

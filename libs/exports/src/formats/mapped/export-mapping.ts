@@ -4,7 +4,7 @@ import { RECORD_KIND_NAMES, RECORD_KINDS, type RecordFieldSpec, type RecordKind,
 // (JSONL, dot-separated) gives each canonical field, fixed values for the rest, and the record's kind and
 // platform. It is given at upload and checked before anything is read.
 
-export const TIMESTAMP_FORMATS = ['rfc3339', 'unix-seconds', 'unix-milliseconds', 'x-created-at', 'utc-datetime'] as const;
+const TIMESTAMP_FORMATS = ['rfc3339', 'unix-seconds', 'unix-milliseconds', 'x-created-at', 'utc-datetime'] as const;
 export type TimestampFormat = (typeof TIMESTAMP_FORMATS)[number];
 
 export interface ExportMapping {

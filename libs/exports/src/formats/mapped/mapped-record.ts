@@ -50,10 +50,12 @@ export function mappedRecord(mapping: ExportMapping, get: (source: string) => un
   for (const [field, source] of Object.entries(mapping.fields)) {
     const raw = get(source);
     if (raw === undefined || raw === null || raw === '') continue;
-    const value = field === 'timestamp' ? timestampOf(raw, mapping.timestampFormat) : convert(raw, specs[field]);
+    // checkMapping let only the kind's own fields into the mapping.
+    const spec = specs[field]!;
+    const value = field === 'timestamp' ? timestampOf(raw, mapping.timestampFormat) : convert(raw, spec);
     if (value === undefined) {
       const reason = field === 'timestamp' ? 'bad_timestamp' : 'bad_value';
-      const expected = field === 'timestamp' ? `a ${mapping.timestampFormat} timestamp` : EXPECTED_VALUE[specs[field].type];
+      const expected = field === 'timestamp' ? `a ${mapping.timestampFormat} timestamp` : EXPECTED_VALUE[spec.type];
       return skipItem(reason, `${field} (from ${JSON.stringify(source.slice(0, 64))}) is not ${expected}`, at);
     }
     record[field] = value;

@@ -64,7 +64,7 @@ describe('mapped CSV and JSONL', () => {
       { kind: 'social.posts', platform: 'other', timestamp: '2024-03-01T10:00:00Z', text: 'Hallo, Welt', likes: 4, id: '7', type: 'post' },
       { kind: 'social.posts', platform: 'other', timestamp: '2024-03-02T11:00:00Z', id: '8', type: 'post' },
     ]);
-    expect(report.files[0].skips).toEqual([
+    expect(report.files[0]?.skips).toEqual([
       { line: 4, reason: 'bad_timestamp', message: 'timestamp (from "When") is not a utc-datetime timestamp' },
       { line: 5, reason: 'bad_value', message: 'likes (from "Likes") is not a whole number' },
     ]);
@@ -76,20 +76,20 @@ describe('mapped CSV and JSONL', () => {
     const csv = 'time,lat,lon,acc\n2024-03-01T10:00:00Z,56.1629403,-75.0117,12\n2024-03-01T10:05:00Z,56.16 N,10.2,\n2024-03-01T10:10:00Z,95.5,10.2,\n';
     const { report, records } = await collectIngest(Buffer.from(csv), { format: 'csv', mapping: points });
     expect(records).toEqual([{ kind: 'location.points', platform: 'other', timestamp: '2024-03-01T10:00:00Z', latitude: 56.1629403, longitude: -75.0117, accuracy: 12 }]);
-    expect(report.files[0].skips).toEqual([
+    expect(report.files[0]?.skips).toEqual([
       { line: 3, reason: 'bad_value', message: 'latitude (from "lat") is not a number' },
       { line: 4, reason: 'invalid_record', message: 'latitude must be a number from -90 to 90' },
     ]);
     const watches = mappingOf({ kind: 'media.watch', platform: 'other', fields: { timestamp: 'at', title: 'what', removed: 'gone' }, values: {} });
     const watched = await collectIngest(Buffer.from('at,what,gone\n2024-03-01T10:00:00Z,Bread,FALSE\n2024-03-01T11:00:00Z,,true\n2024-03-01T12:00:00Z,x,maybe\n'), { format: 'csv', mapping: watches });
     expect(watched.records.map((record) => (record as { removed?: boolean }).removed)).toEqual([false, true]);
-    expect(watched.report.files[0].skips).toEqual([{ line: 4, reason: 'bad_value', message: 'removed (from "gone") is not true or false' }]);
+    expect(watched.report.files[0]?.skips).toEqual([{ line: 4, reason: 'bad_value', message: 'removed (from "gone") is not true or false' }]);
     expect(checkMapping({ kind: 'media.watch', platform: 'other', fields: { timestamp: 'at' }, values: { removed: 'yes' } })).toEqual({ ok: false, problems: ['values.removed must be true or false'] });
   });
 
   it('fails a CSV whose header lacks a mapped column', async () => {
     const { report } = await collectIngest(Buffer.from('When,Text\n2024-03-01 10:00:00,x\n'), { format: 'csv', mapping: posts });
-    expect(report.files[0].failure).toEqual({ reason: 'missing_columns', message: 'the header has no column "Likes", "Id"' });
+    expect(report.files[0]?.failure).toEqual({ reason: 'missing_columns', message: 'the header has no column "Likes", "Id"' });
   });
 
   it('reads JSONL with dot paths through own properties only, and every .csv of a ZIP with one mapping', async () => {
@@ -109,7 +109,7 @@ describe('mapped CSV and JSONL', () => {
       { kind: 'social.reactions', platform: 'facebook', reaction: 'like' },
       { kind: 'social.reactions', platform: 'facebook', timestamp: '2026-01-05T18:21:00Z', reaction: 'haha' },
     ]);
-    expect(report.files[0].skips.map((skip) => [skip.line, skip.reason])).toEqual([
+    expect(report.files[0]?.skips.map((skip) => [skip.line, skip.reason])).toEqual([
       [5, 'missing_field'],
       [6, 'not_an_object'],
       [7, 'invalid_json'],

@@ -3,7 +3,7 @@ import { FileFault } from '../../faults';
 import { readCsvRecords } from '../../streams/csv-records';
 
 /** One data row of a CSV file with a header: its line, and its values by column name. */
-export type CsvTableRow = { ok: true; line: number; get(column: string): string | undefined } | { ok: false; skip: ParsedItem };
+export type CsvTableRow = { ok: true; line: number; get: (column: string) => string | undefined } | { ok: false; skip: ParsedItem };
 
 /**
  * The rows of a CSV file whose first record names its columns. The header must name `required`

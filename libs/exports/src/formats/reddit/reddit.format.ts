@@ -39,7 +39,7 @@ const OTHER_KNOWN = [
 
 function tableOf(name: string): { table: string; part: string | undefined } | undefined {
   const match = CSV_FILE.exec(name);
-  return match ? { table: match[1], part: match[2] } : undefined;
+  return match ? { table: match[1]!, part: match[2] } : undefined;
 }
 
 const has = (table: Readonly<Record<string, unknown>>, name: string): boolean => Object.prototype.hasOwnProperty.call(table, name);
@@ -54,9 +54,9 @@ function roleOf(name: string): EntryRole | undefined {
   const { table, part } = found;
   if (has(REDDIT_TABLES, table)) {
     const order = READ_ORDER.indexOf(table) * 10_000 + (part === undefined ? 0 : Number(part));
-    return { read: { part: table, order, parse: redditParser(REDDIT_TABLES[table]) } };
+    return { read: { part: table, order, parse: redditParser(REDDIT_TABLES[table]!) } };
   }
-  if (has(NOT_IMPORTED, table)) return { notImported: NOT_IMPORTED[table] };
+  if (has(NOT_IMPORTED, table)) return { notImported: NOT_IMPORTED[table]! };
   if (OTHER_KNOWN.includes(table)) return { notImported: 'a part of a Reddit export that Lockbox does not import' };
   return undefined;
 }

@@ -21,7 +21,7 @@ describe('Reddit data request', () => {
       ['saved_posts.csv', { 'social.reactions': 2 }, 0],
       ['saved_comments.csv', { 'social.reactions': 1 }, 0],
     ]);
-    expect(report.files[2].skips).toEqual([{ line: 4, reason: 'not_a_reaction', message: 'the vote\'s direction is "none", neither up nor down' }]);
+    expect(report.files[2]?.skips).toEqual([{ line: 4, reason: 'not_a_reaction', message: 'the vote\'s direction is "none", neither up nor down' }]);
     expect(report.notRead.map((file) => [file.name, file.reason])).toEqual([
       ['comment_headers.csv', 'not_imported'],
       ['messages.csv', 'not_imported'],

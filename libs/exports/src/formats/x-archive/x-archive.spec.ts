@@ -68,7 +68,7 @@ describe('X archive', () => {
     ]);
     const modern = await collectIngest(await xArchive2022(), { format: 'auto' });
     expect(ofKind(older.records, 'social.posts')).toEqual(ofKind(modern.records, 'social.posts'));
-    const postKeys = (result: typeof older) => result.keys.filter((_, index) => result.records[index].kind !== 'social.messages');
+    const postKeys = (result: typeof older) => result.keys.filter((_, index) => result.records[index]?.kind !== 'social.messages');
     expect(postKeys(older)).toEqual(postKeys(modern));
   });
 
@@ -78,7 +78,7 @@ describe('X archive', () => {
     const wrapped = await zipFiles(xArchive2022Files().map((file) => ({ ...file, name: `twitter-2024-05-01-abc/${file.name}` })));
     const folder = await collectIngest(wrapped, { format: 'auto' });
     expect(folder.report).toMatchObject({ status: 'ready', format: 'x-archive', recordCount: 17 });
-    expect(folder.report.files[1].name).toBe('twitter-2024-05-01-abc/data/tweets.js');
+    expect(folder.report.files[1]?.name).toBe('twitter-2024-05-01-abc/data/tweets.js');
   });
 
   it('skips, with its element and reason, a tweet without a usable date and an element that is not a tweet', async () => {
@@ -89,7 +89,7 @@ describe('X archive', () => {
       { tweet: { id_str: '3', full_text: 'fine', created_at: 'Sat Jun 06 13:02:35 +0000 2020', favorite_count: 'many' } },
     ]);
     const { report, records } = await collectIngest(await zipFiles([{ name: 'data/tweets.js', data: tweets }]), { format: 'x-archive' });
-    expect(report.files[0].skips).toEqual([
+    expect(report.files[0]?.skips).toEqual([
       { element: [0], reason: 'bad_timestamp', message: expect.stringContaining('created_at') },
       { element: [1], reason: 'bad_timestamp', message: expect.stringContaining('created_at') },
       { element: [2], reason: 'not_a_tweet', message: 'the element is not a tweet (no full_text or created_at)' },
@@ -104,6 +104,6 @@ describe('X archive', () => {
     ]);
     const account = ytdFile('account', 0, [{ account: { accountId: ACCOUNT_ID } }]);
     const { report } = await collectIngest(await zipFiles([{ name: 'data/account.js', data: account }, { name: 'data/direct-messages.js', data: messages }]), { format: 'x-archive' });
-    expect(report.files[1].skips).toEqual([{ element: [0, 0], reason: 'not_a_participant', message: "the account is neither the message's sender nor its recipient" }]);
+    expect(report.files[1]?.skips).toEqual([{ element: [0, 0], reason: 'not_a_participant', message: "the account is neither the message's sender nor its recipient" }]);
   });
 });
