@@ -26,9 +26,7 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          patterns: [
-            { group: ['**/libs/*/src', '**/libs/*/src/*', '**/apps/*/src/*'], message: 'Import libs through their @lockbox/* alias.' },
-          ],
+          patterns: [{ group: ['**/libs/*/src', '**/libs/*/src/*', '**/apps/*/src/*'], message: 'Import libs through their @lockbox/* alias.' }],
         },
       ],
     },

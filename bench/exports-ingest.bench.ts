@@ -48,7 +48,8 @@ export async function benchExportsIngest(jsonMb: number): Promise<ExportsIngestF
     console.log(`exports: generated an X archive of ${archiveMb} MB (${jsonMb} MB of .js: ${generated.tweets} tweets, ${generated.likes} likes)`);
     const baseline = await side('baseline', archive);
     const library = await side('library', archive);
-    if (library.records !== generated.tweets + generated.likes) throw new Error(`the library read ${library.records} records of ${generated.tweets + generated.likes}`);
+    if (library.records !== generated.tweets + generated.likes)
+      throw new Error(`the library read ${library.records} records of ${generated.tweets + generated.likes}`);
     const figures: ExportsIngestFigures = {
       jsonMb,
       archiveMb,

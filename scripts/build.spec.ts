@@ -33,7 +33,13 @@ describe('scripts/build.mjs', () => {
     roots.push(repository.root);
     const dist = (path: string) => existsSync(join(repository.root, 'dist', path));
     repository.build();
-    expect(['libs/a/src/kept.js', 'libs/a/src/gone.js', 'libs/a/src/gone.js.map', 'libs/a/src/gate.cjs', 'libs/b/src/only.js'].map(dist)).toEqual([true, true, true, true, true]);
+    expect(['libs/a/src/kept.js', 'libs/a/src/gone.js', 'libs/a/src/gone.js.map', 'libs/a/src/gate.cjs', 'libs/b/src/only.js'].map(dist)).toEqual([
+      true,
+      true,
+      true,
+      true,
+      true,
+    ]);
     // Outside the source roots' outputs, dist/ is not the build's to clean.
     repository.write('dist/other/left-alone.js', '');
 

@@ -4,7 +4,16 @@ import addFormats from 'ajv-formats';
 import { type JsonCost, walkJson } from './bounded-json';
 
 export function createAjv(options: Options = {}): Ajv {
-  const ajv = new Ajv({ allErrors: true, strict: true, strictNumbers: true, strictTypes: false, strictTuples: false, strictRequired: false, logger: false, ...options });
+  const ajv = new Ajv({
+    allErrors: true,
+    strict: true,
+    strictNumbers: true,
+    strictTypes: false,
+    strictTuples: false,
+    strictRequired: false,
+    logger: false,
+    ...options,
+  });
   addFormats(ajv);
   return ajv;
 }

@@ -32,10 +32,11 @@ describe('generateFixtures', () => {
     }
   });
 
-  it('gives the social kinds native ids in their platform\'s shape, from a stream of their own', () => {
+  it("gives the social kinds native ids in their platform's shape, from a stream of their own", () => {
     const posts = generateFixtures({ 'social.posts': [] }, { records: 300, seed: 5 })['social.posts']!;
     for (const post of posts) {
-      const shape = { x: /^1\d{18}$/, reddit: /^[0-9a-z]{7}$/, instagram: /^[A-Za-z0-9_-]{11}$/, facebook: /^10\d{14}$/ }[post.platform as 'x'] ?? /^[0-9a-f]{12}$/;
+      const shape =
+        { x: /^1\d{18}$/, reddit: /^[0-9a-z]{7}$/, instagram: /^[A-Za-z0-9_-]{11}$/, facebook: /^10\d{14}$/ }[post.platform as 'x'] ?? /^[0-9a-f]{12}$/;
       expect(post.id).toMatch(shape);
     }
     expect(new Set(posts.map((post) => post.id)).size).toBe(300);
@@ -73,7 +74,11 @@ describe('generateFixtures', () => {
     }
     // Most points are at home or work, so a coarse grid has few busy cells.
     const cells = new Map<string, number>();
-    for (const point of points) cells.set(`${point.latitude.toFixed(2)},${point.longitude.toFixed(2)}`, (cells.get(`${point.latitude.toFixed(2)},${point.longitude.toFixed(2)}`) ?? 0) + 1);
+    for (const point of points)
+      cells.set(
+        `${point.latitude.toFixed(2)},${point.longitude.toFixed(2)}`,
+        (cells.get(`${point.latitude.toFixed(2)},${point.longitude.toFixed(2)}`) ?? 0) + 1,
+      );
     expect(Math.max(...cells.values())).toBeGreaterThan(points.length / 4);
     const home = visits.filter((visit) => visit.semanticType === 'home');
     expect(home.length).toBeGreaterThan(100);

@@ -57,21 +57,118 @@ function weighted<T>(random: Random, entries: readonly (readonly [T, number])[])
 const HOUR_WEIGHTS = [1, 0.6, 0.3, 0.2, 0.2, 0.4, 1, 2, 3, 2, 1.5, 1.5, 3, 2.5, 1.5, 1.5, 1.5, 2, 3.5, 4, 4, 3.5, 2.5, 1.5].map(
   (weight, hour) => [hour, weight] as const,
 );
-const PLATFORMS: readonly (readonly [SocialPlatform, number])[] = [['x', 50], ['facebook', 20], ['instagram', 15], ['reddit', 10], ['other', 5]];
+const PLATFORMS: readonly (readonly [SocialPlatform, number])[] = [
+  ['x', 50],
+  ['facebook', 20],
+  ['instagram', 15],
+  ['reddit', 10],
+  ['other', 5],
+];
 
-const TOPICS = ['the new bike lane', 'my sourdough starter', 'the marathon training plan', 'our community garden', 'that jazz trio downtown', 'the rainy commute', 'my first pottery class', 'the library book sale', 'a weekend hike up the ridge', 'the neighbourhood quiz night', 'a long week at work', 'the school fundraiser'];
-const OPENERS = ['Finally tried', 'Thinking about', 'Quick update on', 'Cannot stop talking about', 'Honest review of', 'Weekend recap:', 'So happy about', 'A little worried about'];
-const CLOSERS = ['Totally worth it.', 'Would do it again.', 'Not sure how I feel yet.', 'Highly recommend it to everyone!', 'Lessons learned, as always.', 'More soon.', 'Grateful for good friends.', 'Honestly a bit stressful.'];
-const REPLIES = ['Agreed, that was great!', 'Thanks for sharing this.', 'Ha, same here.', 'Do you have a link to the schedule?', 'Count me in next time.', 'Interesting point, I never thought of it that way.', 'Sorry to hear that, hope it gets better.'];
-const HEADLINES = ['City council approves longer library hours', 'Local bakery wins regional award', 'Trail closures this weekend: what to know', 'Volunteers plant 300 trees along the river'];
+const TOPICS = [
+  'the new bike lane',
+  'my sourdough starter',
+  'the marathon training plan',
+  'our community garden',
+  'that jazz trio downtown',
+  'the rainy commute',
+  'my first pottery class',
+  'the library book sale',
+  'a weekend hike up the ridge',
+  'the neighbourhood quiz night',
+  'a long week at work',
+  'the school fundraiser',
+];
+const OPENERS = [
+  'Finally tried',
+  'Thinking about',
+  'Quick update on',
+  'Cannot stop talking about',
+  'Honest review of',
+  'Weekend recap:',
+  'So happy about',
+  'A little worried about',
+];
+const CLOSERS = [
+  'Totally worth it.',
+  'Would do it again.',
+  'Not sure how I feel yet.',
+  'Highly recommend it to everyone!',
+  'Lessons learned, as always.',
+  'More soon.',
+  'Grateful for good friends.',
+  'Honestly a bit stressful.',
+];
+const REPLIES = [
+  'Agreed, that was great!',
+  'Thanks for sharing this.',
+  'Ha, same here.',
+  'Do you have a link to the schedule?',
+  'Count me in next time.',
+  'Interesting point, I never thought of it that way.',
+  'Sorry to hear that, hope it gets better.',
+];
+const HEADLINES = [
+  'City council approves longer library hours',
+  'Local bakery wins regional award',
+  'Trail closures this weekend: what to know',
+  'Volunteers plant 300 trees along the river',
+];
 const NAMES = ['maria_k', 'tomvdb', 'jules.writes', 'sam_runs', 'priya.codes', 'olafur'];
-const MESSAGES = ['Are we still on for dinner tonight?', 'Running ten minutes late, sorry!', 'Can you send me the photos from Saturday?', 'Happy birthday! Have a wonderful day.', 'Thanks again for your help with the move.', 'Did you see the game last night?'];
-const REACTIONS: readonly (readonly [string, number])[] = [['like', 60], ['love', 20], ['haha', 10], ['wow', 5], ['sad', 3], ['angry', 2]];
+const MESSAGES = [
+  'Are we still on for dinner tonight?',
+  'Running ten minutes late, sorry!',
+  'Can you send me the photos from Saturday?',
+  'Happy birthday! Have a wonderful day.',
+  'Thanks again for your help with the move.',
+  'Did you see the game last night?',
+];
+const REACTIONS: readonly (readonly [string, number])[] = [
+  ['like', 60],
+  ['love', 20],
+  ['haha', 10],
+  ['wow', 5],
+  ['sad', 3],
+  ['angry', 2],
+];
 
-const VIDEO_TOPICS = ['sourdough shaping', 'beginner pottery wheel', 'bike chain repair', 'marathon pacing', 'balcony tomatoes', 'rainy day jazz', 'Danish for beginners', 'budget meal prep', 'trail running form', 'knitting a first sweater'];
+const VIDEO_TOPICS = [
+  'sourdough shaping',
+  'beginner pottery wheel',
+  'bike chain repair',
+  'marathon pacing',
+  'balcony tomatoes',
+  'rainy day jazz',
+  'Danish for beginners',
+  'budget meal prep',
+  'trail running form',
+  'knitting a first sweater',
+];
 const VIDEO_FORMATS = ['How to master', 'A week of', '10 mistakes in', 'The honest truth about', 'Live session:', 'Why I quit', 'Explained:'];
-const CHANNELS = ['Crumb & Crust', 'Wheel Days', 'Spoke Shop Sessions', 'Long Run Club', 'Little Green Balcony', 'Blue Note Café', 'Sig Det Dansk', 'Pocket Kitchen'];
-const QUERIES = ['weather tomorrow', 'sourdough hydration ratio', 'bike shop open sunday', 'how long to boil an egg', 'library opening hours', 'cheap flights to lisbon', 'marathon training plan 16 weeks', 'hvad betyder hygge', 'wie lange hält sauerteig', 'tomato plant yellow leaves', 'jazz concerts this weekend', 'pottery class near me'];
+const CHANNELS = [
+  'Crumb & Crust',
+  'Wheel Days',
+  'Spoke Shop Sessions',
+  'Long Run Club',
+  'Little Green Balcony',
+  'Blue Note Café',
+  'Sig Det Dansk',
+  'Pocket Kitchen',
+];
+const QUERIES = [
+  'weather tomorrow',
+  'sourdough hydration ratio',
+  'bike shop open sunday',
+  'how long to boil an egg',
+  'library opening hours',
+  'cheap flights to lisbon',
+  'marathon training plan 16 weeks',
+  'hvad betyder hygge',
+  'wie lange hält sauerteig',
+  'tomato plant yellow leaves',
+  'jazz concerts this weekend',
+  'pottery class near me',
+];
 const YOUTUBE_ID_CHARS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 
 function watchRecord(random: Random, timestamp: string): MediaWatch {
@@ -102,7 +199,7 @@ const ANCHORS: readonly (readonly [Anchor, number])[] = [
   [{ name: 'Harbourside Offices', semanticType: 'work', at: [56.15216, 10.21807], stay: 480 }, 30],
   [{ name: 'Riverside Library', at: [56.15385, 10.21431], stay: 90 }, 8],
   [{ name: 'Crumb & Crust Bakery', at: [56.15862, 10.20944], stay: 25 }, 7],
-  [{ name: 'North Park Running Track', at: [56.17410, 10.19127], stay: 70 }, 6],
+  [{ name: 'North Park Running Track', at: [56.1741, 10.19127], stay: 70 }, 6],
   [{ name: 'Clay Studio', at: [56.14991, 10.19838], stay: 120 }, 4],
 ];
 const ANCHORS_BY_WEIGHT = ANCHORS.flatMap(([anchor, weight]) => Array.from({ length: weight }, () => anchor));
@@ -159,7 +256,13 @@ function postText(random: Random, type: PostType): string {
 
 const GENERATORS: { [K in RecordKind]: (random: Random, timestamp: string) => RecordByKind[K] } = {
   'social.posts': (random, timestamp) => {
-    const type = weighted<PostType>(random, [['post', 50], ['reply', 28], ['repost', 14], ['story', 4], ['comment', 4]]);
+    const type = weighted<PostType>(random, [
+      ['post', 50],
+      ['reply', 28],
+      ['repost', 14],
+      ['story', 4],
+      ['comment', 4],
+    ]);
     const likes = Math.round({ post: 9, reply: 3, repost: 1.5, story: 6, comment: 2 }[type] * noise(random));
     return {
       kind: 'social.posts',
@@ -196,7 +299,10 @@ const GENERATORS: { [K in RecordKind]: (random: Random, timestamp: string) => Re
   'search.queries': (random, timestamp) => ({
     kind: 'search.queries',
     timestamp,
-    platform: weighted(random, [['google', 80], ['youtube', 20]]),
+    platform: weighted(random, [
+      ['google', 80],
+      ['youtube', 20],
+    ]),
     query: pick(random, QUERIES),
   }),
   'location.points': (random, timestamp) => {

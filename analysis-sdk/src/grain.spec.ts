@@ -18,8 +18,23 @@ import {
 import { generateFixtures } from './fixtures';
 import type { LocationPoint, LocationVisit, SocialMessage, SocialPost } from './records';
 
-const post: SocialPost = { kind: 'social.posts', timestamp: '2026-01-05T18:20:31.250Z', platform: 'x', type: 'post', text: 'Skål, kære venner! 🍻', likes: 3, id: '1' };
-const point: LocationPoint = { kind: 'location.points', timestamp: '2024-03-01T08:15:00+01:00', platform: 'google', latitude: 56.1629403, longitude: -75.0117499, accuracy: 12 };
+const post: SocialPost = {
+  kind: 'social.posts',
+  timestamp: '2026-01-05T18:20:31.250Z',
+  platform: 'x',
+  type: 'post',
+  text: 'Skål, kære venner! 🍻',
+  likes: 3,
+  id: '1',
+};
+const point: LocationPoint = {
+  kind: 'location.points',
+  timestamp: '2024-03-01T08:15:00+01:00',
+  platform: 'google',
+  latitude: 56.1629403,
+  longitude: -75.0117499,
+  accuracy: 12,
+};
 
 function problemOf(scope: string, kind?: Parameters<typeof parseScopeField>[1]): string {
   try {
@@ -68,7 +83,9 @@ describe('parseScopeField', () => {
   it("refuses a grain that does not fit the field's type, saying what does", () => {
     expect(problemOf('text@hour', 'social.posts')).toBe('text cannot be given at the grain hour: hour applies to timestamp; text takes length or words');
     expect(problemOf('likes@day', 'social.posts')).toBe('likes cannot be given at the grain day: day applies to timestamp; likes takes no grain');
-    expect(problemOf('timestamp@1km', 'location.points')).toMatch(/^timestamp cannot be given at the grain 1km: 1km applies to latitude, longitude; timestamp takes hour or day$/);
+    expect(problemOf('timestamp@1km', 'location.points')).toMatch(
+      /^timestamp cannot be given at the grain 1km: 1km applies to latitude, longitude; timestamp takes hour or day$/,
+    );
     // A video's title is someone else's words: no text grain.
     expect(problemOf('title@length', 'media.watch')).toMatch(/title takes no grain$/);
     // Without a kind, only the vocabulary is checked.
@@ -76,7 +93,9 @@ describe('parseScopeField', () => {
   });
 
   it('refuses a field the kind does not have, and what is not a scope field at all', () => {
-    expect(problemOf('latitude@1km', 'social.posts')).toBe('"latitude" is not a field of social.posts (its fields: timestamp, platform, type, text, likes, comments, shares, id)');
+    expect(problemOf('latitude@1km', 'social.posts')).toBe(
+      '"latitude" is not a field of social.posts (its fields: timestamp, platform, type, text, likes, comments, shares, id)',
+    );
     for (const scope of ['', '@day', 'timestamp@', 'a@b@c', 'time stamp', '9x@day', 'x'.repeat(65)]) {
       expect(problemOf(scope)).toMatch(/is not a scope field: write a field name, or field@grain/);
     }
@@ -84,7 +103,9 @@ describe('parseScopeField', () => {
 
   it('finds one field asked twice in a kind', () => {
     expect(scopeFieldsProblem('location.points', ['latitude@1km', 'longitude@1km', 'timestamp'])).toBeUndefined();
-    expect(scopeFieldsProblem('location.points', ['latitude', 'latitude@1km'])).toBe('latitude is asked for twice (latitude and latitude@1km): ask for it once, at one grain');
+    expect(scopeFieldsProblem('location.points', ['latitude', 'latitude@1km'])).toBe(
+      'latitude is asked for twice (latitude and latitude@1km): ask for it once, at one grain',
+    );
     expect(scopeFieldsProblem('social.posts', ['text@kb'])).toMatch(/"kb" is not a grain/);
   });
 });
@@ -115,7 +136,17 @@ describe('applyGrain: timestamps', () => {
   });
 
   it('gives nothing for what is not a date-time, so the field is left out rather than passed whole', () => {
-    for (const value of ['2026-02-30T10:00:00Z', '2026-13-01T10:00:00Z', '2026-01-05T24:00:00Z', '2026-01-05T10:00:00', '2026-01-05', 'yesterday', '', 1767637200, null]) {
+    for (const value of [
+      '2026-02-30T10:00:00Z',
+      '2026-13-01T10:00:00Z',
+      '2026-01-05T24:00:00Z',
+      '2026-01-05T10:00:00',
+      '2026-01-05',
+      'yesterday',
+      '',
+      1767637200,
+      null,
+    ]) {
       expect(applyGrain(value, 'day')).toBeUndefined();
     }
     expect(applyGrain('2026-01-05T10:00:00+24:00', 'hour')).toBeUndefined();
@@ -210,7 +241,12 @@ describe('applyGrain: text', () => {
 
 describe('projectRecordWithGrain', () => {
   it('keeps kind and the consented fields, each at its grain, under its own name', () => {
-    expect(projectRecordWithGrain(post, ['timestamp@day', 'text@words', 'likes'])).toEqual({ kind: 'social.posts', timestamp: '2026-01-05T00:00:00Z', text: 4, likes: 3 });
+    expect(projectRecordWithGrain(post, ['timestamp@day', 'text@words', 'likes'])).toEqual({
+      kind: 'social.posts',
+      timestamp: '2026-01-05T00:00:00Z',
+      text: 4,
+      likes: 3,
+    });
     expect(projectRecordWithGrain(point, ['latitude@1km', 'longitude@1km', 'timestamp@hour'])).toEqual({
       kind: 'location.points',
       latitude: 56.16,
@@ -241,7 +277,9 @@ describe('projectRecordWithGrain', () => {
     const set = generateFixtures({ 'location.points': [], 'location.visits': [] }, { records: 500, seed: 11 });
     const points = set['location.points']!;
     expect(points.some((one) => decimalsInJson(one.latitude) > 2)).toBe(true);
-    const lines = [...points, ...(set['location.visits'] as LocationVisit[])].map((record) => JSON.stringify(projectRecordWithGrain(record, ['latitude@1km', 'longitude@1km', 'timestamp'])));
+    const lines = [...points, ...(set['location.visits'] as LocationVisit[])].map((record) =>
+      JSON.stringify(projectRecordWithGrain(record, ['latitude@1km', 'longitude@1km', 'timestamp'])),
+    );
     for (const line of lines) {
       const projected = JSON.parse(line) as { latitude: number; longitude: number };
       expect(decimalsInJson(projected.latitude)).toBeLessThanOrEqual(2);
@@ -252,8 +290,18 @@ describe('projectRecordWithGrain', () => {
   });
 
   it('projects by consent scopes and drops kinds without consent', () => {
-    const message: SocialMessage = { kind: 'social.messages', timestamp: '2026-01-05T18:20:00Z', platform: 'facebook', direction: 'received', text: 'Ses vi i morgen?' };
-    expect(projectForScopesWithGrain(message, { 'social.messages': ['direction', 'text@length'] })).toEqual({ kind: 'social.messages', direction: 'received', text: 16 });
+    const message: SocialMessage = {
+      kind: 'social.messages',
+      timestamp: '2026-01-05T18:20:00Z',
+      platform: 'facebook',
+      direction: 'received',
+      text: 'Ses vi i morgen?',
+    };
+    expect(projectForScopesWithGrain(message, { 'social.messages': ['direction', 'text@length'] })).toEqual({
+      kind: 'social.messages',
+      direction: 'received',
+      text: 16,
+    });
     expect(projectForScopesWithGrain(message, { 'social.posts': ['text'] })).toBeUndefined();
   });
 });
@@ -290,7 +338,12 @@ describe('words for the consent screen, the receipt and the reviewer', () => {
     expect(isFullPrecisionSensitive('location.points', 'timestamp')).toBe(false);
     expect(isFullPrecisionSensitive('location.points', 'nonsense@1km')).toBe(false);
     expect(
-      fullPrecisionScopes({ 'location.points': ['timestamp', 'latitude', 'longitude@1km'], 'social.messages': ['text@length'], 'search.queries': ['query'], 'not.a.kind': ['latitude'] }),
+      fullPrecisionScopes({
+        'location.points': ['timestamp', 'latitude', 'longitude@1km'],
+        'social.messages': ['text@length'],
+        'search.queries': ['query'],
+        'not.a.kind': ['latitude'],
+      }),
     ).toEqual([
       { kind: 'location.points', field: 'latitude', description: 'your exact location' },
       { kind: 'search.queries', field: 'query', description: 'exactly what you searched for' },

@@ -89,7 +89,9 @@ export function parseScopeField(scope: string, kind?: RecordKind): ScopeField {
   if (!takes) {
     const own = kind === undefined ? [] : (specOf(kind, field)!.grains ?? []);
     const alternatives = own.length > 0 ? `${field} takes ${own.join(' or ')}` : `${field} takes no grain`;
-    throw new ScopeFieldError(`${field} cannot be given at the grain ${grainName}: ${grainName} applies to ${fieldsTaking(grainName).join(', ')}; ${alternatives}`);
+    throw new ScopeFieldError(
+      `${field} cannot be given at the grain ${grainName}: ${grainName} applies to ${fieldsTaking(grainName).join(', ')}; ${alternatives}`,
+    );
   }
   return { field, grain: grainName };
 }
@@ -247,7 +249,10 @@ export function projectRecordWithGrain(record: CanonicalRecord, scopeFields: rea
 }
 
 /** Projects a record for a run's consent scopes, grains applied; undefined when its kind was not consented. */
-export function projectForScopesWithGrain(record: CanonicalRecord, scopes: { readonly [kind: string]: readonly string[] | undefined }): GrainedRecord | undefined {
+export function projectForScopesWithGrain(
+  record: CanonicalRecord,
+  scopes: { readonly [kind: string]: readonly string[] | undefined },
+): GrainedRecord | undefined {
   const fields = Object.prototype.hasOwnProperty.call(scopes, record.kind) ? scopes[record.kind] : undefined;
   return fields ? projectRecordWithGrain(record, fields) : undefined;
 }

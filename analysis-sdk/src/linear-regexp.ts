@@ -13,7 +13,9 @@ export interface LinearRegExp {
 
 export class UnsupportedPatternError extends Error {
   constructor(pattern: string, reason: string) {
-    super(`pattern ${JSON.stringify(pattern)} is not supported: ${reason} (patterns run on a linear-time engine, RE2: no lookahead, lookbehind or backreferences)`);
+    super(
+      `pattern ${JSON.stringify(pattern)} is not supported: ${reason} (patterns run on a linear-time engine, RE2: no lookahead, lookbehind or backreferences)`,
+    );
     this.name = 'UnsupportedPatternError';
   }
 }

@@ -30,11 +30,29 @@ function reasonOf(line: unknown): string {
 
 describe('RECORD_KINDS', () => {
   it('defines the social, media, search and location kinds with their fields', () => {
-    expect(RECORD_KIND_NAMES).toEqual(['social.posts', 'social.comments', 'social.messages', 'social.reactions', 'media.watch', 'search.queries', 'location.points', 'location.visits']);
+    expect(RECORD_KIND_NAMES).toEqual([
+      'social.posts',
+      'social.comments',
+      'social.messages',
+      'social.reactions',
+      'media.watch',
+      'search.queries',
+      'location.points',
+      'location.visits',
+    ]);
     expect(recordFieldNames('media.watch')).toEqual(['timestamp', 'platform', 'title', 'url', 'channel', 'removed', 'id']);
     expect(recordFieldNames('search.queries')).toEqual(['timestamp', 'platform', 'query', 'id']);
     expect(recordFieldNames('location.points')).toEqual(['timestamp', 'platform', 'latitude', 'longitude', 'accuracy']);
-    expect(recordFieldNames('location.visits')).toEqual(['timestamp', 'platform', 'durationSeconds', 'latitude', 'longitude', 'placeName', 'placeId', 'semanticType']);
+    expect(recordFieldNames('location.visits')).toEqual([
+      'timestamp',
+      'platform',
+      'durationSeconds',
+      'latitude',
+      'longitude',
+      'placeName',
+      'placeId',
+      'semanticType',
+    ]);
     expect(recordFieldNames('social.posts')).toEqual(['timestamp', 'platform', 'type', 'text', 'likes', 'comments', 'shares', 'id']);
     expect(recordFieldNames('social.comments')).toEqual(['timestamp', 'platform', 'text', 'likes', 'id']);
     expect(recordFieldNames('social.messages')).toEqual(['timestamp', 'platform', 'direction', 'text', 'id']);
@@ -64,7 +82,10 @@ describe('RECORD_KINDS', () => {
     const watch = { kind: 'media.watch', timestamp: '2024-01-05T08:00:00Z', platform: 'youtube', removed: true };
     expect(validateRecord(watch).ok).toBe(true);
     expect(validateRecord({ ...watch, removed: 'yes' })).toEqual({ ok: false, reason: 'removed must be true or false' });
-    expect(validateRecord({ kind: 'search.queries', timestamp: '2024-01-05T08:00:00Z', platform: 'google' })).toEqual({ ok: false, reason: "line has no field 'query'" });
+    expect(validateRecord({ kind: 'search.queries', timestamp: '2024-01-05T08:00:00Z', platform: 'google' })).toEqual({
+      ok: false,
+      reason: "line has no field 'query'",
+    });
     expect(RECORD_KINDS['location.points'].description).toMatch(/sensitive/);
     expect(RECORD_KINDS['location.visits'].fields.latitude.sensitive).toBe('your exact location');
   });
@@ -120,9 +141,7 @@ describe('validateRecord', () => {
   });
 
   it('rejects a field that belongs to another kind', () => {
-    expect(reasonOf({ kind: 'social.reactions', timestamp: post.timestamp, platform: 'x', reaction: 'like', text: 'hi' })).toMatch(
-      /unknown field 'text'/,
-    );
+    expect(reasonOf({ kind: 'social.reactions', timestamp: post.timestamp, platform: 'x', reaction: 'like', text: 'hi' })).toMatch(/unknown field 'text'/);
   });
 });
 
@@ -155,11 +174,17 @@ describe('validateRecord holds a line to its JSON caps first', () => {
     // The record is one level; its text nests depth - 1 more.
     const nested = (depth: number) => JSON.stringify(post).replace(/}$/, `,"text":${'['.repeat(depth - 1)}${']'.repeat(depth - 1)}}`);
     expect(validateRecord(nested(RECORD_JSON_CAPS.maxDepth))).toEqual({ ok: false, reason: 'text must be a string of at most 100000 characters' });
-    expect(validateRecord(nested(RECORD_JSON_CAPS.maxDepth + 1))).toEqual({ ok: false, reason: expect.stringMatching(/^line is nested more than 8 levels deep \(at position \d+\)$/) });
+    expect(validateRecord(nested(RECORD_JSON_CAPS.maxDepth + 1))).toEqual({
+      ok: false,
+      reason: expect.stringMatching(/^line is nested more than 8 levels deep \(at position \d+\)$/),
+    });
     const keys = (count: number) => JSON.stringify({ ...post, ...Object.fromEntries(Array.from({ length: count }, (_, i) => [`k${i}`, 0])) });
     // The record itself is 5 values; every unknown key adds one.
     expect((validateRecord(keys(RECORD_JSON_CAPS.maxNodes - 5)) as { reason: string }).reason).toMatch(/^line has unknown field 'k0'/);
-    expect(validateRecord(keys(RECORD_JSON_CAPS.maxNodes - 4))).toEqual({ ok: false, reason: expect.stringMatching(/^line has more than 256 values \(at position \d+\)$/) });
+    expect(validateRecord(keys(RECORD_JSON_CAPS.maxNodes - 4))).toEqual({
+      ok: false,
+      reason: expect.stringMatching(/^line has more than 256 values \(at position \d+\)$/),
+    });
   });
 
   it('holds a parsed value to the same caps', () => {

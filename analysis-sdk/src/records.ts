@@ -170,11 +170,32 @@ const platform: RecordFieldSpec = {
   description: 'Where it happened: youtube for YouTube, google for Google Search and Google location history',
   label: 'the platform',
 };
-const text: RecordFieldSpec = { type: 'string', maxLength: MAX_TEXT, required: false, description: 'The text, as written', label: 'the text', grains: ['length', 'words'] };
+const text: RecordFieldSpec = {
+  type: 'string',
+  maxLength: MAX_TEXT,
+  required: false,
+  description: 'The text, as written',
+  label: 'the text',
+  grains: ['length', 'words'],
+};
 const MAX_NATIVE_ID = 256;
-const nativeId = (what: string): RecordFieldSpec => ({ type: 'string', minLength: 1, maxLength: MAX_NATIVE_ID, required: false, description: what, label: 'the id on its platform' });
+const nativeId = (what: string): RecordFieldSpec => ({
+  type: 'string',
+  minLength: 1,
+  maxLength: MAX_NATIVE_ID,
+  required: false,
+  description: what,
+  label: 'the id on its platform',
+});
 const count = (what: string, label: string): RecordFieldSpec => ({ type: 'integer', minimum: 0, required: false, description: what, label });
-const shortText = (what: string, label: string, maxLength: number, required = false): RecordFieldSpec => ({ type: 'string', minLength: 1, maxLength, required, description: what, label });
+const shortText = (what: string, label: string, maxLength: number, required = false): RecordFieldSpec => ({
+  type: 'string',
+  minLength: 1,
+  maxLength,
+  required,
+  description: what,
+  label,
+});
 
 const LOCATION_IS_SENSITIVE =
   'Location data is sensitive: a few points or visits show where the person lives, works and sleeps. Analyses should ask ' +
@@ -231,20 +252,32 @@ export const RECORD_KINDS: { readonly [K in RecordKind]: RecordKindSpec<K> } = {
     fields: {
       timestamp,
       platform,
-      direction: { type: 'string', enum: MESSAGE_DIRECTIONS, required: true, description: 'Whether the user sent or received it', label: 'whether you sent or received each one' },
+      direction: {
+        type: 'string',
+        enum: MESSAGE_DIRECTIONS,
+        required: true,
+        description: 'Whether the user sent or received it',
+        label: 'whether you sent or received each one',
+      },
       text: { ...text, sensitive: "the full text of your messages, including other people's words" },
       id: nativeId("The message's id on its platform, where the export has one"),
     },
   },
   'social.reactions': {
     description:
-      'Reactions (likes, votes, saves and similar) the user gave. X likes and Reddit votes and saves carry no timestamp: ' +
-      'those exports do not say when',
+      'Reactions (likes, votes, saves and similar) the user gave. X likes and Reddit votes and saves carry no timestamp: ' + 'those exports do not say when',
     label: 'your reactions',
     fields: {
       timestamp: timestampWhenKnown,
       platform,
-      reaction: { type: 'string', minLength: 1, maxLength: 64, required: true, description: 'The reaction, e.g. like, love, haha, upvote, save', label: 'the reaction' },
+      reaction: {
+        type: 'string',
+        minLength: 1,
+        maxLength: 64,
+        required: true,
+        description: 'The reaction, e.g. like, love, haha, upvote, save',
+        label: 'the reaction',
+      },
       id: nativeId('The id of the item reacted to (the exports give a reaction no id of its own), where the export has one'),
     },
   },
@@ -259,7 +292,12 @@ export const RECORD_KINDS: { readonly [K in RecordKind]: RecordKindSpec<K> } = {
       title: shortText("The video's title; absent for a removed video, or when the export gives only its link", 'the title', 2000),
       url: shortText("The video's link, e.g. https://www.youtube.com/watch?v=…", 'the link', 2048),
       channel: shortText('The channel that published it, where the export names one', 'the channel', 500),
-      removed: { type: 'boolean', required: false, description: 'true when the video has since been removed (the export says so); absent otherwise', label: 'whether the video was removed' },
+      removed: {
+        type: 'boolean',
+        required: false,
+        description: 'true when the video has since been removed (the export says so); absent otherwise',
+        label: 'whether the video was removed',
+      },
       id: nativeId("The video's id on its platform (YouTube's v= parameter), where the export has one"),
     },
   },
@@ -298,8 +336,15 @@ export const RECORD_KINDS: { readonly [K in RecordKind]: RecordKindSpec<K> } = {
       latitude,
       longitude,
       placeName: { ...shortText("The place's name, where the export has one", "the place's name", 500), sensitive: 'the names of the places you visited' },
-      placeId: { ...shortText("The place's id (Google's place id), where the export has one", "the place's id", 256), sensitive: 'the ids of the places you visited (each names a precise place)' },
-      semanticType: shortText('What the place is to the user, as the export says, lowercased: home, work, inferred_home, inferred_work, searched_address…', 'what each place is to you (home, work…)', 64),
+      placeId: {
+        ...shortText("The place's id (Google's place id), where the export has one", "the place's id", 256),
+        sensitive: 'the ids of the places you visited (each names a precise place)',
+      },
+      semanticType: shortText(
+        'What the place is to the user, as the export says, lowercased: home, work, inferred_home, inferred_work, searched_address…',
+        'what each place is to you (home, work…)',
+        64,
+      ),
     },
   },
 };
@@ -341,7 +386,12 @@ export function recordJsonSchema(kind: RecordKind): Record<string, unknown> {
     type: 'object',
     description: RECORD_KINDS[kind].description,
     additionalProperties: false,
-    required: ['kind', ...Object.entries(specs).filter(([, spec]) => spec.required).map(([name]) => name)],
+    required: [
+      'kind',
+      ...Object.entries(specs)
+        .filter(([, spec]) => spec.required)
+        .map(([name]) => name),
+    ],
     properties,
   };
 }
@@ -424,10 +474,7 @@ export function validateRecord(line: unknown): RecordValidation {
  * Keeps only `kind` and the consented fields of a record. A field is copied only if it is both
  * consented and part of the kind's canonical schema, so a stray property can never leak.
  */
-export function projectRecord<K extends RecordKind>(
-  record: RecordByKind[K],
-  fields: readonly string[],
-): Partial<RecordByKind[K]> & { kind: K } {
+export function projectRecord<K extends RecordKind>(record: RecordByKind[K], fields: readonly string[]): Partial<RecordByKind[K]> & { kind: K } {
   const kind = record.kind as K;
   const specs = fieldSpecs(kind);
   const projected: Record<string, unknown> = { kind };

@@ -95,7 +95,9 @@ export function postsJsonl(count: number, approxBytes = 120): Buffer {
   const lines: string[] = [];
   for (let i = 0; i < count; i++) {
     const timestamp = new Date(Date.UTC(2026, 0, 1) + i * 60_000).toISOString().replace('.000', '');
-    lines.push(JSON.stringify({ kind: 'social.posts', timestamp, platform: 'x', type: 'post', text: `post ${i} ${padding}`, likes: i % 7, comments: i % 3, shares: 0 }));
+    lines.push(
+      JSON.stringify({ kind: 'social.posts', timestamp, platform: 'x', type: 'post', text: `post ${i} ${padding}`, likes: i % 7, comments: i % 3, shares: 0 }),
+    );
   }
   return Buffer.from(`${lines.join('\n')}\n`);
 }

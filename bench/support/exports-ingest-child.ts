@@ -18,7 +18,8 @@ async function library(path: string): Promise<{ records: number; bytes: number; 
         serialized += JSON.stringify(record).length + key.length;
       },
     });
-    if (report.status !== 'ready' || report.skipped > 0) throw new Error(`the archive did not ingest cleanly: ${JSON.stringify(report.failure ?? report.files)}`);
+    if (report.status !== 'ready' || report.skipped > 0)
+      throw new Error(`the archive did not ingest cleanly: ${JSON.stringify(report.failure ?? report.files)}`);
     return { records, bytes: report.bytesInflated, serializedBytes: serialized };
   } finally {
     await source.close();
@@ -26,7 +27,9 @@ async function library(path: string): Promise<{ records: number; bytes: number; 
 }
 
 function openZip(path: string): Promise<yauzl.ZipFile> {
-  return new Promise((resolve, reject) => yauzl.open(path, { lazyEntries: true, autoClose: false }, (error, zipfile) => (error ? reject(error) : resolve(zipfile))));
+  return new Promise((resolve, reject) =>
+    yauzl.open(path, { lazyEntries: true, autoClose: false }, (error, zipfile) => (error ? reject(error) : resolve(zipfile))),
+  );
 }
 
 function openEntry(zipfile: yauzl.ZipFile, entry: yauzl.Entry): Promise<NodeJS.ReadableStream> {
@@ -62,7 +65,8 @@ async function baseline(path: string, flavour: 'x' | 'meta'): Promise<{ records:
 
 async function main(): Promise<void> {
   const [mode, path, flavour = 'x'] = process.argv.slice(2);
-  if ((mode !== 'library' && mode !== 'baseline') || !path || (flavour !== 'x' && flavour !== 'meta')) throw new Error('usage: exports-ingest-child library|baseline <archive> [x|meta]');
+  if ((mode !== 'library' && mode !== 'baseline') || !path || (flavour !== 'x' && flavour !== 'meta'))
+    throw new Error('usage: exports-ingest-child library|baseline <archive> [x|meta]');
   const startedAt = performance.now();
   const counted = mode === 'library' ? await library(path) : await baseline(path, flavour);
   const seconds = (performance.now() - startedAt) / 1000;

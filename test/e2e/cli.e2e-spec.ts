@@ -236,7 +236,9 @@ describe('the lockbox CLI', () => {
     expect(local.stdout).toContain('summary: 200 posts; most liked around');
     const imageId = /^image (sha256:[a-f0-9]{64})$/m.exec(local.stderr)![1]!;
     // The analysis itself ran on Node 20: its image is built on :20.
-    expect(execFileSync('docker', ['run', '--rm', '--network', 'none', imageId, '-p', 'process.version'], { encoding: 'utf8' }).trim()).toBe(`v${NODE_RELEASE_20}`);
+    expect(execFileSync('docker', ['run', '--rm', '--network', 'none', imageId, '-p', 'process.version'], { encoding: 'utf8' }).trim()).toBe(
+      `v${NODE_RELEASE_20}`,
+    );
 
     // The platform accepts and checks it like any other image.
     const developer = await createSession('developer');

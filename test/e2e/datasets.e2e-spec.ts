@@ -48,7 +48,11 @@ const MIXED_FIXTURE = Buffer.concat([
 
 const MIXED_LINE_ERRORS = [
   { line: 2, reason: 'line is not valid JSON' },
-  { line: 4, reason: "unknown kind 'social.videos' (known kinds: social.posts, social.comments, social.messages, social.reactions, media.watch, search.queries, location.points, location.visits)" },
+  {
+    line: 4,
+    reason:
+      "unknown kind 'social.videos' (known kinds: social.posts, social.comments, social.messages, social.reactions, media.watch, search.queries, location.points, location.visits)",
+  },
   { line: 5, reason: "line has no field 'timestamp'" },
   { line: 6, reason: 'likes must be a non-negative integer' },
   { line: 9, reason: 'line is not valid UTF-8' },

@@ -20,7 +20,7 @@ function processTree(root: number): { pid: number; exe: string; command: string 
     }
   }
   const tree: { pid: number; exe: string; command: string }[] = [];
-  for (const pending = [root]; pending.length > 0; ) {
+  for (const pending = [root]; pending.length > 0;) {
     const pid = pending.pop()!;
     try {
       tree.push({ pid, exe: readlinkSync(`/proc/${pid}/exe`), command: readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ') });
@@ -50,7 +50,10 @@ describe('health and docs', () => {
     for (const name of ['postgres', 'sqs', 's3', 'redis']) expect(response.body.checks[name].status).toBe('up');
     expect(response.body.workers).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ engine: expect.objectContaining({ reachable: true, version: expect.any(String) }), runtimes: expect.arrayContaining(['runc']) }),
+        expect.objectContaining({
+          engine: expect.objectContaining({ reachable: true, version: expect.any(String) }),
+          runtimes: expect.arrayContaining(['runc']),
+        }),
       ]),
     );
   });
@@ -69,7 +72,8 @@ describe('health and docs', () => {
       ]),
     );
     // Asked of each binary itself, not taken from its path.
-    for (const exe of new Set(nodes.map((entry) => entry.exe))) expect({ exe, version: execFileSync(exe, ['--version'], { encoding: 'utf8' }).trim() }).toEqual({ exe, version: pinned });
+    for (const exe of new Set(nodes.map((entry) => entry.exe)))
+      expect({ exe, version: execFileSync(exe, ['--version'], { encoding: 'utf8' }).trim() }).toEqual({ exe, version: pinned });
   });
 
   it('answers GET /ping without a token and without asking any dependency', async () => {
@@ -104,7 +108,11 @@ describe('deny by default', () => {
       for (const method of Object.keys(operations)) {
         const route = `${method.toUpperCase()} ${path}`;
         const url = `${apiUrl()}${path.replace(/\{[^}]+\}/g, '00000000-0000-4000-8000-000000000000')}`;
-        const response = await fetch(url, { method: method.toUpperCase(), headers: { 'content-type': 'application/json' }, body: ['get', 'head'].includes(method) ? undefined : '{}' });
+        const response = await fetch(url, {
+          method: method.toUpperCase(),
+          headers: { 'content-type': 'application/json' },
+          body: ['get', 'head'].includes(method) ? undefined : '{}',
+        });
         if (response.status !== 401) open.push(`${route} → ${response.status}`);
       }
     }

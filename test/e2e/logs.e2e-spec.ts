@@ -73,7 +73,12 @@ describe('structured logs', () => {
       [
         { name: 'format', content: 'lockbox-jsonl' },
         { name: 'name', content: `${marker} export` },
-        { name: 'file', content: Buffer.from(records.map((record) => JSON.stringify(record)).join('\n')), filename: `${marker}.jsonl`, contentType: 'application/x-ndjson' },
+        {
+          name: 'file',
+          content: Buffer.from(records.map((record) => JSON.stringify(record)).join('\n')),
+          filename: `${marker}.jsonl`,
+          contentType: 'application/x-ndjson',
+        },
       ],
       { token: user.token },
     );
@@ -107,7 +112,10 @@ describe('structured logs', () => {
     expect(JSON.stringify((await api('GET', `/runs/${runId}/result`, { token: user.token })).body)).toContain(marker);
 
     // Registering a taken email is answered as if it were free; it leaves nothing of the email in a log either.
-    const again = await api('POST', '/auth/register', { body: { email: user.email, password: user.password, role: 'user' }, headers: asClient(clientAddress()) });
+    const again = await api('POST', '/auth/register', {
+      body: { email: user.email, password: user.password, role: 'user' },
+      headers: asClient(clientAddress()),
+    });
     expect(again.status).toBe(201);
 
     // The worker's last line for the job comes after the message is acknowledged.
@@ -124,7 +132,9 @@ describe('structured logs', () => {
     // The API's lines for the request: the run queued, and the request itself.
     expect(apiLines.length).toBeGreaterThanOrEqual(2);
     for (const line of apiLines) expect(line).toMatchObject({ service: 'api', level: expect.any(String), time: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) });
-    expect(apiLines.map((line) => line.msg)).toEqual(expect.arrayContaining([`run ${runId} queued`, expect.stringMatching(/^POST \/api\/v1\/runs 202 \d+ms$/)]));
+    expect(apiLines.map((line) => line.msg)).toEqual(
+      expect.arrayContaining([`run ${runId} queued`, expect.stringMatching(/^POST \/api\/v1\/runs 202 \d+ms$/)]),
+    );
     expect(apiLines.filter((line) => line.runId === runId).length).toBeGreaterThanOrEqual(2);
 
     // The worker's lines for the job carry the same id, the run's and the attempt's.

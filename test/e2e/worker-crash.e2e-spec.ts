@@ -71,7 +71,11 @@ describe('a worker killed mid-run', () => {
     );
     expect(accepted.status).toBe(202);
     datasetId = accepted.body.id;
-    await eventually(async () => ((await api('GET', `/datasets/${datasetId}`, { token: user.token })).body.status === 'ready' ? true : undefined), 60_000, 'ingestion');
+    await eventually(
+      async () => ((await api('GET', `/datasets/${datasetId}`, { token: user.token })).body.status === 'ready' ? true : undefined),
+      60_000,
+      'ingestion',
+    );
   }, 300_000);
 
   afterAll(() => {
@@ -141,7 +145,11 @@ describe('a worker killed mid-run', () => {
 
     // Every run of the test ends, and no container of any of them is left.
     for (const runId of runIds) {
-      await eventually(async () => (['queued', 'running'].includes((await api('GET', `/runs/${runId}`, { token: user.token })).body.status) ? undefined : true), 240_000, `run ${runId}`);
+      await eventually(
+        async () => (['queued', 'running'].includes((await api('GET', `/runs/${runId}`, { token: user.token })).body.status) ? undefined : true),
+        240_000,
+        `run ${runId}`,
+      );
     }
     for (const runId of runIds) {
       expect(await docker.listContainers({ all: true, filters: { label: [`lockbox.run=${runId}`] } })).toEqual([]);

@@ -1,7 +1,21 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { connect } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -301,7 +315,9 @@ describe('an embedded stack is private to its owner', () => {
       const stranger = s3For({ ...stack.endpoints, awsAccessKeyId: credentials.accessKeyId, awsSecretAccessKey: credentials.secretAccessKey });
       try {
         await expect(getObjectBytes(stranger, 'private', 'raw/secret.json')).rejects.toMatchObject({ $metadata: { httpStatusCode: 403 } });
-        await expect(stranger.send(new PutObjectCommand({ Bucket: 'private', Key: 'raw/forged.json', Body: 'x' }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 403 } });
+        await expect(stranger.send(new PutObjectCommand({ Bucket: 'private', Key: 'raw/forged.json', Body: 'x' }))).rejects.toMatchObject({
+          $metadata: { httpStatusCode: 403 },
+        });
       } finally {
         stranger.destroy();
       }

@@ -45,7 +45,9 @@ async function packTar(entries: { name: string; body: Buffer; type?: tar.Header[
     return Buffer.concat(chunks);
   })();
   for (const { name, body, type, linkname, mtime } of entries) {
-    await new Promise<void>((resolve, reject) => pack.entry({ name, type: type ?? 'file', linkname, mtime }, body, (error) => (error ? reject(error) : resolve())));
+    await new Promise<void>((resolve, reject) =>
+      pack.entry({ name, type: type ?? 'file', linkname, mtime }, body, (error) => (error ? reject(error) : resolve())),
+    );
   }
   pack.finalize();
   return packed;
@@ -161,14 +163,20 @@ async function toOciLayout(savedPath: string, file: string, keepLegacy = false):
   const index = {
     schemaVersion: 2,
     mediaType: 'application/vnd.oci.image.index.v1+json',
-    manifests: [descriptor('application/vnd.oci.image.manifest.v1+json', manifest, { annotations: { 'org.opencontainers.image.ref.name': 'lockbox/node-base:24' } })],
+    manifests: [
+      descriptor('application/vnd.oci.image.manifest.v1+json', manifest, { annotations: { 'org.opencontainers.image.ref.name': 'lockbox/node-base:24' } }),
+    ],
   };
   const blobs = [...layers, config, manifest];
   const legacy = keepLegacy
     ? [
         {
           name: 'manifest.json',
-          body: Buffer.from(JSON.stringify([{ Config: `blobs/sha256/${sha256(config)}`, RepoTags: ['lockbox/node-base:24'], Layers: layers.map((l) => `blobs/sha256/${sha256(l)}`) }])),
+          body: Buffer.from(
+            JSON.stringify([
+              { Config: `blobs/sha256/${sha256(config)}`, RepoTags: ['lockbox/node-base:24'], Layers: layers.map((l) => `blobs/sha256/${sha256(l)}`) },
+            ]),
+          ),
         },
       ]
     : [];
@@ -202,7 +210,11 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const id of createdIds) await removeOwnImage(id).catch(() => undefined);
-  for (const tag of createdTags) await docker.getImage(tag).remove().catch(() => undefined);
+  for (const tag of createdTags)
+    await docker
+      .getImage(tag)
+      .remove()
+      .catch(() => undefined);
   // Should a failed assertion have left a base tag moved, put it back so other suites are unaffected.
   for (const [tag, id] of protectedIds) {
     if ((await imageIdOf(tag)) !== id) {
@@ -220,7 +232,14 @@ describe('image intake with the real engine', () => {
   beforeAll(async () => {
     imageId = await buildImage(
       'small',
-      ['FROM lockbox/busybox:1', 'COPY main.sh /app/main.sh', 'RUN chmod 755 /app/main.sh && mkdir -p /app/data', 'ENV GREETING=hello', 'WORKDIR /app', ''].join('\n'),
+      [
+        'FROM lockbox/busybox:1',
+        'COPY main.sh /app/main.sh',
+        'RUN chmod 755 /app/main.sh && mkdir -p /app/data',
+        'ENV GREETING=hello',
+        'WORKDIR /app',
+        '',
+      ].join('\n'),
       { 'main.sh': '#!/bin/sh\necho "$GREETING"\n' },
     );
     savedPath = await saveImage(imageId, 'small.tar');
@@ -323,7 +342,9 @@ describe('image intake with the real engine', () => {
   });
 
   it('inspects and loads a save with two identical layers (docker writes the second as a symlink)', async () => {
-    const dupId = await buildImage('dup', ['FROM lockbox/busybox:1', 'COPY same.txt /same.txt', 'COPY same.txt /same.txt', ''].join('\n'), { 'same.txt': 'same\n' });
+    const dupId = await buildImage('dup', ['FROM lockbox/busybox:1', 'COPY same.txt /same.txt', 'COPY same.txt /same.txt', ''].join('\n'), {
+      'same.txt': 'same\n',
+    });
     const dupPath = await saveImage(dupId, 'dup.tar');
     const symlinks = (await readTar(dupPath)).filter((entry) => entry.header.type === 'symlink');
     await removeOwnImage(dupId);

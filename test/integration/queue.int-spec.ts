@@ -165,9 +165,7 @@ describe('QueueRepository against an SQS endpoint', () => {
     await Promise.all([queues.ensureQueues(), queues.ensureQueues()]);
     const { QueueUrls = [] } = await admin.send(new ListQueuesCommand({ QueueNamePrefix: sqs.queuePrefix }));
     const names = QueueUrls.map((url) => url.split('/').pop()).sort();
-    expect(names).toEqual(
-      (['runs', 'ingest', 'checks'] as const).flatMap((queue) => [queueNameFor(sqs, queue), deadLetterQueueNameFor(sqs, queue)]).sort(),
-    );
+    expect(names).toEqual((['runs', 'ingest', 'checks'] as const).flatMap((queue) => [queueNameFor(sqs, queue), deadLetterQueueNameFor(sqs, queue)]).sort());
     await expect(queues.ping()).resolves.toBeUndefined();
   });
 

@@ -41,7 +41,10 @@ async function query<T>(sql: string, parameters: unknown[] = []): Promise<T[]> {
 }
 
 async function requestRun(person: Person, analysis: PublishedTestAnalysis, mode: Mode): Promise<string> {
-  const accepted = await api('POST', '/runs', { token: person.session.token, body: { analysis: analysis.slug, datasetIds: [person.datasetId], params: { mode }, consent: SLEEPER_CONSENT } });
+  const accepted = await api('POST', '/runs', {
+    token: person.session.token,
+    body: { analysis: analysis.slug, datasetIds: [person.datasetId], params: { mode }, consent: SLEEPER_CONSENT },
+  });
   expect(accepted.status).toBe(202);
   return accepted.body.id;
 }
@@ -59,7 +62,10 @@ async function finished(person: Person, runId: string): Promise<any> {
 
 /** The Monday `weeksAgo` weeks before this one (UTC), by the database's clock. */
 async function mondayWeeksAgo(weeksAgo: number): Promise<string> {
-  const [row] = await query<{ monday: string }>(`SELECT to_char(date_trunc('week', now() AT TIME ZONE 'UTC') - make_interval(weeks => $1::int), 'YYYY-MM-DD') AS monday`, [weeksAgo]);
+  const [row] = await query<{ monday: string }>(
+    `SELECT to_char(date_trunc('week', now() AT TIME ZONE 'UTC') - make_interval(weeks => $1::int), 'YYYY-MM-DD') AS monday`,
+    [weeksAgo],
+  );
   return row!.monday; // a SELECT without FROM: one row
 }
 
@@ -198,9 +204,9 @@ it("shows the developer nothing that moves when one person's run is fast or slow
     expect(first.text).not.toContain(secret);
   }
   // Published figures are never rewritten, not even by a direct write.
-  await expect(query(`UPDATE analysis_week_figures SET figures = '{}' WHERE analysis_id = (SELECT id FROM analyses WHERE slug = $1)`, [analysis.slug])).rejects.toThrow(
-    /published weekly figures are never changed/,
-  );
+  await expect(
+    query(`UPDATE analysis_week_figures SET figures = '{}' WHERE analysis_id = (SELECT id FROM analyses WHERE slug = $1)`, [analysis.slug]),
+  ).rejects.toThrow(/published weekly figures are never changed/);
 
   // Someone else's analysis is not found; a user is not a developer.
   expect((await statsText(analysis.slug, rival.token)).status).toBe(404);

@@ -196,7 +196,11 @@ describe('uploads end cleanly however the client behaves', () => {
       MULTIPART_END,
     ]);
     expect(unknownFile).toMatchObject({ status: 400, body: { message: 'Unexpected file part "extra"' } });
-    const unknownField = await sendMultipart('/datasets', user.token, [fieldPart('owner', 'someone else'), fieldPart('format', 'lockbox-jsonl'), MULTIPART_END]);
+    const unknownField = await sendMultipart('/datasets', user.token, [
+      fieldPart('owner', 'someone else'),
+      fieldPart('format', 'lockbox-jsonl'),
+      MULTIPART_END,
+    ]);
     expect(unknownField).toMatchObject({ status: 400, body: { message: 'Unexpected field "owner"' } });
 
     const { text, prefix } = manifestPart();
@@ -217,7 +221,11 @@ describe('uploads end cleanly however the client behaves', () => {
 
   it('refuses a huge field with 413, and a body declared larger than every cap together before reading a byte of it', async () => {
     const user = await createSession('user');
-    const hugeName = await sendMultipart('/datasets', user.token, [fieldPart('format', 'lockbox-jsonl'), fieldPart('name', 'n'.repeat(2 * MiB)), MULTIPART_END]);
+    const hugeName = await sendMultipart('/datasets', user.token, [
+      fieldPart('format', 'lockbox-jsonl'),
+      fieldPart('name', 'n'.repeat(2 * MiB)),
+      MULTIPART_END,
+    ]);
     expect(hugeName).toMatchObject({ status: 413, body: { message: 'Field "name" is larger than 800 bytes' } });
 
     const declared = await connect();
@@ -360,7 +368,8 @@ describe('uploads end cleanly however the client behaves', () => {
     // A round ends once the API has cut off every connection that hangs (before this fix, only Node's
     // 5-minute requestTimeout did).
     const abortMany = async (count: number) => {
-      for (let started = 0; started < count; started += 8) await Promise.all(Array.from({ length: Math.min(8, count - started) }, (_, n) => abortedUpload(started + n)));
+      for (let started = 0; started < count; started += 8)
+        await Promise.all(Array.from({ length: Math.min(8, count - started) }, (_, n) => abortedUpload(started + n)));
       await Promise.race([Promise.all(stalled.map((connection) => connection.closed)), sleep(20_000)]);
       await sleep(1_000);
     };
@@ -376,7 +385,13 @@ describe('uploads end cleanly however the client behaves', () => {
     await expectNothingLeftUnder(rawPrefix(user));
     expect(await datasetCount(user)).toBe(0);
     // And the API still serves uploads.
-    const fine = await sendMultipart('/datasets', user.token, [fieldPart('format', 'lockbox-jsonl'), fileHead('file', 'ok.jsonl'), Buffer.from('{}\n'), PART_END, MULTIPART_END]);
+    const fine = await sendMultipart('/datasets', user.token, [
+      fieldPart('format', 'lockbox-jsonl'),
+      fileHead('file', 'ok.jsonl'),
+      Buffer.from('{}\n'),
+      PART_END,
+      MULTIPART_END,
+    ]);
     expect(fine?.status).toBe(202);
   });
 });

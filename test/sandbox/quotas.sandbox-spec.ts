@@ -112,7 +112,7 @@ describe('per-user quotas', () => {
     expect((await uploadDataset(user)).status).toBe(202);
   });
 
-  it('keeps the bytes of a user\'s datasets to LOCKBOX_QUOTA_DATASET_BYTES: exactly the limit is taken, a byte more is not, nor the second of two at once', async () => {
+  it("keeps the bytes of a user's datasets to LOCKBOX_QUOTA_DATASET_BYTES: exactly the limit is taken, a byte more is not, nor the second of two at once", async () => {
     const user = await createSession('user');
     const first = 600 * KiB;
     expect((await uploadDataset(user, first)).status).toBe(202);
@@ -135,7 +135,8 @@ describe('per-user quotas', () => {
   });
 
   it('keeps a user to LOCKBOX_QUOTA_ACTIVE_RUNS runs queued or running: three of five at once, one more once one is cancelled', async () => {
-    const request = () => api('POST', '/runs', { token: runner.token, body: { analysis: analysis.slug, datasetIds: [runnerDataset], consent: SLEEPER_CONSENT } });
+    const request = () =>
+      api('POST', '/runs', { token: runner.token, body: { analysis: analysis.slug, datasetIds: [runnerDataset], consent: SLEEPER_CONSENT } });
     const racing = await Promise.all(Array.from({ length: 5 }, request));
     expect(statuses(racing)).toEqual([202, 202, 202, 429, 429]);
     expect(racing.find((answer) => answer.status === 429)!.body).toMatchObject({
@@ -190,7 +191,11 @@ describe('per-user quotas', () => {
       );
     const racing = await Promise.all(manifests.map(submit));
     expect(statuses(racing)).toEqual([202, 202, 429]);
-    expect(racing.find((answer) => answer.status === 429)!.body).toMatchObject({ quota: 'pending_submissions', limit: QUOTAS.pendingSubmissions, inUse: QUOTAS.pendingSubmissions });
+    expect(racing.find((answer) => answer.status === 429)!.body).toMatchObject({
+      quota: 'pending_submissions',
+      limit: QUOTAS.pendingSubmissions,
+      inUse: QUOTAS.pendingSubmissions,
+    });
     const refused = manifests[racing.findIndex((answer) => answer.status === 429)]!;
     expect(await storage.list(`submissions/${refused.name}/`)).toEqual([]);
     expect(openS3rverUploads(join(stack.home, 's3'), stack.config.s3.bucket, `submissions/${refused.name}/`)).toEqual([]);
@@ -214,7 +219,11 @@ describe('per-user quotas', () => {
     const refused = await openEventStream({ token: user.token }).catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(EventStreamRefused);
     expect((refused as EventStreamRefused).status).toBe(429);
-    expect(JSON.parse((refused as EventStreamRefused).body)).toMatchObject({ quota: 'sse_connections', limit: QUOTAS.sseConnections, inUse: QUOTAS.sseConnections });
+    expect(JSON.parse((refused as EventStreamRefused).body)).toMatchObject({
+      quota: 'sse_connections',
+      limit: QUOTAS.sseConnections,
+      inUse: QUOTAS.sseConnections,
+    });
     // Another user's streams are theirs alone.
     const stranger = await openEventStream({ token: (await createSession('user')).token });
     stranger.close();

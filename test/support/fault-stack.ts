@@ -135,7 +135,14 @@ export class FaultStack {
     const apiPort = await freePort();
     const apiUrl = `http://127.0.0.1:${apiPort}`;
     ensureJwtSecretFile(home);
-    writeRuntimeFile(home, { version: 1, instanceId: instanceIdFor(home), launcherPid: process.pid, startedAt: new Date().toISOString(), apiUrl, ...services.endpoints });
+    writeRuntimeFile(home, {
+      version: 1,
+      instanceId: instanceIdFor(home),
+      launcherPid: process.pid,
+      startedAt: new Date().toISOString(),
+      apiUrl,
+      ...services.endpoints,
+    });
     const config = loadConfig({ ...process.env, ...env, LOCKBOX_HOME: home });
     const stack = new FaultStack(home, config, services, apiUrl, { ...env, PORT: String(apiPort), HOST: '127.0.0.1' });
     stack.restartWorkers = options.restartWorkers ?? false;
@@ -217,7 +224,10 @@ export class FaultStack {
 
   /** What the platform recorded about a run: its state, and how many of each once-only thing it has. */
   async runRecord(runId: string): Promise<RunRecord> {
-    const [run] = await this.query<{ status: string; attempts: number; result_key: string | null }>(`SELECT status, attempts, result_key FROM runs WHERE id = $1`, [runId]);
+    const [run] = await this.query<{ status: string; attempts: number; result_key: string | null }>(
+      `SELECT status, attempts, result_key FROM runs WHERE id = $1`,
+      [runId],
+    );
     const [counts] = await this.query<{ finished: number; notifications: number; accessed: number }>(
       `SELECT (SELECT count(*)::int FROM events WHERE subject_id = $1 AND type IN ('run.succeeded', 'run.failed', 'run.timed_out', 'run.cancelled')) AS finished,
               (SELECT count(*)::int FROM notifications WHERE subject_id = $1) AS notifications,
@@ -253,7 +263,14 @@ export class FaultStack {
     this.containers?.close();
     // Whatever the killed workers left running goes with the stack.
     const left = await this.docker.listContainers({ all: true, filters: { label: [`lockbox.instance=${this.config.instanceId}`] } }).catch(() => []);
-    await Promise.all(left.map((container) => this.docker.getContainer(container.Id).remove({ force: true }).catch(() => undefined)));
+    await Promise.all(
+      left.map((container) =>
+        this.docker
+          .getContainer(container.Id)
+          .remove({ force: true })
+          .catch(() => undefined),
+      ),
+    );
     await this.db.end().catch(() => undefined);
     await this.queue.onApplicationShutdown();
     await this.services.stop();

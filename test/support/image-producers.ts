@@ -43,7 +43,10 @@ function imageLabels(): Record<string, string> {
  * the config bytes it finds.
  */
 export async function imageIdOf(tarball: ProducedTarball): Promise<string> {
-  const { stdout } = await run('skopeo', ['inspect', '--config', '--raw', `${tarball.transport}:${tarball.path}`], { encoding: 'buffer', maxBuffer: 4 * 1024 * 1024 });
+  const { stdout } = await run('skopeo', ['inspect', '--config', '--raw', `${tarball.transport}:${tarball.path}`], {
+    encoding: 'buffer',
+    maxBuffer: 4 * 1024 * 1024,
+  });
   return `sha256:${createHash('sha256').update(stdout).digest('hex')}`;
 }
 

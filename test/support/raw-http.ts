@@ -14,7 +14,9 @@ export function fieldPart(name: string, value: string): Buffer {
 
 /** The head of a file part; its bytes follow, then `\r\n` before the next part. */
 export function fileHead(name: string, filename = `${name}.bin`, contentType = 'application/octet-stream'): Buffer {
-  return Buffer.from(`--${MULTIPART_BOUNDARY}\r\nContent-Disposition: form-data; name="${name}"; filename="${filename}"\r\nContent-Type: ${contentType}\r\n\r\n`);
+  return Buffer.from(
+    `--${MULTIPART_BOUNDARY}\r\nContent-Disposition: form-data; name="${name}"; filename="${filename}"\r\nContent-Type: ${contentType}\r\n\r\n`,
+  );
 }
 
 export const PART_END = Buffer.from('\r\n');

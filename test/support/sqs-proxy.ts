@@ -134,7 +134,9 @@ export class SqsProxy {
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const body = await readAll(request);
-    const action = String(request.headers['x-amz-target'] ?? '').split('.').pop();
+    const action = String(request.headers['x-amz-target'] ?? '')
+      .split('.')
+      .pop();
     if (action === 'DeleteMessage' && this.deletesHeld) {
       const held: HeldRequest = { body, request, response, abandoned: false };
       response.on('close', () => (held.abandoned = true));

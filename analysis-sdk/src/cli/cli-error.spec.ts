@@ -24,8 +24,12 @@ describe('systemErrorMessage', () => {
 
 describe('engineUnreachable', () => {
   it("turns the docker CLI's connection errors into what to do", () => {
-    expect(engineUnreachable('Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?')?.message).toContain('the Docker Engine does not answer');
-    expect(engineUnreachable('permission denied while trying to connect to the Docker daemon socket at unix:///var/run/docker.sock')?.message).toContain('docker group');
+    expect(engineUnreachable('Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?')?.message).toContain(
+      'the Docker Engine does not answer',
+    );
+    expect(engineUnreachable('permission denied while trying to connect to the Docker daemon socket at unix:///var/run/docker.sock')?.message).toContain(
+      'docker group',
+    );
     expect(engineUnreachable('Error response from daemon: No such image: x')).toBeUndefined();
   });
 });

@@ -11,7 +11,13 @@ import type { CliIo } from './cli-io';
 let dir: string;
 let out: string;
 let err: string;
-const io = (env: CliIo['env'] = {}): CliIo => ({ out: (text) => void (out += text), err: (text) => void (err += text), env, cwd: dir, stdin: new PassThrough() });
+const io = (env: CliIo['env'] = {}): CliIo => ({
+  out: (text) => void (out += text),
+  err: (text) => void (err += text),
+  env,
+  cwd: dir,
+  stdin: new PassThrough(),
+});
 
 /** A port nothing listens on (bound, then closed). */
 async function closedPort(): Promise<number> {
@@ -118,7 +124,10 @@ describe('runCli', () => {
     it('lockbox run --data: a directory of .jsonl files is read; anything else says what --data expects', async () => {
       expect(await runCli(['init', 'p'], io())).toBe(0);
       expect(await mistake(['run', 'p'])).toEqual({ code: 2, err: expect.stringContaining('--data <path> is required: a dataset file in canonical JSONL') });
-      expect(await mistake(['run', 'p', '--data', 'p/missing.jsonl'])).toEqual({ code: 1, err: expect.stringContaining('missing.jsonl not found: it must be a dataset file') });
+      expect(await mistake(['run', 'p', '--data', 'p/missing.jsonl'])).toEqual({
+        code: 1,
+        err: expect.stringContaining('missing.jsonl not found: it must be a dataset file'),
+      });
       await mkdir(join(dir, 'empty'));
       expect(await mistake(['run', 'p', '--data', 'empty'])).toEqual({ code: 1, err: expect.stringContaining('is a directory without .jsonl files') });
       // The fixtures directory itself is accepted: the run gets as far as the Docker Engine (EISDIR before).
@@ -146,9 +155,18 @@ describe('runCli', () => {
 
       const port = await closedPort();
       const url = `http://127.0.0.1:${port}`;
-      await writeFile(join(env.LOCKBOX_CONFIG_DIR, 'credentials.json'), JSON.stringify({ url, email: 'd@x.test', token: 'lbx_x', tokenId: 't', createdAt: '' }));
-      expect(await mistake(['status'], env)).toEqual({ code: 1, err: `lockbox status: cannot reach ${url}: 127.0.0.1:${port}: connection refused (is it running?)\n` });
-      expect(await mistake(['login', '--url', url, '--email', 'd@x.test', '--password', 'p'], env)).toEqual({ code: 1, err: expect.stringContaining('connection refused') });
+      await writeFile(
+        join(env.LOCKBOX_CONFIG_DIR, 'credentials.json'),
+        JSON.stringify({ url, email: 'd@x.test', token: 'lbx_x', tokenId: 't', createdAt: '' }),
+      );
+      expect(await mistake(['status'], env)).toEqual({
+        code: 1,
+        err: `lockbox status: cannot reach ${url}: 127.0.0.1:${port}: connection refused (is it running?)\n`,
+      });
+      expect(await mistake(['login', '--url', url, '--email', 'd@x.test', '--password', 'p'], env)).toEqual({
+        code: 1,
+        err: expect.stringContaining('connection refused'),
+      });
     });
 
     it('a Docker Engine that does not answer', async () => {

@@ -40,7 +40,11 @@ export function docker(args: readonly string[], options: { env?: NodeJS.ProcessE
     child.on('close', (code) => {
       const result = { stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8') };
       if (code === 0) resolve(result);
-      else reject(engineUnreachable(result.stderr) ?? new CliError(`docker ${args[0]} failed (exit code ${code}):\n${result.stderr.trim().split('\n').slice(-15).join('\n')}`));
+      else
+        reject(
+          engineUnreachable(result.stderr) ??
+            new CliError(`docker ${args[0]} failed (exit code ${code}):\n${result.stderr.trim().split('\n').slice(-15).join('\n')}`),
+        );
     });
   });
 }

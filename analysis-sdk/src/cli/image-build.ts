@@ -92,7 +92,9 @@ export async function buildAnalysisImage(
   for (const base of baseImagesOf(dockerfileText)) {
     if (!(await imageId(base, { ...env }))) {
       const major = base.split(':')[1];
-      throw new CliError(`the base image ${base} is missing from the local Docker Engine: build it with lockbox base build${major === '24' ? '' : ` --node ${major}`}`);
+      throw new CliError(
+        `the base image ${base} is missing from the local Docker Engine: build it with lockbox base build${major === '24' ? '' : ` --node ${major}`}`,
+      );
     }
   }
   const context = await mkdtemp(join(tmpdir(), 'lockbox-build-'));

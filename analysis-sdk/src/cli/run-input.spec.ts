@@ -5,7 +5,9 @@ import { fixtureLines } from './commands/fixtures.command';
 import { datasetFiles, stageRunInput } from './run-input';
 
 /** Valid social.posts records (every field set), as lockbox fixtures writes them. */
-const [first, second] = fixtureLines({ 'social.posts': ['timestamp'] }, 2, 1).trim().split('\n') as [string, string];
+const [first, second] = fixtureLines({ 'social.posts': ['timestamp'] }, 2, 1)
+  .trim()
+  .split('\n') as [string, string];
 const post = (which: 'a' | 'b') => (which === 'a' ? first : second);
 const projected = (line: string) => {
   const { timestamp, likes } = JSON.parse(line) as { timestamp: string; likes: number };
@@ -38,7 +40,9 @@ describe('datasetFiles', () => {
   it('says what --data expects for a directory without .jsonl files, a missing path and a device', async () => {
     await writeFile(join(dir, 'data.csv'), 'a,b\n');
     await expect(datasetFiles(dir)).rejects.toThrow(`--data ${dir} is a directory without .jsonl files: --data takes a dataset file in canonical JSONL`);
-    await expect(datasetFiles(join(dir, 'missing.jsonl'))).rejects.toThrow(`--data ${join(dir, 'missing.jsonl')} not found: it must be a dataset file in canonical JSONL`);
+    await expect(datasetFiles(join(dir, 'missing.jsonl'))).rejects.toThrow(
+      `--data ${join(dir, 'missing.jsonl')} not found: it must be a dataset file in canonical JSONL`,
+    );
     await expect(datasetFiles('/dev/null')).rejects.toThrow('--data /dev/null is neither a file nor a directory');
   });
 });
@@ -62,7 +66,9 @@ describe('stageRunInput', () => {
 
   it('numbers bad lines alone when there is one file, as before', async () => {
     await writeFile(join(dir, 'data.jsonl'), `${post('a')}\n[]\n`);
-    const staged = await stageRunInput(join(dir, 'work'), { runId: 'r', analysis: 'x', version: '1.0.0', params: {}, scopes: { 'social.posts': ['likes'] } }, [join(dir, 'data.jsonl')]);
+    const staged = await stageRunInput(join(dir, 'work'), { runId: 'r', analysis: 'x', version: '1.0.0', params: {}, scopes: { 'social.posts': ['likes'] } }, [
+      join(dir, 'data.jsonl'),
+    ]);
     expect(staged.lineErrors).toEqual(['line 2: line is not a JSON object']);
   });
 });

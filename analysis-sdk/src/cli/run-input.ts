@@ -27,7 +27,9 @@ export const DATA_EXPECTED = 'a dataset file in canonical JSONL (lockbox fixture
  */
 export async function datasetFiles(dataPath: string): Promise<string[]> {
   const info = await stat(dataPath).catch((error: NodeJS.ErrnoException) => {
-    throw new CliError(error.code === 'ENOENT' ? `--data ${dataPath} not found: it must be ${DATA_EXPECTED}` : `cannot read --data ${dataPath}: ${error.message}`);
+    throw new CliError(
+      error.code === 'ENOENT' ? `--data ${dataPath} not found: it must be ${DATA_EXPECTED}` : `cannot read --data ${dataPath}: ${error.message}`,
+    );
   });
   let files: string[];
   if (info.isFile()) {

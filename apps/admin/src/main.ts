@@ -71,9 +71,7 @@ function queueNames(name: string | undefined): QueueName[] {
   return [name as QueueName];
 }
 
-const dlq = program
-  .command('dlq')
-  .description('Inspect and replay dead letters: messages that failed maxReceiveCount times with a platform fault');
+const dlq = program.command('dlq').description('Inspect and replay dead letters: messages that failed maxReceiveCount times with a platform fault');
 
 dlq
   .command('list')
@@ -99,7 +97,7 @@ dlq
 
 dlq
   .command('redrive')
-  .description("Move every dead letter of a queue back to the queue; workers claim, so a job already finished is not run again")
+  .description('Move every dead letter of a queue back to the queue; workers claim, so a job already finished is not run again')
   .requiredOption('--queue <queue>', `one of ${QUEUE_NAMES.join(', ')}`)
   .action(async (options: { queue: string }) => {
     const [name] = queueNames(options.queue);

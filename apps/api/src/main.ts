@@ -33,10 +33,7 @@ async function bootstrap(): Promise<void> {
   app.useGlobalPipes(createValidationPipe());
   app.enableShutdownHooks();
 
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder().setTitle('Lockbox API').setVersion('v1').addBearerAuth().build(),
-  );
+  const document = SwaggerModule.createDocument(app, new DocumentBuilder().setTitle('Lockbox API').setVersion('v1').addBearerAuth().build());
   SwaggerModule.setup('api/docs', app, document);
 
   const { seedAdmin } = app.get<LockboxConfig>(LOCKBOX_CONFIG);

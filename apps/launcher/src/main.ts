@@ -57,7 +57,9 @@ async function main(): Promise<void> {
     sqs: !env.AWS_REGION && !env.AWS_ENDPOINT_URL_SQS,
     s3: !env.LOCKBOX_S3_BUCKET,
   };
-  const embedded = Object.entries(include).filter(([, start]) => start).map(([name]) => name);
+  const embedded = Object.entries(include)
+    .filter(([, start]) => start)
+    .map(([name]) => name);
   log(embedded.length ? `starting embedded ${embedded.join(', ')} in ${home}` : 'using external services only');
   const stack = await startEmbeddedStack({ home, include, log });
   try {

@@ -1,6 +1,15 @@
 import { echoStyleFor, TerminalEcho } from './terminal-echo';
 
-const LINE = JSON.stringify({ level: 'info', time: '2026-01-05T18:20:00.000Z', service: 'worker', pid: 1, hostname: 'h', context: 'RunExecuteHandler', runId: 'r-1', msg: 'run r-1: succeeded' });
+const LINE = JSON.stringify({
+  level: 'info',
+  time: '2026-01-05T18:20:00.000Z',
+  service: 'worker',
+  pid: 1,
+  hostname: 'h',
+  context: 'RunExecuteHandler',
+  runId: 'r-1',
+  msg: 'run r-1: succeeded',
+});
 
 function echoed(style: 'raw' | 'pretty', chunks: string[]): string {
   let out = '';

@@ -88,15 +88,22 @@ describe('jobs.maxAttempts and the job deadlines', () => {
   it('caps lost attempts at 3 by default, and keeps the cap below the SQS receive count so a crashing job ends before its message is dead-lettered', () => {
     expect(loadConfig(external).jobs.maxAttempts).toBe(3);
     expect(loadConfig({ ...external, LOCKBOX_JOB_MAX_ATTEMPTS: '4' }).jobs.maxAttempts).toBe(4);
-    expect(() => loadConfig({ ...external, LOCKBOX_JOB_MAX_ATTEMPTS: '5' })).toThrow(/LOCKBOX_JOB_MAX_ATTEMPTS \(5\) must be lower than LOCKBOX_SQS_MAX_RECEIVE_COUNT \(5\)/);
+    expect(() => loadConfig({ ...external, LOCKBOX_JOB_MAX_ATTEMPTS: '5' })).toThrow(
+      /LOCKBOX_JOB_MAX_ATTEMPTS \(5\) must be lower than LOCKBOX_SQS_MAX_RECEIVE_COUNT \(5\)/,
+    );
     expect(loadConfig({ ...external, LOCKBOX_JOB_MAX_ATTEMPTS: '5', LOCKBOX_SQS_MAX_RECEIVE_COUNT: '6' }).jobs.maxAttempts).toBe(5);
     expect(() => loadConfig({ ...external, LOCKBOX_JOB_MAX_ATTEMPTS: '0' })).toThrow(/LOCKBOX_JOB_MAX_ATTEMPTS must be an integer from 1/);
   });
 
   it('gives checks and ingests 30 minutes by default; a check must have time for the longest smoke run', () => {
     expect(loadConfig(external).jobs).toMatchObject({ checkDeadlineMs: 1_800_000, ingestDeadlineMs: 1_800_000 });
-    expect(loadConfig({ ...external, LOCKBOX_CHECK_DEADLINE_MS: '900001', LOCKBOX_INGEST_DEADLINE_MS: '1000' }).jobs).toMatchObject({ checkDeadlineMs: 900_001, ingestDeadlineMs: 1_000 });
-    expect(() => loadConfig({ ...external, LOCKBOX_CHECK_DEADLINE_MS: '900000' })).toThrow(/LOCKBOX_CHECK_DEADLINE_MS must be longer than the longest run timeout \(900 s\)/);
+    expect(loadConfig({ ...external, LOCKBOX_CHECK_DEADLINE_MS: '900001', LOCKBOX_INGEST_DEADLINE_MS: '1000' }).jobs).toMatchObject({
+      checkDeadlineMs: 900_001,
+      ingestDeadlineMs: 1_000,
+    });
+    expect(() => loadConfig({ ...external, LOCKBOX_CHECK_DEADLINE_MS: '900000' })).toThrow(
+      /LOCKBOX_CHECK_DEADLINE_MS must be longer than the longest run timeout \(900 s\)/,
+    );
   });
 });
 
@@ -176,7 +183,9 @@ describe('log (LOCKBOX_LOG_LEVEL, LOCKBOX_LOG_FORMAT)', () => {
   });
 
   it('refuses an unknown level or format, while the log settings alone fall back to the defaults so the refusal can be logged', () => {
-    expect(() => loadConfig({ ...external, LOCKBOX_LOG_LEVEL: 'loud' })).toThrow(/LOCKBOX_LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent/);
+    expect(() => loadConfig({ ...external, LOCKBOX_LOG_LEVEL: 'loud' })).toThrow(
+      /LOCKBOX_LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent/,
+    );
     expect(() => loadConfig({ ...external, LOCKBOX_LOG_FORMAT: 'xml' })).toThrow(/LOCKBOX_LOG_FORMAT must be one of auto, json, pretty/);
     expect(loadLogSettings({ LOCKBOX_LOG_LEVEL: 'loud', LOCKBOX_LOG_FORMAT: 'pretty' })).toEqual({ level: 'info', format: 'pretty' });
   });

@@ -434,7 +434,12 @@ export function loadConfig(env: Env = process.env): LockboxConfig {
     log: readLogSettings(read),
     limits: definePlatformLimits({
       datasetUploadMaxBytes: read.integer('LOCKBOX_DATASET_UPLOAD_MAX_BYTES', DEFAULT_PLATFORM_LIMITS.datasetUploadMaxBytes, 1, MAX_S3_OBJECT_BYTES),
-      imageTarballMaxBytes: read.integer('LOCKBOX_IMAGE_TARBALL_MAX_BYTES', DEFAULT_PLATFORM_LIMITS.imageTarballMaxBytes, 1, DEFAULT_PLATFORM_LIMITS.imageDecompressedMaxBytes),
+      imageTarballMaxBytes: read.integer(
+        'LOCKBOX_IMAGE_TARBALL_MAX_BYTES',
+        DEFAULT_PLATFORM_LIMITS.imageTarballMaxBytes,
+        1,
+        DEFAULT_PLATFORM_LIMITS.imageDecompressedMaxBytes,
+      ),
     }),
   };
 
@@ -447,10 +452,14 @@ export function loadConfig(env: Env = process.env): LockboxConfig {
   // Each lost attempt may leave its message undeleted: below maxReceiveCount, the cap ends a crashing job
   // (its owner told) before SQS could park one of its messages in the dead-letter queue.
   if (config.jobs.maxAttempts >= config.sqs.maxReceiveCount) {
-    read.problems.push(`LOCKBOX_JOB_MAX_ATTEMPTS (${config.jobs.maxAttempts}) must be lower than LOCKBOX_SQS_MAX_RECEIVE_COUNT (${config.sqs.maxReceiveCount})`);
+    read.problems.push(
+      `LOCKBOX_JOB_MAX_ATTEMPTS (${config.jobs.maxAttempts}) must be lower than LOCKBOX_SQS_MAX_RECEIVE_COUNT (${config.sqs.maxReceiveCount})`,
+    );
   }
   if (config.jobs.checkDeadlineMs <= config.limits.runTimeoutMaxSeconds * 1000) {
-    read.problems.push(`LOCKBOX_CHECK_DEADLINE_MS must be longer than the longest run timeout (${config.limits.runTimeoutMaxSeconds} s), which a smoke run may take`);
+    read.problems.push(
+      `LOCKBOX_CHECK_DEADLINE_MS must be longer than the longest run timeout (${config.limits.runTimeoutMaxSeconds} s), which a smoke run may take`,
+    );
   }
   if (config.auth.jwtSecret && config.auth.jwtSecret.length < 32) read.problems.push('JWT_SECRET must be at least 32 characters');
   if (read.problems.length > 0) throw new ConfigError(read.problems);

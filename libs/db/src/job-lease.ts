@@ -38,7 +38,14 @@ type Queryable = Pick<EntityManager, 'query'>;
  * redelivery, a re-send by the reconciler or a dead letter redriven. Returns undefined when someone else
  * holds the job or it is already finished: the message was a duplicate.
  */
-export async function claimJob(db: Queryable, table: JobTable, id: string, workerId: string, leaseMs: number, maxAttempts: number): Promise<JobClaim | undefined> {
+export async function claimJob(
+  db: Queryable,
+  table: JobTable,
+  id: string,
+  workerId: string,
+  leaseMs: number,
+  maxAttempts: number,
+): Promise<JobClaim | undefined> {
   const { waiting, active } = JOB_STATUSES[table];
   // Every expression on the right reads the row as it was; RETURNING reads it as written.
   const [rows] = (await db.query(

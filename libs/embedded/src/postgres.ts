@@ -80,7 +80,20 @@ export class EmbeddedPostgresServer implements EmbeddedService {
     this.process.spawn({
       command: postgresBinaries().postgres,
       // Its log (logs/postgres.log) keeps no one's data: no failed statement, no DETAIL (`Key (email)=(…)`).
-      args: ['-D', this.dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'log_error_verbosity=terse', '-c', 'log_min_error_statement=panic'],
+      args: [
+        '-D',
+        this.dataDir,
+        '-p',
+        String(port),
+        '-c',
+        'listen_addresses=127.0.0.1',
+        '-c',
+        'unix_socket_directories=',
+        '-c',
+        'log_error_verbosity=terse',
+        '-c',
+        'log_min_error_statement=panic',
+      ],
       account,
     });
     await this.process.waitUntilReady(() => this.query('postgres', () => Promise.resolve(true)), 60_000);

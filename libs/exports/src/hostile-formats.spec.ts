@@ -8,7 +8,9 @@ describe('hostile Facebook, Instagram and Google files: each ends with its own r
   it('reads a Records.json of tens of thousands of points one at a time, holding one point at most', async () => {
     const text = recordsJson(30_000);
     expect(text.length).toBeGreaterThan(4 * MiB);
-    const { report, peakBufferedBytes } = await collectIngest(await zipFiles([{ name: 'Takeout/Location History/Records.json', data: text }]), { format: 'auto' });
+    const { report, peakBufferedBytes } = await collectIngest(await zipFiles([{ name: 'Takeout/Location History/Records.json', data: text }]), {
+      format: 'auto',
+    });
     expect(report).toMatchObject({ status: 'ready', format: 'google-takeout', records: { 'location.points': 30_000 }, skipped: 0 });
     expect(peakBufferedBytes).toBeLessThan(1024);
   });
@@ -51,9 +53,22 @@ describe('hostile Facebook, Instagram and Google files: each ends with its own r
   it('keeps Facebook texts that are not escaped UTF-8 as written, noting them; fails the file nested past the cap; streams a long conversation', async () => {
     const { report, records, peakBufferedBytes } = await collectIngest(await hostileFacebookArchive(20_000, 100), { format: 'facebook' });
     const posts = report.files.find((file) => file.part === 'posts')!;
-    expect(posts.notes).toEqual([{ reason: 'text_not_repaired', count: 2, message: 'a text with characters from U+0080 to U+00FF that are not escaped UTF-8, kept as written', element: [1] }]);
-    expect(posts.skips).toEqual([{ element: [3], reason: 'bad_timestamp', message: 'timestamp is missing or not seconds since 1970 (a date from 1900 to 9999)' }]);
-    expect(ofKind(records, 'social.posts').map((post) => post.text)).toEqual(['Smørrebrød', 'lone lead byte: \u00c3 then ascii', 'cut emoji \u00f0\u009f\u008d']);
+    expect(posts.notes).toEqual([
+      {
+        reason: 'text_not_repaired',
+        count: 2,
+        message: 'a text with characters from U+0080 to U+00FF that are not escaped UTF-8, kept as written',
+        element: [1],
+      },
+    ]);
+    expect(posts.skips).toEqual([
+      { element: [3], reason: 'bad_timestamp', message: 'timestamp is missing or not seconds since 1970 (a date from 1900 to 9999)' },
+    ]);
+    expect(ofKind(records, 'social.posts').map((post) => post.text)).toEqual([
+      'Smørrebrød',
+      'lone lead byte: \u00c3 then ascii',
+      'cut emoji \u00f0\u009f\u008d',
+    ]);
     expect(report.notes).toEqual({ text_not_repaired: 2 });
     // The comment before the deep structure is kept; the file then fails.
     const comments = report.files.find((file) => file.part === 'comments')!;
@@ -67,8 +82,19 @@ describe('hostile Facebook, Instagram and Google files: each ends with its own r
 
   it('reads only real YouTube watch links: a script, an odd id, a lookalike host and an overlong link are not watches', async () => {
     const { report, records } = await collectIngest(Buffer.from(hostileWatchHistory()), { format: 'google-takeout' });
-    expect(records).toEqual([{ kind: 'media.watch', timestamp: '2024-04-30T19:42:11.512Z', platform: 'youtube', title: 'ok', url: 'https://www.youtube.com/watch?v=Lbx0sourdgh', id: 'Lbx0sourdgh' }]);
-    expect(report.files[0]?.notes).toEqual([{ reason: 'not_imported', count: 4, message: expect.stringMatching(/^activities other than watched videos and searches/), element: [1] }]);
+    expect(records).toEqual([
+      {
+        kind: 'media.watch',
+        timestamp: '2024-04-30T19:42:11.512Z',
+        platform: 'youtube',
+        title: 'ok',
+        url: 'https://www.youtube.com/watch?v=Lbx0sourdgh',
+        id: 'Lbx0sourdgh',
+      },
+    ]);
+    expect(report.files[0]?.notes).toEqual([
+      { reason: 'not_imported', count: 4, message: expect.stringMatching(/^activities other than watched videos and searches/), element: [1] },
+    ]);
     expect(report.files[0]?.skips).toEqual([{ element: [5], reason: 'bad_timestamp', message: 'time is missing or not an ISO 8601 date-time' }]);
   });
 });

@@ -85,7 +85,8 @@ async function ingest(ingestion: Ingestion): Promise<void> {
 
 // A Google file people upload on its own: the phone's Timeline.json, Records.json, or a watch history. Its
 // first key tells it from Lockbox's JSONL, whose lines start with {"kind": …
-const GOOGLE_BARE_FILE = /^\uFEFF?\s*(?:\{\s*"(?:semanticSegments|rawSignals|userLocationProfile|locations|timelineObjects)"\s*:|\[\s*\{\s*"(?:header|title|startTime|endTime)"\s*:)/;
+const GOOGLE_BARE_FILE =
+  /^\uFEFF?\s*(?:\{\s*"(?:semanticSegments|rawSignals|userLocationProfile|locations|timelineObjects)"\s*:|\[\s*\{\s*"(?:header|title|startTime|endTime)"\s*:)/;
 
 /** The format of an upload that is not a ZIP: a named format that reads bare files, or `auto` on a JSON document. */
 async function bareFormat(ingestion: Ingestion): Promise<{ name: ExportFormatName; plan: EntryPlan } | undefined> {
@@ -95,7 +96,10 @@ async function bareFormat(ingestion: Ingestion): Promise<{ name: ExportFormatNam
     const head = (await readRange(ingestion.source, 0, Math.min(ingestion.source.size, 256))).toString('utf8');
     if (GOOGLE_BARE_FILE.test(head)) {
       name = 'google-takeout';
-      ingestion.report.setFormat(name, 'a Google file, not an archive: location history (Timeline.json, Records.json) or activity (watch-history.json, MyActivity.json)');
+      ingestion.report.setFormat(
+        name,
+        'a Google file, not an archive: location history (Timeline.json, Records.json) or activity (watch-history.json, MyActivity.json)',
+      );
     } else if (/^\uFEFF?\s*\{/.test(head)) {
       name = 'lockbox-jsonl';
       ingestion.report.setFormat(name, "a file of JSON lines, not an archive: Lockbox's canonical JSONL");

@@ -2,7 +2,15 @@ import type { CanonicalRecord } from '@lockbox/analysis-sdk';
 import { recordKey } from './record-key';
 
 describe('recordKey', () => {
-  const tweet: CanonicalRecord = { kind: 'social.posts', timestamp: '2020-06-06T13:02:35Z', platform: 'x', type: 'post', text: 'hej', likes: 1, id: '1269000000000000001' };
+  const tweet: CanonicalRecord = {
+    kind: 'social.posts',
+    timestamp: '2020-06-06T13:02:35Z',
+    platform: 'x',
+    type: 'post',
+    text: 'hej',
+    likes: 1,
+    id: '1269000000000000001',
+  };
 
   it('keys a record with a native id by kind, platform and id: new counts or text do not make it another record', () => {
     const key = recordKey(tweet);

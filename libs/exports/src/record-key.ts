@@ -34,6 +34,10 @@ export function recordKey(record: CanonicalRecord): string {
   const identity =
     id !== undefined
       ? ['id', record.kind, record.platform, idQualifier(record, specs), id]
-      : ['content', record.kind, ...recordFieldNames(record.kind).map((field) => normalized(specs[field]!, (record as unknown as Record<string, unknown>)[field]))];
+      : [
+          'content',
+          record.kind,
+          ...recordFieldNames(record.kind).map((field) => normalized(specs[field]!, (record as unknown as Record<string, unknown>)[field])),
+        ];
   return createHash('sha256').update(JSON.stringify(identity)).digest('hex');
 }

@@ -53,7 +53,19 @@ function posts(): unknown[] {
     },
     {
       timestamp: epochSeconds('2024-01-20T12:00:00Z'),
-      attachments: [{ data: [{ media: { uri: 'your_facebook_activity/posts/media/Mobileuploads_2024/4211.jpg', creation_timestamp: epochSeconds('2024-01-20T11:58:00Z'), title: 'Mobile uploads' } }] }],
+      attachments: [
+        {
+          data: [
+            {
+              media: {
+                uri: 'your_facebook_activity/posts/media/Mobileuploads_2024/4211.jpg',
+                creation_timestamp: epochSeconds('2024-01-20T11:58:00Z'),
+                title: 'Mobile uploads',
+              },
+            },
+          ],
+        },
+      ],
       data: [{ update_timestamp: epochSeconds('2024-01-20T12:00:00Z') }],
       title: `${OWNER} added a new photo.`,
       tags: [{ name: FRIEND }],
@@ -66,8 +78,16 @@ function comments(): unknown[] {
   const [first, second, third] = EXPECTED_FACEBOOK_COMMENTS;
   if (!first || !second || !third) throw new Error('the sample has three comments');
   return [
-    { timestamp: epochSeconds(first.timestamp), data: [{ comment: { timestamp: epochSeconds(first.timestamp), comment: first.text, author: OWNER } }], title: `${OWNER} commented on ${FRIEND}'s post.` },
-    { timestamp: epochSeconds(second.timestamp), data: [{ comment: { timestamp: epochSeconds(second.timestamp), comment: second.text, author: OWNER } }], title: `${OWNER} replied to ${FRIEND}'s comment.` },
+    {
+      timestamp: epochSeconds(first.timestamp),
+      data: [{ comment: { timestamp: epochSeconds(first.timestamp), comment: first.text, author: OWNER } }],
+      title: `${OWNER} commented on ${FRIEND}'s post.`,
+    },
+    {
+      timestamp: epochSeconds(second.timestamp),
+      data: [{ comment: { timestamp: epochSeconds(second.timestamp), comment: second.text, author: OWNER } }],
+      title: `${OWNER} replied to ${FRIEND}'s comment.`,
+    },
     // A GIF in reply: a comment without words.
     {
       timestamp: epochSeconds(third.timestamp),
@@ -96,9 +116,27 @@ function conversation(): unknown {
     messages: [
       { sender_name: FRIEND, timestamp_ms: ms(first.timestamp), content: first.text, is_geoblocked_for_viewer: false },
       { sender_name: OWNER, timestamp_ms: ms(second.timestamp), content: second.text, is_geoblocked_for_viewer: false },
-      { sender_name: FRIEND, timestamp_ms: ms('2024-03-01T19:30:00Z'), content: `${FRIEND} called you.`, call_duration: 125, type: 'Call', is_geoblocked_for_viewer: false },
-      { sender_name: OWNER, timestamp_ms: ms(third.timestamp), photos: [{ uri: `your_facebook_activity/messages/inbox/${THREAD}/photos/9911.jpg`, creation_timestamp: 1709319600 }], is_geoblocked_for_viewer: false },
-      { sender_name: FRIEND, timestamp_ms: ms(fourth.timestamp), content: fourth.text, reactions: [{ reaction: '❤', actor: OWNER }], is_geoblocked_for_viewer: false },
+      {
+        sender_name: FRIEND,
+        timestamp_ms: ms('2024-03-01T19:30:00Z'),
+        content: `${FRIEND} called you.`,
+        call_duration: 125,
+        type: 'Call',
+        is_geoblocked_for_viewer: false,
+      },
+      {
+        sender_name: OWNER,
+        timestamp_ms: ms(third.timestamp),
+        photos: [{ uri: `your_facebook_activity/messages/inbox/${THREAD}/photos/9911.jpg`, creation_timestamp: 1709319600 }],
+        is_geoblocked_for_viewer: false,
+      },
+      {
+        sender_name: FRIEND,
+        timestamp_ms: ms(fourth.timestamp),
+        content: fourth.text,
+        reactions: [{ reaction: '❤', actor: OWNER }],
+        is_geoblocked_for_viewer: false,
+      },
     ],
     title: FRIEND,
     is_still_participant: true,
@@ -107,7 +145,13 @@ function conversation(): unknown {
   };
 }
 
-const profile = { profile_v2: { name: { full_name: OWNER, first_name: 'Sofie', middle_name: '', last_name: 'Østergaard' }, emails: { emails: ['sofie@example.org'] }, registration_timestamp: 1262304000 } };
+const profile = {
+  profile_v2: {
+    name: { full_name: OWNER, first_name: 'Sofie', middle_name: '', last_name: 'Østergaard' },
+    emails: { emails: ['sofie@example.org'] },
+    registration_timestamp: 1262304000,
+  },
+};
 const jpeg = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 0x10]);
 
 /** The 2024+ layout: the activity under your_facebook_activity/, reactions split in parts. */
@@ -123,7 +167,10 @@ export function facebook2024Files(): ArchiveFile[] {
     { name: `your_facebook_activity/messages/inbox/${THREAD}/message_1.json`, data: metaJson(conversation()) },
     { name: `your_facebook_activity/messages/inbox/${THREAD}/photos/9911.jpg`, data: jpeg, compress: false },
     { name: 'connections/friends/your_friends.json', data: metaJson({ friends_v2: [{ name: FRIEND, timestamp: 1262390400 }] }) },
-    { name: 'logged_information/search/your_search_history.json', data: metaJson({ searches_v2: [{ timestamp: 1709300000, data: [{ text: 'smørrebrød' }] }] }) },
+    {
+      name: 'logged_information/search/your_search_history.json',
+      data: metaJson({ searches_v2: [{ timestamp: 1709300000, data: [{ text: 'smørrebrød' }] }] }),
+    },
   ];
 }
 

@@ -9,12 +9,30 @@ const json = (value: unknown): string => JSON.stringify(value, null, 2);
 const channel = (name: string, id: string) => [{ name, url: `https://www.youtube.com/channel/${id}` }];
 
 export const EXPECTED_TAKEOUT_WATCHES = [
-  { timestamp: '2024-04-30T19:42:11.512Z', title: 'How to master sourdough shaping', url: 'https://www.youtube.com/watch?v=Lbx0sourdgh', channel: 'Crumb & Crust', id: 'Lbx0sourdgh' },
-  { timestamp: '2024-04-29T07:15:00.004Z', title: 'Rainy day jazz for focus 🎷', url: 'https://music.youtube.com/watch?v=Lbx0jazzfoc', channel: 'Blue Note Café - Topic', id: 'Lbx0jazzfoc' },
+  {
+    timestamp: '2024-04-30T19:42:11.512Z',
+    title: 'How to master sourdough shaping',
+    url: 'https://www.youtube.com/watch?v=Lbx0sourdgh',
+    channel: 'Crumb & Crust',
+    id: 'Lbx0sourdgh',
+  },
+  {
+    timestamp: '2024-04-29T07:15:00.004Z',
+    title: 'Rainy day jazz for focus 🎷',
+    url: 'https://music.youtube.com/watch?v=Lbx0jazzfoc',
+    channel: 'Blue Note Café - Topic',
+    id: 'Lbx0jazzfoc',
+  },
   { timestamp: '2024-04-28T21:00:00Z', url: 'https://www.youtube.com/watch?v=Lbx0unknwn1', id: 'Lbx0unknwn1' },
   { timestamp: '2024-04-27T18:30:00Z', removed: true },
   // From My Activity/YouTube.
-  { timestamp: '2024-04-26T12:00:00Z', title: 'Bike chain repair in 5 minutes', url: 'https://www.youtube.com/watch?v=Lbx0bikefix', channel: 'Spoke Shop Sessions', id: 'Lbx0bikefix' },
+  {
+    timestamp: '2024-04-26T12:00:00Z',
+    title: 'Bike chain repair in 5 minutes',
+    url: 'https://www.youtube.com/watch?v=Lbx0bikefix',
+    channel: 'Spoke Shop Sessions',
+    id: 'Lbx0bikefix',
+  },
 ].map((watch) => ({ kind: 'media.watch', platform: 'youtube', ...watch }));
 
 export const EXPECTED_TAKEOUT_SEARCHES = [
@@ -34,7 +52,14 @@ export const EXPECTED_TAKEOUT_POINTS = [
 ].map((point) => ({ kind: 'location.points', platform: 'google', ...point }));
 
 export const EXPECTED_TAKEOUT_VISITS = [
-  { timestamp: '2024-01-14T22:10:00Z', durationSeconds: 35_520, latitude: 56.1629403, longitude: 10.2039212, placeId: 'ChIJLbx0home000001', semanticType: 'home' },
+  {
+    timestamp: '2024-01-14T22:10:00Z',
+    durationSeconds: 35_520,
+    latitude: 56.1629403,
+    longitude: 10.2039212,
+    placeId: 'ChIJLbx0home000001',
+    semanticType: 'home',
+  },
   {
     timestamp: '2024-01-15T08:25:00Z',
     durationSeconds: 5400,
@@ -49,10 +74,39 @@ function watchHistory(): unknown[] {
   const [first, second, third] = EXPECTED_TAKEOUT_WATCHES;
   if (!first || !second || !third) throw new Error('the sample has three watches in its history');
   return [
-    { header: 'YouTube', title: `Watched ${first.title}`, titleUrl: first.url, subtitles: channel(first.channel!, 'UCLbx0crumbcrust0000000a'), time: first.timestamp, products: ['YouTube'], activityControls: ['YouTube watch history'] },
-    { header: 'YouTube Music', title: `Watched ${second.title}`, titleUrl: second.url, subtitles: channel(second.channel!, 'UCLbx0bluenote00000000b'), time: second.timestamp, products: ['YouTube'], activityControls: ['YouTube watch history'] },
-    { header: 'YouTube', title: `Watched ${third.url}`, titleUrl: third.url, time: '2024-04-28T21:00:00.000Z', products: ['YouTube'], activityControls: ['YouTube watch history'] },
-    { header: 'YouTube', title: 'Watched a video that has been removed', time: '2024-04-27T18:30:00.000Z', products: ['YouTube'], activityControls: ['YouTube watch history'] },
+    {
+      header: 'YouTube',
+      title: `Watched ${first.title}`,
+      titleUrl: first.url,
+      subtitles: channel(first.channel!, 'UCLbx0crumbcrust0000000a'),
+      time: first.timestamp,
+      products: ['YouTube'],
+      activityControls: ['YouTube watch history'],
+    },
+    {
+      header: 'YouTube Music',
+      title: `Watched ${second.title}`,
+      titleUrl: second.url,
+      subtitles: channel(second.channel!, 'UCLbx0bluenote00000000b'),
+      time: second.timestamp,
+      products: ['YouTube'],
+      activityControls: ['YouTube watch history'],
+    },
+    {
+      header: 'YouTube',
+      title: `Watched ${third.url}`,
+      titleUrl: third.url,
+      time: '2024-04-28T21:00:00.000Z',
+      products: ['YouTube'],
+      activityControls: ['YouTube watch history'],
+    },
+    {
+      header: 'YouTube',
+      title: 'Watched a video that has been removed',
+      time: '2024-04-27T18:30:00.000Z',
+      products: ['YouTube'],
+      activityControls: ['YouTube watch history'],
+    },
     {
       header: 'YouTube',
       title: 'Watched Bakery ovens, 20% off',
@@ -67,16 +121,51 @@ function watchHistory(): unknown[] {
 
 function searchHistory(): unknown[] {
   return [
-    { header: 'YouTube', title: 'Searched for sourdough shaping', titleUrl: 'https://www.youtube.com/results?search_query=sourdough+shaping', time: '2024-04-30T19:40:00.000Z', products: ['YouTube'], activityControls: ['YouTube search history'] },
-    { header: 'YouTube', title: 'Searched for jazz & rain', titleUrl: 'https://www.youtube.com/results?search_query=jazz+%26+rain', time: '2024-04-25T08:00:00.000Z', products: ['YouTube'], activityControls: ['YouTube search history'] },
+    {
+      header: 'YouTube',
+      title: 'Searched for sourdough shaping',
+      titleUrl: 'https://www.youtube.com/results?search_query=sourdough+shaping',
+      time: '2024-04-30T19:40:00.000Z',
+      products: ['YouTube'],
+      activityControls: ['YouTube search history'],
+    },
+    {
+      header: 'YouTube',
+      title: 'Searched for jazz & rain',
+      titleUrl: 'https://www.youtube.com/results?search_query=jazz+%26+rain',
+      time: '2024-04-25T08:00:00.000Z',
+      products: ['YouTube'],
+      activityControls: ['YouTube search history'],
+    },
   ];
 }
 
 function searchActivity(): unknown[] {
   return [
-    { header: 'Search', title: 'Searched for weather aarhus tomorrow', titleUrl: 'https://www.google.com/search?q=weather+aarhus+tomorrow', time: '2024-04-30T06:55:12.000Z', products: ['Search'], activityControls: ['Web & App Activity'] },
-    { header: 'Search', title: 'Visited Riverside Library – opening hours', titleUrl: 'https://www.google.com/url?q=https://library.example.org/hours', time: '2024-04-29T17:21:00.000Z', products: ['Search'], activityControls: ['Web & App Activity'] },
-    { header: 'Search', title: 'Searched for hvad betyder hygge?', titleUrl: 'https://www.google.dk/search?q=hvad+betyder+hygge%3F', time: '2024-04-29T17:20:00.000Z', products: ['Search'], activityControls: ['Web & App Activity'] },
+    {
+      header: 'Search',
+      title: 'Searched for weather aarhus tomorrow',
+      titleUrl: 'https://www.google.com/search?q=weather+aarhus+tomorrow',
+      time: '2024-04-30T06:55:12.000Z',
+      products: ['Search'],
+      activityControls: ['Web & App Activity'],
+    },
+    {
+      header: 'Search',
+      title: 'Visited Riverside Library – opening hours',
+      titleUrl: 'https://www.google.com/url?q=https://library.example.org/hours',
+      time: '2024-04-29T17:21:00.000Z',
+      products: ['Search'],
+      activityControls: ['Web & App Activity'],
+    },
+    {
+      header: 'Search',
+      title: 'Searched for hvad betyder hygge?',
+      titleUrl: 'https://www.google.dk/search?q=hvad+betyder+hygge%3F',
+      time: '2024-04-29T17:20:00.000Z',
+      products: ['Search'],
+      activityControls: ['Web & App Activity'],
+    },
   ];
 }
 
@@ -84,8 +173,22 @@ function youtubeActivity(): unknown[] {
   const fifth = EXPECTED_TAKEOUT_WATCHES[4];
   if (!fifth) throw new Error('the sample has a fifth watch, in My Activity');
   return [
-    { header: 'YouTube', title: `Watched ${fifth.title}`, titleUrl: fifth.url, subtitles: channel(fifth.channel!, 'UCLbx0spokeshop0000000c'), time: fifth.timestamp, products: ['YouTube'], activityControls: ['YouTube watch history'] },
-    { header: 'YouTube', title: 'Viewed a community post', titleUrl: 'https://www.youtube.com/post/UgkxLbx0post', time: '2024-04-26T11:00:00.000Z', products: ['YouTube'] },
+    {
+      header: 'YouTube',
+      title: `Watched ${fifth.title}`,
+      titleUrl: fifth.url,
+      subtitles: channel(fifth.channel!, 'UCLbx0spokeshop0000000c'),
+      time: fifth.timestamp,
+      products: ['YouTube'],
+      activityControls: ['YouTube watch history'],
+    },
+    {
+      header: 'YouTube',
+      title: 'Viewed a community post',
+      titleUrl: 'https://www.youtube.com/post/UgkxLbx0post',
+      time: '2024-04-26T11:00:00.000Z',
+      products: ['YouTube'],
+    },
   ];
 }
 
@@ -93,7 +196,18 @@ function records(): unknown {
   return {
     locations: [
       { latitudeE7: 561629403, longitudeE7: 102039212, accuracy: 13, source: 'WIFI', deviceTag: 1234567890, timestamp: '2024-01-15T07:58:12.345Z' },
-      { latitudeE7: 561521600, longitudeE7: 102180700, accuracy: 9, velocity: 4, heading: 90, altitude: 40, verticalAccuracy: 3, activity: [{ activity: [{ type: 'ON_BICYCLE', confidence: 80 }], timestamp: '2024-01-15T08:19:00Z' }], source: 'GPS', timestamp: '2024-01-15T08:20:00Z' },
+      {
+        latitudeE7: 561521600,
+        longitudeE7: 102180700,
+        accuracy: 9,
+        velocity: 4,
+        heading: 90,
+        altitude: 40,
+        verticalAccuracy: 3,
+        activity: [{ activity: [{ type: 'ON_BICYCLE', confidence: 80 }], timestamp: '2024-01-15T08:19:00Z' }],
+        source: 'GPS',
+        timestamp: '2024-01-15T08:20:00Z',
+      },
       { timestampMs: '1386195519598', latitudeE7: 509413000, longitudeE7: 69583000, accuracy: 40 },
       { latitudeE7: -338567844 + 2 ** 32, longitudeE7: 1512131080, timestamp: '2024-01-15T12:00:00Z' },
     ],
@@ -108,7 +222,15 @@ function semanticMonth(): unknown {
     timelineObjects: [
       {
         placeVisit: {
-          location: { latitudeE7: 561629403, longitudeE7: 102039212, placeId: home.placeId, address: 'Invented Street 1, 8000 Aarhus C', semanticType: 'TYPE_HOME', sourceInfo: { deviceTag: 1 }, locationConfidence: 92.1 },
+          location: {
+            latitudeE7: 561629403,
+            longitudeE7: 102039212,
+            placeId: home.placeId,
+            address: 'Invented Street 1, 8000 Aarhus C',
+            semanticType: 'TYPE_HOME',
+            sourceInfo: { deviceTag: 1 },
+            locationConfidence: 92.1,
+          },
           duration: { startTimestamp: home.timestamp, endTimestamp: end(home) },
           placeConfidence: 'HIGH_CONFIDENCE',
           visitConfidence: 95,
@@ -127,7 +249,14 @@ function semanticMonth(): unknown {
       {
         placeVisit: {
           // Older months write the time in milliseconds.
-          location: { latitudeE7: 561538479, longitudeE7: 102143148, placeId: library.placeId, address: 'Invented Quay 2, Aarhus', name: library.placeName, semanticType: 'TYPE_UNKNOWN' },
+          location: {
+            latitudeE7: 561538479,
+            longitudeE7: 102143148,
+            placeId: library.placeId,
+            address: 'Invented Quay 2, Aarhus',
+            name: library.placeName,
+            semanticType: 'TYPE_UNKNOWN',
+          },
           duration: { startTimestampMs: String(Date.parse(library.timestamp)), endTimestampMs: String(Date.parse(end(library))) },
           placeConfidence: 'MEDIUM_CONFIDENCE',
         },
@@ -147,7 +276,10 @@ export function takeoutEnglishFiles(): ArchiveFile[] {
     { name: 'Takeout/YouTube and YouTube Music/subscriptions/subscriptions.csv', data: csv },
     { name: 'Takeout/My Activity/Search/MyActivity.json', data: json(searchActivity()) },
     { name: 'Takeout/My Activity/YouTube/MyActivity.json', data: json(youtubeActivity()) },
-    { name: 'Takeout/My Activity/Android/MyActivity.json', data: json([{ header: 'Clock', title: 'Used Clock', time: '2024-04-30T05:00:00.000Z', products: ['Android'] }]) },
+    {
+      name: 'Takeout/My Activity/Android/MyActivity.json',
+      data: json([{ header: 'Clock', title: 'Used Clock', time: '2024-04-30T05:00:00.000Z', products: ['Android'] }]),
+    },
     { name: 'Takeout/Location History (Timeline)/Records.json', data: json(records()) },
     { name: 'Takeout/Location History (Timeline)/Settings.json', data: json({ createdTime: '2012-01-01T00:00:00Z', historyEnabled: true }) },
     { name: 'Takeout/Location History (Timeline)/Semantic Location History/2024/2024_JANUARY.json', data: json(semanticMonth()) },
@@ -175,7 +307,10 @@ export function takeoutGermanFiles(): ArchiveFile[] {
     { name: `${root}/YouTube und YouTube Music/Abos/Abos.csv`, data: csv },
     { name: `${root}/Meine Aktivitäten/Google Suche/MeineAktivitäten.json`, data: json(searchActivity()) },
     { name: `${root}/Meine Aktivitäten/YouTube/MeineAktivitäten.json`, data: json((youtubeActivity() as Record<string, unknown>[]).map(germanWatch)) },
-    { name: `${root}/Meine Aktivitäten/Uhr/MeineAktivitäten.json`, data: json([{ header: 'Uhr', title: 'Uhr verwendet', time: '2024-04-30T05:00:00.000Z', products: ['Android'] }]) },
+    {
+      name: `${root}/Meine Aktivitäten/Uhr/MeineAktivitäten.json`,
+      data: json([{ header: 'Uhr', title: 'Uhr verwendet', time: '2024-04-30T05:00:00.000Z', products: ['Android'] }]),
+    },
     { name: `${root}/Standortverlauf/Records.json`, data: json(records()) },
     { name: `${root}/Standortverlauf/Semantic Location History/2024/2024_JANUARY.json`, data: json(semanticMonth()) },
   ];
@@ -183,7 +318,10 @@ export function takeoutGermanFiles(): ArchiveFile[] {
 
 /** A history from an account in another language still: found by its place, whatever the names. */
 export function takeoutSpanishHistoryFiles(): ArchiveFile[] {
-  const spanish = (watchHistory() as Record<string, unknown>[]).map((element) => ({ ...element, title: String(element.title).replace(/^Watched /, 'Has visto ') }));
+  const spanish = (watchHistory() as Record<string, unknown>[]).map((element) => ({
+    ...element,
+    title: String(element.title).replace(/^Watched /, 'Has visto '),
+  }));
   return [
     { name: 'Takeout/YouTube y YouTube\u00a0Music/historial/historial-de-reproducciones.json', data: json(spanish) },
     { name: 'Takeout/Archivo_navegador.html', data: '<html></html>' },
@@ -191,8 +329,22 @@ export function takeoutSpanishHistoryFiles(): ArchiveFile[] {
 }
 
 export const EXPECTED_TIMELINE_VISITS = [
-  { timestamp: '2024-05-01T06:00:00Z', durationSeconds: 5400, latitude: 56.1629403, longitude: 10.2039212, placeId: 'ChIJLbx0home000001', semanticType: 'home' },
-  { timestamp: '2024-05-01T07:50:00Z', durationSeconds: 26_400, latitude: 56.15216, longitude: 10.21807, placeId: 'ChIJLbx0work000003', semanticType: 'inferred_work' },
+  {
+    timestamp: '2024-05-01T06:00:00Z',
+    durationSeconds: 5400,
+    latitude: 56.1629403,
+    longitude: 10.2039212,
+    placeId: 'ChIJLbx0home000001',
+    semanticType: 'home',
+  },
+  {
+    timestamp: '2024-05-01T07:50:00Z',
+    durationSeconds: 26_400,
+    latitude: 56.15216,
+    longitude: 10.21807,
+    placeId: 'ChIJLbx0work000003',
+    semanticType: 'inferred_work',
+  },
 ].map((visit) => ({ kind: 'location.visits', platform: 'google', ...visit }));
 
 export const EXPECTED_TIMELINE_POINTS = [
@@ -211,12 +363,22 @@ export function timelineJson(): string {
         endTime: '2024-05-01T09:30:00.000+02:00',
         startTimeTimezoneUtcOffsetMinutes: 120,
         endTimeTimezoneUtcOffsetMinutes: 120,
-        visit: { hierarchyLevel: 0, probability: 0.93, topCandidate: { placeId: 'ChIJLbx0home000001', semanticType: 'HOME', probability: 0.88, placeLocation: { latLng: '56.1629403°, 10.2039212°' } } },
+        visit: {
+          hierarchyLevel: 0,
+          probability: 0.93,
+          topCandidate: { placeId: 'ChIJLbx0home000001', semanticType: 'HOME', probability: 0.88, placeLocation: { latLng: '56.1629403°, 10.2039212°' } },
+        },
       },
       {
         startTime: '2024-05-01T09:30:00.000+02:00',
         endTime: '2024-05-01T09:50:00.000+02:00',
-        activity: { start: { latLng: '56.1629403°, 10.2039212°' }, end: { latLng: '56.15216°, 10.21807°' }, distanceMeters: 1801.4, probability: 0.97, topCandidate: { type: 'CYCLING', probability: 0.91 } },
+        activity: {
+          start: { latLng: '56.1629403°, 10.2039212°' },
+          end: { latLng: '56.15216°, 10.21807°' },
+          distanceMeters: 1801.4,
+          probability: 0.97,
+          topCandidate: { type: 'CYCLING', probability: 0.91 },
+        },
       },
       {
         startTime: '2024-05-01T09:30:00.000+02:00',
@@ -230,11 +392,24 @@ export function timelineJson(): string {
       {
         startTime: '2024-05-01T09:50:00.000+02:00',
         endTime: '2024-05-01T17:10:00.000+02:00',
-        visit: { hierarchyLevel: 0, probability: 0.8, topCandidate: { placeId: 'ChIJLbx0work000003', semanticType: 'INFERRED_WORK', probability: 0.6, placeLocation: { latLng: '56.15216°, 10.21807°' } } },
+        visit: {
+          hierarchyLevel: 0,
+          probability: 0.8,
+          topCandidate: { placeId: 'ChIJLbx0work000003', semanticType: 'INFERRED_WORK', probability: 0.6, placeLocation: { latLng: '56.15216°, 10.21807°' } },
+        },
       },
     ],
     rawSignals: [
-      { position: { LatLng: '56.1629403°, 10.2039212°', accuracyMeters: 13, altitudeMeters: 41.2, source: 'WIFI', timestamp: '2024-05-01T07:59:00.000+02:00', speedMetersPerSecond: 0 } },
+      {
+        position: {
+          LatLng: '56.1629403°, 10.2039212°',
+          accuracyMeters: 13,
+          altitudeMeters: 41.2,
+          source: 'WIFI',
+          timestamp: '2024-05-01T07:59:00.000+02:00',
+          speedMetersPerSecond: 0,
+        },
+      },
       { wifiScan: { deliveryTime: '2024-05-01T07:59:01.000+02:00', devicesRecords: [{ mac: 123456789, rawRssi: -61 }] } },
       { activityRecord: { probableActivities: [{ type: 'STILL', confidence: 0.92 }], timestamp: '2024-05-01T07:58:00.000+02:00' } },
     ],

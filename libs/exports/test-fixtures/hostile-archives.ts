@@ -10,7 +10,11 @@ const MiB = 1024 * 1024;
 
 /** A valid tweets.js with the first `count` sample tweets. */
 function tweetsJs(count = 2): string {
-  return ytdFile('tweets', 0, Array.from({ length: count }, (_, index) => sampleTweetElement(index)));
+  return ytdFile(
+    'tweets',
+    0,
+    Array.from({ length: count }, (_, index) => sampleTweetElement(index)),
+  );
 }
 
 /**
@@ -143,7 +147,9 @@ export function lyingSize(inflatedBytes: number): Buffer {
  * one-line case, scaled to the cap), then another tweet.
  */
 function oneLineGiantElement(elementBytes: number): string {
-  const giant = { tweet: { id_str: '1', created_at: 'Sat Jun 06 13:02:35 +0000 2020', full_text: randomBytes(elementBytes).toString('base64').slice(0, elementBytes) } };
+  const giant = {
+    tweet: { id_str: '1', created_at: 'Sat Jun 06 13:02:35 +0000 2020', full_text: randomBytes(elementBytes).toString('base64').slice(0, elementBytes) },
+  };
   return `window.YTD.tweets.part0 = ${JSON.stringify([sampleTweetElement(0), giant, sampleTweetElement(1)])}`;
 }
 

@@ -58,7 +58,15 @@ export function hostileTimelineJson(): string {
       visit('NaN°, 10°'),
       visit('56.16°, 10.20°', '2024-05-01T08:00:00.000+02:00', '2024-05-01T07:00:00.000+02:00'),
       visit('56.16°, 10.20°', '10000-01-01T00:00:00.000Z'),
-      { startTime: '2024-05-01T09:00:00.000+02:00', endTime: '2024-05-01T10:00:00.000+02:00', timelinePath: [{ point: '56.16°, 10.20°', time: '2024-05-01T09:05:00.000+02:00' }, { point: '56.16° 10.20°', time: '2024-05-01T09:06:00.000+02:00' }, { point: '56.16°, 10.20°' }] },
+      {
+        startTime: '2024-05-01T09:00:00.000+02:00',
+        endTime: '2024-05-01T10:00:00.000+02:00',
+        timelinePath: [
+          { point: '56.16°, 10.20°', time: '2024-05-01T09:05:00.000+02:00' },
+          { point: '56.16° 10.20°', time: '2024-05-01T09:06:00.000+02:00' },
+          { point: '56.16°, 10.20°' },
+        ],
+      },
     ],
     rawSignals: [{ position: { LatLng: '-91°, 0°', accuracyMeters: 5, timestamp: '2024-05-01T07:59:00.000+02:00' } }],
   });
@@ -81,7 +89,11 @@ export async function hostileFacebookArchive(messages: number, depth: number): P
   const nested = `{"comments_v2": [{"timestamp": 1704067200, "data": [{"comment": {"timestamp": 1704067200, "comment": "ok", "author": "A"}}]}], "attachments": ${'['.repeat(depth)}${']'.repeat(depth)}}`;
   const conversation = {
     participants: [{ name: 'Friend' }, { name: 'Owner' }],
-    messages: Array.from({ length: messages }, (_, index) => ({ sender_name: index % 2 === 0 ? 'Owner' : 'Friend', timestamp_ms: 1704067200000 + index * 1000, content: `besked ${index} æøå` })),
+    messages: Array.from({ length: messages }, (_, index) => ({
+      sender_name: index % 2 === 0 ? 'Owner' : 'Friend',
+      timestamp_ms: 1704067200000 + index * 1000,
+      content: `besked ${index} æøå`,
+    })),
     title: 'Friend',
   };
   return zipFiles([

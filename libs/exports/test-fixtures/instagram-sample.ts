@@ -47,7 +47,16 @@ function posts(): unknown[] {
       title: multi.text,
       creation_timestamp: at,
     },
-    { media: [{ uri: 'media/posts/202405/17887654321098765.jpg', creation_timestamp: epochSeconds(single.timestamp), title: single.text, cross_post_source: { source_app: 'FB' } }] },
+    {
+      media: [
+        {
+          uri: 'media/posts/202405/17887654321098765.jpg',
+          creation_timestamp: epochSeconds(single.timestamp),
+          title: single.text,
+          cross_post_source: { source_app: 'FB' },
+        },
+      ],
+    },
     { media: [{ uri: 'media/posts/202403/17811111111111111.jpg', creation_timestamp: epochSeconds(bare.timestamp), title: '' }] },
   ];
 }
@@ -86,7 +95,19 @@ function labelValueLikes(): unknown[] {
     media: [],
     label_values: [
       { label: 'URL', value: liked.link, href: liked.link },
-      { dict: [{ dict: [{ label: 'URL', value: `https://www.instagram.com/${liked.owner}` }, { label: 'Name', value: liked.name }, { label: 'Username', value: liked.owner }], title: '' }], title: 'Owner' },
+      {
+        dict: [
+          {
+            dict: [
+              { label: 'URL', value: `https://www.instagram.com/${liked.owner}` },
+              { label: 'Name', value: liked.name },
+              { label: 'Username', value: liked.owner },
+            ],
+            title: '',
+          },
+        ],
+        title: 'Owner',
+      },
     ],
     fbid: `1795123456789012${index}`,
   }));
@@ -107,15 +128,24 @@ export function instagramFiles(vintage: InstagramVintage): ArchiveFile[] {
         ]
       : [{ name: `${root}${content}/posts_1.json`, data: metaJson(allPosts) }];
   return [
-    { name: vintage === 'older' ? 'personal_information/personal_information.json' : 'personal_information/personal_information/personal_information.json', data: metaJson(personal) },
+    {
+      name: vintage === 'older' ? 'personal_information/personal_information.json' : 'personal_information/personal_information/personal_information.json',
+      data: metaJson(personal),
+    },
     ...postFiles,
     { name: `${root}${content}/stories.json`, data: metaJson(stories()) },
-    { name: `${root}${content}/profile_photos.json`, data: metaJson({ ig_profile_picture: [{ uri: 'media/profile/202401/1.jpg', creation_timestamp: 1704067200, title: '' }] }) },
+    {
+      name: `${root}${content}/profile_photos.json`,
+      data: metaJson({ ig_profile_picture: [{ uri: 'media/profile/202401/1.jpg', creation_timestamp: 1704067200, title: '' }] }),
+    },
     vintage === 'older'
       ? { name: 'comments/post_comments.json', data: metaJson({ comments_media_comments: comments() }) }
       : { name: `${root}comments/post_comments_1.json`, data: metaJson(comments()) },
     { name: `${root}likes/liked_posts.json`, data: metaJson(vintage === '2025' ? labelValueLikes() : legacyLikes()) },
-    { name: `${root}messages/inbox/idalund_17841400000000000/message_1.json`, data: metaJson({ participants: [{ name: 'Ida Lund' }, { name: 'Mads Kjærgaard' }], messages: [] }) },
+    {
+      name: `${root}messages/inbox/idalund_17841400000000000/message_1.json`,
+      data: metaJson({ participants: [{ name: 'Ida Lund' }, { name: 'Mads Kjærgaard' }], messages: [] }),
+    },
     { name: 'media/posts/202407/17912345678901230.jpg', data: jpeg, compress: false },
     { name: 'connections/followers_and_following/following.json', data: metaJson({ relationships_following: [] }) },
   ];

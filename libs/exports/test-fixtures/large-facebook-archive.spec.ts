@@ -31,7 +31,12 @@ describe('the bench Facebook archive generator', () => {
           status: 'ready',
           format: 'facebook',
           skipped: 0,
-          records: { 'social.posts': generated.posts, 'social.comments': generated.comments, 'social.reactions': generated.reactions, 'social.messages': generated.messages },
+          records: {
+            'social.posts': generated.posts,
+            'social.comments': generated.comments,
+            'social.reactions': generated.reactions,
+            'social.messages': generated.messages,
+          },
         });
         expect(report.notes).toBeUndefined();
         expect(mojibake).toBe(0);

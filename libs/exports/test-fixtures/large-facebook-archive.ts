@@ -68,22 +68,39 @@ class FacebookGenerator {
 
   post(): string {
     const timestamp = this.seconds();
-    const post: Record<string, unknown> = { timestamp, data: [{ post: this.words(5 + this.int(40)) }, { update_timestamp: timestamp + this.int(3600) }], title: `${OWNER} updated her status.` };
+    const post: Record<string, unknown> = {
+      timestamp,
+      data: [{ post: this.words(5 + this.int(40)) }, { update_timestamp: timestamp + this.int(3600) }],
+      title: `${OWNER} updated her status.`,
+    };
     if (this.int(4) === 0) post.attachments = [{ data: [{ external_context: { url: `https://www.example.org/${this.int(1e6)}` } }] }];
     return metaJson(post);
   }
 
   comment(): string {
     const timestamp = this.seconds();
-    return metaJson({ timestamp, data: [{ comment: { timestamp, comment: this.words(3 + this.int(25)), author: OWNER } }], title: `${OWNER} commented on ${this.friend()}'s post.` });
+    return metaJson({
+      timestamp,
+      data: [{ comment: { timestamp, comment: this.words(3 + this.int(25)), author: OWNER } }],
+      title: `${OWNER} commented on ${this.friend()}'s post.`,
+    });
   }
 
   reaction(): string {
-    return metaJson({ timestamp: this.seconds(), data: [{ reaction: { reaction: REACTIONS[this.int(REACTIONS.length)], actor: OWNER } }], title: `${OWNER} reacted to ${this.friend()}'s post.` });
+    return metaJson({
+      timestamp: this.seconds(),
+      data: [{ reaction: { reaction: REACTIONS[this.int(REACTIONS.length)], actor: OWNER } }],
+      title: `${OWNER} reacted to ${this.friend()}'s post.`,
+    });
   }
 
   message(friend: string): string {
-    return metaJson({ sender_name: this.int(2) === 0 ? OWNER : friend, timestamp_ms: this.seconds() * 1000 + this.int(1000), content: this.words(2 + this.int(20)), is_geoblocked_for_viewer: false });
+    return metaJson({
+      sender_name: this.int(2) === 0 ? OWNER : friend,
+      timestamp_ms: this.seconds() * 1000 + this.int(1000),
+      content: this.words(2 + this.int(20)),
+      is_geoblocked_for_viewer: false,
+    });
   }
 }
 
@@ -153,17 +170,27 @@ export async function writeLargeFacebookArchive(path: string, jsonBytes: number,
   const share = (fraction: number) => Math.floor(jsonBytes * fraction);
   const parts = (bytes: number) => Math.max(1, Math.ceil(bytes / PART_BYTES));
   const postParts = parts(share(0.3));
-  for (let part = 1; part <= postParts; part++) list(`your_facebook_activity/posts/your_posts__check_ins__photos_and_videos_${part}.json`, share(0.3) / postParts, () => generator.post(), 'posts');
+  for (let part = 1; part <= postParts; part++)
+    list(`your_facebook_activity/posts/your_posts__check_ins__photos_and_videos_${part}.json`, share(0.3) / postParts, () => generator.post(), 'posts');
   list('your_facebook_activity/comments_and_reactions/comments.json', share(0.2), () => generator.comment(), 'comments', 'comments_v2');
   const reactionParts = parts(share(0.15));
-  for (let part = 1; part <= reactionParts; part++) list(`your_facebook_activity/comments_and_reactions/likes_and_reactions_${part}.json`, share(0.15) / reactionParts, () => generator.reaction(), 'reactions');
+  for (let part = 1; part <= reactionParts; part++)
+    list(
+      `your_facebook_activity/comments_and_reactions/likes_and_reactions_${part}.json`,
+      share(0.15) / reactionParts,
+      () => generator.reaction(),
+      'reactions',
+    );
   // A message is about 300 bytes as written: conversations of up to 5,000 messages fill the rest.
   let messagesLeft = Math.max(1, Math.floor(share(0.35) / 300));
   for (let conversation = 0; messagesLeft > 0; conversation++) {
     const count = Math.min(MESSAGES_PER_CONVERSATION, messagesLeft);
     messagesLeft -= count;
     const friend = FRIENDS[conversation % FRIENDS.length]!;
-    files.push({ name: `your_facebook_activity/messages/inbox/friend${conversation}_1015800000000${conversation}/message_1.json`, content: conversationStream(generator, friend, count, counts) });
+    files.push({
+      name: `your_facebook_activity/messages/inbox/friend${conversation}_1015800000000${conversation}/message_1.json`,
+      content: conversationStream(generator, friend, count, counts),
+    });
   }
   const out = createWriteStream(path);
   zipStreams(files).pipe(out);

@@ -24,7 +24,8 @@ const WORDS = (
   'coffee morning train late weekend market garden library music concert football match weather ' +
   'the a and to of in is it for on with at this that ☀️ 🚲 🍞 😊 🎉 ❤️ 🙏 😂 &amp; &lt;3'
 ).split(' ');
-const SYLLABLES = 'ka ri ste mø sk ol ber gen lund vig hav by ø ja ne tor dal mark ing sen heim bach stein wald dorf lin ku pa zo re mi la fu gy qu ex ax om ut'.split(' ');
+const SYLLABLES =
+  'ka ri ste mø sk ol ber gen lund vig hav by ø ja ne tor dal mark ing sen heim bach stein wald dorf lin ku pa zo re mi la fu gy qu ex ax om ut'.split(' ');
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const DAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
 
@@ -100,7 +101,12 @@ class TweetGenerator {
       full_text: text,
       lang: 'da',
     };
-    if (kind === 2) Object.assign(tweet, { in_reply_to_status_id_str: String(this.int(1e15)), in_reply_to_user_id_str: String(this.int(1e9)), in_reply_to_screen_name: 'nabo' });
+    if (kind === 2)
+      Object.assign(tweet, {
+        in_reply_to_status_id_str: String(this.int(1e15)),
+        in_reply_to_user_id_str: String(this.int(1e9)),
+        in_reply_to_screen_name: 'nabo',
+      });
     return JSON.stringify({ tweet }, null, 2).replace(/^(\s*"[^"\n]*"): /gm, '$1 : ');
   }
 

@@ -56,7 +56,10 @@ describe('the log context', () => {
     const response = new EventEmitter();
     const heard: Array<string | undefined> = [];
     runWithLogContext({ correlationId: 'req-4' }, () => {
-      response.once('close', bindToLogContext(() => heard.push(currentCorrelationId())));
+      response.once(
+        'close',
+        bindToLogContext(() => heard.push(currentCorrelationId())),
+      );
     });
     const unbound = new EventEmitter();
     runWithLogContext({ correlationId: 'req-5' }, () => {

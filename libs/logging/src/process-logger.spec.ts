@@ -13,7 +13,9 @@ function capture(options: Partial<ProcessLoggerOptions> = {}): { lines: Array<Re
 describe('createProcessLogger', () => {
   it('writes JSON lines with level, time, service and the work context', () => {
     const { lines, logger } = capture();
-    runWithLogContext({ correlationId: 'req-1', runId: 'run-1', jobType: 'run.execute', attempt: 2 }, () => logger.info({ context: 'RunExecuteHandler' }, 'run run-1: succeeded'));
+    runWithLogContext({ correlationId: 'req-1', runId: 'run-1', jobType: 'run.execute', attempt: 2 }, () =>
+      logger.info({ context: 'RunExecuteHandler' }, 'run run-1: succeeded'),
+    );
     expect(lines).toEqual([
       {
         level: 'info',
@@ -46,13 +48,22 @@ describe('createProcessLogger', () => {
   it('redacts secret and personal keys of what it is given, and scrubs its messages', () => {
     const { lines, logger } = capture();
     logger.info(
-      { authorization: 'Bearer abc', request: { headers: { cookie: 'session=1' }, email: 'a@b.example', params: { topN: 5 } }, databaseUrl: 'postgres://u:p@h/d' },
+      {
+        authorization: 'Bearer abc',
+        request: { headers: { cookie: 'session=1' }, email: 'a@b.example', params: { topN: 5 } },
+        databaseUrl: 'postgres://u:p@h/d',
+      },
       'registration refused for carol@example.org',
     );
     logger.info({ route: '/api/v1/nothing/grace@example.net', status: 404 }, 'GET (no route) 404');
     const text = JSON.stringify(lines);
-    for (const secret of ['Bearer abc', 'session=1', 'a@b.example', 'topN', 'u:p@', 'carol@example.org', 'grace@example.net']) expect(text).not.toContain(secret);
-    expect(lines[0]).toMatchObject({ authorization: '[redacted]', request: { headers: { cookie: '[redacted]' }, email: '[redacted]', params: '[redacted]' }, msg: 'registration refused for [email]' });
+    for (const secret of ['Bearer abc', 'session=1', 'a@b.example', 'topN', 'u:p@', 'carol@example.org', 'grace@example.net'])
+      expect(text).not.toContain(secret);
+    expect(lines[0]).toMatchObject({
+      authorization: '[redacted]',
+      request: { headers: { cookie: '[redacted]' }, email: '[redacted]', params: '[redacted]' },
+      msg: 'registration refused for [email]',
+    });
     expect(lines[1]).toMatchObject({ route: '/api/v1/nothing/[email]', status: 404 });
   });
 

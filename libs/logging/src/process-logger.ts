@@ -38,7 +38,8 @@ export const PRETTY_OPTIONS = {
 export function createProcessLogger(options: ProcessLoggerOptions): ProcessLogger {
   const fd = options.fd ?? 1;
   const prettyOutput = usesPrettyOutput(options.format, options.isTerminal ?? isTerminalDescriptor(fd));
-  const destination = options.destination ?? (prettyOutput ? pretty({ ...PRETTY_OPTIONS, destination: fd, sync: true }) : pino.destination({ dest: fd, sync: true }));
+  const destination =
+    options.destination ?? (prettyOutput ? pretty({ ...PRETTY_OPTIONS, destination: fd, sync: true }) : pino.destination({ dest: fd, sync: true }));
   return pino(
     {
       level: options.level,

@@ -36,7 +36,7 @@ describe('scrubText', () => {
       'writing-patterns@1.0.0 published',
       'could not delete raw/user=3f1c2a9e/source=lockbox/date=2026-01-05/dataset=ab12/upload.jsonl',
       'API listening on http://127.0.0.1:3000',
-      'Expected \',\' or \'}\' after property value in JSON at position 23',
+      "Expected ',' or '}' after property value in JSON at position 23",
     ].join('\n');
     expect(scrubText(text)).toBe(text);
   });

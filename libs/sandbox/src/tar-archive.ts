@@ -265,7 +265,8 @@ class TarReader {
 function entryHeader(header: BlockHeader, meta: PendingMeta, byteOffset: number): TarHeader {
   const pax = meta.pax ?? new Map<string, Buffer>();
   for (const key of pax.keys()) {
-    if (key.startsWith('GNU.sparse.')) throw new TarHeaderError(`${quoteBytes(header.name)} is a GNU sparse file (PAX ${key}), which tar readers expand differently`);
+    if (key.startsWith('GNU.sparse.'))
+      throw new TarHeaderError(`${quoteBytes(header.name)} is a GNU sparse file (PAX ${key}), which tar readers expand differently`);
   }
   const name = replacedField(header.name, pax.get('path'), meta.longName, 'path');
   const linkname = replacedField(header.linkname, pax.get('linkpath'), meta.longLink, 'link target');

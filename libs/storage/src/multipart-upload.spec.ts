@@ -50,7 +50,8 @@ class FakeS3 {
         return { ETag: `"etag-${String(command.input.PartNumber)}"` };
       }
       case 'AbortMultipartUpload':
-        if (this.options.abortFails) throw Object.assign(new Error('The specified method is not allowed'), { name: 'MethodNotAllowed', $metadata: { httpStatusCode: 405 } });
+        if (this.options.abortFails)
+          throw Object.assign(new Error('The specified method is not allowed'), { name: 'MethodNotAllowed', $metadata: { httpStatusCode: 405 } });
         return {};
       default:
         return {};
@@ -144,8 +145,17 @@ describe('uploadInParts', () => {
       },
     } as unknown as S3Client;
     const warnings: string[] = [];
-    await expect(uploadInParts(Readable.from([bytes(PART)]), { client: failing, bucket: 'bucket', key: 'raw/object' }, tuning(warnings))).rejects.toThrow('S3 said no');
-    expect(s3.names()).toEqual(['CreateMultipartUpload', 'UploadPart(failed)', 'AbortMultipartUpload', 'UploadPart', 'CompleteMultipartUpload', 'DeleteObject']);
+    await expect(uploadInParts(Readable.from([bytes(PART)]), { client: failing, bucket: 'bucket', key: 'raw/object' }, tuning(warnings))).rejects.toThrow(
+      'S3 said no',
+    );
+    expect(s3.names()).toEqual([
+      'CreateMultipartUpload',
+      'UploadPart(failed)',
+      'AbortMultipartUpload',
+      'UploadPart',
+      'CompleteMultipartUpload',
+      'DeleteObject',
+    ]);
     expect(s3.sent[3]!.input).toMatchObject({ PartNumber: 1, ContentLength: 0 });
     expect(warnings).toEqual([]);
   });

@@ -160,7 +160,9 @@ async function closeAbandonedUpload(target: PartUploadTarget, uploadId: string, 
   }
   try {
     if (parts.length === 0) {
-      const { ETag } = await client.send(new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumber: 1, Body: Buffer.alloc(0), ContentLength: 0 }));
+      const { ETag } = await client.send(
+        new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumber: 1, Body: Buffer.alloc(0), ContentLength: 0 }),
+      );
       parts.push({ PartNumber: 1, ETag });
     }
     await completeUpload(target, uploadId, parts);

@@ -234,9 +234,7 @@ export class ObjectStorageRepository implements OnApplicationShutdown {
 
   async putBuffer(key: string, buffer: Buffer, contentType?: string): Promise<StoredObject> {
     assertObjectKey(key);
-    await this.client.send(
-      new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: buffer, ContentLength: buffer.length, ContentType: contentType }),
-    );
+    await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: buffer, ContentLength: buffer.length, ContentType: contentType }));
     return { size: buffer.length, sha256: createHash('sha256').update(buffer).digest('hex') };
   }
 

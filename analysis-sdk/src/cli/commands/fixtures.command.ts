@@ -34,7 +34,8 @@ export const fixturesCommand: Command = {
   name: 'fixtures',
   brief: 'write synthetic personal data for the declared scopes',
   synopsis: '[dir]',
-  summary: 'Writes deterministic synthetic personal data for the record kinds lockbox.json declares, as a dataset file (canonical JSONL, the format users upload).',
+  summary:
+    'Writes deterministic synthetic personal data for the record kinds lockbox.json declares, as a dataset file (canonical JSONL, the format users upload).',
   details: `The records span six weeks with a daily rhythm (more in the evening than at night), realistic
 text, right-skewed engagement counts and native ids in each platform's shape. Watch history has a few
 removed videos (no title); location points and visits circle an invented person's home, work and

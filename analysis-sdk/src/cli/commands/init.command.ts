@@ -12,7 +12,8 @@ export const initCommand: Command = {
   name: 'init',
   brief: 'create a working analysis project',
   synopsis: '<dir>',
-  summary: 'Creates a working analysis in <dir>: lockbox.json, src/main.ts (SDK runtime), src/analysis.ts and its test, a Dockerfile FROM the base image, and fixtures.',
+  summary:
+    'Creates a working analysis in <dir>: lockbox.json, src/main.ts (SDK runtime), src/analysis.ts and its test, a Dockerfile FROM the base image, and fixtures.',
   details: `The analysis counts posts and likes by hour of day. It builds and runs as is:
   cd <dir> && lockbox test && lockbox run --data ${DEFAULT_FIXTURES_FILE}
 <dir> must not exist or be empty.`,
@@ -49,7 +50,12 @@ export const initCommand: Command = {
       }
     }
     const shown = relative(io.cwd, dir) || '.';
-    io.err(`created ${name} in ${shown}:\n${Object.keys(files).sort().map((path) => `  ${path}`).join('\n')}\n\nNext:\n  cd ${shown}\n  lockbox test\n  lockbox run --data ${DEFAULT_FIXTURES_FILE}\n`);
+    io.err(
+      `created ${name} in ${shown}:\n${Object.keys(files)
+        .sort()
+        .map((path) => `  ${path}`)
+        .join('\n')}\n\nNext:\n  cd ${shown}\n  lockbox test\n  lockbox run --data ${DEFAULT_FIXTURES_FILE}\n`,
+    );
     io.out(`${dir}\n`);
     return 0;
   },

@@ -64,14 +64,15 @@ export const runCommand: Command = {
   name: 'run',
   brief: "run the analysis locally in the platform's sandbox",
   synopsis: '[dir]',
-  summary: 'Builds the analysis image and runs it on a local dataset in the platform\'s sandbox: the same container policy, consent projection, output collection and result validation as a production run.',
+  summary:
+    "Builds the analysis image and runs it on a local dataset in the platform's sandbox: the same container policy, consent projection, output collection and result validation as a production run.",
   details: `--data is a dataset file in the canonical JSONL format (what lockbox fixtures writes and users upload),
 or a directory such as fixtures/, whose *.jsonl files are read in name order. Only the fields lockbox.json declares reach the container, as with a user's consent. Invalid lines are
 skipped and reported, as the platform's ingest does. The result is written to <dir>/${DEFAULT_RESULT_FILE}
 (or --out). Exits 1 when the run fails, times out or writes an invalid result, with the reason.`,
   options: {
     data: { type: 'string', short: 'd', value: 'path', description: 'the dataset: a canonical JSONL file, or a directory of them; required' },
-    params: { type: 'string', short: 'p', value: 'json', description: 'the run\'s parameters as a JSON object (default {})' },
+    params: { type: 'string', short: 'p', value: 'json', description: "the run's parameters as a JSON object (default {})" },
     out: { type: 'string', short: 'o', value: 'path', description: `where to write result.json (default <dir>/${DEFAULT_RESULT_FILE})` },
   },
   minPositionals: 0,
@@ -84,7 +85,8 @@ skipped and reported, as the platform's ingest does. The result is written to <d
     const params = parseParamsOption(stringOption(args, 'params'));
     // The platform refuses such a run at POST /runs, before anything starts.
     const checked = validateParams(manifest.params, params);
-    if (!checked.ok) throw new CliError(`the params do not fit the manifest's params schema:\n${checked.errors.map((error) => `  - ${error.message}`).join('\n')}`);
+    if (!checked.ok)
+      throw new CliError(`the params do not fit the manifest's params schema:\n${checked.errors.map((error) => `  - ${error.message}`).join('\n')}`);
 
     // Before the build, which takes a while: a typo in --data should fail at once.
     const dataFiles = await datasetFiles(resolve(io.cwd, dataOption));
@@ -98,7 +100,8 @@ skipped and reported, as the platform's ingest does. The result is written to <d
       const staged = await stageRunInput(workDir, runInput, dataFiles);
       const counts = Object.entries(staged.records).map(([kind, count]) => `${count} ${kind}`);
       io.err(`staged ${counts.join(', ') || 'no records'} (consented fields only)\n`);
-      if (staged.skippedLines > 0) io.err(`skipped ${staged.skippedLines} invalid lines of ${dataOption}:\n${staged.lineErrors.map((line) => `  ${line}\n`).join('')}`);
+      if (staged.skippedLines > 0)
+        io.err(`skipped ${staged.skippedLines} invalid lines of ${dataOption}:\n${staged.lineErrors.map((line) => `  ${line}\n`).join('')}`);
       if (staged.undeclaredRecords > 0) io.err(`left out ${staged.undeclaredRecords} records of kinds lockbox.json does not declare\n`);
 
       const outcome = await runInSandbox(io, {
@@ -143,7 +146,9 @@ async function report(io: CliIo, projectDir: string, outcome: SandboxOutcome, ou
   } catch (error) {
     throw new CliError(`the run succeeded, but its result cannot be written to ${resultPath}: ${(error as Error).message} (choose another --out)`);
   }
-  io.err(`run succeeded in ${(outcome.containerMs / 1000).toFixed(1)} s; result ${formatBytes(outcome.resultBytes.length)}${outcome.artifacts.length ? `, ${outcome.artifacts.length} artifacts` : ''}\n`);
+  io.err(
+    `run succeeded in ${(outcome.containerMs / 1000).toFixed(1)} s; result ${formatBytes(outcome.resultBytes.length)}${outcome.artifacts.length ? `, ${outcome.artifacts.length} artifacts` : ''}\n`,
+  );
   io.out(describeResult(outcome.result));
   io.out(`result: ${relative(io.cwd, resultPath) || resultPath}\n`);
   return 0;

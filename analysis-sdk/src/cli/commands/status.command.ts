@@ -27,7 +27,19 @@ interface CheckReportView {
   [key: string]: unknown;
 }
 
-const SHOWN_ELSEWHERE = new Set(['passed', 'checkedAt', 'imageId', 'imageBytes', 'decompressedBytes', 'layers', 'steps', 'violations', 'notes', 'layout', 'smokeRun']);
+const SHOWN_ELSEWHERE = new Set([
+  'passed',
+  'checkedAt',
+  'imageId',
+  'imageBytes',
+  'decompressedBytes',
+  'layers',
+  'steps',
+  'violations',
+  'notes',
+  'layout',
+  'smokeRun',
+]);
 
 /** What the checks' run of the image on synthetic data showed. */
 interface SmokeRunView {
@@ -48,11 +60,22 @@ function describeSmokeRun(smoke: SmokeRunView): string[] {
     smoke.runtime ? `runtime ${smoke.runtime}` : undefined,
     typeof smoke.peakMemoryBytes === 'number' ? `peak memory ${formatBytes(smoke.peakMemoryBytes)}` : undefined,
     smoke.outputBytes !== undefined ? `output ${formatBytes(smoke.outputBytes)}` : undefined,
-    smoke.records ? `on ${Object.entries(smoke.records).map(([kind, count]) => `${count} ${kind}`).join(', ')}` : undefined,
+    smoke.records
+      ? `on ${Object.entries(smoke.records)
+          .map(([kind, count]) => `${count} ${kind}`)
+          .join(', ')}`
+      : undefined,
   ].filter(Boolean);
   const lines = [`  smoke run:  ${smoke.status ?? '?'}${smoke.reason ? ` (${smoke.reason})` : ''}${facts.length ? `, ${facts.join(', ')}` : ''}`];
   if (smoke.status !== 'succeeded' && smoke.message) lines.push(`              ${smoke.message}`);
-  if (smoke.logTail) lines.push('  smoke run logs (end):', ...smoke.logTail.trimEnd().split('\n').map((line) => `    ${line}`));
+  if (smoke.logTail)
+    lines.push(
+      '  smoke run logs (end):',
+      ...smoke.logTail
+        .trimEnd()
+        .split('\n')
+        .map((line) => `    ${line}`),
+    );
   return lines;
 }
 

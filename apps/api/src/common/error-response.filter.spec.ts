@@ -50,7 +50,12 @@ describe('ErrorResponseFilter logging', () => {
   });
 
   it('names the route a request matched, not its path, which can hold a name an analysis chose', () => {
-    const request = { originalUrl: '/api/v1/runs/1/artifacts/alice.png', url: '/api/v1/runs/1/artifacts/alice.png', baseUrl: '', route: { path: '/api/v1/runs/:id/artifacts/:name' } };
+    const request = {
+      originalUrl: '/api/v1/runs/1/artifacts/alice.png',
+      url: '/api/v1/runs/1/artifacts/alice.png',
+      baseUrl: '',
+      route: { path: '/api/v1/runs/:id/artifacts/:name' },
+    };
     expect(loggablePath(request)).toBe('/api/v1/runs/:id/artifacts/:name');
   });
 });

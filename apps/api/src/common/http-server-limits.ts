@@ -33,7 +33,10 @@ export function applyHttpServerLimits(server: Server, limits: HttpServerLimits, 
   server.timeout = limits.idleTimeoutMs;
   // How often Node looks for connections past headersTimeout (30 s by default, far coarser than the
   // deadline): a createServer option that Node keeps on the server and reads when it starts listening.
-  (server as Server & { connectionsCheckingInterval: number }).connectionsCheckingInterval = Math.min(5_000, Math.max(100, Math.floor(limits.headersTimeoutMs / 4)));
+  (server as Server & { connectionsCheckingInterval: number }).connectionsCheckingInterval = Math.min(
+    5_000,
+    Math.max(100, Math.floor(limits.headersTimeoutMs / 4)),
+  );
 
   const exchanges = new WeakMap<Socket, Exchange>();
   server.on('request', (request: IncomingMessage, response: ServerResponse) => {

@@ -185,7 +185,11 @@ describe('parseMultipart', () => {
     await start();
     await post(fileHead('file'), { 'Content-Length': 100 * 1024 * 1024 });
     const parsed = await next();
-    expect(await parsed.outcome).toMatchObject({ ok: false, status: 413, message: expect.stringMatching(/^The upload is larger than the limit of \d+ bytes \("file" at most 65536 bytes\)$/) });
+    expect(await parsed.outcome).toMatchObject({
+      ok: false,
+      status: 413,
+      message: expect.stringMatching(/^The upload is larger than the limit of \d+ bytes \("file" at most 65536 bytes\)$/),
+    });
     expect(parsed.handlers).toEqual([]);
   });
 

@@ -89,10 +89,14 @@ export class DatasetService {
   }
 
   private async usage(manager: EntityManager, userId: string): Promise<DatasetUsage> {
-    const [row] = (await manager.query(`SELECT count(*)::int AS datasets, coalesce(sum(size_bytes), 0)::text AS bytes FROM datasets WHERE user_id = $1`, [userId])) as [{
-      datasets: number;
-      bytes: string;
-    }];
+    const [row] = (await manager.query(`SELECT count(*)::int AS datasets, coalesce(sum(size_bytes), 0)::text AS bytes FROM datasets WHERE user_id = $1`, [
+      userId,
+    ])) as [
+      {
+        datasets: number;
+        bytes: string;
+      },
+    ];
     return { datasets: row.datasets, bytes: Number(row.bytes) };
   }
 
@@ -100,7 +104,12 @@ export class DatasetService {
   private assertRoomForAnother(usage: DatasetUsage, bytes = 1): void {
     const { datasets: limit, datasetBytes } = this.config.quotas;
     if (usage.datasets >= limit) {
-      throw new QuotaExceededError('datasets', limit, usage.datasets, `You have ${usage.datasets} datasets, the most allowed (${limit}); delete one to upload another`);
+      throw new QuotaExceededError(
+        'datasets',
+        limit,
+        usage.datasets,
+        `You have ${usage.datasets} datasets, the most allowed (${limit}); delete one to upload another`,
+      );
     }
     if (usage.bytes + bytes > datasetBytes) throw this.bytesQuotaExceeded(usage);
   }

@@ -35,7 +35,12 @@ export class EventStreamConnections implements OnModuleDestroy {
     const lease = randomUUID();
     const { acquired, held } = await this.redis.acquireLease(leaseKey(userId), lease, limit, SSE_LEASE_MS);
     if (!acquired) {
-      throw new QuotaExceededError('sse_connections', limit, held, `You have ${held} event streams open, the most allowed at once (${limit}); close one to open another`);
+      throw new QuotaExceededError(
+        'sse_connections',
+        limit,
+        held,
+        `You have ${held} event streams open, the most allowed at once (${limit}); close one to open another`,
+      );
     }
     this.track(userId, lease);
     let released = false;
@@ -43,7 +48,9 @@ export class EventStreamConnections implements OnModuleDestroy {
       if (released) return;
       released = true;
       this.untrack(userId, lease);
-      void this.redis.releaseLease(leaseKey(userId), lease).catch((error: Error) => this.logger.warn(`releasing an event stream's lease failed (it expires by itself): ${error.message}`));
+      void this.redis
+        .releaseLease(leaseKey(userId), lease)
+        .catch((error: Error) => this.logger.warn(`releasing an event stream's lease failed (it expires by itself): ${error.message}`));
     };
   }
 

@@ -25,7 +25,9 @@ export class EventStreamController {
   @ApiProduces('text/event-stream')
   @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'Replay the events after this id' })
   @ApiOkResponse({ description: 'An endless text/event-stream; `:keepalive` comments every 15 s' })
-  @ApiTooManyRequestsResponse({ description: 'The caller has as many streams open as the quota allows, across all API instances (`quota`: `sse_connections`, with `limit` and `inUse`)' })
+  @ApiTooManyRequestsResponse({
+    description: 'The caller has as many streams open as the quota allows, across all API instances (`quota`: `sse_connections`, with `limit` and `inUse`)',
+  })
   async stream(
     @CurrentCaller() caller: Caller,
     @Query() query: EventStreamQuery,

@@ -47,6 +47,12 @@ describe('toRunView', () => {
       row({ status: 'running', started_at: new Date('2026-01-01T00:00:05Z'), running_for_seconds: 42, progress: 0.5, progress_message: 'halfway' }),
       7,
     );
-    expect(view).toMatchObject({ queuePosition: null, runningForSeconds: 42, progress: 0.5, progressMessage: 'halfway', startedAt: '2026-01-01T00:00:05.000Z' });
+    expect(view).toMatchObject({
+      queuePosition: null,
+      runningForSeconds: 42,
+      progress: 0.5,
+      progressMessage: 'halfway',
+      startedAt: '2026-01-01T00:00:05.000Z',
+    });
   });
 });

@@ -5,7 +5,18 @@ import { rcompare } from 'semver';
 import { DataSource, type EntityManager } from 'typeorm';
 import { type ConsentScopes, type Manifest, type ParamsValidation, scopesEqual, UnsupportedParamsSchemaError, validateParams } from '@lockbox/analysis-sdk';
 import { LOCKBOX_CONFIG, type LockboxConfig } from '@lockbox/config';
-import { Analysis, AnalysisVersion, type DatasetStatus, notificationFor, preparedQuery, RUN_FINISHED_EVENT, runFinishedDedupeKey, type RunStatus, type RunVerdict, type StoredArtifact } from '@lockbox/db';
+import {
+  Analysis,
+  AnalysisVersion,
+  type DatasetStatus,
+  notificationFor,
+  preparedQuery,
+  RUN_FINISHED_EVENT,
+  runFinishedDedupeKey,
+  type RunStatus,
+  type RunVerdict,
+  type StoredArtifact,
+} from '@lockbox/db';
 import { DomainError, QuotaExceededError } from '@lockbox/errors';
 import { PlatformEventsService } from '@lockbox/events';
 import { addToLogContext } from '@lockbox/logging';
@@ -44,7 +55,10 @@ function checkParams(manifest: Manifest, params: unknown): ParamsValidation {
     return validateParams(manifest.params, params);
   } catch (error) {
     if (!(error instanceof UnsupportedParamsSchemaError)) throw error;
-    throw new DomainError('conflict', `${manifest.name} ${manifest.version} cannot take runs: its params schema uses what the platform no longer evaluates (${error.problems.map((problem) => problem.field).join(', ')}); its developer must publish a new version`);
+    throw new DomainError(
+      'conflict',
+      `${manifest.name} ${manifest.version} cannot take runs: its params schema uses what the platform no longer evaluates (${error.problems.map((problem) => problem.field).join(', ')}); its developer must publish a new version`,
+    );
   }
 }
 
@@ -276,12 +290,19 @@ export class RunsService {
    */
   private async assertRoomForRun(manager: EntityManager, userId: string): Promise<void> {
     await lockUserQuotas(manager, userId);
-    const [{ active }] = (await manager.query(`SELECT count(*)::int AS active FROM runs WHERE user_id = $1 AND status IN ('queued', 'running')`, [userId])) as [{
-      active: number;
-    }];
+    const [{ active }] = (await manager.query(`SELECT count(*)::int AS active FROM runs WHERE user_id = $1 AND status IN ('queued', 'running')`, [userId])) as [
+      {
+        active: number;
+      },
+    ];
     const limit = this.config.quotas.activeRuns;
     if (active >= limit) {
-      throw new QuotaExceededError('active_runs', limit, active, `You have ${active} runs queued or running, the most allowed at once (${limit}); wait for some to finish, or cancel some`);
+      throw new QuotaExceededError(
+        'active_runs',
+        limit,
+        active,
+        `You have ${active} runs queued or running, the most allowed at once (${limit}); wait for some to finish, or cancel some`,
+      );
     }
   }
 
@@ -302,10 +323,10 @@ export class RunsService {
   }
 
   private async findOwn(userId: string, runId: string): Promise<OwnRunRow> {
-    const [row] = (await this.dataSource.query(`SELECT id, status, result_key, log_key, artifacts, cancel_requested_at FROM runs WHERE id = $1 AND user_id = $2`, [
-      runId,
-      userId,
-    ])) as OwnRunRow[];
+    const [row] = (await this.dataSource.query(
+      `SELECT id, status, result_key, log_key, artifacts, cancel_requested_at FROM runs WHERE id = $1 AND user_id = $2`,
+      [runId, userId],
+    )) as OwnRunRow[];
     if (!row) throw runNotFound(runId);
     return row;
   }

@@ -159,7 +159,9 @@ export class SubmissionService {
       throw error;
     }
     // Committed: a publish failure is left to the outbox poller rather than failing the request.
-    await this.outbox.publish([recorded.outboxId]).catch((error: unknown) => this.logger.warn(`publishing the check of ${upload.versionId} failed: ${describe(error)}`));
+    await this.outbox
+      .publish([recorded.outboxId])
+      .catch((error: unknown) => this.logger.warn(`publishing the check of ${upload.versionId} failed: ${describe(error)}`));
     return recorded.version;
   }
 
@@ -282,7 +284,10 @@ export class SubmissionService {
    * catalogue only once an admin has approved it.
    */
   private async refreshListing(manager: EntityManager, approved: AnalysisVersion): Promise<void> {
-    const published = await manager.find(AnalysisVersion, { where: { analysisId: approved.analysisId, status: 'published' }, select: { id: true, version: true } });
+    const published = await manager.find(AnalysisVersion, {
+      where: { analysisId: approved.analysisId, status: 'published' },
+      select: { id: true, version: true },
+    });
     if (newestFirst(published)[0]?.id !== approved.id) return;
     const { title, description, category, price } = approved.manifest;
     await manager.update(Analysis, { id: approved.analysisId }, { title, description, category, price });

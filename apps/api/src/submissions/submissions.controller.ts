@@ -41,7 +41,10 @@ export class SubmissionsController {
       },
     },
   })
-  @ApiTooManyRequestsResponse({ description: 'The developer has as many submissions waiting for checks or review as the quota allows (`quota`: `pending_submissions`, with `limit` and `inUse`)' })
+  @ApiTooManyRequestsResponse({
+    description:
+      'The developer has as many submissions waiting for checks or review as the quota allows (`quota`: `pending_submissions`, with `limit` and `inUse`)',
+  })
   async submit(@CurrentCaller() caller: Caller, @Req() request: Request): Promise<SubmissionView> {
     // Before a byte of the body is read: a developer at the quota is answered at once.
     await this.submissions.assertRoomForSubmission(caller.id);

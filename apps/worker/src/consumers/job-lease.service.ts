@@ -63,7 +63,9 @@ export class JobLeaseService {
           }
         })
         // A database blip is not a lost lease; the next renewal tries again before the lease runs out.
-        .catch((error: unknown) => this.logger.warn(`renewing the lease on ${table} ${claim.id} failed: ${error instanceof Error ? error.message : String(error)}`));
+        .catch((error: unknown) =>
+          this.logger.warn(`renewing the lease on ${table} ${claim.id} failed: ${error instanceof Error ? error.message : String(error)}`),
+        );
     }, this.config.jobs.leaseRenewMs);
     // Given up as stalled: the lease is left to expire, so the next claim counts this attempt as lost.
     const onAbandoned = () => {

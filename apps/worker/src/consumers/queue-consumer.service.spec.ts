@@ -24,7 +24,14 @@ class MemoryQueue {
 
   send(queue: QueueName, message: QueueMessage, correlationId?: string): void {
     const list = this.waiting.get(queue) ?? [];
-    list.push({ messageId: `m-${message.id}`, receiptHandle: `r-${message.id}`, body: JSON.stringify(message), receiveCount: 1, sentAt: new Date(), correlationId });
+    list.push({
+      messageId: `m-${message.id}`,
+      receiptHandle: `r-${message.id}`,
+      body: JSON.stringify(message),
+      receiveCount: 1,
+      sentAt: new Date(),
+      correlationId,
+    });
     this.waiting.set(queue, list);
   }
 
@@ -189,7 +196,10 @@ describe('QueueConsumerService log context', () => {
 
 describe('jobDeadlineMs', () => {
   it('bounds a run by the longest run timeout, the overdue grace and one lease; checks and ingests by their settings', () => {
-    const config = { jobs: { runOverdueGraceMs: 300_000, leaseMs: 30_000, checkDeadlineMs: 1_800_000, ingestDeadlineMs: 600_000 }, limits: { runTimeoutMaxSeconds: 900 } };
+    const config = {
+      jobs: { runOverdueGraceMs: 300_000, leaseMs: 30_000, checkDeadlineMs: 1_800_000, ingestDeadlineMs: 600_000 },
+      limits: { runTimeoutMaxSeconds: 900 },
+    };
     expect(jobDeadlineMs(config as never, 'runs')).toBe(1_230_000);
     expect(jobDeadlineMs(config as never, 'checks')).toBe(1_800_000);
     expect(jobDeadlineMs(config as never, 'ingest')).toBe(600_000);

@@ -200,7 +200,10 @@ export class QueueConsumerService implements OnApplicationBootstrap, BeforeAppli
       this.logger.warn(`could not delete message ${received.messageId} from ${queue}: ${describe(error)}`);
     });
     const durationMs = Math.round(performance.now() - startedAt);
-    this.logger.log(`${message.type} ${message.id} handled in ${durationMs} ms (delivery ${received.receiveCount})`, { durationMs, delivery: received.receiveCount });
+    this.logger.log(`${message.type} ${message.id} handled in ${durationMs} ms (delivery ${received.receiveCount})`, {
+      durationMs,
+      delivery: received.receiveCount,
+    });
   }
 
   /** Platform faults are retried with backoff; after maxReceiveCount deliveries SQS moves the message to the DLQ. */

@@ -92,7 +92,12 @@ export class Run extends JobColumns {
   @Column({ name: 'log_key', type: 'text', nullable: true })
   logKey: string | null;
 
-  @Column({ name: 'log_bytes', type: 'bigint', nullable: true, transformer: { to: (value: number | null) => value, from: (value: string | null) => (value === null ? null : Number(value)) } })
+  @Column({
+    name: 'log_bytes',
+    type: 'bigint',
+    nullable: true,
+    transformer: { to: (value: number | null) => value, from: (value: string | null) => (value === null ? null : Number(value)) },
+  })
   logBytes: number | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })

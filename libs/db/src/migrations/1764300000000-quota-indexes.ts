@@ -10,7 +10,9 @@ export class QuotaIndexes1764300000000 implements MigrationInterface {
 
   async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`CREATE INDEX runs_user_active_idx ON runs (user_id) WHERE status IN ('queued', 'running')`);
-    await queryRunner.query(`CREATE INDEX analysis_versions_pending_idx ON analysis_versions (submitted_by) WHERE status IN ('submitted', 'checking', 'awaiting_review')`);
+    await queryRunner.query(
+      `CREATE INDEX analysis_versions_pending_idx ON analysis_versions (submitted_by) WHERE status IN ('submitted', 'checking', 'awaiting_review')`,
+    );
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {

@@ -12,7 +12,7 @@ describe('detectFormat', () => {
       evidence: 'data/manifest.js and data/tweets.js: an X archive (2022+ layout)',
     });
     expect(detectFormat(['data/tweet.js', 'data/account.js'])).toEqual({ format: 'x-archive', evidence: 'data/tweet.js: an X archive (older layout)' });
-    expect(detectFormat(['tweet.js'])).toEqual({ format: 'x-archive', evidence: "tweet.js: an X archive (older layout, files at the root)" });
+    expect(detectFormat(['tweet.js'])).toEqual({ format: 'x-archive', evidence: 'tweet.js: an X archive (older layout, files at the root)' });
   });
 
   it('tells a Reddit data request by two of its files, one of them read', () => {
@@ -27,7 +27,10 @@ describe('detectFormat', () => {
   });
 
   it("tells Lockbox's canonical JSONL when every file is .jsonl", () => {
-    expect(detectFormat(['posts.jsonl', 'dir/', 'reactions.jsonl'])).toEqual({ format: 'lockbox-jsonl', evidence: "2 .jsonl files: Lockbox's canonical JSONL" });
+    expect(detectFormat(['posts.jsonl', 'dir/', 'reactions.jsonl'])).toEqual({
+      format: 'lockbox-jsonl',
+      evidence: "2 .jsonl files: Lockbox's canonical JSONL",
+    });
     expect(detectFormat(['posts.jsonl', 'notes.txt'])).toBeUndefined();
   });
 

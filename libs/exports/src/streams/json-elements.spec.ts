@@ -152,7 +152,17 @@ describe('readJsonElements', () => {
     ]);
     expect(await elements('[{"x": 1}]', options({ paths }))).toEqual([{ ok: true, value: { x: 1 }, at: [0], path: 2 }]);
     // Two arrays of one root object, in file order.
-    expect(await elements('{"semanticSegments": [1], "rawSignals": [2], "userLocationProfile": {}}', options({ paths: [['semanticSegments', '*'], ['rawSignals', '*']] }))).toEqual([
+    expect(
+      await elements(
+        '{"semanticSegments": [1], "rawSignals": [2], "userLocationProfile": {}}',
+        options({
+          paths: [
+            ['semanticSegments', '*'],
+            ['rawSignals', '*'],
+          ],
+        }),
+      ),
+    ).toEqual([
       { ok: true, value: 1, at: [0], path: 0 },
       { ok: true, value: 2, at: [0], path: 1 },
     ]);
@@ -161,7 +171,21 @@ describe('readJsonElements', () => {
   });
 
   it('fails a file whose root is not the shape its paths expect, saying which keys were looked for', async () => {
-    expect((await fault(elements('{"reactions": []}', options({ paths: [['comments_v2', '*'], ['comments', '*']] })))).message).toBe('the JSON object has no "comments_v2" or "comments"');
+    expect(
+      (
+        await fault(
+          elements(
+            '{"reactions": []}',
+            options({
+              paths: [
+                ['comments_v2', '*'],
+                ['comments', '*'],
+              ],
+            }),
+          ),
+        )
+      ).message,
+    ).toBe('the JSON object has no "comments_v2" or "comments"');
     expect((await fault(elements('{}', options({ path: ['locations', '*'] })))).message).toBe('the JSON object has no "locations"');
     expect((await fault(elements('[1]', options({ path: ['locations', '*'] })))).message).toBe('the content is a JSON array, not an object with "locations"');
     expect((await fault(elements('"text"', options({ path: ['locations', '*'] })))).message).toBe('the content is not JSON');

@@ -11,8 +11,7 @@ import type { BufferGauge } from './buffer-gauge';
 export type JsonPath = readonly string[];
 
 export type JsonElement =
-  | { ok: true; value: unknown; at: readonly number[]; path?: number }
-  | { ok: false; reason: SkipReason; message: string; at: readonly number[]; path?: number };
+  { ok: true; value: unknown; at: readonly number[]; path?: number } | { ok: false; reason: SkipReason; message: string; at: readonly number[]; path?: number };
 
 export interface JsonElementOptions {
   /** One path to the elements. */

@@ -2,14 +2,21 @@ import { repairMetaStrings, repairMetaText } from './meta-mojibake';
 
 /** What Facebook writes for a text: each UTF-8 byte of it as its own \u00XX escape, read back by JSON.parse. */
 function asMetaWrites(text: string): string {
-  const escaped = [...Buffer.from(text, 'utf8')].map((byte) => (byte < 0x80 ? String.fromCharCode(byte) : `\\u00${byte.toString(16).padStart(2, '0')}`)).join('');
+  const escaped = [...Buffer.from(text, 'utf8')]
+    .map((byte) => (byte < 0x80 ? String.fromCharCode(byte) : `\\u00${byte.toString(16).padStart(2, '0')}`))
+    .join('');
   return JSON.parse(`"${escaped.replace(/"/g, '\\"')}"`) as string;
 }
 
 describe('repairMetaText', () => {
   it('repairs Danish and German text as Facebook escapes it', () => {
     expect(asMetaWrites('ø')).toBe('\u00c3\u00b8');
-    for (const text of ['Smørrebrød på Nørrebro, æbleskiver og rødgrød med fløde', 'Åbent hus i Århus', 'Grüße aus München: schön, größer, Straße', 'ÄÖÜ äöü ß ẞ']) {
+    for (const text of [
+      'Smørrebrød på Nørrebro, æbleskiver og rødgrød med fløde',
+      'Åbent hus i Århus',
+      'Grüße aus München: schön, größer, Straße',
+      'ÄÖÜ äöü ß ẞ',
+    ]) {
       expect(repairMetaText(asMetaWrites(text))).toEqual({ text, outcome: 'repaired' });
     }
   });

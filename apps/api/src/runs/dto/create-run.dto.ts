@@ -51,7 +51,7 @@ function IsConsentScopes(options?: ValidationOptions): PropertyDecorator {
 
 class ConsentDto {
   @ApiProperty({
-    description: "Exactly the scopes the analysis version declares: for each record kind, the fields it may read",
+    description: 'Exactly the scopes the analysis version declares: for each record kind, the fields it may read',
     example: { 'social.posts': ['timestamp', 'likes'] },
   })
   @IsDefined()

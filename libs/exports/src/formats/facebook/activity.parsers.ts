@@ -80,5 +80,11 @@ function activityParser(paths: readonly (readonly string[])[], record: (element:
 }
 
 export const parseFacebookPosts = activityParser([['*']], facebookPostRecord);
-export const parseFacebookComments = activityParser([['comments_v2', '*'], ['comments', '*']], facebookCommentRecord);
+export const parseFacebookComments = activityParser(
+  [
+    ['comments_v2', '*'],
+    ['comments', '*'],
+  ],
+  facebookCommentRecord,
+);
 export const parseFacebookReactions = activityParser([['reactions_v2', '*'], ['reactions', '*'], ['*']], facebookReactionRecord);

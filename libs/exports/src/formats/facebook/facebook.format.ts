@@ -10,7 +10,9 @@ const POSTS = new RegExp(`^${ACTIVITY}posts/your_posts(?:__check_ins__photos_and
 const COMMENTS = new RegExp(`^${ACTIVITY}(?:comments_and_reactions|comments)/comments\\.json$`);
 const REACTIONS_OLDER = new RegExp(`^${ACTIVITY}(?:comments_and_reactions|likes_and_reactions)/posts_and_comments\\.json$`);
 const REACTIONS = new RegExp(`^${ACTIVITY}comments_and_reactions/likes_and_reactions(?:_([0-9]{1,4}))?\\.json$`);
-const MESSAGES = new RegExp(`^${ACTIVITY}messages/(?:inbox|archived_threads|filtered_threads|message_requests|e2ee_cutover)/[^/]+/message_([0-9]{1,4})\\.json$`);
+const MESSAGES = new RegExp(
+  `^${ACTIVITY}messages/(?:inbox|archived_threads|filtered_threads|message_requests|e2ee_cutover)/[^/]+/message_([0-9]{1,4})\\.json$`,
+);
 const PROFILE = /^(?:personal_information\/)?profile_information\/profile_information\.json$/;
 const MEDIA = /\.(?:jpe?g|png|gif|webp|heic|mp4|mov|m4a|mp3|aac|wav|pdf)$/i;
 

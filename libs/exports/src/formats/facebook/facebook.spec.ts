@@ -33,7 +33,9 @@ describe('Facebook export', () => {
       ['your_facebook_activity/comments_and_reactions/likes_and_reactions_2.json', 'reactions', { 'social.reactions': 1 }],
       ['your_facebook_activity/messages/inbox/juergenweiss_10158123456789012/message_1.json', 'messages', { 'social.messages': 4 }],
     ]);
-    expect(report.files[5]?.notes).toEqual([{ reason: 'not_imported', count: 1, message: 'calls and people joining or leaving a conversation are not messages', element: [2] }]);
+    expect(report.files[5]?.notes).toEqual([
+      { reason: 'not_imported', count: 1, message: 'calls and people joining or leaving a conversation are not messages', element: [2] },
+    ]);
     expect(report.notRead.map((file) => [file.name, file.detail])).toEqual([
       ['your_facebook_activity/posts/media/Mobileuploads_2024/4211.jpg', 'photos, videos and other media are not imported'],
       ['your_facebook_activity/messages/inbox/juergenweiss_10158123456789012/photos/9911.jpg', 'photos, videos and other media are not imported'],
@@ -71,17 +73,35 @@ describe('Facebook export', () => {
     const files = facebook2024Files().filter((file) => !file.name.startsWith('personal_information/'));
     const { report } = await collectIngest(await zipFiles(files), { format: 'facebook' });
     expect(report.status).toBe('ready');
-    expect(report.files.find((file) => file.part === 'messages')?.failure).toEqual({ reason: 'needs_account', message: expect.stringContaining('profile_information.json') });
+    expect(report.files.find((file) => file.part === 'messages')?.failure).toEqual({
+      reason: 'needs_account',
+      message: expect.stringContaining('profile_information.json'),
+    });
     expect(report.records).toEqual({ 'social.posts': 4, 'social.comments': 3, 'social.reactions': 4 });
   });
 
   it('reads the oldest names (comments in comments/, reactions in likes_and_reactions/ with `reactions`) and the label_values reactions', async () => {
     const files = [
-      { name: 'comments/comments.json', data: metaJson({ comments: [{ timestamp: 1514764800, data: [{ comment: { timestamp: 1514764800, comment: 'Gl\u00e6delig', author: 'A' } }] }] }) },
-      { name: 'likes_and_reactions/posts_and_comments.json', data: metaJson({ reactions: [{ timestamp: 1514764900, data: [{ reaction: { reaction: 'ANGER', actor: 'A' } }] }] }) },
+      {
+        name: 'comments/comments.json',
+        data: metaJson({ comments: [{ timestamp: 1514764800, data: [{ comment: { timestamp: 1514764800, comment: 'Gl\u00e6delig', author: 'A' } }] }] }),
+      },
+      {
+        name: 'likes_and_reactions/posts_and_comments.json',
+        data: metaJson({ reactions: [{ timestamp: 1514764900, data: [{ reaction: { reaction: 'ANGER', actor: 'A' } }] }] }),
+      },
       {
         name: 'your_facebook_activity/comments_and_reactions/likes_and_reactions.json',
-        data: metaJson([{ timestamp: 1700000000, label_values: [{ label: 'Reaction', value: 'Care' }, { label: 'Name', value: 'Bø' }], fbid: '1' }]),
+        data: metaJson([
+          {
+            timestamp: 1700000000,
+            label_values: [
+              { label: 'Reaction', value: 'Care' },
+              { label: 'Name', value: 'Bø' },
+            ],
+            fbid: '1',
+          },
+        ]),
       },
     ];
     const { report, records } = await collectIngest(await zipFiles(files), { format: 'auto' });
@@ -95,7 +115,10 @@ describe('Facebook export', () => {
 
   it('skips, with the element and the reason, a post without a usable timestamp, an element that is not one, and a reaction without a name', async () => {
     const files = [
-      { name: 'posts/your_posts_1.json', data: metaJson([{ data: [{ post: 'no time' }] }, { timestamp: 1e13, data: [{ post: 'year 318857' }] }, 'text', { timestamp: 1700000000 }]) },
+      {
+        name: 'posts/your_posts_1.json',
+        data: metaJson([{ data: [{ post: 'no time' }] }, { timestamp: 1e13, data: [{ post: 'year 318857' }] }, 'text', { timestamp: 1700000000 }]),
+      },
       { name: 'comments_and_reactions/posts_and_comments.json', data: metaJson({ reactions_v2: [{ timestamp: 1700000000, data: [{ reaction: {} }] }] }) },
     ];
     const { report } = await collectIngest(await zipFiles(files), { format: 'facebook' });
@@ -109,7 +132,13 @@ describe('Facebook export', () => {
   });
 
   it('points the person to the JSON format when the archive is the HTML one', async () => {
-    const { report } = await collectIngest(await zipFiles([{ name: 'your_facebook_activity/posts/your_posts_1.html', data: '<html></html>' }, { name: 'personal_information/profile_information/profile_information.html', data: '<html></html>' }]), { format: 'facebook' });
+    const { report } = await collectIngest(
+      await zipFiles([
+        { name: 'your_facebook_activity/posts/your_posts_1.html', data: '<html></html>' },
+        { name: 'personal_information/profile_information/profile_information.html', data: '<html></html>' },
+      ]),
+      { format: 'facebook' },
+    );
     expect(report.failure?.reason).toBe('no_records');
     expect(report.notRead[0]?.detail).toBe('Lockbox reads the JSON export: ask Facebook for your information in the JSON format');
   });

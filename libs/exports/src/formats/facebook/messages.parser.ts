@@ -35,12 +35,14 @@ export function profileParser(owner: FacebookOwner): EntryParser {
 function facebookMessageRecord(message: unknown, at: readonly number[], ownerName: string): ParsedItem {
   if (!isObject(message)) return skipItem('not_a_record', 'the element is not a message (not an object)', { element: at });
   const type = ownString(message, 'type');
-  if (type !== undefined && NOT_MESSAGES.has(type)) return noteItem('not_imported', 'calls and people joining or leaving a conversation are not messages', { element: at });
+  if (type !== undefined && NOT_MESSAGES.has(type))
+    return noteItem('not_imported', 'calls and people joining or leaving a conversation are not messages', { element: at });
   if (own(message, 'is_unsent') === true) return noteItem('not_imported', 'messages the sender unsent are not imported', { element: at });
   const sender = ownString(message, 'sender_name');
   if (sender === undefined || sender === '') return skipItem('missing_field', 'the message has no sender_name', { element: at });
   const timestamp = parseEpoch(own(message, 'timestamp_ms'), 'milliseconds');
-  if (timestamp === undefined) return skipItem('bad_timestamp', 'timestamp_ms is missing or not milliseconds since 1970 (a date from 1900 to 9999)', { element: at });
+  if (timestamp === undefined)
+    return skipItem('bad_timestamp', 'timestamp_ms is missing or not milliseconds since 1970 (a date from 1900 to 9999)', { element: at });
   const record: Record<string, unknown> = { kind: 'social.messages', timestamp, platform: 'facebook', direction: sender === ownerName ? 'sent' : 'received' };
   const content = ownString(message, 'content');
   if (content !== undefined && content !== '') record.text = content;
@@ -52,7 +54,10 @@ export function facebookMessagesParser(owner: FacebookOwner): EntryParser {
   return async function* (input, context) {
     const ownerName = owner.name;
     if (ownerName === undefined) {
-      throw new FileFault('needs_account', "messages need the export's profile_information.json (the person's name) to tell sent from received, and it has none that could be read");
+      throw new FileFault(
+        'needs_account',
+        "messages need the export's profile_information.json (the person's name) to tell sent from received, and it has none that could be read",
+      );
     }
     for await (const element of metaElements(input, context, [['messages', '*']])) {
       yield element.kind === 'report' ? element.item : facebookMessageRecord(element.value, element.at, ownerName);

@@ -103,7 +103,15 @@ export function activityItem(element: unknown, at: readonly number[]): ParsedIte
   if (link?.kind === 'watch') {
     const channel = ownString(ownArray(element, 'subtitles').find(isObject), 'name')?.trim();
     return recordItem(
-      definedOnly({ kind: 'media.watch', timestamp, platform: 'youtube', title: watchedTitle(ownString(element, 'title'), titleUrl), url: link.url, channel: channel || undefined, id: link.id }),
+      definedOnly({
+        kind: 'media.watch',
+        timestamp,
+        platform: 'youtube',
+        title: watchedTitle(ownString(element, 'title'), titleUrl),
+        url: link.url,
+        channel: channel || undefined,
+        id: link.id,
+      }),
       { element: at },
     );
   }

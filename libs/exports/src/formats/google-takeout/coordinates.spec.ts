@@ -15,7 +15,15 @@ describe('Google coordinates', () => {
   });
 
   it('refuses what is not an E7 integer pair in range', () => {
-    for (const [latitude, longitude] of [[40.5, 1], ['400117000', 1], [undefined, 1], [1, null], [-900000001, 0], [0, -1800000001], [Number.MAX_SAFE_INTEGER + 2, 0]]) {
+    for (const [latitude, longitude] of [
+      [40.5, 1],
+      ['400117000', 1],
+      [undefined, 1],
+      [1, null],
+      [-900000001, 0],
+      [0, -1800000001],
+      [Number.MAX_SAFE_INTEGER + 2, 0],
+    ]) {
       expect(coordinatesFromE7(latitude, longitude)).toBeUndefined();
     }
   });
@@ -29,7 +37,19 @@ describe('Google coordinates', () => {
   });
 
   it('refuses malformed or out-of-range coordinate strings', () => {
-    for (const text of ['40.0117°', '40.0117° -75.0117°', '40,0117°, -75,0117°', 'N40.0117°, W75.0117°', '91°, 0°', '0°, 180.5°', '1e1°, 2°', 'geo:40.0117;-75.0117', '', `${'1'.repeat(100)}°, 1°`, 40.0117]) {
+    for (const text of [
+      '40.0117°',
+      '40.0117° -75.0117°',
+      '40,0117°, -75,0117°',
+      'N40.0117°, W75.0117°',
+      '91°, 0°',
+      '0°, 180.5°',
+      '1e1°, 2°',
+      'geo:40.0117;-75.0117',
+      '',
+      `${'1'.repeat(100)}°, 1°`,
+      40.0117,
+    ]) {
       expect(coordinatesFromText(text)).toBeUndefined();
     }
   });

@@ -46,6 +46,6 @@ export function coordinatesFromText(value: unknown): Coordinates | undefined {
 
 /** A coordinate text for a skip message: short, and quoted. */
 export function shownCoordinates(value: unknown): string {
-  const text = typeof value === 'string' ? value : JSON.stringify(value) ?? String(value);
+  const text = typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
   return JSON.stringify(text.length > 40 ? `${text.slice(0, 39)}…` : text);
 }

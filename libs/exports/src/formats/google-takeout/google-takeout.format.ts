@@ -15,8 +15,25 @@ import { parseGoogleJson } from './google-json.parser';
 
 const TAKEOUT = 'Takeout/';
 const YOUTUBE_FOLDER = /^YouTube(?:\s|$)/;
-const KNOWN_ACTIVITY_FOLDERS = new Set(['My Activity', 'Meine Aktivitäten', 'Mon activité', 'Mi actividad', 'Le mie attività', 'Mijn activiteit', 'Min aktivitet', 'Moja aktywność']);
-const KNOWN_ACTIVITY_FILES = new Set(['MyActivity.json', 'MeineAktivitäten.json', 'MonActivité.json', 'MiActividad.json', 'LeMieAttività.json', 'MijnActiviteit.json', 'MinAktivitet.json']);
+const KNOWN_ACTIVITY_FOLDERS = new Set([
+  'My Activity',
+  'Meine Aktivitäten',
+  'Mon activité',
+  'Mi actividad',
+  'Le mie attività',
+  'Mijn activiteit',
+  'Min aktivitet',
+  'Moja aktywność',
+]);
+const KNOWN_ACTIVITY_FILES = new Set([
+  'MyActivity.json',
+  'MeineAktivitäten.json',
+  'MonActivité.json',
+  'MiActividad.json',
+  'LeMieAttività.json',
+  'MijnActiviteit.json',
+  'MinAktivitet.json',
+]);
 const ROOT_TIMELINES = new Set(['Timeline.json', 'location-history.json']);
 const SEMANTIC = 'Semantic Location History';
 
@@ -85,12 +102,13 @@ function roleOf(name: string, structure: Structure): EntryRole | undefined {
   }
   if (YOUTUBE_FOLDER.test(folder)) {
     if (parts.length === 3 && file.endsWith('.json')) return read('youtube-history', HISTORY_ORDER);
-    if (parts.length === 3 && file.endsWith('.html')) return { notImported: "Lockbox reads YouTube's history as JSON: choose JSON for it in Takeout's options" };
-    return { notImported: 'a part of YouTube\'s data that Lockbox does not import (playlists, subscriptions, comments, channels…)' };
+    if (parts.length === 3 && file.endsWith('.html'))
+      return { notImported: "Lockbox reads YouTube's history as JSON: choose JSON for it in Takeout's options" };
+    return { notImported: "a part of YouTube's data that Lockbox does not import (playlists, subscriptions, comments, channels…)" };
   }
   if (structure.activityFolders.has(folder)) {
     if (parts.length === 3 && file.endsWith('.json')) return read('my-activity', ACTIVITY_ORDER);
-    if (parts.length === 3 && file.endsWith('.html')) return { notImported: 'Lockbox reads My Activity as JSON: choose JSON for it in Takeout\'s options' };
+    if (parts.length === 3 && file.endsWith('.html')) return { notImported: "Lockbox reads My Activity as JSON: choose JSON for it in Takeout's options" };
     return { notImported: 'a part of My Activity that Lockbox does not import' };
   }
   if (structure.locationFolders.has(folder) || folder === 'Location History' || folder === 'Location History (Timeline)') return locationRole(parts);

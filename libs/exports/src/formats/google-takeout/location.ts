@@ -32,7 +32,10 @@ function metres(value: unknown): number | undefined {
 /** `TYPE_HOME` (Semantic Location History), `INFERRED_WORK` (Timeline.json), `Home` (iOS) → home, inferred_work; unknown left out. */
 function semanticTypeOf(value: unknown): string | undefined {
   if (typeof value !== 'string') return undefined;
-  const type = value.trim().replace(/^TYPE_/i, '').toLowerCase();
+  const type = value
+    .trim()
+    .replace(/^TYPE_/i, '')
+    .toLowerCase();
   return type === '' || type === 'unknown' || type.length > 64 ? undefined : type;
 }
 
@@ -40,7 +43,12 @@ function pointRecord(timestamp: string, coordinates: Coordinates, accuracy: numb
   return definedOnly({ kind: 'location.points', timestamp, platform: 'google', latitude: coordinates.latitude, longitude: coordinates.longitude, accuracy });
 }
 
-function visitRecord(start: string, end: string | undefined, coordinates: Coordinates, place: { name?: string; id?: string; type?: string }): Record<string, unknown> {
+function visitRecord(
+  start: string,
+  end: string | undefined,
+  coordinates: Coordinates,
+  place: { name?: string; id?: string; type?: string },
+): Record<string, unknown> {
   const duration = end === undefined ? undefined : Math.round((Date.parse(end) - Date.parse(start)) / 1000);
   return definedOnly({
     kind: 'location.visits',
@@ -75,7 +83,8 @@ export function legacyPointItem(element: unknown, at: readonly number[]): Parsed
 export function semanticObjectItem(element: unknown, at: readonly number[]): ParsedItem {
   const visit = own(element, 'placeVisit');
   if (!isObject(visit)) {
-    if (isObject(own(element, 'activitySegment'))) return noteItem('not_imported', 'journeys between places (activity segments) are not imported', { element: at });
+    if (isObject(own(element, 'activitySegment')))
+      return noteItem('not_imported', 'journeys between places (activity segments) are not imported', { element: at });
     return skipItem('not_a_record', 'the element is neither a placeVisit nor an activitySegment', { element: at });
   }
   const duration = own(visit, 'duration');
@@ -84,7 +93,8 @@ export function semanticObjectItem(element: unknown, at: readonly number[]): Par
   const end = checkedEnd(start, timeOf(own(duration, 'endTimestamp'), own(duration, 'endTimestampMs')), at);
   if (typeof end === 'object') return end;
   const location = own(visit, 'location');
-  const coordinates = coordinatesFromE7(own(location, 'latitudeE7'), own(location, 'longitudeE7')) ?? coordinatesFromE7(own(visit, 'centerLatE7'), own(visit, 'centerLngE7'));
+  const coordinates =
+    coordinatesFromE7(own(location, 'latitudeE7'), own(location, 'longitudeE7')) ?? coordinatesFromE7(own(visit, 'centerLatE7'), own(visit, 'centerLngE7'));
   if (!coordinates) return badCoordinates(`${String(own(location, 'latitudeE7'))}, ${String(own(location, 'longitudeE7'))}`, at);
   const place = { name: ownString(location, 'name'), id: ownString(location, 'placeId'), type: ownString(location, 'semanticType') };
   return recordItem(visitRecord(start, end, coordinates, place), { element: at });
@@ -148,7 +158,8 @@ export function timelineSegmentItems(element: unknown, at: readonly number[]): I
 export function rawSignalItem(element: unknown, at: readonly number[]): ParsedItem {
   const position = own(element, 'position');
   if (!isObject(position)) {
-    if (isObject(element)) return noteItem('not_imported', 'raw signals other than positions (Wi-Fi scans, activity records) are not imported', { element: at });
+    if (isObject(element))
+      return noteItem('not_imported', 'raw signals other than positions (Wi-Fi scans, activity records) are not imported', { element: at });
     return skipItem('not_a_record', 'the element is not a raw signal (not an object)', { element: at });
   }
   const timestamp = parseIsoTimestamp(ownString(position, 'timestamp') ?? '');
@@ -158,4 +169,3 @@ export function rawSignalItem(element: unknown, at: readonly number[]): ParsedIt
   if (!coordinates) return badCoordinates(raw, at);
   return recordItem(pointRecord(timestamp, coordinates, metres(own(position, 'accuracyMeters'))), { element: at });
 }
-

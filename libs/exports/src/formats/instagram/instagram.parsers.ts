@@ -30,7 +30,9 @@ function instagramStoryRecord(element: unknown, at: readonly number[]): ParsedIt
   if (!isObject(element)) return skipItem('not_a_record', 'the element is not a story (not an object)', { element: at });
   const timestamp = parseEpoch(own(element, 'creation_timestamp'), 'seconds');
   if (timestamp === undefined) return skipItem('bad_timestamp', BAD_TIMESTAMP, { element: at });
-  return recordItem(definedOnly({ kind: 'social.posts', timestamp, platform: 'instagram', type: 'story', text: nonEmpty(ownString(element, 'title')) }), { element: at });
+  return recordItem(definedOnly({ kind: 'social.posts', timestamp, platform: 'instagram', type: 'story', text: nonEmpty(ownString(element, 'title')) }), {
+    element: at,
+  });
 }
 
 /** A value of the `string_map_data` shape: `{"Comment": {"value": …}, "Time": {"timestamp": …}}`. */

@@ -1,5 +1,11 @@
 import { collectIngest, ofKind } from '../../../test-fixtures/collect-ingest';
-import { EXPECTED_INSTAGRAM_COMMENTS, EXPECTED_INSTAGRAM_LIKES, EXPECTED_INSTAGRAM_POSTS, instagramArchive, type InstagramVintage } from '../../../test-fixtures/instagram-sample';
+import {
+  EXPECTED_INSTAGRAM_COMMENTS,
+  EXPECTED_INSTAGRAM_LIKES,
+  EXPECTED_INSTAGRAM_POSTS,
+  instagramArchive,
+  type InstagramVintage,
+} from '../../../test-fixtures/instagram-sample';
 import { metaJson } from '../../../test-fixtures/meta-json';
 import { zipFiles } from '../../../test-fixtures/zip-writer';
 
@@ -46,8 +52,18 @@ describe('Instagram export', () => {
 
   it('reads reels and comment likes, and leaves out a like whose link is not a post', async () => {
     const files = [
-      { name: 'your_instagram_activity/content/reels.json', data: metaJson({ ig_reels_media: [{ media: [{ uri: 'media/reels/1.mp4', creation_timestamp: 1720000000, title: 'Rødgrød 🍓' }] }] }) },
-      { name: 'your_instagram_activity/likes/liked_comments.json', data: metaJson({ likes_comment_likes: [{ title: 'ida.lund', string_list_data: [{ href: 'https://www.example.org/p/NOTINSTA1/', value: '👍', timestamp: 1720000100 }] }] }) },
+      {
+        name: 'your_instagram_activity/content/reels.json',
+        data: metaJson({ ig_reels_media: [{ media: [{ uri: 'media/reels/1.mp4', creation_timestamp: 1720000000, title: 'Rødgrød 🍓' }] }] }),
+      },
+      {
+        name: 'your_instagram_activity/likes/liked_comments.json',
+        data: metaJson({
+          likes_comment_likes: [
+            { title: 'ida.lund', string_list_data: [{ href: 'https://www.example.org/p/NOTINSTA1/', value: '👍', timestamp: 1720000100 }] },
+          ],
+        }),
+      },
     ];
     const { records } = await collectIngest(await zipFiles(files), { format: 'instagram' });
     expect(records).toEqual([
@@ -58,7 +74,10 @@ describe('Instagram export', () => {
 
   it('skips a post or comment without a usable timestamp, with the element and the reason', async () => {
     const files = [
-      { name: 'content/posts_1.json', data: metaJson([{ media: [{ uri: 'x.jpg', title: 'no time' }] }, { media: [], title: 'x', creation_timestamp: -1e12 }, 7]) },
+      {
+        name: 'content/posts_1.json',
+        data: metaJson([{ media: [{ uri: 'x.jpg', title: 'no time' }] }, { media: [], title: 'x', creation_timestamp: -1e12 }, 7]),
+      },
       { name: 'comments/post_comments_1.json', data: metaJson([{ string_map_data: { Comment: { value: 'hej' }, Time: { timestamp: 'soon' } } }]) },
     ];
     const { report } = await collectIngest(await zipFiles(files), { format: 'instagram' });

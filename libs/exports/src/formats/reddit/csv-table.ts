@@ -15,7 +15,8 @@ export async function* csvTable(input: AsyncIterable<Buffer>, context: ParseCont
   let columns: Map<string, number> | undefined;
   for await (const row of rows) {
     if (columns === undefined) {
-      if ('skip' in row) throw new FileFault(row.skip === 'too_many_columns' ? 'too_many_columns' : 'not_parseable', `the header cannot be read: ${row.message}`);
+      if ('skip' in row)
+        throw new FileFault(row.skip === 'too_many_columns' ? 'too_many_columns' : 'not_parseable', `the header cannot be read: ${row.message}`);
       columns = new Map(row.fields.map((name, index) => [name.trim().toLowerCase(), index]));
       const missing = required.filter((name) => !columns!.has(name.toLowerCase()));
       if (missing.length > 0) throw new FileFault('missing_columns', `the header has no column ${missing.map((name) => `"${name}"`).join(', ')}`);

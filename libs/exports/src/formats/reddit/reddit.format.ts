@@ -33,8 +33,21 @@ const NOT_IMPORTED: Record<string, string> = {
 
 // Files of a Reddit export that hold nothing the canonical kinds have a place for yet.
 const OTHER_KNOWN = [
-  'announcements', 'approved_submitter_subreddits', 'drafts', 'friends', 'gilded_content', 'gold_received', 'hidden_posts',
-  'moderated_subreddits', 'multireddits', 'payouts', 'poll_votes', 'purchases', 'scheduled_posts', 'subscribed_subreddits', 'subscriptions',
+  'announcements',
+  'approved_submitter_subreddits',
+  'drafts',
+  'friends',
+  'gilded_content',
+  'gold_received',
+  'hidden_posts',
+  'moderated_subreddits',
+  'multireddits',
+  'payouts',
+  'poll_votes',
+  'purchases',
+  'scheduled_posts',
+  'subscribed_subreddits',
+  'subscriptions',
 ];
 
 function tableOf(name: string): { table: string; part: string | undefined } | undefined {

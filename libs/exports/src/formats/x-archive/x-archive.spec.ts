@@ -1,5 +1,14 @@
 import { collectIngest, ofKind } from '../../../test-fixtures/collect-ingest';
-import { ACCOUNT_ID, EXPECTED_MESSAGES, EXPECTED_POSTS, LIKED_TWEET_IDS, xArchive2022, xArchive2022Files, xArchiveOlder, ytdFile } from '../../../test-fixtures/x-archive-sample';
+import {
+  ACCOUNT_ID,
+  EXPECTED_MESSAGES,
+  EXPECTED_POSTS,
+  LIKED_TWEET_IDS,
+  xArchive2022,
+  xArchive2022Files,
+  xArchiveOlder,
+  ytdFile,
+} from '../../../test-fixtures/x-archive-sample';
 import { zipFiles } from '../../../test-fixtures/zip-writer';
 
 describe('X archive', () => {
@@ -61,7 +70,11 @@ describe('X archive', () => {
 
   it('reads the older layout (files at the root, bare tweets in tweet.js) to the same records and the same keys', async () => {
     const older = await collectIngest(await xArchiveOlder(), { format: 'auto' });
-    expect(older.report).toMatchObject({ status: 'ready', detected: 'tweet.js and like.js: an X archive (older layout, files at the root)', records: { 'social.posts': 8, 'social.reactions': 4 } });
+    expect(older.report).toMatchObject({
+      status: 'ready',
+      detected: 'tweet.js and like.js: an X archive (older layout, files at the root)',
+      records: { 'social.posts': 8, 'social.reactions': 4 },
+    });
     expect(older.report.notRead.map((file) => [file.name, file.reason])).toEqual([
       ['profile.js', 'not_imported'],
       ['tweet_media/1269000000000000006-Example.jpg', 'not_imported'],
@@ -100,10 +113,23 @@ describe('X archive', () => {
 
   it('skips a message whose account is neither sender nor recipient', async () => {
     const messages = ytdFile('direct_messages', 0, [
-      { dmConversation: { conversationId: 'x', messages: [{ messageCreate: { id: '9', senderId: '5', recipientId: '6', text: 'not ours', createdAt: '2020-06-14T09:00:00.000Z' } }] } },
+      {
+        dmConversation: {
+          conversationId: 'x',
+          messages: [{ messageCreate: { id: '9', senderId: '5', recipientId: '6', text: 'not ours', createdAt: '2020-06-14T09:00:00.000Z' } }],
+        },
+      },
     ]);
     const account = ytdFile('account', 0, [{ account: { accountId: ACCOUNT_ID } }]);
-    const { report } = await collectIngest(await zipFiles([{ name: 'data/account.js', data: account }, { name: 'data/direct-messages.js', data: messages }]), { format: 'x-archive' });
-    expect(report.files[1]?.skips).toEqual([{ element: [0, 0], reason: 'not_a_participant', message: "the account is neither the message's sender nor its recipient" }]);
+    const { report } = await collectIngest(
+      await zipFiles([
+        { name: 'data/account.js', data: account },
+        { name: 'data/direct-messages.js', data: messages },
+      ]),
+      { format: 'x-archive' },
+    );
+    expect(report.files[1]?.skips).toEqual([
+      { element: [0, 0], reason: 'not_a_participant', message: "the account is neither the message's sender nor its recipient" },
+    ]);
   });
 });
