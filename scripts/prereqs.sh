@@ -381,7 +381,7 @@ launch_dockerd() { # args: extra flags. Succeeds when the engine answers.
   # must not leak into the engine, which looks up runc/runsc/containerd on PATH.
   setsid nohup env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
     ${DOCKER_RAMDISK:+DOCKER_RAMDISK="$DOCKER_RAMDISK"} \
-    "$(dockerd_path)" "$@" </dev/null >>"$DOCKERD_LOG" 2>&1 9>&- &
+    "$(dockerd_path)" "$@" </dev/null >>"$DOCKERD_LOG" 2>&1 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- &
   pid=$!
   echo "$pid" >"$DOCKERD_PIDFILE"
   if wait_engine 60 "$pid"; then
