@@ -1,0 +1,20 @@
+import { AnalysesRepository } from './analyses.repository';
+import { AuditRepository } from './audit.repository';
+import { PlatformEventsRepository } from './platform-events.repository';
+import { RunTerminalWriter } from './run-terminal.writer';
+import { RunsRepository } from './runs.repository';
+import { SubmissionsRepository } from './submissions.repository';
+import { TransactionRunner } from './transaction-runner';
+import { UsersRepository } from './users.repository';
+
+/** Every repository DatabaseModule provides: the only classes outside libs/ that write SQL go here. */
+export const REPOSITORIES = [
+  AnalysesRepository,
+  AuditRepository,
+  PlatformEventsRepository,
+  RunsRepository,
+  RunTerminalWriter,
+  SubmissionsRepository,
+  TransactionRunner,
+  UsersRepository,
+];
