@@ -55,7 +55,7 @@ export default tseslint.config(
   },
   {
     // Test support runs in jest's parent process, where path aliases do not resolve.
-    files: ['test/support/**/*.ts', 'scripts/**', '*.js', '*.mjs'],
+    files: ['test/support/**/*.ts', 'test/database/support/global-*.ts', 'scripts/**', '*.js', '*.mjs'],
     rules: { 'no-restricted-imports': 'off', '@typescript-eslint/no-require-imports': 'off' },
   },
   {
