@@ -8,6 +8,7 @@ import {
   claimJob,
   dataSourceOptions,
   type JobClaim,
+  OutboxRepository,
   PlatformEventsRepository,
   RunsRepository,
   RunTerminalWriter,
@@ -19,6 +20,7 @@ export interface TestDatabase {
   dataSource: DataSource;
   events: PlatformEventsRepository;
   audit: AuditRepository;
+  outbox: OutboxRepository;
   runs: RunsRepository;
   terminal: RunTerminalWriter;
   submissions: SubmissionsRepository;
@@ -58,6 +60,7 @@ export async function freshDatabase(): Promise<TestDatabase> {
     dataSource,
     events,
     audit,
+    outbox: new OutboxRepository(dataSource),
     runs: new RunsRepository(dataSource, events, audit),
     terminal: new RunTerminalWriter(dataSource, events),
     submissions: new SubmissionsRepository(),
@@ -80,11 +83,13 @@ export interface SeededVersion {
 /** A developer's published analysis (with a deadline of `timeoutSeconds`) and a user to run it. */
 export async function seedPublishedVersion(db: TestDatabase, timeoutSeconds = 60): Promise<SeededVersion> {
   const suffix = randomUUID().slice(0, 8);
-  const [[developer], [user]] = (await Promise.all(
+  const [developerRows, userRows] = (await Promise.all(
     ['developer', 'user'].map((role) =>
       db.dataSource.query(`INSERT INTO users (email, password_hash, role) VALUES ($1, 'x', $2) RETURNING id`, [`${role}-${suffix}@test.local`, role]),
     ),
   )) as Array<Array<{ id: string }>>;
+  const developer = developerRows?.[0];
+  const user = userRows?.[0];
   const slug = `analysis-${suffix}`;
   const title = `Analysis ${suffix}`;
   const [analysis] = (await db.dataSource.query(

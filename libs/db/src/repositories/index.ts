@@ -1,5 +1,6 @@
 export * from './analyses.repository';
 export * from './audit.repository';
+export * from './outbox.repository';
 export * from './platform-events.repository';
 export * from './run-terminal.writer';
 export * from './run-view.sql';

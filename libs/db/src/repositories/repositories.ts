@@ -1,5 +1,6 @@
 import { AnalysesRepository } from './analyses.repository';
 import { AuditRepository } from './audit.repository';
+import { OutboxRepository } from './outbox.repository';
 import { PlatformEventsRepository } from './platform-events.repository';
 import { RunTerminalWriter } from './run-terminal.writer';
 import { RunsRepository } from './runs.repository';
@@ -11,6 +12,7 @@ import { UsersRepository } from './users.repository';
 export const REPOSITORIES = [
   AnalysesRepository,
   AuditRepository,
+  OutboxRepository,
   PlatformEventsRepository,
   RunsRepository,
   RunTerminalWriter,
