@@ -63,7 +63,7 @@ export async function freshDatabase(): Promise<TestDatabase> {
     outbox: new OutboxRepository(dataSource),
     runs: new RunsRepository(dataSource, events, audit),
     terminal: new RunTerminalWriter(dataSource, events),
-    submissions: new SubmissionsRepository(),
+    submissions: new SubmissionsRepository(dataSource),
     close: async () => {
       await dataSource.destroy();
       await onServer((client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));

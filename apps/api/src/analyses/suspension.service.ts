@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { AuditRepository, RunsRepository, RunTerminalWriter, SubmissionsRepository, type Transaction, TransactionRunner } from '@lockbox/db';
+import { RunsRepository, RunTerminalWriter, SubmissionStateWriter, SubmissionsRepository, type Transaction, TransactionRunner } from '@lockbox/db';
 import { DomainError } from '@lockbox/errors';
 import { type LiveEvent, PlatformEventsService } from '@lockbox/events';
 import { CatalogueService } from './catalogue.service';
@@ -22,10 +22,10 @@ type Recorded = { userId: string; event: LiveEvent };
 const SUSPENDED_BEFORE_START = { status: 'cancelled', reason: 'analysis_suspended', message: 'The analysis was suspended, so it did not run.' } as const;
 
 /**
- * An admin takes a published version off the catalogue. In one transaction: the version becomes
- * `suspended` (conditional on being published), its queued runs are cancelled with reason
- * `analysis_suspended` (each with its event and notification, deduplicated per run like every outcome),
- * its running runs are asked to stop, the developer is notified and the action audited. A run queued
+ * An admin takes a published version off the catalogue. In one transaction: its queued runs are
+ * cancelled with reason `analysis_suspended` (RunTerminalWriter: each with its event and notification,
+ * deduplicated per run like every outcome), its running runs are asked to stop, and the version becomes
+ * `suspended` (SubmissionStateWriter: conditional on being published), audited, with the developer notified. A run queued
  * after this commit finds the version suspended when a worker claims it, and is cancelled the same way.
  */
 @Injectable()
@@ -35,7 +35,7 @@ export class SuspensionService {
     private readonly submissions: SubmissionsRepository,
     private readonly runs: RunsRepository,
     private readonly terminal: RunTerminalWriter,
-    private readonly audit: AuditRepository,
+    private readonly states: SubmissionStateWriter,
     private readonly events: PlatformEventsService,
     private readonly catalogue: CatalogueService,
   ) {}
@@ -47,33 +47,23 @@ export class SuspensionService {
       if (found.status !== 'published')
         throw new DomainError('conflict', `Version ${version} of ${slug} is ${found.status}; only a published version can be suspended`);
 
-      const suspendedAt = await this.submissions.suspend(transaction, found.id, found.row_version, adminId, reason);
-      if (!suspendedAt) throw new DomainError('conflict', `Version ${version} of ${slug} changed while it was being suspended; reload it`);
-
       const recorded: Recorded[] = [];
       const cancelled = await this.cancelQueuedRuns(transaction, found.id);
       recorded.push(...cancelled);
       // A running run is the worker's to finish: it sees the request, stops the container and records the outcome.
       const stopping = await this.runs.requestStopOfVersionRuns(transaction, found.id);
 
-      await this.audit.record(transaction, {
-        actorId: adminId,
-        actor: `user:${adminId}`,
-        subjectUserId: found.submitted_by,
-        action: 'analysis.version_suspended',
-        targetType: 'analysis_version',
-        targetId: found.id,
-        detail: { analysis: slug, version, reason, cancelledRuns: cancelled.length, stopRequestedRuns: stopping.length },
+      // The version is locked since it was read, so this finds it as read; it rolls everything back otherwise.
+      const suspended = await this.states.suspended(transaction, {
+        adminId,
+        version: { id: found.id, rowVersion: found.row_version, submittedBy: found.submitted_by, ownerId: found.owner_id, title: found.title, slug, version },
+        reason,
+        cancelledRuns: cancelled.length,
+        stopRequestedRuns: stopping.length,
       });
-      const developerEvent = await this.events.record(transaction, {
-        userId: found.owner_id,
-        type: 'analysis.suspended',
-        subjectId: found.id,
-        payload: { analysis: slug, version, versionId: found.id, reason },
-        dedupeKey: `analysis-version:${found.id}:suspended`,
-        notification: { title: `${found.title} ${version} was suspended`, body: `It is off the catalogue and no new runs start. Reason: ${reason}` },
-      });
-      if (developerEvent) recorded.push(developerEvent);
+      if (!suspended) throw new DomainError('conflict', `Version ${version} of ${slug} changed while it was being suspended; reload it`);
+      const { suspendedAt } = suspended;
+      if (suspended.recorded) recorded.push(suspended.recorded);
       return {
         outcome: {
           slug,

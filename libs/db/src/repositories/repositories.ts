@@ -4,6 +4,7 @@ import { OutboxRepository } from './outbox.repository';
 import { PlatformEventsRepository } from './platform-events.repository';
 import { RunTerminalWriter } from './run-terminal.writer';
 import { RunsRepository } from './runs.repository';
+import { SubmissionStateWriter } from './submission-state.writer';
 import { SubmissionsRepository } from './submissions.repository';
 import { TransactionRunner } from './transaction-runner';
 import { UsersRepository } from './users.repository';
@@ -16,6 +17,7 @@ export const REPOSITORIES = [
   PlatformEventsRepository,
   RunsRepository,
   RunTerminalWriter,
+  SubmissionStateWriter,
   SubmissionsRepository,
   TransactionRunner,
   UsersRepository,
