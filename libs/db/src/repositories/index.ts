@@ -1,4 +1,5 @@
 export * from './analyses.repository';
+export * from './analysis-stats.repository';
 export * from './audit.repository';
 export * from './outbox.repository';
 export * from './query-errors';

@@ -1,4 +1,5 @@
 import { AnalysesRepository } from './analyses.repository';
+import { AnalysisStatsRepository } from './analysis-stats.repository';
 import { AuditRepository } from './audit.repository';
 import { OutboxRepository } from './outbox.repository';
 import { PlatformEventsRepository } from './platform-events.repository';
@@ -12,6 +13,7 @@ import { UsersRepository } from './users.repository';
 /** Every repository DatabaseModule provides: the only classes outside libs/ that write SQL go here. */
 export const REPOSITORIES = [
   AnalysesRepository,
+  AnalysisStatsRepository,
   AuditRepository,
   OutboxRepository,
   PlatformEventsRepository,
