@@ -1,13 +1,12 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { execFile } from 'node:child_process';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type Docker from 'dockerode';
-import { DataSource } from 'typeorm';
 import { listStackContainers, removeContainer } from '@lockbox/analysis-sdk/sandbox';
 import { LOCKBOX_CONFIG, type LockboxConfig } from '@lockbox/config';
+import { WorkersRepository } from '@lockbox/db';
 import { DOCKER_CLIENT } from '@lockbox/sandbox';
 import {
   type AttemptRef,
@@ -46,7 +45,7 @@ export class OrphanReaperService implements OnApplicationBootstrap, OnApplicatio
 
   constructor(
     @Inject(LOCKBOX_CONFIG) private readonly config: LockboxConfig,
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly workers: WorkersRepository,
     @Inject(DOCKER_CLIENT) private readonly docker: Docker,
   ) {}
 
@@ -123,18 +122,11 @@ export class OrphanReaperService implements OnApplicationBootstrap, OnApplicatio
   }
 
   private async leaseView(): Promise<LeaseView> {
-    const rows = (await this.dataSource.query(
-      `SELECT id::text AS key, lease_owner, attempts FROM runs WHERE status = 'running' AND lease_expires_at > now()
-       UNION ALL
-       SELECT 'check-' || id::text, lease_owner, attempts FROM analysis_versions WHERE status = 'checking' AND lease_expires_at > now()`,
-    )) as Array<{ key: string; lease_owner: string; attempts: number }>;
-    const dead = (await this.dataSource.query(
-      `SELECT id FROM worker_heartbeats WHERE stopped_at IS NOT NULL OR last_seen_at < now() - make_interval(secs => $1)`,
-      [this.config.worker.heartbeatExpiryMs / 1000],
-    )) as Array<{ id: string }>;
+    const rows = await this.workers.heldLeases();
+    const dead = await this.workers.deadWorkerIds(this.config.worker.heartbeatExpiryMs / 1000);
     return {
       leases: new Map<string, LeaseHolder>(rows.map((row) => [row.key, { owner: row.lease_owner, attempts: Number(row.attempts) }])),
-      deadWorkers: new Set(dead.map((row) => row.id)),
+      deadWorkers: new Set(dead),
     };
   }
 }

@@ -1,6 +1,8 @@
 export * from './analyses.repository';
 export * from './analysis-stats.repository';
 export * from './audit.repository';
+export * from './jobs.repository';
+export * from './notifications.repository';
 export * from './outbox.repository';
 export * from './query-errors';
 export * from './platform-events.repository';
@@ -11,3 +13,4 @@ export * from './submission-state.writer';
 export * from './submissions.repository';
 export * from './transaction-runner';
 export * from './users.repository';
+export * from './workers.repository';
