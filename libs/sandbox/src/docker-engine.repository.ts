@@ -1,4 +1,6 @@
+import type { Readable } from 'node:stream';
 import Docker from 'dockerode';
+import { listStackContainers, removeContainer, type RunContainerRef } from '@lockbox/analysis-sdk/sandbox';
 import type { EngineStatus } from '@lockbox/db';
 
 export const BASE_IMAGE = 'lockbox/node-base:24';
@@ -24,6 +26,27 @@ export class DockerEngineRepository {
     } catch (error) {
       return { reachable: false, error: error instanceof Error ? error.message : String(error) };
     }
+  }
+
+  /** The security options the engine reports (`docker info`: seccomp, apparmor, …); throws when it cannot be reached. */
+  async securityOptions(): Promise<string[]> {
+    const info = (await this.docker.info()) as { SecurityOptions?: string[] };
+    return info.SecurityOptions ?? [];
+  }
+
+  /** Every analysis container of one stack, running or not: what the orphan reaper looks at. */
+  async stackContainers(instanceId: string): Promise<RunContainerRef[]> {
+    return listStackContainers(this.docker, instanceId);
+  }
+
+  /** Kills and removes one container; false when it was already gone. */
+  async removeContainer(id: string): Promise<boolean> {
+    return removeContainer(this.docker, id);
+  }
+
+  /** `docker save` of one image, as a tar stream. */
+  async saveImage(imageId: string): Promise<Readable> {
+    return (await this.docker.getImage(imageId).get()) as Readable;
   }
 
   /** The engine's view of a local image (`docker image inspect`), or undefined when it does not have it. */

@@ -3,11 +3,9 @@ import { execFile } from 'node:child_process';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type Docker from 'dockerode';
-import { listStackContainers, removeContainer } from '@lockbox/analysis-sdk/sandbox';
 import { LOCKBOX_CONFIG, type LockboxConfig } from '@lockbox/config';
 import { WorkersRepository } from '@lockbox/db';
-import { DOCKER_CLIENT } from '@lockbox/sandbox';
+import { DockerEngineRepository } from '@lockbox/sandbox';
 import {
   type AttemptRef,
   isAttemptHeld,
@@ -46,7 +44,7 @@ export class OrphanReaperService implements OnApplicationBootstrap, OnApplicatio
   constructor(
     @Inject(LOCKBOX_CONFIG) private readonly config: LockboxConfig,
     private readonly workers: WorkersRepository,
-    @Inject(DOCKER_CLIENT) private readonly docker: Docker,
+    private readonly engine: DockerEngineRepository,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -79,7 +77,7 @@ export class OrphanReaperService implements OnApplicationBootstrap, OnApplicatio
     const workRoot = join(this.config.home, 'work');
     // Everything on the host is listed before the leases are read: whatever a worker created after
     // claiming its job is then sure to find that claim in the view.
-    const containers = await listStackContainers(this.docker, this.config.instanceId);
+    const containers = await this.engine.stackContainers(this.config.instanceId);
     const directories = await this.stagingDirectories(workRoot);
     const mounts = mountPointsUnder(await readFile('/proc/self/mounts', 'utf8').catch(() => ''), workRoot);
     const view = await this.leaseView();
@@ -88,7 +86,7 @@ export class OrphanReaperService implements OnApplicationBootstrap, OnApplicatio
     for (const container of containers) {
       const ref: AttemptRef = { jobKey: container.runId, attempt: Number(container.attempt), workerId: container.workerId };
       if (isAttemptHeld(view, ref)) continue;
-      if (await removeContainer(this.docker, container.id)) report.containers.push(container.id);
+      if (await this.engine.removeContainer(container.id)) report.containers.push(container.id);
     }
 
     // Mounts go before their directories, deepest first, so no removal ever reaches into a mounted tmpfs.
