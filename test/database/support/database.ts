@@ -12,6 +12,7 @@ import {
   PlatformEventsRepository,
   RunsRepository,
   RunTerminalWriter,
+  SubmissionStateWriter,
   SubmissionsRepository,
 } from '@lockbox/db';
 
@@ -24,6 +25,7 @@ export interface TestDatabase {
   runs: RunsRepository;
   terminal: RunTerminalWriter;
   submissions: SubmissionsRepository;
+  submissionStates: SubmissionStateWriter;
   /** Drops the suite's database. */
   close(): Promise<void>;
 }
@@ -64,6 +66,7 @@ export async function freshDatabase(): Promise<TestDatabase> {
     runs: new RunsRepository(dataSource, events, audit),
     terminal: new RunTerminalWriter(dataSource, events),
     submissions: new SubmissionsRepository(dataSource),
+    submissionStates: new SubmissionStateWriter(dataSource, events, audit),
     close: async () => {
       await dataSource.destroy();
       await onServer((client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
