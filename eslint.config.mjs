@@ -70,9 +70,9 @@ export default tseslint.config(
     },
   },
   {
-    // The worker's sandbox jobs still build their SandboxRunner and ImageLoader from the Docker client;
-    // branch h/worker (issue 13, item 3) has modules provide them: drop this block at merge.
-    files: ['apps/worker/src/runs/run-execute.handler.ts', 'apps/worker/src/checks/{smoke-run,submission-checks,submission-check.handler}.ts'],
+    // The run handler still builds its SandboxRunner and ImageLoader from the Docker client; branch
+    // h/worker (issue 13, item 3) has modules provide them: drop this block at merge.
+    files: ['apps/worker/src/runs/run-execute.handler.ts'],
     rules: {
       'no-restricted-imports': [
         'error',

@@ -1,11 +1,9 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type Docker from 'dockerode';
 import { LOCKBOX_CONFIG, type LockboxConfig } from '@lockbox/config';
-import { killRunContainers } from '@lockbox/analysis-sdk/sandbox';
 import { type AnalysisVersion, type JobClaim, type QuarantineCause, SubmissionStateWriter, SubmissionsRepository } from '@lockbox/db';
 import { PlatformEventsService, type RecordedEvent } from '@lockbox/events';
 import type { QueueMessageOf } from '@lockbox/queue';
-import { DOCKER_CLIENT, DockerEngineRepository } from '@lockbox/sandbox';
+import { DockerEngineRepository } from '@lockbox/sandbox';
 import { ObjectStorageRepository } from '@lockbox/storage';
 import type { JobContext, JobHandler } from '../consumers/job-handler';
 import { type HeldLease, JobLeaseService } from '../consumers/job-lease.service';
@@ -33,15 +31,14 @@ export class SubmissionCheckHandler implements JobHandler<'submission.check'> {
     @Inject(LOCKBOX_CONFIG) private readonly config: LockboxConfig,
     private readonly submissions: SubmissionsRepository,
     private readonly states: SubmissionStateWriter,
-    @Inject(DOCKER_CLIENT) private readonly docker: Docker,
-    engine: DockerEngineRepository,
+    private readonly engine: DockerEngineRepository,
     storage: ObjectStorageRepository,
     private readonly leases: JobLeaseService,
     private readonly events: PlatformEventsService,
     private readonly identity: WorkerIdentity,
     runtimes: WorkerRuntimesService,
   ) {
-    const smoke = new SmokeRun(docker, {
+    const smoke = new SmokeRun(engine, {
       home: config.home,
       instanceId: config.instanceId,
       workerId: identity.id,
@@ -49,7 +46,7 @@ export class SubmissionCheckHandler implements JobHandler<'submission.check'> {
       requiredRuntime: config.sandbox.requiredRuntime,
       availableRuntimes: () => runtimes.available(),
     });
-    this.checks = new SubmissionChecks(config.limits, docker, engine, storage, smoke);
+    this.checks = new SubmissionChecks(config.limits, engine, storage, smoke);
   }
 
   async handle(message: QueueMessageOf<'submission.check'>, context: JobContext): Promise<void> {
@@ -93,9 +90,11 @@ export class SubmissionCheckHandler implements JobHandler<'submission.check'> {
     const version = await this.submissions.find(id);
     if (!version) return;
     // Best effort: the orphan reaper removes a dead worker's containers anyway, and the check must end.
-    await killRunContainers(this.docker, { instance: this.config.instanceId, runId: smokeRunId(version.id) }).catch((error: unknown) =>
-      this.logger.warn(`submission ${id}: killing the smoke runs of its lost attempts failed: ${error instanceof Error ? error.message : String(error)}`),
-    );
+    await this.engine
+      .killRunContainers({ instance: this.config.instanceId, runId: smokeRunId(version.id) })
+      .catch((error: unknown) =>
+        this.logger.warn(`submission ${id}: killing the smoke runs of its lost attempts failed: ${error instanceof Error ? error.message : String(error)}`),
+      );
     const findings = new CheckFindings();
     findings.violation(
       'attempts_exhausted',
