@@ -4,6 +4,17 @@ import prettier from 'eslint-config-prettier';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
+/** Libraries are imported through their alias, never by path (everywhere). */
+const ALIAS_IMPORTS = { group: ['**/libs/*/src', '**/libs/*/src/*', '**/apps/*/src/*'], message: 'Import libs through their @lockbox/* alias.' };
+
+/**
+ * SQL as the apps would write it (keywords in capitals, as every query here is written): a string or a
+ * template part that reads like a statement. Only libs/db's repositories hold statements.
+ */
+const SQL_STATEMENT = String.raw`/(SELECT\s[\s\S]*\bFROM\b|INSERT\s+INTO\b|UPDATE\s+\w+\s+SET\b|UPDATE\s*$|DELETE\s+FROM\b|FOR\s+(NO\s+KEY\s+)?UPDATE\b)/`;
+const SQL_IN_APPS = 'SQL belongs in a repository of libs/db (docs/architecture.md, "Layers"); call its method instead.';
+const CLIENT_IN_APPS = 'apps/ call the repositories and ports of libs/ (docs/architecture.md, "Layers"); this client belongs behind one of them.';
+
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', '.lockbox*/**', '.tools/**', 'coverage/**', 'bench/results/**'] },
   js.configs.recommended,
@@ -23,10 +34,51 @@ export default tseslint.config(
       '@typescript-eslint/switch-exhaustiveness-check': ['error', { considerDefaultExhaustiveForUnions: true }],
       // Off: its fixes are wrong here. `(await db.query(...)) as Row[]` is what infers query<T>; without it T is any.
       '@typescript-eslint/no-unnecessary-type-assertion': 'off',
+      'no-restricted-imports': ['error', { patterns: [ALIAS_IMPORTS] }],
+    },
+  },
+  {
+    // The layers: controllers → services → repositories (libs/db) → PostgreSQL, and the other systems
+    // behind their libs. Services and handlers in apps/ write no SQL and hold no database, Docker, AWS
+    // or Redis client. scripts/architecture-lint.spec.ts proves it catches planted violations.
+    files: ['apps/**/*.ts'],
+    ignores: [
+      '**/*.spec.ts',
+      // Datasets and record keys move into libs/db's DatasetsRepository on branch h/ingest (issue 13): drop these lines at merge.
+      'apps/api/src/datasets/dataset.service.ts',
+      'apps/worker/src/ingest/ingest.handler.ts',
+    ],
+    rules: {
       'no-restricted-imports': [
         'error',
         {
-          patterns: [{ group: ['**/libs/*/src', '**/libs/*/src/*', '**/apps/*/src/*'], message: 'Import libs through their @lockbox/* alias.' }],
+          paths: [
+            { name: 'pg', message: CLIENT_IN_APPS },
+            { name: 'typeorm', message: CLIENT_IN_APPS },
+            { name: '@nestjs/typeorm', message: CLIENT_IN_APPS },
+            { name: 'dockerode', message: CLIENT_IN_APPS },
+            { name: 'ioredis', message: CLIENT_IN_APPS },
+          ],
+          patterns: [ALIAS_IMPORTS, { group: ['@aws-sdk/*'], message: CLIENT_IN_APPS }],
+        },
+      ],
+      'no-restricted-syntax': [
+        'error',
+        { selector: `Literal[value=${SQL_STATEMENT}]`, message: SQL_IN_APPS },
+        { selector: `TemplateElement[value.raw=${SQL_STATEMENT}]`, message: SQL_IN_APPS },
+      ],
+    },
+  },
+  {
+    // The run handler still builds its SandboxRunner and ImageLoader from the Docker client; branch
+    // h/worker (issue 13, item 3) has modules provide them: drop this block at merge.
+    files: ['apps/worker/src/runs/run-execute.handler.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: ['pg', 'typeorm', '@nestjs/typeorm', 'ioredis'].map((name) => ({ name, message: CLIENT_IN_APPS })),
+          patterns: [ALIAS_IMPORTS, { group: ['@aws-sdk/*'], message: CLIENT_IN_APPS }],
         },
       ],
     },
@@ -55,7 +107,7 @@ export default tseslint.config(
   },
   {
     // Test support runs in jest's parent process, where path aliases do not resolve.
-    files: ['test/support/**/*.ts', 'scripts/**', '*.js', '*.mjs'],
+    files: ['test/support/**/*.ts', 'test/database/support/global-*.ts', 'scripts/**', '*.js', '*.mjs'],
     rules: { 'no-restricted-imports': 'off', '@typescript-eslint/no-require-imports': 'off' },
   },
   {

@@ -1,4 +1,4 @@
-// Three tiers (see docs/testing.md): unit tests next to the code, integration tests of one adapter or
+// The tiers (see docs/testing.md): unit tests next to the code, integration tests of one adapter or
 // service against the real services, and end-to-end tests through the public HTTP API and the CLI.
 const { compilerOptions } = require('./tsconfig.json');
 
@@ -34,6 +34,15 @@ module.exports = {
       ...shared,
       displayName: 'unit',
       testMatch: ['<rootDir>/{apps,libs,analysis-sdk,sample-analyses,scripts}/**/*.spec.ts'],
+    },
+    {
+      // The SQL the safety story rests on, against a real PostgreSQL: one server for the project, a
+      // template migrated once, and a database cloned from it for each suite (test/database/support).
+      ...shared,
+      displayName: 'database',
+      testMatch: ['<rootDir>/test/database/**/*.db-spec.ts'],
+      globalSetup: '<rootDir>/test/database/support/global-setup.ts',
+      globalTeardown: '<rootDir>/test/database/support/global-teardown.ts',
     },
     {
       ...shared,

@@ -3,10 +3,9 @@
 // once, which must not both take the last slot. A request over a quota is answered 429 with the quota,
 // its limit and what the caller has in use, and changes nothing.
 import { join } from 'node:path';
+// The plan of the very SQL GET /runs sends (RunsRepository's) is what shows it scans the queue once.
+import { QUEUE_POSITIONS_SQL, RUN_PAGE_SQL } from '@lockbox/db';
 import { ObjectStorageRepository } from '@lockbox/storage';
-// The plan of the very SQL GET /runs sends is what shows it scans the queue once: no alias reaches an app.
-// eslint-disable-next-line no-restricted-imports
-import { QUEUE_POSITIONS_SQL, RUN_PAGE_SQL } from '../../apps/api/src/runs/run.view';
 import { publishTestAnalysis, type PublishedTestAnalysis, testManifest } from '../support/analysis-images';
 import { FaultStack } from '../support/fault-stack';
 import { fieldPart, fileHead, RawConnection } from '../support/raw-http';

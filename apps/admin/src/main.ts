@@ -1,9 +1,8 @@
 import 'reflect-metadata';
 import { Command } from 'commander';
-import { DataSource } from 'typeorm';
-import { UsersService } from '@lockbox/accounts';
+import { type UsersService, usersServiceOn } from '@lockbox/accounts';
 import { loadConfig, QUEUE_NAMES, type QueueName } from '@lockbox/config';
-import { dataSourceOptions, runMigrations, User } from '@lockbox/db';
+import { AuditRepository, runMigrations, withDataSource } from '@lockbox/db';
 import { installProcessLogger } from '@lockbox/logging';
 import { QueueRepository } from '@lockbox/queue';
 
@@ -11,34 +10,20 @@ import { QueueRepository } from '@lockbox/queue';
 installProcessLogger('admin', undefined, 2);
 
 /** Operator commands: `npm run admin -- <command>`. Works against whatever stack the config points at. */
-async function withDatabase<T>(action: (dataSource: DataSource) => Promise<T>): Promise<T> {
-  const config = loadConfig();
-  await runMigrations(config.database.url);
-  const dataSource = await new DataSource(dataSourceOptions(config.database.url)).initialize();
-  try {
-    return await action(dataSource);
-  } finally {
-    await dataSource.destroy();
-  }
+function withUsers<T>(action: (users: UsersService) => Promise<T>): Promise<T> {
+  return withMigratedDatabase(async (dataSource) => action(usersServiceOn(dataSource)));
 }
 
-function withUsers<T>(action: (users: UsersService) => Promise<T>): Promise<T> {
-  return withDatabase((dataSource) => action(new UsersService(dataSource.getRepository(User))));
+async function withMigratedDatabase<T>(action: Parameters<typeof withDataSource<T>>[1]): Promise<T> {
+  const config = loadConfig();
+  await runMigrations(config.database.url);
+  return withDataSource(config.database.url, action);
 }
 
 /** The error of each message's last failed delivery, as the worker recorded it when it gave the message up. */
 async function lastErrors(messageIds: string[]): Promise<Map<string, string>> {
   if (messageIds.length === 0) return new Map();
-  const rows = await withDatabase(
-    (dataSource) =>
-      dataSource.query(
-        `SELECT DISTINCT ON (detail->>'messageId') detail->>'messageId' AS message_id, detail->>'error' AS error
-           FROM audit_events WHERE action = 'queue.dead_lettered' AND detail->>'messageId' = ANY($1)
-          ORDER BY detail->>'messageId', created_at DESC`,
-        [messageIds],
-      ) as Promise<Array<{ message_id: string; error: string }>>,
-  );
-  return new Map(rows.map((row) => [row.message_id, row.error]));
+  return withMigratedDatabase((dataSource) => new AuditRepository(dataSource).lastDeadLetterErrors(messageIds));
 }
 
 const program = new Command('admin').description('Lockbox operator commands').showHelpAfterError();

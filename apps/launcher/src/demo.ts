@@ -5,7 +5,7 @@ import type { ResultDocument } from '@lockbox/analysis-sdk';
 import { LockboxClient, type SubmissionView } from '@lockbox/analysis-sdk/client';
 import { DEMO_DEVELOPER, DEMO_USER, isLoopbackHost } from '@lockbox/accounts';
 import { defaultHome, loadConfig, readRuntimeFile } from '@lockbox/config';
-import { dockerClientFor } from '@lockbox/sandbox';
+import { DockerEngineRepository, dockerClientFor } from '@lockbox/sandbox';
 import { operatorSession } from './operator-session';
 import { approveWhenChecked, buildSampleTarball, findSampleAnalyses } from './sample-analyses';
 
@@ -67,7 +67,7 @@ async function main(): Promise<void> {
   const { items } = await developer.request<{ items: SubmissionView[] }>('GET', '/submissions?limit=100');
   const version = nextPatchVersion([sample.manifest.version, ...items.filter((item) => item.analysis === SAMPLE).map((item) => item.version ?? '')]);
   const manifest = { ...sample.manifest, version };
-  const tarball = await buildSampleTarball(dockerClientFor(config.docker.host), sample, join(home, 'samples'));
+  const tarball = await buildSampleTarball(new DockerEngineRepository(dockerClientFor(config.docker.host)), sample, join(home, 'samples'));
   const submission = await developer.submit(tarball, manifest);
   console.log(`  submitted ${SAMPLE}@${version} (${submission.id})`);
 

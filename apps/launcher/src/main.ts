@@ -6,7 +6,7 @@ import { LockboxClient } from '@lockbox/analysis-sdk/client';
 import { defaultHome, ensureJwtSecretFile, instanceIdFor, loadConfig, type LockboxConfig, readRuntimeFile, writeRuntimeFile } from '@lockbox/config';
 import { type EmbeddedStack, PRIVATE_UMASK, startEmbeddedStack } from '@lockbox/embedded';
 import { installProcessLogger } from '@lockbox/logging';
-import { dockerClientFor } from '@lockbox/sandbox';
+import { DockerEngineRepository, dockerClientFor } from '@lockbox/sandbox';
 import { PlatformProcess } from './child-process';
 import { operatorSession } from './operator-session';
 import { prepareStack } from './prepare-stack';
@@ -132,11 +132,11 @@ async function startPlatform(home: string, stack: EmbeddedStack): Promise<void> 
 /** The sample analyses go through submission, checks and approval like any other, the demo developer submitting. */
 async function publishSamples(config: LockboxConfig, apiUrl: string, admin: LockboxClient): Promise<void> {
   const developer = await new LockboxClient(apiUrl).login(DEMO_DEVELOPER.email, DEMO_DEVELOPER.password);
-  const docker = dockerClientFor(config.docker.host);
+  const engine = new DockerEngineRepository(dockerClientFor(config.docker.host));
   for (const sample of findSampleAnalyses(repoRoot)) {
     const label = `${sample.manifest.name}@${sample.manifest.version}`;
     try {
-      const outcome = await publishSample(docker, developer, admin, sample, join(config.home, 'samples'));
+      const outcome = await publishSample(engine, developer, admin, sample, join(config.home, 'samples'));
       log(`sample analysis ${label}: ${outcome}`);
     } catch (error) {
       log(`sample analysis ${label} was not published: ${error instanceof Error ? error.message : String(error)}`);

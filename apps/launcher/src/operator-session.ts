@@ -1,8 +1,7 @@
-import { DataSource } from 'typeorm';
-import { operatorAccessToken, operatorAdmin, UsersService } from '@lockbox/accounts';
+import { operatorAccessToken, operatorAdmin, usersServiceOn } from '@lockbox/accounts';
 import type { LockboxClient } from '@lockbox/analysis-sdk/client';
 import type { LockboxConfig } from '@lockbox/config';
-import { dataSourceOptions, User } from '@lockbox/db';
+import { withDataSource } from '@lockbox/db';
 
 /**
  * The admin session of the launcher (which publishes the sample analyses) and of `npm run demo`: a
@@ -11,11 +10,6 @@ import { dataSourceOptions, User } from '@lockbox/db';
  * may have changed it since.
  */
 export async function operatorSession(config: LockboxConfig, client: LockboxClient): Promise<LockboxClient> {
-  const dataSource = await new DataSource(dataSourceOptions(config.database.url)).initialize();
-  try {
-    const admin = await operatorAdmin(new UsersService(dataSource.getRepository(User)), config);
-    return client.withToken(await operatorAccessToken(config, admin));
-  } finally {
-    await dataSource.destroy();
-  }
+  const admin = await withDataSource(config.database.url, (dataSource) => operatorAdmin(usersServiceOn(dataSource), config));
+  return client.withToken(await operatorAccessToken(config, admin));
 }

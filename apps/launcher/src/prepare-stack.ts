@@ -1,7 +1,6 @@
-import { DataSource } from 'typeorm';
-import { type SeededAccount, seedAccounts, UsersService } from '@lockbox/accounts';
+import { type SeededAccount, seedAccounts, usersServiceOn } from '@lockbox/accounts';
 import type { LockboxConfig } from '@lockbox/config';
-import { dataSourceOptions, runMigrations, User } from '@lockbox/db';
+import { runMigrations, withDataSource } from '@lockbox/db';
 import { QueueRepository } from '@lockbox/queue';
 import { ObjectStorageRepository } from '@lockbox/storage';
 
@@ -25,10 +24,5 @@ export async function prepareStack(config: LockboxConfig, log: (message: string)
   } finally {
     await storage.onApplicationShutdown();
   }
-  const dataSource = await new DataSource(dataSourceOptions(config.database.url)).initialize();
-  try {
-    return await seedAccounts(new UsersService(dataSource.getRepository(User)), config);
-  } finally {
-    await dataSource.destroy();
-  }
+  return withDataSource(config.database.url, (dataSource) => seedAccounts(usersServiceOn(dataSource), config));
 }

@@ -3,9 +3,9 @@ import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync } f
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
-import type Docker from 'dockerode';
 import type { Manifest } from '@lockbox/analysis-sdk';
 import { type LockboxClient, LockboxApiError, type SubmissionView } from '@lockbox/analysis-sdk/client';
+import type { DockerEngineRepository } from '@lockbox/sandbox';
 
 const run = promisify(execFile);
 
@@ -26,13 +26,13 @@ export function findSampleAnalyses(repoRoot: string): SampleAnalysis[] {
 }
 
 /** Builds a sample's image offline with its build.sh (which prints the image ID last) and saves it as a tarball. */
-export async function buildSampleTarball(docker: Docker, sample: SampleAnalysis, outputDir: string): Promise<string> {
+export async function buildSampleTarball(engine: DockerEngineRepository, sample: SampleAnalysis, outputDir: string): Promise<string> {
   const { stdout } = await run('bash', [join(sample.directory, 'build.sh')], { maxBuffer: 16 * 1024 * 1024 });
   const imageId = stdout.trim().split('\n').pop() ?? '';
   if (!/^sha256:[0-9a-f]{64}$/.test(imageId)) throw new Error(`${sample.manifest.name}: build.sh printed no image ID`);
   mkdirSync(outputDir, { recursive: true });
   const tarball = join(outputDir, `${sample.manifest.name}-${sample.manifest.version}.tar`);
-  await pipeline(await docker.getImage(imageId).get(), createWriteStream(tarball));
+  await pipeline(await engine.saveImage(imageId), createWriteStream(tarball));
   return tarball;
 }
 
@@ -41,7 +41,7 @@ export async function buildSampleTarball(docker: Docker, sample: SampleAnalysis,
  * checks run on a worker, the admin approves. Picks up where an interrupted earlier attempt stopped.
  */
 export async function publishSample(
-  docker: Docker,
+  engine: DockerEngineRepository,
   developer: LockboxClient,
   admin: LockboxClient,
   sample: SampleAnalysis,
@@ -50,7 +50,7 @@ export async function publishSample(
   const { manifest } = sample;
   if (await isPublished(admin, manifest)) return 'already published';
   let submission = await findOwnSubmission(developer, manifest);
-  if (!submission) submission = await developer.submit(await buildSampleTarball(docker, sample, workDir), manifest);
+  if (!submission) submission = await developer.submit(await buildSampleTarball(engine, sample, workDir), manifest);
   await approveWhenChecked(developer, admin, submission.id, `${manifest.name}@${manifest.version}`);
   return 'published';
 }

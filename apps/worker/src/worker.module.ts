@@ -16,6 +16,7 @@ import { SandboxEnvironmentService } from './sandbox-environment/sandbox-environ
 import { WorkerRuntimesService } from './sandbox-environment/worker-runtimes.service';
 import { OrphanReaperService } from './reaper/orphan-reaper.service';
 import { RunExecuteHandler } from './runs/run-execute.handler';
+import { RunStateStore } from './runs/run-state.store';
 import { IngestHandler } from './ingest/ingest.handler';
 
 /** Every job handler the worker has; the consumer refuses to start unless each message type has one. */
@@ -35,6 +36,7 @@ const HANDLER_CLASSES: Array<new (...args: never[]) => JobHandler> = [
     HeartbeatService,
     OrphanReaperService,
     JobLeaseService,
+    RunStateStore,
     ...HANDLER_CLASSES,
     { provide: JOB_HANDLERS, inject: HANDLER_CLASSES, useFactory: (...handlers: JobHandler[]) => handlers },
     QueueConsumerService,

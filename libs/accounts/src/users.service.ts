@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { IsNull, QueryFailedError, type Repository } from 'typeorm';
+import { type DataSource, IsNull, QueryFailedError, type Repository } from 'typeorm';
 import { ApiToken, User, type UserRole } from '@lockbox/db';
 import { DomainError } from '@lockbox/errors';
 import { hashPassword, verifyPassword, UNKNOWN_ACCOUNT_HASH } from './password-hasher';
@@ -118,4 +118,9 @@ export class UsersService {
     const [items, total] = await this.users.findAndCount({ order: { createdAt: 'ASC' }, skip: offset, take: limit });
     return { items, total };
   }
+}
+
+/** The service over a connection of its own (the admin and launcher processes, which have no Nest container). */
+export function usersServiceOn(dataSource: DataSource): UsersService {
+  return new UsersService(dataSource.getRepository(User));
 }

@@ -92,3 +92,16 @@ export async function runMigrations(databaseUrl: string): Promise<string[]> {
     await dataSource.destroy();
   }
 }
+
+/**
+ * A connection for the length of `work`, for the command-line processes (admin, launcher) that have no
+ * Nest container: they hand it to a repository or a service and never query it themselves.
+ */
+export async function withDataSource<T>(databaseUrl: string, work: (dataSource: DataSource) => Promise<T>): Promise<T> {
+  const dataSource = await new DataSource(dataSourceOptions(databaseUrl)).initialize();
+  try {
+    return await work(dataSource);
+  } finally {
+    await dataSource.destroy();
+  }
+}

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LOCKBOX_CONFIG, type LockboxConfig } from '@lockbox/config';
 import { dataSourceOptions, ENTITIES } from './data-source';
+import { REPOSITORIES } from './repositories/repositories';
 
 @Module({
   imports: [
@@ -11,6 +12,8 @@ import { dataSourceOptions, ENTITIES } from './data-source';
     }),
     TypeOrmModule.forFeature(ENTITIES),
   ],
-  exports: [TypeOrmModule],
+  // The repositories own every query of the apps (docs/architecture.md, "Layers").
+  providers: [...REPOSITORIES],
+  exports: [TypeOrmModule, ...REPOSITORIES],
 })
 export class DatabaseModule {}

@@ -16,4 +16,5 @@ export * from './entities/worker-heartbeat.entity';
 export * from './job-lease';
 export * from './prepared-query';
 export * from './quarantine';
+export * from './repositories';
 export * from './run-outcomes';

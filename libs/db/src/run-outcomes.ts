@@ -1,7 +1,9 @@
+import type { RecordedEventType } from '@lockbox/events';
 import type { RunReason, RunStatus } from './entities/run.entity';
 
-// How a run ends, in the words every writer of a terminal state uses: the worker that ran it, the API
-// when the user cancels a queued run, and the API's sweep of runs whose worker stopped answering.
+// How a run ends, in the words of the one writer of a terminal state (RunTerminalWriter), whoever ends
+// it: the worker that ran it (or found its attempts exhausted), the user cancelling a queued run, a
+// suspension cancelling the version's queued runs, and the sweep of runs whose worker stopped answering.
 
 export type TerminalRunStatus = Exclude<RunStatus, 'queued' | 'running'>;
 
@@ -14,12 +16,12 @@ export interface RunVerdict {
 }
 
 /** The event of each terminal status; the notification shares its dedupe key, so a run notifies once. */
-export const RUN_FINISHED_EVENT: Record<TerminalRunStatus, string> = {
+export const RUN_FINISHED_EVENT = {
   succeeded: 'run.succeeded',
   failed: 'run.failed',
   timed_out: 'run.timed_out',
   cancelled: 'run.cancelled',
-};
+} as const satisfies Record<TerminalRunStatus, RecordedEventType>;
 
 /** One key for whichever terminal event a run gets: whoever writes second records nothing. */
 export function runFinishedDedupeKey(runId: string): string {

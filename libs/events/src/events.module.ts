@@ -1,9 +1,11 @@
 import { Module } from '@nestjs/common';
 import { LOCKBOX_CONFIG, type LockboxConfig } from '@lockbox/config';
+import { DatabaseModule } from '@lockbox/db';
 import { PlatformEventsService } from './platform-events.service';
 import { RedisRepository } from './redis.repository';
 
 @Module({
+  imports: [DatabaseModule],
   providers: [
     {
       provide: RedisRepository,

@@ -1,11 +1,12 @@
 import { Module } from '@nestjs/common';
+import { DatabaseModule } from '@lockbox/db';
 import { QueueModule } from '@lockbox/queue';
 import { OutboxPollerService } from './outbox-poller.service';
 import { OutboxService } from './outbox.service';
 
 /** Writing and publishing outbox messages; every process that creates jobs imports it. */
 @Module({
-  imports: [QueueModule],
+  imports: [DatabaseModule, QueueModule],
   providers: [OutboxService],
   exports: [OutboxService],
 })

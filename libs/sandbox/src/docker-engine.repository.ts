@@ -1,5 +1,8 @@
+import type { Readable } from 'node:stream';
 import Docker from 'dockerode';
+import { killRunContainers, listStackContainers, removeContainer, type RunContainerRef, SandboxRunner } from '@lockbox/analysis-sdk/sandbox';
 import type { EngineStatus } from '@lockbox/db';
+import { ImageLoader } from './image-loader';
 
 export const BASE_IMAGE = 'lockbox/node-base:24';
 const KNOWN_RUNTIMES = ['runc', 'runsc'] as const;
@@ -24,6 +27,56 @@ export class DockerEngineRepository {
     } catch (error) {
       return { reachable: false, error: error instanceof Error ? error.message : String(error) };
     }
+  }
+
+  /** The security options the engine reports (`docker info`: seccomp, apparmor, …); throws when it cannot be reached. */
+  async securityOptions(): Promise<string[]> {
+    const info = (await this.docker.info()) as { SecurityOptions?: string[] };
+    return info.SecurityOptions ?? [];
+  }
+
+  /** A runner of analysis containers on this engine: the SDK's, with the platform's one container policy. */
+  sandboxRunner(): SandboxRunner {
+    return new SandboxRunner(this.docker);
+  }
+
+  /** `docker load` of stored tarballs, checked by image ID. */
+  imageLoader(): ImageLoader {
+    return new ImageLoader(this.docker);
+  }
+
+  /** Kills and removes every container of one run (or smoke run); returns the IDs removed. */
+  async killRunContainers(selector: { instance: string; runId: string }): Promise<string[]> {
+    return killRunContainers(this.docker, selector);
+  }
+
+  /** SIGKILL to one container; a container already gone is no error. */
+  async killContainer(id: string): Promise<void> {
+    await this.docker
+      .getContainer(id)
+      .kill({ signal: 'SIGKILL' })
+      .catch(() => undefined);
+  }
+
+  /** The container's memory use now (its peak when the engine reports one); undefined when it reports none. */
+  async containerMemoryBytes(id: string): Promise<number | undefined> {
+    const stats = (await this.docker.getContainer(id).stats({ stream: false })) as { memory_stats?: { usage?: number; max_usage?: number } };
+    return stats.memory_stats?.max_usage ?? stats.memory_stats?.usage;
+  }
+
+  /** Every analysis container of one stack, running or not: what the orphan reaper looks at. */
+  async stackContainers(instanceId: string): Promise<RunContainerRef[]> {
+    return listStackContainers(this.docker, instanceId);
+  }
+
+  /** Kills and removes one container; false when it was already gone. */
+  async removeContainer(id: string): Promise<boolean> {
+    return removeContainer(this.docker, id);
+  }
+
+  /** `docker save` of one image, as a tar stream. */
+  async saveImage(imageId: string): Promise<Readable> {
+    return (await this.docker.getImage(imageId).get()) as Readable;
   }
 
   /** The engine's view of a local image (`docker image inspect`), or undefined when it does not have it. */

@@ -1,12 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
 import { LOCKBOX_CONFIG, type LockboxConfig } from '@lockbox/config';
-import { RUN_STATUSES, type RunStatus } from '@lockbox/db';
+import { AnalysisStatsRepository, RUN_STATUSES, type RunStatus } from '@lockbox/db';
 import { DomainError } from '@lockbox/errors';
 import type { Caller } from '../auth/auth.decorators';
 import {
-  DURATION_BUCKET_SQL,
   DURATION_BUCKETS,
   type DurationBucket,
   type ExactWeek,
@@ -49,15 +46,6 @@ export interface AnalysisStats {
   exact?: ExactAnalysisStats;
 }
 
-interface ExactWeekRow {
-  week_start: string;
-  people: number;
-  status: RunStatus;
-  reason: string | null;
-  bucket: DurationBucket | null;
-  runs: number;
-}
-
 /**
  * Figures about an analysis' runs for its developer (and admins), coarse and late: per closed week,
  * published once and frozen, only over enough people, rounded (weekly-figures.ts). Someone else's
@@ -73,7 +61,7 @@ export class AnalysisStatsService {
 
   constructor(
     @Inject(LOCKBOX_CONFIG) private readonly config: LockboxConfig,
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly rows: AnalysisStatsRepository,
   ) {
     const { minPeople, roundTo, runsPerPerson } = config.stats;
     this.policy = { minPeople, roundTo, runsPerPerson };
@@ -89,20 +77,12 @@ export class AnalysisStatsService {
 
   /** Ownership is part of the query: another developer's analysis is not found. The weeks come from the database's clock. */
   private async ownedAnalysis(caller: Caller, slug: string): Promise<{ id: string; weekStarts: string[] }> {
-    const [analysis] = (await this.dataSource.query(
-      `WITH closed AS (
-         SELECT (date_trunc('week', (now() - make_interval(hours => $4::int)) AT TIME ZONE 'UTC') - interval '7 days')::date AS last_week
-       )
-       SELECT a.id,
-              ARRAY(SELECT to_char(week, 'YYYY-MM-DD')
-                      FROM generate_series(
-                             greatest(date_trunc('week', a.created_at AT TIME ZONE 'UTC')::date, c.last_week - 7 * ($5::int - 1)),
-                             c.last_week, interval '7 days') AS week
-                     ORDER BY week DESC) AS week_starts
-         FROM analyses a CROSS JOIN closed c
-        WHERE a.slug = $1 AND ($2::boolean OR a.owner_id = $3)`,
-      [slug, caller.role === 'admin', caller.id, this.config.stats.publishDelayHours, WEEKS_SHOWN],
-    )) as Array<{ id: string; week_starts: string[] }>;
+    const analysis = await this.rows.analysisForCaller(
+      slug,
+      { id: caller.id, isAdmin: caller.role === 'admin' },
+      this.config.stats.publishDelayHours,
+      WEEKS_SHOWN,
+    );
     if (!analysis) throw new DomainError('not_found', `No analysis ${slug}`);
     return { id: analysis.id, weekStarts: analysis.week_starts };
   }
@@ -116,11 +96,9 @@ export class AnalysisStatsService {
 
     const exact = await this.exactWeeks(analysis.id, missing);
     const figures = missing.map((week) => publishWeek(exact.get(week) ?? { people: 0, outcomes: [] }, this.policy));
-    await this.dataSource.query(
-      `INSERT INTO analysis_week_figures (analysis_id, week_start, figures)
-       SELECT $1, week_start, figures FROM unnest($2::date[], $3::jsonb[]) AS published(week_start, figures)
-       ON CONFLICT (analysis_id, week_start) DO NOTHING`,
-      [analysis.id, missing, figures.map((week) => JSON.stringify(week))],
+    await this.rows.publishWeeksOnce(
+      analysis.id,
+      missing.map((weekStart, index) => ({ weekStart, figures: figures[index] })),
     );
     return (await this.readWeeks(analysis)).map((row) => toStatsWeekView(row.week_start, row.published_at, row.figures));
   }
@@ -129,13 +107,7 @@ export class AnalysisStatsService {
     id: string;
     weekStarts: string[];
   }): Promise<Array<{ week_start: string; published_at: Date; figures: PublishedWeekFigures }>> {
-    return this.dataSource.query(
-      `SELECT to_char(week_start, 'YYYY-MM-DD') AS week_start, published_at, figures
-         FROM analysis_week_figures
-        WHERE analysis_id = $1 AND week_start = ANY($2::date[])
-        ORDER BY week_start DESC`,
-      [analysis.id, analysis.weekStarts],
-    );
+    return this.rows.publishedWeeks<PublishedWeekFigures>(analysis.id, analysis.weekStarts);
   }
 
   /**
@@ -144,24 +116,7 @@ export class AnalysisStatsService {
    * who runs the analysis again and again counts no more than one who runs it once.
    */
   private async exactWeeks(analysisId: string, weekStarts: string[]): Promise<Map<string, ExactWeek>> {
-    const rows = (await this.dataSource.query(
-      `WITH bounds AS (SELECT min(week) AS first_week, max(week) AS last_week FROM unnest($2::date[]) AS week),
-       week_runs AS (
-         SELECT date_trunc('week', r.queued_at AT TIME ZONE 'UTC')::date AS week_start, r.user_id, r.status, r.reason,
-                ${DURATION_BUCKET_SQL} AS bucket,
-                row_number() OVER (PARTITION BY date_trunc('week', r.queued_at AT TIME ZONE 'UTC'), r.user_id ORDER BY r.queued_at, r.id) AS nth
-           FROM runs r JOIN analysis_versions v ON v.id = r.analysis_version_id CROSS JOIN bounds b
-          WHERE v.analysis_id = $1
-            AND r.queued_at >= (b.first_week::timestamp AT TIME ZONE 'UTC')
-            AND r.queued_at < ((b.last_week + 7)::timestamp AT TIME ZONE 'UTC')
-       ),
-       people AS (SELECT week_start, count(DISTINCT user_id)::int AS people FROM week_runs GROUP BY week_start),
-       outcomes AS (SELECT week_start, status, reason, bucket, count(*)::int AS runs FROM week_runs WHERE nth <= $3 GROUP BY week_start, status, reason, bucket)
-       SELECT to_char(p.week_start, 'YYYY-MM-DD') AS week_start, p.people, o.status, o.reason, o.bucket, o.runs
-         FROM people p JOIN outcomes o USING (week_start)
-        WHERE p.week_start = ANY($2::date[])`,
-      [analysisId, weekStarts, this.policy.runsPerPerson],
-    )) as ExactWeekRow[];
+    const rows = await this.rows.exactWeeks(analysisId, weekStarts, this.policy.runsPerPerson);
     const weeks = new Map<string, ExactWeek>();
     for (const row of rows) {
       const week = weeks.get(row.week_start) ?? { people: row.people, outcomes: [] };
@@ -182,27 +137,9 @@ export class AnalysisStatsService {
 
   /** Every run of the analysis, exactly: what admins see beside the developer's weeks. */
   private async exactStats(analysisId: string): Promise<ExactAnalysisStats> {
-    const groups = (await this.dataSource.query(
-      `SELECT r.status, r.reason, count(*)::int AS runs
-         FROM runs r JOIN analysis_versions v ON v.id = r.analysis_version_id
-        WHERE v.analysis_id = $1
-        GROUP BY r.status, r.reason`,
-      [analysisId],
-    )) as Array<{ status: RunStatus; reason: string | null; runs: number }>;
-    const [{ median }] = (await this.dataSource.query(
-      `SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY r.container_ms) AS median
-         FROM runs r JOIN analysis_versions v ON v.id = r.analysis_version_id
-        WHERE v.analysis_id = $1 AND r.container_ms IS NOT NULL`,
-      [analysisId],
-    )) as [{ median: number | null }];
-    const versions = (await this.dataSource.query(
-      `SELECT v.version, count(r.id)::int AS runs, count(r.id) FILTER (WHERE r.status = 'succeeded')::int AS succeeded
-         FROM analysis_versions v LEFT JOIN runs r ON r.analysis_version_id = v.id
-        WHERE v.analysis_id = $1 AND v.status IN ('published', 'suspended')
-        GROUP BY v.version, v.created_at
-        ORDER BY v.created_at`,
-      [analysisId],
-    )) as Array<{ version: string; runs: number; succeeded: number }>;
+    const groups = await this.rows.runsByStatusAndReason(analysisId);
+    const median = await this.rows.medianContainerMs(analysisId);
+    const versions = await this.rows.runsByVersion(analysisId);
 
     const byStatus = Object.fromEntries(RUN_STATUSES.map((status) => [status, 0])) as ExactAnalysisStats['byStatus'];
     const failureReasons: Record<string, number> = {};

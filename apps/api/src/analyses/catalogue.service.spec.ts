@@ -1,6 +1,6 @@
 import { CatalogueService } from './catalogue.service';
 
-// The catalogue's page cache, with the database faked: the real query runs end to end in test/e2e/submissions.e2e-spec.ts.
+// The catalogue's page cache, with the repository faked: the real query runs end to end in test/e2e/submissions.e2e-spec.ts.
 
 const row = {
   id: 'a1',
@@ -17,9 +17,9 @@ const row = {
 };
 
 function catalogue(cacheMs: number) {
-  const query = jest.fn().mockResolvedValue({ rows: [row] });
-  const dataSource = { driver: { master: { query } } };
-  const service = new CatalogueService({ api: { catalogueCacheMs: cacheMs } } as never, dataSource as never, {} as never, {} as never);
+  const query = jest.fn().mockResolvedValue([row]);
+  const analyses = { cataloguePage: query };
+  const service = new CatalogueService({ api: { catalogueCacheMs: cacheMs } } as never, analyses as never);
   return { service, query };
 }
 

@@ -21,10 +21,7 @@ export interface WeekPolicy {
 export const DURATION_BUCKETS = ['under1s', 'from1to10s', 'from10to60s', 'over60s'] as const;
 export type DurationBucket = (typeof DURATION_BUCKETS)[number];
 
-/** The SQL that puts a run's container time (`container_ms`) in its bucket; NULL when no container ran. */
-export const DURATION_BUCKET_SQL = `CASE WHEN r.container_ms IS NULL THEN NULL
-  WHEN r.container_ms < 1000 THEN 'under1s' WHEN r.container_ms < 10000 THEN 'from1to10s'
-  WHEN r.container_ms < 60000 THEN 'from10to60s' ELSE 'over60s' END`;
+// AnalysisStatsRepository (libs/db) puts each run's container time in one of these buckets.
 
 /** Runs still queued or running when the week is published count as `unfinished`. */
 const WEEK_STATUSES = ['succeeded', 'failed', 'timed_out', 'cancelled', 'unfinished'] as const;

@@ -1,7 +1,7 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { STATUS_CODES } from 'node:http';
-import { QueryFailedError } from 'typeorm';
+import { queryDriverError } from '@lockbox/db';
 import { DomainError, type DomainErrorCode, QuotaExceededError, type QuotaName } from '@lockbox/errors';
 import { correlationIdOf } from './correlation-id.middleware';
 
@@ -89,7 +89,7 @@ export class ErrorResponseFilter implements ExceptionFilter {
       const retryAfter = (payload as { retryAfterSeconds?: number }).retryAfterSeconds;
       return { statusCode, message, headers: retryAfter ? { 'Retry-After': String(retryAfter) } : {} };
     }
-    if (isDependencyUnavailable(exception) || (exception instanceof QueryFailedError && isDependencyUnavailable(exception.driverError))) {
+    if (isDependencyUnavailable(exception) || (queryDriverError(exception) !== undefined && isDependencyUnavailable(queryDriverError(exception)))) {
       this.logger.warn(`${request.method} ${loggablePath(request)} [${correlationId}] dependency unavailable: ${(exception as Error).message}`);
       return { statusCode: 503, message: 'A backing service is unavailable; retry shortly', headers: { 'Retry-After': '5' } };
     }

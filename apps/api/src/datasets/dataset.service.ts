@@ -6,6 +6,7 @@ import type { Request } from 'express';
 import { DataSource, type EntityManager, Repository } from 'typeorm';
 import { LOCKBOX_CONFIG, type LockboxConfig } from '@lockbox/config';
 import { AuditEvent, Dataset } from '@lockbox/db';
+import type { AuditAction } from '@lockbox/events';
 import { DomainError, QuotaExceededError } from '@lockbox/errors';
 import { OutboxService } from '@lockbox/outbox';
 import { ObjectStorageRepository, rawUploadKey, type StoredObject } from '@lockbox/storage';
@@ -172,7 +173,7 @@ export class DatasetService {
     if (curatedPrefix && curatedPrefix !== dataset.curatedPrefix) await this.storage.deletePrefix(curatedPrefix);
   }
 
-  private async audit(manager: EntityManager, userId: string, action: string, datasetId: string, detail: Record<string, string | number>): Promise<void> {
+  private async audit(manager: EntityManager, userId: string, action: AuditAction, datasetId: string, detail: Record<string, string | number>): Promise<void> {
     await manager.insert(AuditEvent, {
       actorId: userId,
       actor: `user:${userId}`,

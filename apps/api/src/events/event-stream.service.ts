@@ -1,10 +1,8 @@
 import { type BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
 import type { Response } from 'express';
-import { MoreThan, type Repository } from 'typeorm';
-import { PlatformEvent } from '@lockbox/db';
+import { PlatformEventsRepository } from '@lockbox/db';
 import { DomainError, QuotaExceededError } from '@lockbox/errors';
-import { type LiveEvent, RedisRepository, userEventsChannel } from '@lockbox/events';
+import { RedisRepository, userEventsChannel } from '@lockbox/events';
 import { EventStream, type EventStreamOptions, isLiveEvent, type UserEventSource } from './event-stream';
 import { EventStreamConnections } from './event-stream-connections';
 
@@ -16,10 +14,6 @@ const STREAM_SETTINGS: Omit<EventStreamOptions, 'lastEventId'> = {
   maxBufferedEvents: 10_000,
 };
 
-function toLiveEvent(row: PlatformEvent): LiveEvent {
-  return { id: String(row.id), type: row.type, subjectId: row.subjectId, payload: row.payload, createdAt: row.createdAt.toISOString() };
-}
-
 /**
  * Serves `GET /events`: each connection is an {@link EventStream} over the user's Redis channel and
  * `events` rows. Every query is scoped to the caller, so a stream carries nobody else's events.
@@ -30,7 +24,7 @@ export class EventStreamService implements BeforeApplicationShutdown {
   private readonly streams = new Set<EventStream>();
 
   constructor(
-    @InjectRepository(PlatformEvent) private readonly events: Repository<PlatformEvent>,
+    private readonly events: PlatformEventsRepository,
     private readonly redis: RedisRepository,
     private readonly connections: EventStreamConnections,
   ) {}
@@ -91,18 +85,8 @@ export class EventStreamService implements BeforeApplicationShutdown {
         this.redis.subscribe(userEventsChannel(userId), (payload) => {
           if (isLiveEvent(payload)) onEvent(payload);
         }),
-      eventsAfter: async (afterId, limit) => {
-        const rows = await this.events.find({ where: { userId, id: MoreThan(afterId) }, order: { id: 'ASC' }, take: limit });
-        return rows.map(toLiveEvent);
-      },
-      latestEventId: async () => {
-        const row = await this.events
-          .createQueryBuilder('event')
-          .select('MAX(event.id)', 'latest')
-          .where('event.userId = :userId', { userId })
-          .getRawOne<{ latest: string | null }>();
-        return row?.latest ?? '0';
-      },
+      eventsAfter: (afterId, limit) => this.events.pageForUserAfter(userId, afterId, limit),
+      latestEventId: () => this.events.latestIdForUser(userId),
     };
   }
 }

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { DatabaseModule } from '@lockbox/db';
 import { EventsModule } from '@lockbox/events';
 import { QueueModule } from '@lockbox/queue';
 import { StorageModule } from '@lockbox/storage';
@@ -7,7 +8,7 @@ import { HealthService } from './health.service';
 import { PingController } from './ping.controller';
 
 @Module({
-  imports: [QueueModule, StorageModule, EventsModule],
+  imports: [DatabaseModule, QueueModule, StorageModule, EventsModule],
   controllers: [HealthController, PingController],
   providers: [HealthService],
 })

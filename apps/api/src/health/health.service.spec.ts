@@ -1,5 +1,5 @@
-import type { DataSource } from 'typeorm';
 import type { LockboxConfig } from '@lockbox/config';
+import type { WorkersRepository } from '@lockbox/db';
 import type { RedisRepository } from '@lockbox/events';
 import type { QueueRepository } from '@lockbox/queue';
 import type { ObjectStorageRepository } from '@lockbox/storage';
@@ -10,7 +10,7 @@ function dependencies(failing?: 'sqs') {
   const probes = { postgres: 0, sqs: 0, s3: 0, redis: 0 };
   const service = new HealthService(
     { worker: { heartbeatExpiryMs: 5000 } } as LockboxConfig,
-    { query: async () => void probes.postgres++ } as unknown as DataSource,
+    { ping: async () => void probes.postgres++ } as unknown as WorkersRepository,
     { ping: async () => (probes.sqs++, failing === 'sqs' ? Promise.reject(new Error('ECONNREFUSED')) : undefined) } as unknown as QueueRepository,
     { ping: async () => void probes.s3++ } as unknown as ObjectStorageRepository,
     { ping: async () => void probes.redis++ } as unknown as RedisRepository,

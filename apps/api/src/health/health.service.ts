@@ -1,8 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { LOCKBOX_CONFIG, type LockboxConfig } from '@lockbox/config';
-import type { EngineStatus } from '@lockbox/db';
+import { type EngineStatus, WorkersRepository } from '@lockbox/db';
 import { RedisRepository } from '@lockbox/events';
 import { QueueRepository } from '@lockbox/queue';
 import { ObjectStorageRepository } from '@lockbox/storage';
@@ -67,7 +65,7 @@ export class HealthService {
 
   constructor(
     @Inject(LOCKBOX_CONFIG) private readonly config: LockboxConfig,
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly workers: WorkersRepository,
     private readonly queue: QueueRepository,
     private readonly storage: ObjectStorageRepository,
     private readonly redis: RedisRepository,
@@ -91,7 +89,7 @@ export class HealthService {
 
   private async checkDependencies(): Promise<HealthReport['checks']> {
     const [postgres, sqs, s3, redis] = await Promise.all([
-      timed(() => this.dataSource.query('SELECT 1')),
+      timed(() => this.workers.ping()),
       timed(() => this.queue.ping()),
       timed(() => this.storage.ping()),
       timed(() => this.redis.ping()),
@@ -100,21 +98,15 @@ export class HealthService {
   }
 
   private async liveWorkers(): Promise<WorkerView[]> {
-    const rows: Array<Record<string, unknown>> = await this.dataSource.query(
-      `SELECT id, hostname, pid, started_at, last_seen_at, engine, runtimes
-         FROM worker_heartbeats
-        WHERE stopped_at IS NULL AND last_seen_at > now() - make_interval(secs => $1)
-        ORDER BY started_at`,
-      [this.config.worker.heartbeatExpiryMs / 1000],
-    );
+    const rows = await this.workers.liveWorkers(this.config.worker.heartbeatExpiryMs / 1000);
     return rows.map((row) => ({
-      id: row.id as string,
-      hostname: row.hostname as string,
-      pid: row.pid as number,
-      startedAt: (row.started_at as Date).toISOString(),
-      lastSeenAt: (row.last_seen_at as Date).toISOString(),
-      engine: row.engine as EngineStatus,
-      runtimes: row.runtimes as string[],
+      id: row.id,
+      hostname: row.hostname,
+      pid: row.pid,
+      startedAt: row.started_at.toISOString(),
+      lastSeenAt: row.last_seen_at.toISOString(),
+      engine: row.engine,
+      runtimes: row.runtimes,
     }));
   }
 }

@@ -1,7 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { IsNull, type Repository } from 'typeorm';
-import { Notification } from '@lockbox/db';
+import { type Notification, NotificationsRepository } from '@lockbox/db';
 import { DomainError } from '@lockbox/errors';
 
 export interface NotificationPage {
@@ -13,28 +11,23 @@ export interface NotificationPage {
 /** A user's in-app notifications. Every query is scoped to the owner: someone else's is "not found". */
 @Injectable()
 export class NotificationsService {
-  constructor(@InjectRepository(Notification) private readonly notifications: Repository<Notification>) {}
+  constructor(private readonly notifications: NotificationsRepository) {}
 
   async list(userId: string, page: { unreadOnly: boolean; offset: number; limit: number }): Promise<NotificationPage> {
-    const where = page.unreadOnly ? { userId, readAt: IsNull() } : { userId };
-    const [[items, total], unreadCount] = await Promise.all([
-      this.notifications.findAndCount({ where, order: { createdAt: 'DESC', id: 'DESC' }, skip: page.offset, take: page.limit }),
-      this.notifications.countBy({ userId, readAt: IsNull() }),
-    ]);
+    const [{ items, total }, unreadCount] = await Promise.all([this.notifications.pageForUser(userId, page), this.notifications.countUnreadForUser(userId)]);
     return { items, total, unreadCount };
   }
 
   /** Idempotent: reading it again keeps the time it was first read. */
   async markRead(userId: string, id: string): Promise<Notification> {
-    await this.notifications.update({ id, userId, readAt: IsNull() }, { readAt: () => 'now()' });
-    const notification = await this.notifications.findOneBy({ id, userId });
+    await this.notifications.markReadForUser(userId, id);
+    const notification = await this.notifications.findForUser(userId, id);
     if (!notification) throw new DomainError('not_found', 'Notification not found');
     return notification;
   }
 
   /** Returns how many were unread. */
   async markAllRead(userId: string): Promise<number> {
-    const result = await this.notifications.update({ userId, readAt: IsNull() }, { readAt: () => 'now()' });
-    return result.affected ?? 0;
+    return this.notifications.markAllReadForUser(userId);
   }
 }

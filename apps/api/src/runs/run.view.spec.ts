@@ -1,4 +1,5 @@
-import { type RunViewRow, toRunView } from './run.view';
+import type { RunViewRow } from '@lockbox/db';
+import { toRunView } from './run.view';
 
 const row = (overrides: Partial<RunViewRow>): RunViewRow => ({
   id: 'run-1',

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { DatabaseModule } from '@lockbox/db';
 import { EventsModule } from '@lockbox/events';
 import { OutboxModule } from '@lockbox/outbox';
 import { StorageModule } from '@lockbox/storage';
@@ -7,7 +8,7 @@ import { OverdueRunsService } from './overdue-runs.service';
 import { RunsService } from './runs.service';
 
 @Module({
-  imports: [OutboxModule, EventsModule, StorageModule],
+  imports: [DatabaseModule, OutboxModule, EventsModule, StorageModule],
   controllers: [RunsController],
   providers: [RunsService, OverdueRunsService],
 })

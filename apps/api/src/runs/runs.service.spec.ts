@@ -1,10 +1,9 @@
-import type { DataSource } from 'typeorm';
 import type { LockboxConfig } from '@lockbox/config';
+import type { AnalysesRepository, AuditRepository, RunsRepository, RunTerminalWriter, RunViewRow, TransactionRunner, UsersRepository } from '@lockbox/db';
 import type { PlatformEventsService } from '@lockbox/events';
 import type { OutboxService } from '@lockbox/outbox';
 import type { ObjectStorageRepository } from '@lockbox/storage';
 import { isConsentScopesShape } from './dto/create-run.dto';
-import { QUEUE_POSITIONS_SQL, RUN_PAGE_SQL, type RunViewRow } from './run.view';
 import { describeScopes, pickPublishedVersion, RunsService } from './runs.service';
 
 describe('run requests', () => {
@@ -70,24 +69,35 @@ describe('GET /runs', () => {
     };
   }
 
-  it.each([1, 100])('answers a page of %i runs in three queries, the queue positions of all its queued runs in one', async (size) => {
+  it.each([1, 100])('answers a page of %i runs in three repository calls (three queries), the queue positions of all its queued runs in one', async (size) => {
     const rows = Array.from({ length: size }, (_, n) => queuedRow(n));
-    const queries: Array<{ sql: string; parameters: unknown[] }> = [];
-    const dataSource = {
-      query: async (sql: string, parameters: unknown[]) => {
-        queries.push({ sql, parameters });
-        if (sql === RUN_PAGE_SQL) return rows;
-        if (sql === QUEUE_POSITIONS_SQL) return (parameters[0] as string[]).map((id, position) => ({ id, position: position + 10 }));
-        return [{ total: size }];
-      },
-    } as unknown as DataSource;
-    const service = new RunsService({} as LockboxConfig, dataSource, {} as OutboxService, {} as PlatformEventsService, {} as ObjectStorageRepository);
+    const calls: Array<{ method: string; parameters: unknown[] }> = [];
+    const runs = {
+      pageForUser: async (...parameters: unknown[]) => (calls.push({ method: 'pageForUser', parameters }), rows),
+      countForUser: async (...parameters: unknown[]) => (calls.push({ method: 'countForUser', parameters }), size),
+      queuePositions: async (ids: string[]) => (
+        calls.push({ method: 'queuePositions', parameters: [ids] }),
+        new Map(ids.map((id, position) => [id, position + 10]))
+      ),
+    } as unknown as RunsRepository;
+    const service = new RunsService(
+      {} as LockboxConfig,
+      {} as TransactionRunner,
+      runs,
+      {} as RunTerminalWriter,
+      {} as AnalysesRepository,
+      {} as AuditRepository,
+      {} as UsersRepository,
+      {} as OutboxService,
+      {} as PlatformEventsService,
+      {} as ObjectStorageRepository,
+    );
 
     const { items, total } = await service.list('user-1', 0, size);
     expect(total).toBe(size);
-    expect(queries).toHaveLength(3);
+    expect(calls.map((call) => call.method)).toEqual(['pageForUser', 'countForUser', 'queuePositions']);
     const queued = rows.filter((row) => row.status === 'queued').map((row) => row.id);
-    expect(queries.find((query) => query.sql === QUEUE_POSITIONS_SQL)?.parameters).toEqual([queued]);
+    expect(calls.find((call) => call.method === 'queuePositions')?.parameters).toEqual([queued]);
     expect(items.filter((item) => item.status === 'queued').map((item) => item.queuePosition)).toEqual(queued.map((_, position) => position + 10));
     expect(items.filter((item) => item.status !== 'queued').every((item) => item.queuePosition === null)).toBe(true);
   });

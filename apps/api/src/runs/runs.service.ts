@@ -1,42 +1,35 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import type { Readable } from 'node:stream';
 import { rcompare } from 'semver';
-import { DataSource, type EntityManager } from 'typeorm';
 import { type ConsentScopes, type Manifest, type ParamsValidation, scopesEqual, UnsupportedParamsSchemaError, validateParams } from '@lockbox/analysis-sdk';
 import { LOCKBOX_CONFIG, type LockboxConfig } from '@lockbox/config';
 import {
-  Analysis,
-  AnalysisVersion,
-  type DatasetStatus,
-  notificationFor,
-  preparedQuery,
-  RUN_FINISHED_EVENT,
-  runFinishedDedupeKey,
-  type RunStatus,
-  type RunVerdict,
+  type Analysis,
+  AnalysesRepository,
+  type AnalysisVersion,
+  AuditRepository,
+  type OwnRunRow,
+  RunsRepository,
+  RunTerminalWriter,
+  type RunViewRow,
   type StoredArtifact,
+  type Transaction,
+  TransactionRunner,
+  UsersRepository,
 } from '@lockbox/db';
 import { DomainError, QuotaExceededError } from '@lockbox/errors';
-import { PlatformEventsService } from '@lockbox/events';
+import { PlatformEventsService, type RecordedEvent } from '@lockbox/events';
 import { addToLogContext } from '@lockbox/logging';
 import { OutboxService } from '@lockbox/outbox';
 import { ObjectNotFoundError, ObjectStorageRepository } from '@lockbox/storage';
-import { lockUserQuotas } from '../common/quotas';
 import type { CreateRunDto } from './dto/create-run.dto';
-import { QUEUE_POSITIONS_SQL, RUN_PAGE_SQL, RUN_VIEW_SQL, type RunView, type RunViewRow, toRunView } from './run.view';
+import { type RunView, toRunView } from './run.view';
+
+/** A queued run the user cancels never started: every such cancel says so in these words. */
+export const QUEUED_RUN_CANCELLED = { status: 'cancelled', reason: 'by_user', message: 'You cancelled the run before it started.' } as const;
 
 /** What a cancel request did: stopped a queued run at once, or asked the worker to stop a running one. */
 export type CancelOutcome = 'cancelled' | 'requested';
-
-interface OwnRunRow {
-  id: string;
-  status: RunStatus;
-  result_key: string | null;
-  log_key: string | null;
-  artifacts: StoredArtifact[];
-  cancel_requested_at: Date | null;
-}
 
 /** "social.posts: timestamp, likes; social.comments: text" — what a consent must grant, for people. */
 export function describeScopes(scopes: ConsentScopes): string {
@@ -87,7 +80,12 @@ export class RunsService {
 
   constructor(
     @Inject(LOCKBOX_CONFIG) private readonly config: LockboxConfig,
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly transactions: TransactionRunner,
+    private readonly runs: RunsRepository,
+    private readonly terminal: RunTerminalWriter,
+    private readonly analyses: AnalysesRepository,
+    private readonly audit: AuditRepository,
+    private readonly users: UsersRepository,
     private readonly outbox: OutboxService,
     private readonly events: PlatformEventsService,
     private readonly storage: ObjectStorageRepository,
@@ -103,44 +101,33 @@ export class RunsService {
     const checked = checkParams(manifest, params);
     if (!checked.ok) throw new DomainError('invalid', checked.errors.map((error) => error.message).join('; '));
 
-    const { runId, outboxId, recorded } = await this.dataSource.transaction(async (manager) => {
-      await this.assertRoomForRun(manager, userId);
-      await this.checkDatasets(manager, userId, request.datasetIds);
-      const [run] = (await manager.query(
-        `INSERT INTO runs (user_id, analysis_version_id, dataset_ids, params, status, queued_at)
-         VALUES ($1, $2, $3::uuid[], $4::jsonb, 'queued', now()) RETURNING id`,
-        [userId, version.id, request.datasetIds, JSON.stringify(params)],
-      )) as Array<{ id: string }>;
-      const runId = run!.id;
-      // The receipt keeps the version's own scopes: equal to what was granted, in canonical form.
-      await manager.query(
-        `INSERT INTO consent_receipts (run_id, user_id, analysis_version_id, image_id, scopes, granted_at)
-         VALUES ($1, $2, $3, $4, $5::jsonb, now())`,
-        [runId, userId, version.id, version.imageId, JSON.stringify(manifest.scopes)],
-      );
-      const outboxId = await this.outbox.add(manager, { type: 'run.execute', id: runId });
-      const recorded = await this.events.record(manager, {
+    const { runId, outboxId, recorded } = await this.transactions.run(async (transaction) => {
+      await this.assertRoomForRun(transaction, userId);
+      await this.checkDatasets(transaction, userId, request.datasetIds);
+      const runId = await this.runs.insertQueued(transaction, {
+        userId,
+        versionId: version.id,
+        imageId: version.imageId!,
+        datasetIds: request.datasetIds,
+        params,
+        scopes: manifest.scopes,
+      });
+      const outboxId = await this.outbox.add(transaction, { type: 'run.execute', id: runId });
+      const recorded = await this.events.record(transaction, {
         userId,
         type: 'run.queued',
         subjectId: runId,
         payload: { runId, status: 'queued', analysis: analysis.slug, version: version.version },
       });
-      await manager.query(
-        `INSERT INTO audit_events (actor_id, actor, subject_user_id, action, target_type, target_id, detail)
-         VALUES ($1, $2, $1, 'run.requested', 'run', $3, $4::jsonb)`,
-        [
-          userId,
-          `user:${userId}`,
-          runId,
-          JSON.stringify({
-            analysis: analysis.slug,
-            version: version.version,
-            imageId: version.imageId,
-            datasetIds: request.datasetIds,
-            scopes: manifest.scopes,
-          }),
-        ],
-      );
+      await this.audit.record(transaction, {
+        actorId: userId,
+        actor: `user:${userId}`,
+        subjectUserId: userId,
+        action: 'run.requested',
+        targetType: 'run',
+        targetId: runId,
+        detail: { analysis: analysis.slug, version: version.version, imageId: version.imageId, datasetIds: request.datasetIds, scopes: manifest.scopes },
+      });
       return { runId, outboxId, recorded };
     });
     // The rest of the request's lines, its access line too, name the run.
@@ -156,25 +143,21 @@ export class RunsService {
   }
 
   async list(userId: string, offset: number, limit: number): Promise<{ items: RunView[]; total: number }> {
-    const rows = (await this.dataSource.query(RUN_PAGE_SQL, [userId, limit, offset])) as RunViewRow[];
-    const [{ total }] = (await this.dataSource.query(`SELECT count(*)::int AS total FROM runs WHERE user_id = $1`, [userId])) as [{ total: number }];
+    const rows = await this.runs.pageForUser(userId, offset, limit);
+    const total = await this.runs.countForUser(userId);
     const positions = await this.queuePositions(rows);
     return { items: rows.map((row) => toRunView(row, positions.get(row.id))), total };
   }
 
   async get(userId: string, runId: string): Promise<RunView> {
-    // What clients poll while they wait: a prepared statement.
-    const [row] = await preparedQuery<RunViewRow>(this.dataSource, `${RUN_VIEW_SQL} WHERE r.id = $1 AND r.user_id = $2`, [runId, userId]);
+    const row = await this.runs.viewForUser(userId, runId);
     if (!row) throw runNotFound(runId);
     return toRunView(row, (await this.queuePositions([row])).get(row.id));
   }
 
   /** The queue positions of those of these runs that are queued, in one query (none when none is). */
   private async queuePositions(rows: RunViewRow[]): Promise<Map<string, number>> {
-    const queued = rows.filter((row) => row.status === 'queued').map((row) => row.id);
-    if (queued.length === 0) return new Map();
-    const positions = (await this.dataSource.query(QUEUE_POSITIONS_SQL, [queued])) as Array<{ id: string; position: number }>;
-    return new Map(positions.map(({ id, position }) => [id, position]));
+    return this.runs.queuePositions(rows.filter((row) => row.status === 'queued').map((row) => row.id));
   }
 
   /** The validated result document, as the worker stored it. */
@@ -233,12 +216,7 @@ export class RunsService {
         await this.events.publish(cancelled.recorded);
         return 'cancelled';
       }
-      const [, requested] = (await this.dataSource.query(
-        `UPDATE runs SET cancel_requested_at = now(), updated_at = now()
-          WHERE id = $1 AND user_id = $2 AND status = 'running' AND cancel_requested_at IS NULL`,
-        [runId, userId],
-      )) as [unknown, number];
-      if (requested === 1) return 'requested';
+      if (await this.runs.requestCancelOfRunning(userId, runId)) return 'requested';
 
       const run = await this.findOwn(userId, runId);
       if (run.status === 'running' && run.cancel_requested_at) return 'requested';
@@ -247,36 +225,13 @@ export class RunsService {
     throw new DomainError('conflict', `Run ${runId} is changing state; try again`);
   }
 
-  private async cancelQueued(userId: string, runId: string): Promise<{ recorded: Awaited<ReturnType<PlatformEventsService['record']>> } | undefined> {
-    return this.dataSource.transaction(async (manager) => {
-      const [updated] = (await manager.query(
-        `UPDATE runs r
-            SET status = 'cancelled', reason = 'by_user', message = 'You cancelled the run before it started',
-                cancel_requested_at = now(), finished_at = now(), lease_owner = NULL, lease_expires_at = NULL,
-                row_version = r.row_version + 1, updated_at = now()
-           FROM analysis_versions v JOIN analyses a ON a.id = v.analysis_id
-          WHERE r.id = $1 AND r.user_id = $2 AND r.status = 'queued' AND v.id = r.analysis_version_id
-          RETURNING a.title, a.slug, v.version`,
-        [runId, userId],
-      )) as [Array<{ title: string; slug: string; version: string }>, number];
-      const run = updated[0];
-      if (!run) return undefined;
-      const verdict: RunVerdict = { status: 'cancelled', reason: 'by_user', message: 'You cancelled the run before it started.' };
-      const recorded = await this.events.record(manager, {
-        userId,
-        type: RUN_FINISHED_EVENT.cancelled,
-        subjectId: runId,
-        payload: { runId, status: verdict.status, reason: verdict.reason, analysis: run.slug, version: run.version },
-        dedupeKey: runFinishedDedupeKey(runId),
-        notification: notificationFor(run.title, verdict),
-      });
-      return { recorded };
-    });
+  /** Through the one writer of a run's end, guarded by the owner and the queued state. */
+  private async cancelQueued(userId: string, runId: string): Promise<{ recorded: RecordedEvent } | undefined> {
+    return this.terminal.end({ runId, verdict: QUEUED_RUN_CANCELLED, endedBy: { by: 'owner', userId } });
   }
 
   private async findPublishedVersion(slug: string, wanted?: string): Promise<{ analysis: Analysis; version: AnalysisVersion }> {
-    const analysis = await this.dataSource.getRepository(Analysis).findOneBy({ slug });
-    const versions = analysis ? await this.dataSource.getRepository(AnalysisVersion).findBy({ analysisId: analysis.id, status: 'published' }) : [];
+    const { analysis, versions } = await this.analyses.publishedVersionsOf(slug);
     const picked = versions[pickPublishedVersion(versions, wanted)];
     if (!analysis || !picked || !picked.imageId) {
       throw new DomainError('not_found', wanted ? `Analysis ${slug} has no published version ${wanted}` : `Analysis ${slug} has no published version`);
@@ -288,13 +243,9 @@ export class RunsService {
    * The active-runs quota: runs queued or running, counted under the user's quota lock, so that requests
    * at once cannot both take the last slot. (Fair scheduling between users is the queue's job, later.)
    */
-  private async assertRoomForRun(manager: EntityManager, userId: string): Promise<void> {
-    await lockUserQuotas(manager, userId);
-    const [{ active }] = (await manager.query(`SELECT count(*)::int AS active FROM runs WHERE user_id = $1 AND status IN ('queued', 'running')`, [userId])) as [
-      {
-        active: number;
-      },
-    ];
+  private async assertRoomForRun(transaction: Transaction, userId: string): Promise<void> {
+    await this.users.lockQuotas(transaction, userId);
+    const active = await this.runs.countActiveForUser(transaction, userId);
     const limit = this.config.quotas.activeRuns;
     if (active >= limit) {
       throw new QuotaExceededError(
@@ -307,11 +258,8 @@ export class RunsService {
   }
 
   /** Every dataset must be the caller's own and ready; rows are share-locked so none is deleted under the run. */
-  private async checkDatasets(manager: EntityManager, userId: string, datasetIds: string[]): Promise<void> {
-    const rows = (await manager.query(`SELECT id, status FROM datasets WHERE id = ANY($1::uuid[]) AND user_id = $2 FOR SHARE`, [datasetIds, userId])) as Array<{
-      id: string;
-      status: DatasetStatus;
-    }>;
+  private async checkDatasets(transaction: Transaction, userId: string, datasetIds: string[]): Promise<void> {
+    const rows = await this.runs.shareLockDatasetsForRun(transaction, userId, datasetIds);
     const statusOf = new Map(rows.map((row) => [row.id, row.status]));
     for (const id of datasetIds) {
       if (!statusOf.has(id)) throw new DomainError('not_found', `Dataset ${id} not found`);
@@ -323,10 +271,7 @@ export class RunsService {
   }
 
   private async findOwn(userId: string, runId: string): Promise<OwnRunRow> {
-    const [row] = (await this.dataSource.query(
-      `SELECT id, status, result_key, log_key, artifacts, cancel_requested_at FROM runs WHERE id = $1 AND user_id = $2`,
-      [runId, userId],
-    )) as OwnRunRow[];
+    const row = await this.runs.findOwn(userId, runId);
     if (!row) throw runNotFound(runId);
     return row;
   }

@@ -1,18 +1,25 @@
 import { randomUUID } from 'node:crypto';
 import { pipeline, type Readable } from 'node:stream';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import { DataSource, type EntityManager, type FindOptionsOrder, type FindOptionsWhere, IsNull, Not, QueryFailedError, type Repository } from 'typeorm';
 import { type Manifest, parseManifest } from '@lockbox/analysis-sdk';
 import { LOCKBOX_CONFIG, type LockboxConfig } from '@lockbox/config';
-import { Analysis, AnalysisVersion, type AnalysisVersionStatus } from '@lockbox/db';
+import {
+  type AnalysisVersion,
+  type AnalysisVersionStatus,
+  AuditRepository,
+  isUniqueViolation,
+  SubmissionStateWriter,
+  SubmissionsRepository,
+  type Transaction,
+  TransactionRunner,
+  UsersRepository,
+} from '@lockbox/db';
 import { DomainError, QuotaExceededError } from '@lockbox/errors';
 import { PlatformEventsService } from '@lockbox/events';
 import { OutboxService } from '@lockbox/outbox';
 import { ObjectStorageRepository } from '@lockbox/storage';
 import { CatalogueService } from '../analyses/catalogue.service';
 import { newestFirst } from '../analyses/published-versions';
-import { lockUserQuotas } from '../common/quotas';
 import { TarballSignatureCheck } from './tarball-signature';
 
 /** An image tarball stored in S3 for a submission that is not recorded yet. */
@@ -52,9 +59,11 @@ export class SubmissionService {
 
   constructor(
     @Inject(LOCKBOX_CONFIG) private readonly config: LockboxConfig,
-    @InjectDataSource() private readonly dataSource: DataSource,
-    @InjectRepository(Analysis) private readonly analyses: Repository<Analysis>,
-    @InjectRepository(AnalysisVersion) private readonly versions: Repository<AnalysisVersion>,
+    private readonly transactions: TransactionRunner,
+    private readonly submissions: SubmissionsRepository,
+    private readonly states: SubmissionStateWriter,
+    private readonly audit: AuditRepository,
+    private readonly users: UsersRepository,
     private readonly storage: ObjectStorageRepository,
     private readonly outbox: OutboxService,
     private readonly events: PlatformEventsService,
@@ -73,13 +82,9 @@ export class SubmissionService {
    * The developer's pending-submissions quota. Checked before a byte of the image is read (without a
    * lock: the quick answer), and again, for good, in the transaction that records the submission.
    */
-  async assertRoomForSubmission(developerId: string, manager: EntityManager = this.dataSource.manager): Promise<void> {
+  async assertRoomForSubmission(developerId: string, transaction?: Transaction): Promise<void> {
     const limit = this.config.quotas.pendingSubmissions;
-    // Pending: still owed checks or a review, and holding its stored tarball (the index analysis_versions_pending_idx).
-    const [{ pending }] = (await manager.query(
-      `SELECT count(*)::int AS pending FROM analysis_versions WHERE submitted_by = $1 AND status IN ('submitted', 'checking', 'awaiting_review')`,
-      [developerId],
-    )) as [{ pending: number }];
+    const pending = await this.submissions.countPendingForDeveloper(developerId, transaction);
     if (pending >= limit) {
       throw new QuotaExceededError(
         'pending_submissions',
@@ -130,27 +135,34 @@ export class SubmissionService {
   async record(developerId: string, manifest: Manifest, upload: StoredUpload): Promise<AnalysisVersion> {
     let recorded: { version: AnalysisVersion; outboxId: string };
     try {
-      recorded = await this.dataSource.transaction(async (manager) => {
+      recorded = await this.transactions.run(async (transaction) => {
         // Submissions of one developer at once each passed the quick check: this one decides.
-        await lockUserQuotas(manager, developerId);
-        await this.assertRoomForSubmission(developerId, manager);
-        const analysisId = await this.claimName(manager, developerId, manifest);
-        if (await manager.exists(AnalysisVersion, { where: { analysisId, version: manifest.version } })) throw versionTaken(manifest);
-        await manager.query(
-          `INSERT INTO analysis_versions (id, analysis_id, version, status, manifest, submitted_by, upload_key, upload_bytes, upload_sha256)
-           VALUES ($1, $2, $3, 'submitted', $4, $5, $6, $7, $8)`,
-          [upload.versionId, analysisId, manifest.version, manifest, developerId, upload.key, upload.bytes, upload.sha256],
-        );
-        await audit(manager, {
+        await this.users.lockQuotas(transaction, developerId);
+        await this.assertRoomForSubmission(developerId, transaction);
+        const analysis = await this.submissions.claimAnalysisName(transaction, developerId, manifest);
+        if (analysis.ownerId !== developerId) throw nameTaken(manifest);
+        if (await this.submissions.versionExists(analysis.id, manifest.version, transaction)) throw versionTaken(manifest);
+        // Read back as committed: once published, a worker may move it on before the response is sent.
+        const version = await this.submissions.insertSubmitted(transaction, {
+          versionId: upload.versionId,
+          analysisId: analysis.id,
+          manifest,
+          developerId,
+          uploadKey: upload.key,
+          uploadBytes: upload.bytes,
+          uploadSha256: upload.sha256,
+        });
+        await this.audit.record(transaction, {
           actorId: developerId,
+          actor: `user:${developerId}`,
           subjectUserId: developerId,
           action: 'submission.created',
+          targetType: 'analysis_version',
           targetId: upload.versionId,
           detail: { analysis: manifest.name, version: manifest.version, uploadBytes: upload.bytes, uploadSha256: upload.sha256 },
         });
-        const outboxId = await this.outbox.add(manager, { type: 'submission.check', id: upload.versionId });
-        // Read back as committed: once published, a worker may move it on before the response is sent.
-        return { version: await manager.findOneByOrFail(AnalysisVersion, { id: upload.versionId }), outboxId };
+        const outboxId = await this.outbox.add(transaction, { type: 'submission.check', id: upload.versionId });
+        return { version, outboxId };
       });
     } catch (error) {
       await this.discardUpload(upload.key);
@@ -171,21 +183,14 @@ export class SubmissionService {
   }
 
   async list(reader: SubmissionReader, filter: SubmissionFilter): Promise<{ items: AnalysisVersion[]; total: number }> {
-    const where: FindOptionsWhere<AnalysisVersion> = { ...this.ownedBy(reader) };
-    if (filter.status) where.status = filter.status;
-    if (filter.quarantined !== undefined) {
-      // The flag moves because of one person's run: a developer must not be able to read it, even as a filter.
-      if (reader.role !== 'admin') throw new DomainError('forbidden', 'Only admins can filter submissions by quarantine');
-      where.quarantinedAt = filter.quarantined ? Not(IsNull()) : IsNull();
-    }
-    const order: FindOptionsOrder<AnalysisVersion> = filter.quarantined ? { quarantinedAt: 'DESC', id: 'ASC' } : { createdAt: 'DESC', id: 'ASC' };
-    const [items, total] = await this.versions.findAndCount({ where, order, skip: filter.offset, take: filter.limit });
-    return { items, total };
+    // The flag moves because of one person's run: a developer must not be able to read it, even as a filter.
+    if (filter.quarantined !== undefined && reader.role !== 'admin') throw new DomainError('forbidden', 'Only admins can filter submissions by quarantine');
+    return this.submissions.page({ ...filter, submittedBy: this.ownedBy(reader) });
   }
 
   /** Someone else's submission is answered like a missing one. */
   async get(reader: SubmissionReader, id: string): Promise<AnalysisVersion> {
-    const version = await this.versions.findOneBy({ id, ...this.ownedBy(reader) });
+    const version = await this.submissions.find(id, this.ownedBy(reader));
     if (!version) throw new DomainError('not_found', `No submission ${id}`);
     return version;
   }
@@ -197,8 +202,8 @@ export class SubmissionService {
    */
   async review(adminId: string, id: string, decision: ReviewDecision, reason: string | null): Promise<AnalysisVersion> {
     const status: AnalysisVersionStatus = decision === 'approve' ? 'published' : 'rejected';
-    const { reviewed, recorded } = await this.dataSource.transaction(async (manager) => {
-      const version = await manager.findOne(AnalysisVersion, { where: { id }, lock: { mode: 'pessimistic_write' } });
+    const { reviewed, recorded } = await this.transactions.run(async (transaction) => {
+      const version = await this.submissions.lock(transaction, id);
       if (!version) throw new DomainError('not_found', `No submission ${id}`);
       const verb = decision === 'approve' ? 'approved' : 'rejected';
       if (version.status !== 'awaiting_review') {
@@ -208,101 +213,28 @@ export class SubmissionService {
         throw new DomainError('conflict', `Submission ${id} has no image ID, so it cannot be approved`);
       }
       // Conditional on the state and image read above: approval is bound to exactly this image.
-      const [rows] = (await manager.query(
-        `UPDATE analysis_versions
-            SET status = $3::text, review_reason = $4, reviewed_by = $5, reviewed_at = now(),
-                published_at = CASE WHEN $3::text = 'published' THEN now() END,
-                approved_image_id = CASE WHEN $3::text = 'published' THEN image_id END,
-                row_version = row_version + 1, updated_at = now()
-          WHERE id = $1 AND row_version = $2 AND status = 'awaiting_review' AND image_id IS NOT DISTINCT FROM $6::text
-          RETURNING id`,
-        [id, version.rowVersion, status, reason, adminId, version.imageId],
-      )) as [Array<{ id: string }>, number];
-      if (rows.length === 0) throw new DomainError('conflict', `Submission ${id} changed while it was being reviewed; reload it`);
-      if (status === 'published') await this.refreshListing(manager, version);
-
-      const { manifest } = version;
-      await audit(manager, {
-        actorId: adminId,
-        subjectUserId: version.submittedBy,
-        action: `submission.${verb}`,
-        targetId: id,
-        detail: { analysis: manifest.name, version: manifest.version, imageId: version.imageId, reason },
-      });
-      const headline = `${manifest.title} ${manifest.version}`;
-      const event = await this.events.record(manager, {
-        userId: version.submittedBy,
-        type: `submission.${status}`,
-        subjectId: id,
-        payload: { submissionId: id, analysis: manifest.name, version: manifest.version, status, reason, imageId: version.imageId },
-        dedupeKey: `submission:${id}:reviewed`,
-        notification:
-          status === 'published'
-            ? { title: `${headline} is published`, body: `It was approved and is now in the catalogue.${reason ? ` Reviewer's note: ${reason}` : ''}` }
-            : { title: `${headline} was rejected`, body: `Reason: ${reason ?? 'none given'}` },
-      });
-      return { reviewed: await manager.findOneByOrFail(AnalysisVersion, { id }), recorded: event };
+      const recorded = await this.states.reviewed(transaction, { adminId, version, decision, reason });
+      if (recorded === false) throw new DomainError('conflict', `Submission ${id} changed while it was being reviewed; reload it`);
+      if (status === 'published') await this.submissions.refreshListing(transaction, version, (published) => newestFirst(published)[0]);
+      return { reviewed: (await this.submissions.find(id, undefined, transaction))!, recorded };
     });
     if (status === 'published') this.catalogue.forgetPages();
     await this.events.publish(recorded);
     return reviewed;
   }
 
-  private ownedBy(reader: SubmissionReader): FindOptionsWhere<AnalysisVersion> {
-    return reader.role === 'admin' ? {} : { submittedBy: reader.id };
+  /** Whose submissions the reader sees: their own, or (admins) everyone's. */
+  private ownedBy(reader: SubmissionReader): string | undefined {
+    return reader.role === 'admin' ? undefined : reader.id;
   }
 
   /** The quick answer before an upload: the same checks as `record`, without locks. */
   private async assertSubmittable(developerId: string, manifest: Manifest): Promise<void> {
-    const analysis = await this.analyses.findOneBy({ slug: manifest.name });
+    const analysis = await this.submissions.findAnalysisBySlug(manifest.name);
     if (!analysis) return;
     if (analysis.ownerId !== developerId) throw nameTaken(manifest);
-    if (await this.versions.exists({ where: { analysisId: analysis.id, version: manifest.version } })) throw versionTaken(manifest);
+    if (await this.submissions.versionExists(analysis.id, manifest.version)) throw versionTaken(manifest);
   }
-
-  /**
-   * The analysis row for the manifest's name, created for the submitter on its first submission and locked
-   * for the rest of the transaction, so two submissions of one analysis are recorded one after the other.
-   */
-  private async claimName(manager: EntityManager, developerId: string, manifest: Manifest): Promise<string> {
-    await manager.query(
-      `INSERT INTO analyses (slug, owner_id, title, description, category, price) VALUES ($1, $2, $3, $4, $5, $6)
-       ON CONFLICT (slug) DO NOTHING`,
-      [manifest.name, developerId, manifest.title, manifest.description, manifest.category, manifest.price],
-    );
-    const [analysis] = (await manager.query(`SELECT id, owner_id FROM analyses WHERE slug = $1 FOR UPDATE`, [manifest.name])) as Array<{
-      id: string;
-      owner_id: string;
-    }>;
-    // One row: the insert above made it or found it, and analyses are never deleted.
-    if (analysis!.owner_id !== developerId) throw nameTaken(manifest);
-    return analysis!.id;
-  }
-
-  /**
-   * The listing shows the newest published version's title, description and category, so text reaches the
-   * catalogue only once an admin has approved it.
-   */
-  private async refreshListing(manager: EntityManager, approved: AnalysisVersion): Promise<void> {
-    const published = await manager.find(AnalysisVersion, {
-      where: { analysisId: approved.analysisId, status: 'published' },
-      select: { id: true, version: true },
-    });
-    if (newestFirst(published)[0]?.id !== approved.id) return;
-    const { title, description, category, price } = approved.manifest;
-    await manager.update(Analysis, { id: approved.analysisId }, { title, description, category, price });
-  }
-}
-
-/** An audit row about a submission, written by a person (developer or admin) inside the caller's transaction. */
-async function audit(
-  manager: EntityManager,
-  entry: { actorId: string; subjectUserId: string; action: string; targetId: string; detail: Record<string, unknown> },
-): Promise<void> {
-  await manager.query(
-    `INSERT INTO audit_events (actor_id, actor, subject_user_id, action, target_type, target_id, detail) VALUES ($1, $2, $3, $4, 'analysis_version', $5, $6)`,
-    [entry.actorId, `user:${entry.actorId}`, entry.subjectUserId, entry.action, entry.targetId, entry.detail],
-  );
 }
 
 function nameTaken(manifest: Manifest): DomainError {
@@ -311,10 +243,6 @@ function nameTaken(manifest: Manifest): DomainError {
 
 function versionTaken(manifest: Manifest): DomainError {
   return new DomainError('conflict', `Version ${manifest.version} of ${manifest.name} was already submitted; submit a new version`);
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  return error instanceof QueryFailedError && (error.driverError as { code?: string }).code === '23505';
 }
 
 function describe(error: unknown): string {

@@ -1,7 +1,6 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type Docker from 'dockerode';
 import {
   type CanonicalRecord,
   ContainerPolicyError,
@@ -15,9 +14,9 @@ import {
   type RecordKind,
   type RunInput,
 } from '@lockbox/analysis-sdk';
-import { killRunContainers, SandboxRunner } from '@lockbox/analysis-sdk/sandbox';
+import type { SandboxRunner } from '@lockbox/analysis-sdk/sandbox';
 import type { AnalysisVersion, SmokeRunReport } from '@lockbox/db';
-import { chooseRuntime } from '@lockbox/sandbox';
+import { chooseRuntime, type DockerEngineRepository } from '@lockbox/sandbox';
 
 /** Enough records to exercise an analysis, few enough to stage in a moment. */
 export const SMOKE_RUN_RECORDS = 200;
@@ -66,10 +65,10 @@ export class SmokeRun {
   private readonly sandbox: SandboxRunner;
 
   constructor(
-    private readonly docker: Docker,
+    private readonly engine: DockerEngineRepository,
     private readonly settings: SmokeRunSettings,
   ) {
-    this.sandbox = new SandboxRunner(docker);
+    this.sandbox = engine.sandboxRunner();
   }
 
   /** Platform faults (engine, disk) are thrown, and the check is retried. */
@@ -98,18 +97,14 @@ export class SmokeRun {
     const workDir = join(this.settings.home, 'work', 'checks', `${version.id}-${version.attempts}-${randomUUID().slice(0, 8)}`);
     try {
       // One container per attempt: a crashed earlier attempt's container goes first.
-      await killRunContainers(this.docker, { instance: this.settings.instanceId, runId });
+      await this.engine.killRunContainers({ instance: this.settings.instanceId, runId });
       // Inside the container the check looks like any run: a fresh UUID, not the `check-` label.
       const fixtureSeed = smokeRunSeed();
       const { inputDir, records } = await stageFixtures(workDir, randomUUID(), manifest, fixtureSeed);
-      const memory = new PeakMemory(this.docker);
+      const memory = new PeakMemory(this.engine);
       let containerId: string | undefined;
       const onStop = () => {
-        if (containerId)
-          void this.docker
-            .getContainer(containerId)
-            .kill({ signal: 'SIGKILL' })
-            .catch(() => undefined);
+        if (containerId) void this.engine.killContainer(containerId);
       };
       stop.addEventListener('abort', onStop);
       let outcome;
@@ -240,13 +235,12 @@ class PeakMemory {
   peak: number | null = null;
   private timer?: NodeJS.Timeout;
 
-  constructor(private readonly docker: Docker) {}
+  constructor(private readonly engine: DockerEngineRepository) {}
 
   watch(containerId: string): void {
     const sample = async () => {
       try {
-        const stats = (await this.docker.getContainer(containerId).stats({ stream: false })) as { memory_stats?: { usage?: number; max_usage?: number } };
-        const used = stats.memory_stats?.max_usage ?? stats.memory_stats?.usage;
+        const used = await this.engine.containerMemoryBytes(containerId);
         if (typeof used === 'number' && used > 0) this.peak = Math.max(this.peak ?? 0, used);
       } catch {
         // The container has gone, or this runtime reports no stats: keep what was seen.

@@ -1,5 +1,4 @@
 import { Readable } from 'node:stream';
-import type Docker from 'dockerode';
 import { DEFAULT_PLATFORM_LIMITS, type Manifest } from '@lockbox/analysis-sdk';
 import type { AnalysisVersion, SmokeRunReport } from '@lockbox/db';
 import { type DockerEngineRepository, ImageLoader, ImageLoadError, type ImageInspection, inspectImageTarball, sanitizeImageTarball } from '@lockbox/sandbox';
@@ -73,11 +72,11 @@ function setUp(
   const engine = {
     status: jest.fn(async () => ({ reachable: options.engineReachable ?? true })),
     inspectImage: jest.fn(async () => options.engineConfig ?? { Id: IMAGE_ID, Architecture: 'amd64', Os: 'linux', Config: {} }),
+    imageLoader: jest.fn(() => new ImageLoader({} as never)),
   };
   const smoke = { run: jest.fn(async () => options.smoke ?? { report: SMOKE_REPORT }) };
   const checks = new SubmissionChecks(
     DEFAULT_PLATFORM_LIMITS,
-    {} as Docker,
     engine as unknown as DockerEngineRepository,
     storage as unknown as ObjectStorageRepository,
     smoke as unknown as SmokeRun,

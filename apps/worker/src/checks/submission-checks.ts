@@ -1,8 +1,7 @@
 import { Logger } from '@nestjs/common';
-import type Docker from 'dockerode';
 import { checkImageConfig, type PlatformLimits, validateManifest } from '@lockbox/analysis-sdk';
 import type { AnalysisVersion, CheckReport, CheckRuleResult, CheckStepResult, SmokeRunReport } from '@lockbox/db';
-import { type DockerEngineRepository, ImageLoader, ImageLoadError, ImageSanitizeError, inspectImageTarball, sanitizeImageTarball } from '@lockbox/sandbox';
+import { type DockerEngineRepository, type ImageLoader, ImageLoadError, ImageSanitizeError, inspectImageTarball, sanitizeImageTarball } from '@lockbox/sandbox';
 import { ObjectNotFoundError, type ObjectStorageRepository } from '@lockbox/storage';
 import type { SmokeRun } from './smoke-run';
 
@@ -80,12 +79,11 @@ export class SubmissionChecks {
 
   constructor(
     private readonly limits: PlatformLimits,
-    docker: Docker,
     private readonly engine: DockerEngineRepository,
     private readonly storage: ObjectStorageRepository,
     private readonly smoke: SmokeRun,
   ) {
-    this.images = new ImageLoader(docker);
+    this.images = engine.imageLoader();
   }
 
   /** Runs every step; undefined when `stop` fired between steps (the caller then writes nothing). */

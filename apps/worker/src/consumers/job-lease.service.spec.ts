@@ -1,3 +1,4 @@
+import { JobsRepository } from '@lockbox/db';
 import { JobLeaseService } from './job-lease.service';
 
 // The lease service over a faked database: which claims run alone, and what a deadline does to a lease.
@@ -14,7 +15,7 @@ function service(claimed: { attempts: number; lost_attempts: number } | undefine
     }),
   };
   const config = { jobs: { leaseMs: 30_000, leaseRenewMs: 10, maxAttempts: 3 } };
-  const leases = new JobLeaseService(config as never, dataSource as never, { id: 'worker-1' } as never);
+  const leases = new JobLeaseService(config as never, new JobsRepository({ manager: dataSource } as never), { id: 'worker-1' } as never);
   return { leases, statements, dataSource };
 }
 

@@ -1,8 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { LOCKBOX_CONFIG, type LockboxConfig } from '@lockbox/config';
-import { claimJob, type JobClaim, type JobTable, releaseJob, renewLease } from '@lockbox/db';
+import { type JobClaim, JobsRepository, type JobTable } from '@lockbox/db';
 import { addToLogContext } from '@lockbox/logging';
 import { WorkerIdentity } from '../heartbeat/worker-identity';
 import type { JobContext } from './job-handler';
@@ -25,7 +23,7 @@ export class JobLeaseService {
 
   constructor(
     @Inject(LOCKBOX_CONFIG) private readonly config: LockboxConfig,
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly jobs: JobsRepository,
     private readonly identity: WorkerIdentity,
   ) {}
 
@@ -36,7 +34,7 @@ export class JobLeaseService {
    * shut down while it waited.
    */
   async claim(table: JobTable, id: string, context: ClaimContext): Promise<HeldLease | undefined> {
-    const claim = await claimJob(this.dataSource, table, id, this.identity.id, this.config.jobs.leaseMs, this.config.jobs.maxAttempts);
+    const claim = await this.jobs.claim(table, id, this.identity.id, this.config.jobs.leaseMs, this.config.jobs.maxAttempts);
     if (!claim) return undefined;
     addToLogContext({ attempt: claim.attempts });
     const lease = this.keep(table, claim, context.abandoned);
@@ -49,13 +47,14 @@ export class JobLeaseService {
 
   async release(table: JobTable, lease: HeldLease): Promise<void> {
     lease.stop();
-    await releaseJob(this.dataSource, table, lease.claim);
+    await this.jobs.release(table, lease.claim);
   }
 
   private keep(table: JobTable, claim: JobClaim, abandoned: AbortSignal): HeldLease {
     const lost = new AbortController();
     const timer = setInterval(() => {
-      renewLease(this.dataSource, table, claim, this.config.jobs.leaseMs)
+      this.jobs
+        .renew(table, claim, this.config.jobs.leaseMs)
         .then((held) => {
           if (!held && !lost.signal.aborted) {
             this.logger.warn(`lost the lease on ${table} ${claim.id} (attempt ${claim.attempts})`);

@@ -89,8 +89,8 @@ function consumer(handlers: JobHandler[], queues: QueueName[], concurrency: Part
   };
   const queue = new MemoryQueue();
   const audit: string[] = [];
-  const dataSource = { query: jest.fn(async (_sql: string, parameters: unknown[]) => audit.push(parameters[0] as string)) };
-  const service = new QueueConsumerService(config as never, handlers, queue as never, dataSource as never);
+  const auditRows = { recordAlone: jest.fn(async (entry: { action: string }) => void audit.push(entry.action)) };
+  const service = new QueueConsumerService(config as never, handlers, queue as never, auditRows as never);
   return { service, queue, audit };
 }
 

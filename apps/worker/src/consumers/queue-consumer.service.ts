@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { LOCKBOX_CONFIG, type LockboxConfig, type QueueName } from '@lockbox/config';
+import { AuditRepository } from '@lockbox/db';
+import type { QueueAuditAction } from '@lockbox/events';
 import { addToLogContext, type LogContext, runWithLogContext } from '@lockbox/logging';
 import {
   MessageNotInFlightError,
@@ -66,7 +66,7 @@ export class QueueConsumerService implements OnApplicationBootstrap, BeforeAppli
     @Inject(LOCKBOX_CONFIG) private readonly config: LockboxConfig,
     @Inject(JOB_HANDLERS) handlers: JobHandler[],
     private readonly queue: QueueRepository,
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly audit: AuditRepository,
   ) {
     for (const handler of handlers) {
       if (this.handlers.has(handler.messageType)) throw new Error(`two handlers for message type ${handler.messageType}`);
@@ -219,10 +219,10 @@ export class QueueConsumerService implements OnApplicationBootstrap, BeforeAppli
    * An `audit_events` row an admin can find (actor `system`). Best effort: the message is acknowledged
    * or dead-lettered whether or not the database takes the row, so a poison message never loops.
    */
-  private async recordForAdmin(action: string, queue: QueueName, received: ReceivedMessage, error: unknown): Promise<void> {
+  private async recordForAdmin(action: QueueAuditAction, queue: QueueName, received: ReceivedMessage, error: unknown): Promise<void> {
     const detail = { queue, messageId: received.messageId, receiveCount: received.receiveCount, body: received.body.slice(0, 1000), error: describe(error) };
-    await this.dataSource
-      .query(`INSERT INTO audit_events (actor, action, target_type, detail) VALUES ('system', $1, 'queue_message', $2)`, [action, JSON.stringify(detail)])
+    await this.audit
+      .recordAlone({ actor: 'system', action, targetType: 'queue_message', detail })
       .catch((failure: unknown) => this.logger.warn(`could not record ${action} for ${received.messageId}: ${describe(failure)}`));
   }
 

@@ -1,8 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import type { Repository } from 'typeorm';
 import { LOCKBOX_CONFIG, type LockboxConfig } from '@lockbox/config';
-import { WorkerHeartbeat } from '@lockbox/db';
+import { WorkersRepository } from '@lockbox/db';
 import { DockerEngineRepository } from '@lockbox/sandbox';
 import { WorkerRuntimesService } from '../sandbox-environment/worker-runtimes.service';
 import { WorkerIdentity } from './worker-identity';
@@ -18,7 +16,7 @@ export class HeartbeatService implements OnApplicationBootstrap, OnApplicationSh
 
   constructor(
     @Inject(LOCKBOX_CONFIG) private readonly config: LockboxConfig,
-    @InjectRepository(WorkerHeartbeat) private readonly heartbeats: Repository<WorkerHeartbeat>,
+    private readonly workers: WorkersRepository,
     private readonly engine: DockerEngineRepository,
     private readonly identity: WorkerIdentity,
     private readonly workerRuntimes: WorkerRuntimesService,
@@ -35,23 +33,19 @@ export class HeartbeatService implements OnApplicationBootstrap, OnApplicationSh
 
   async onApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
-    await this.heartbeats.update({ id: this.identity.id }, { stoppedAt: new Date() }).catch(() => undefined);
+    await this.workers.markStopped(this.identity.id).catch(() => undefined);
   }
 
   private async beat(): Promise<void> {
-    await this.heartbeats.upsert(
-      {
-        id: this.identity.id,
-        instanceId: this.config.instanceId,
-        hostname: this.identity.hostname,
-        pid: this.identity.pid,
-        engine: await this.engine.status(),
-        runtimes: await this.workerRuntimes.available(),
-        startedAt: this.identity.startedAt,
-        lastSeenAt: new Date(),
-        stoppedAt: null,
-      },
-      ['id'],
-    );
+    await this.workers.beat({
+      id: this.identity.id,
+      instanceId: this.config.instanceId,
+      hostname: this.identity.hostname,
+      pid: this.identity.pid,
+      engine: await this.engine.status(),
+      runtimes: await this.workerRuntimes.available(),
+      startedAt: this.identity.startedAt,
+      lastSeenAt: new Date(),
+    });
   }
 }

@@ -1,14 +1,11 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { execFile } from 'node:child_process';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type Docker from 'dockerode';
-import { DataSource } from 'typeorm';
-import { listStackContainers, removeContainer } from '@lockbox/analysis-sdk/sandbox';
 import { LOCKBOX_CONFIG, type LockboxConfig } from '@lockbox/config';
-import { DOCKER_CLIENT } from '@lockbox/sandbox';
+import { WorkersRepository } from '@lockbox/db';
+import { DockerEngineRepository } from '@lockbox/sandbox';
 import {
   type AttemptRef,
   isAttemptHeld,
@@ -46,8 +43,8 @@ export class OrphanReaperService implements OnApplicationBootstrap, OnApplicatio
 
   constructor(
     @Inject(LOCKBOX_CONFIG) private readonly config: LockboxConfig,
-    @InjectDataSource() private readonly dataSource: DataSource,
-    @Inject(DOCKER_CLIENT) private readonly docker: Docker,
+    private readonly workers: WorkersRepository,
+    private readonly engine: DockerEngineRepository,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -80,7 +77,7 @@ export class OrphanReaperService implements OnApplicationBootstrap, OnApplicatio
     const workRoot = join(this.config.home, 'work');
     // Everything on the host is listed before the leases are read: whatever a worker created after
     // claiming its job is then sure to find that claim in the view.
-    const containers = await listStackContainers(this.docker, this.config.instanceId);
+    const containers = await this.engine.stackContainers(this.config.instanceId);
     const directories = await this.stagingDirectories(workRoot);
     const mounts = mountPointsUnder(await readFile('/proc/self/mounts', 'utf8').catch(() => ''), workRoot);
     const view = await this.leaseView();
@@ -89,7 +86,7 @@ export class OrphanReaperService implements OnApplicationBootstrap, OnApplicatio
     for (const container of containers) {
       const ref: AttemptRef = { jobKey: container.runId, attempt: Number(container.attempt), workerId: container.workerId };
       if (isAttemptHeld(view, ref)) continue;
-      if (await removeContainer(this.docker, container.id)) report.containers.push(container.id);
+      if (await this.engine.removeContainer(container.id)) report.containers.push(container.id);
     }
 
     // Mounts go before their directories, deepest first, so no removal ever reaches into a mounted tmpfs.
@@ -123,18 +120,11 @@ export class OrphanReaperService implements OnApplicationBootstrap, OnApplicatio
   }
 
   private async leaseView(): Promise<LeaseView> {
-    const rows = (await this.dataSource.query(
-      `SELECT id::text AS key, lease_owner, attempts FROM runs WHERE status = 'running' AND lease_expires_at > now()
-       UNION ALL
-       SELECT 'check-' || id::text, lease_owner, attempts FROM analysis_versions WHERE status = 'checking' AND lease_expires_at > now()`,
-    )) as Array<{ key: string; lease_owner: string; attempts: number }>;
-    const dead = (await this.dataSource.query(
-      `SELECT id FROM worker_heartbeats WHERE stopped_at IS NOT NULL OR last_seen_at < now() - make_interval(secs => $1)`,
-      [this.config.worker.heartbeatExpiryMs / 1000],
-    )) as Array<{ id: string }>;
+    const rows = await this.workers.heldLeases();
+    const dead = await this.workers.deadWorkerIds(this.config.worker.heartbeatExpiryMs / 1000);
     return {
       leases: new Map<string, LeaseHolder>(rows.map((row) => [row.key, { owner: row.lease_owner, attempts: Number(row.attempts) }])),
-      deadWorkers: new Set(dead.map((row) => row.id)),
+      deadWorkers: new Set(dead),
     };
   }
 }

@@ -95,7 +95,6 @@ function harness(attempts = 1, claimed: { lostAttempts: number; exhausted: boole
     },
   };
   const config = { home, instanceId: 'instance-1', limits: DEFAULT_PLATFORM_LIMITS, sandbox: {} };
-  const dataSource = { query: jest.fn().mockResolvedValue([]) };
 
   jest.spyOn(RunStateStore.prototype, 'load').mockResolvedValue(claimedRun);
   jest.spyOn(RunStateStore.prototype, 'markStarted').mockResolvedValue({ held: true, recorded: undefined });
@@ -106,11 +105,12 @@ function harness(attempts = 1, claimed: { lostAttempts: number; exhausted: boole
   const cancelRequested = jest.spyOn(RunStateStore.prototype, 'cancelRequested').mockResolvedValue(false);
   const finish = jest.spyOn(RunStateStore.prototype, 'finish').mockResolvedValue({ recorded: undefined });
   const recordDataAccess = jest.spyOn(RunStateStore.prototype, 'recordDataAccess').mockResolvedValue(true);
+  jest.spyOn(RunStateStore.prototype, 'versionStatus').mockResolvedValue('published');
   jest.spyOn(ImageLoader.prototype, 'has').mockResolvedValue(true);
 
   const handler = new RunExecuteHandler(
     config as never,
-    dataSource as never,
+    new RunStateStore({} as never, {} as never),
     docker as never,
     leases as never,
     { id: 'worker-1' } as never,

@@ -1,10 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
-import { DataSource } from 'typeorm';
 import { ContainerPolicyError, parseResources, type RunInput, type SandboxRuntime } from '@lockbox/analysis-sdk';
 import {
   artifactContentType,
@@ -56,14 +54,13 @@ class AttemptAbandoned extends Error {
 export class RunExecuteHandler implements JobHandler<'run.execute'> {
   readonly messageType = 'run.execute' as const;
   private readonly logger = new Logger(RunExecuteHandler.name);
-  private readonly runs: RunStateStore;
   private readonly stager: RunInputStager;
   private readonly images: ImageLoader;
   private readonly sandbox: SandboxRunner;
 
   constructor(
     @Inject(LOCKBOX_CONFIG) private readonly config: LockboxConfig,
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly runs: RunStateStore,
     @Inject(DOCKER_CLIENT) private readonly docker: Docker,
     private readonly leases: JobLeaseService,
     private readonly identity: WorkerIdentity,
@@ -72,7 +69,6 @@ export class RunExecuteHandler implements JobHandler<'run.execute'> {
     curated: CuratedRecordsReader,
     private readonly runtimes: WorkerRuntimesService,
   ) {
-    this.runs = new RunStateStore(dataSource, events);
     this.stager = new RunInputStager(curated);
     this.images = new ImageLoader(docker);
     this.sandbox = new SandboxRunner(docker);
@@ -342,8 +338,7 @@ export class RunExecuteHandler implements JobHandler<'run.execute'> {
 
   /** A stop request comes from the user, or from an admin suspending the version (which asks its running runs to stop). */
   private async cancelVerdict(run: ClaimedRun): Promise<RunVerdict> {
-    const [version] = (await this.dataSource.query(`SELECT status FROM analysis_versions WHERE id = $1`, [run.version.id])) as Array<{ status: string }>;
-    return version?.status === 'suspended'
+    return (await this.runs.versionStatus(run)) === 'suspended'
       ? { status: 'cancelled', reason: 'analysis_suspended', message: 'The analysis was suspended while it ran, so the run was stopped.' }
       : { status: 'cancelled', reason: 'by_user', message: 'You cancelled the run.' };
   }

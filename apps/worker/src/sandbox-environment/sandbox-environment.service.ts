@@ -1,7 +1,6 @@
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
-import type Docker from 'dockerode';
 import { LOCKBOX_CONFIG, type LockboxConfig } from '@lockbox/config';
-import { DOCKER_CLIENT } from '@lockbox/sandbox';
+import { DockerEngineRepository } from '@lockbox/sandbox';
 import { type SandboxEnvironmentFacts, sandboxEnvironmentProblems } from './sandbox-environment';
 import { WorkerRuntimesService } from './worker-runtimes.service';
 
@@ -23,7 +22,7 @@ export class SandboxEnvironmentService implements OnModuleInit {
 
   constructor(
     @Inject(LOCKBOX_CONFIG) private readonly config: LockboxConfig,
-    @Inject(DOCKER_CLIENT) private readonly docker: Docker,
+    private readonly engine: DockerEngineRepository,
     private readonly runtimes: WorkerRuntimesService,
   ) {}
 
@@ -36,14 +35,14 @@ export class SandboxEnvironmentService implements OnModuleInit {
 
   private async gatherFacts(): Promise<SandboxEnvironmentFacts> {
     const requiredRuntime = this.config.sandbox.requiredRuntime;
-    let info: { SecurityOptions?: string[] };
+    let securityOptions: string[];
     try {
-      info = (await this.docker.info()) as { SecurityOptions?: string[] };
+      securityOptions = await this.engine.securityOptions();
     } catch (error) {
       return { engine: { reachable: false, error: error instanceof Error ? error.message : String(error) }, requiredRuntime };
     }
     // Probing starts a container per runtime; only worth it when policy requires one.
     const workingRuntimes = requiredRuntime ? await this.runtimes.available() : undefined;
-    return { engine: { reachable: true, securityOptions: info.SecurityOptions ?? [] }, workingRuntimes, requiredRuntime };
+    return { engine: { reachable: true, securityOptions }, workingRuntimes, requiredRuntime };
   }
 }

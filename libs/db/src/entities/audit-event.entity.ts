@@ -1,4 +1,5 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import type { AuditAction } from '@lockbox/events';
 
 /** Who touched whose data: uploads, deletions, reviews, and every run's access to a user's records. */
 @Entity({ name: 'audit_events' })
@@ -17,7 +18,7 @@ export class AuditEvent {
   subjectUserId: string | null;
 
   @Column({ type: 'text' })
-  action: string;
+  action: AuditAction;
 
   @Column({ name: 'target_type', type: 'text' })
   targetType: string;

@@ -1,0 +1,61 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
+import type { LiveEvent, NewPlatformEvent, RecordedEvent } from '@lockbox/events';
+
+interface EventRow {
+  id: string;
+  type: string;
+  subject_id: string | null;
+  payload: Record<string, unknown>;
+  created_at: Date;
+}
+
+function toLiveEvent(row: EventRow): LiveEvent {
+  return { id: String(row.id), type: row.type, subjectId: row.subject_id, payload: row.payload, createdAt: row.created_at.toISOString() };
+}
+
+/**
+ * The `events` rows and the notifications recorded with them. An event is written inside the caller's
+ * transaction, so it commits with the state change it reports; the dedupe key makes a replayed writer
+ * record nothing (and notify nobody) the second time.
+ */
+@Injectable()
+export class PlatformEventsRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /** The stored event, or undefined when its dedupe key was already recorded (a replay). */
+  async record(manager: EntityManager, event: NewPlatformEvent): Promise<RecordedEvent> {
+    const rows = (await manager.query(
+      `INSERT INTO events (user_id, type, subject_id, payload, dedupe_key) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (dedupe_key) DO NOTHING
+       RETURNING id, type, subject_id, payload, created_at`,
+      [event.userId, event.type, event.subjectId ?? null, event.payload, event.dedupeKey ?? null],
+    )) as EventRow[];
+    const row = rows[0];
+    if (!row) return undefined;
+    if (event.notification) {
+      await manager.query(
+        `INSERT INTO notifications (user_id, type, title, body, subject_id, dedupe_key) VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (dedupe_key) DO NOTHING`,
+        [event.userId, event.type, event.notification.title, event.notification.body, event.subjectId ?? null, event.dedupeKey ?? `event:${row.id}`],
+      );
+    }
+    return { userId: event.userId, event: toLiveEvent(row) };
+  }
+
+  /** A user's events after `afterId`, oldest first: the replay of a reconnecting stream. */
+  async pageForUserAfter(userId: string, afterId: string, limit: number): Promise<LiveEvent[]> {
+    const rows = (await this.dataSource.query(
+      `SELECT id, type, subject_id, payload, created_at FROM events WHERE user_id = $1 AND id > $2 ORDER BY id LIMIT $3`,
+      [userId, afterId, limit],
+    )) as EventRow[];
+    return rows.map(toLiveEvent);
+  }
+
+  /** The id of the user's newest event, '0' when they have none. */
+  async latestIdForUser(userId: string): Promise<string> {
+    const [row] = (await this.dataSource.query(`SELECT max(id)::text AS latest FROM events WHERE user_id = $1`, [userId])) as Array<{ latest: string | null }>;
+    return row?.latest ?? '0';
+  }
+}
