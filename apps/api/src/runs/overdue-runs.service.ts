@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { LOCKBOX_CONFIG, type LockboxConfig } from '@lockbox/config';
 import { notificationFor, RUN_FINISHED_EVENT, runFinishedDedupeKey, type RunVerdict } from '@lockbox/db';
 import { PlatformEventsService } from '@lockbox/events';
+import { PeriodicTask } from '@lockbox/scheduling';
 
 interface OverdueRunRow {
   id: string;
@@ -41,24 +42,24 @@ export function overdueVerdict(run: { cancelRequested: boolean; deadlineSeconds:
 @Injectable()
 export class OverdueRunsService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(OverdueRunsService.name);
-  private timer?: NodeJS.Timeout;
-  private sweeping?: Promise<void>;
+  private readonly sweeping: PeriodicTask;
 
   constructor(
     @Inject(LOCKBOX_CONFIG) private readonly config: LockboxConfig,
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly events: PlatformEventsService,
-  ) {}
+  ) {
+    this.sweeping = new PeriodicTask({ name: 'sweeping overdue runs', intervalMs: config.jobs.reconcileMs, logger: this.logger }, async () => {
+      await this.endOverdueRuns();
+    });
+  }
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => {
-      this.sweeping ??= this.sweepLogged().finally(() => (this.sweeping = undefined));
-    }, this.config.jobs.reconcileMs);
+    this.sweeping.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.sweeping;
+    await this.sweeping.stop();
   }
 
   /** Ends every overdue run found (up to `limit`); returns how many this call ended. */
@@ -107,13 +108,5 @@ export class OverdueRunsService implements OnApplicationBootstrap, OnApplication
     this.logger.warn(`run ${run.id}: ended ${verdict.status}, ${run.timeout_s} s deadline long past and its worker ${run.lease_owner ?? '(none)'} silent`);
     await this.events.publish(committed.recorded);
     return true;
-  }
-
-  private async sweepLogged(): Promise<void> {
-    try {
-      await this.endOverdueRuns();
-    } catch (error) {
-      this.logger.warn(`sweeping overdue runs failed: ${error instanceof Error ? error.message : String(error)}`);
-    }
   }
 }
