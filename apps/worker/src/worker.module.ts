@@ -17,6 +17,7 @@ import { WorkerRuntimesService } from './sandbox-environment/worker-runtimes.ser
 import { OrphanReaperService } from './reaper/orphan-reaper.service';
 import { RunExecuteHandler } from './runs/run-execute.handler';
 import { IngestHandler } from './ingest/ingest.handler';
+import { JOB_COLLABORATORS } from './worker.providers';
 
 /** Every job handler the worker has; the consumer refuses to start unless each message type has one. */
 const HANDLER_CLASSES: Array<new (...args: never[]) => JobHandler> = [
@@ -35,6 +36,7 @@ const HANDLER_CLASSES: Array<new (...args: never[]) => JobHandler> = [
     HeartbeatService,
     OrphanReaperService,
     JobLeaseService,
+    ...JOB_COLLABORATORS,
     ...HANDLER_CLASSES,
     { provide: JOB_HANDLERS, inject: HANDLER_CLASSES, useFactory: (...handlers: JobHandler[]) => handlers },
     QueueConsumerService,

@@ -1,8 +1,7 @@
 import { Logger } from '@nestjs/common';
-import type Docker from 'dockerode';
 import { checkImageConfig, type PlatformLimits, validateManifest } from '@lockbox/analysis-sdk';
 import type { AnalysisVersion, CheckReport, CheckRuleResult, CheckStepResult, SmokeRunReport } from '@lockbox/db';
-import { type DockerEngineRepository, ImageLoader, ImageLoadError, ImageSanitizeError, inspectImageTarball, sanitizeImageTarball } from '@lockbox/sandbox';
+import { type DockerEngineRepository, type ImageLoader, ImageLoadError, ImageSanitizeError, inspectImageTarball, sanitizeImageTarball } from '@lockbox/sandbox';
 import { ObjectNotFoundError, type ObjectStorageRepository } from '@lockbox/storage';
 import type { SmokeRun } from './smoke-run';
 
@@ -66,7 +65,6 @@ export function imageKeyOf(imageId: string): string {
  */
 export class SubmissionChecks {
   private readonly logger = new Logger(SubmissionChecks.name);
-  private readonly images: ImageLoader;
 
   /** In order; the smoke run last, once the image is loaded and its config judged. */
   readonly steps: readonly CheckStep[] = [
@@ -80,13 +78,11 @@ export class SubmissionChecks {
 
   constructor(
     private readonly limits: PlatformLimits,
-    docker: Docker,
+    private readonly images: ImageLoader,
     private readonly engine: DockerEngineRepository,
     private readonly storage: ObjectStorageRepository,
     private readonly smoke: SmokeRun,
-  ) {
-    this.images = new ImageLoader(docker);
-  }
+  ) {}
 
   /** Runs every step; undefined when `stop` fired between steps (the caller then writes nothing). */
   async check(version: AnalysisVersion, stop: AbortSignal): Promise<CheckFindings | undefined> {
