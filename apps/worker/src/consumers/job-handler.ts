@@ -7,8 +7,9 @@ export interface JobContext {
   /** How many times the queue has delivered this message, this delivery included. */
   receiveCount: number;
   /**
-   * Aborted when the worker shuts down and the grace period is over: the handler must stop, hand its
-   * job back (release the claim) and return. The message then becomes visible to other workers at once.
+   * Aborted when the worker shuts down and the grace period is over: the handler must stop and answer
+   * `handed_back` (JobLeaseService.runClaimed releases the claim). The message then becomes visible to
+   * other workers at once.
    */
   shutdown: AbortSignal;
   /**
