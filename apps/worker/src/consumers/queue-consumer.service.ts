@@ -61,11 +61,12 @@ export function retryBackoffSeconds(baseSeconds: number, receiveCount: number, r
 /**
  * Long-polls every queue and hands each message to the handler of its type, at most `concurrency`
  * at a time per queue (a job may give its share back early: QueueCapacity). While a handler works, the
- * message's visibility is extended so no other worker receives it; the message is deleted only after the
- * handler has committed its outcome, and the handler's answer (JobOutcome) says what becomes of it: deleted,
- * visible again at once, or back after a backoff. A handler still going at its queue's deadline is given up as stalled
- * (JobContext.abandoned), so one job that never returns cannot hold its queue's capacity for good; a job
- * whose earlier attempt was lost may ask to run alone on the worker (JobGate).
+ * message's visibility is extended so no other worker receives it. The handler's answer (JobOutcome) says
+ * what becomes of the message: deleted once the outcome is committed, visible again at once for a job
+ * handed back, or back after a backoff for a platform fault. A handler still going at its queue's
+ * deadline is given up as stalled (JobContext.abandoned), so one job that never returns cannot hold its
+ * queue's capacity for good; a job whose earlier attempt was lost may ask to run alone on the worker
+ * (JobGate).
  */
 @Injectable()
 export class QueueConsumerService implements OnApplicationBootstrap, BeforeApplicationShutdown {
