@@ -70,20 +70,6 @@ export default tseslint.config(
     },
   },
   {
-    // The run handler still builds its SandboxRunner and ImageLoader from the Docker client; branch
-    // h/worker (issue 13, item 3) has modules provide them: drop this block at merge.
-    files: ['apps/worker/src/runs/run-execute.handler.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          paths: ['pg', 'typeorm', '@nestjs/typeorm', 'ioredis'].map((name) => ({ name, message: CLIENT_IN_APPS })),
-          patterns: [ALIAS_IMPORTS, { group: ['@aws-sdk/*'], message: CLIENT_IN_APPS }],
-        },
-      ],
-    },
-  },
-  {
     // Configuration is read once, at boot, into one typed object (libs/config); nothing else reads the environment.
     files: ['libs/**/*.ts', 'analysis-sdk/src/**/*.ts'],
     ignores: ['libs/config/**'],

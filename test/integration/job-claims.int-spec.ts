@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { loadConfig } from '@lockbox/config';
-import { claimFence, claimJob, dataSourceOptions, type JobClaim, quarantineVersion, releaseJob } from '@lockbox/db';
+import { claimFence, claimJob, dataSourceOptions, type JobClaim, quarantineVersion, releaseJob, renewLeases } from '@lockbox/db';
 
 // jest ignores `testTimeout` inside a project of a multi-project config (jest-circus reads only the global one).
 jest.setTimeout(120_000);
@@ -138,5 +138,28 @@ describe('job claims and the attempt cap', () => {
       detail: Record<string, unknown>;
     }>;
     expect(audit).toEqual([{ actor: 'worker:test', detail: expect.objectContaining({ job: 'run', jobId: cause.jobId, lostAttempts: 3 }) }]);
+  });
+
+  it('renews every lease a worker holds, across tables, in one statement, and not one whose attempt is over', async () => {
+    const worker = `worker-${randomUUID().slice(0, 6)}`;
+    const [first, second, stale] = [await newDataset(), await newDataset(), await newDataset()];
+    const held = await Promise.all(
+      [first, second, stale].map(async (id) => ({ table: 'datasets' as const, claim: (await claimJob(db, 'datasets', id, worker, 1_000, 3))! })),
+    );
+    // The third attempt is over: handed back and claimed again (by this same worker), so its row_version moved on.
+    await releaseJob(db, 'datasets', held[2]!.claim);
+    await claimJob(db, 'datasets', stale, worker, 1_000, 3);
+    // Another worker's lease on a version is not this worker's to renew.
+    await db.query(`UPDATE analysis_versions SET status = 'submitted', lease_owner = NULL WHERE id = $1`, [versionId]);
+    const theirs = (await claimJob(db, 'analysis_versions', versionId, 'another-worker', 1_000, 99))!;
+
+    const renewed = await renewLeases(db, worker, [...held, { table: 'analysis_versions', claim: { ...theirs, workerId: worker } }], 60_000);
+    expect(renewed).toEqual([held[0], held[1]]);
+    const leases = (await db.query(`SELECT id, lease_expires_at > now() + interval '30 seconds' AS extended FROM datasets WHERE id = ANY($1::uuid[])`, [
+      [first, second, stale],
+    ])) as Array<{ id: string; extended: boolean }>;
+    expect(Object.fromEntries(leases.map((row) => [row.id, row.extended]))).toEqual({ [first]: true, [second]: true, [stale]: false });
+    expect(await renewLeases(db, worker, [], 60_000)).toEqual([]);
+    await releaseJob(db, 'analysis_versions', theirs);
   });
 });

@@ -16,8 +16,8 @@ import { SandboxEnvironmentService } from './sandbox-environment/sandbox-environ
 import { WorkerRuntimesService } from './sandbox-environment/worker-runtimes.service';
 import { OrphanReaperService } from './reaper/orphan-reaper.service';
 import { RunExecuteHandler } from './runs/run-execute.handler';
-import { RunStateStore } from './runs/run-state.store';
 import { IngestHandler } from './ingest/ingest.handler';
+import { JOB_COLLABORATORS } from './worker.providers';
 
 /** Every job handler the worker has; the consumer refuses to start unless each message type has one. */
 const HANDLER_CLASSES: Array<new (...args: never[]) => JobHandler> = [
@@ -36,7 +36,7 @@ const HANDLER_CLASSES: Array<new (...args: never[]) => JobHandler> = [
     HeartbeatService,
     OrphanReaperService,
     JobLeaseService,
-    RunStateStore,
+    ...JOB_COLLABORATORS,
     ...HANDLER_CLASSES,
     { provide: JOB_HANDLERS, inject: HANDLER_CLASSES, useFactory: (...handlers: JobHandler[]) => handlers },
     QueueConsumerService,

@@ -64,14 +64,45 @@ export async function claimJob(
   return { id, workerId, attempts: row.attempts, rowVersion: row.row_version, lostAttempts: row.lost_attempts, exhausted: row.lost_attempts >= maxAttempts };
 }
 
-/** Extends the lease while the job runs; false means it was lost and the worker must stop. */
-export async function renewLease(db: Queryable, table: JobTable, claim: JobClaim, leaseMs: number): Promise<boolean> {
-  const [, affected] = (await db.query(
-    `UPDATE ${table} SET lease_expires_at = now() + make_interval(secs => $4)
-      WHERE id = $1 AND lease_owner = $2 AND row_version = $3 AND status = $5`,
-    [claim.id, claim.workerId, claim.rowVersion, leaseMs / 1000, JOB_STATUSES[table].active],
-  )) as [unknown, number];
-  return affected === 1;
+/** One held lease, as a renewal names it. */
+export interface HeldJob {
+  table: JobTable;
+  claim: JobClaim;
+}
+
+const JOB_TABLES = Object.keys(JOB_STATUSES) as JobTable[];
+
+/**
+ * Extends every lease a worker holds, whatever its table, in one statement (one round trip however many
+ * jobs the worker runs). Each lease is still fenced by its own attempt: owner, `row_version` and active
+ * status, exactly as a single renewal. Returns the leases renewed; a held job missing from the answer has
+ * lost its lease, and its worker must stop.
+ */
+export async function renewLeases<T extends HeldJob>(db: Queryable, workerId: string, held: readonly T[], leaseMs: number): Promise<T[]> {
+  if (held.length === 0) return [];
+  // One data-modifying CTE per table; a table with no lease held gets empty arrays and updates nothing.
+  const parameters: unknown[] = [workerId, leaseMs / 1000];
+  const updates = JOB_TABLES.map((table) => {
+    const mine = held.filter((job) => job.table === table);
+    parameters.push(
+      mine.map((job) => job.claim.id),
+      mine.map((job) => job.claim.rowVersion),
+      JOB_STATUSES[table].active,
+    );
+    const [ids, versions, active] = [parameters.length - 2, parameters.length - 1, parameters.length];
+    return `${table}_renewed AS (
+        UPDATE ${table} AS job SET lease_expires_at = now() + make_interval(secs => $2)
+          FROM unnest($${ids}::uuid[], $${versions}::int[]) AS held(id, row_version)
+         WHERE job.id = held.id AND job.row_version = held.row_version AND job.lease_owner = $1 AND job.status = $${active}
+        RETURNING job.id::text AS id, '${table}' AS job_table)`;
+  });
+  const rows = (await db.query(
+    `WITH ${updates.join(',\n')}
+     ${JOB_TABLES.map((table) => `SELECT id, job_table FROM ${table}_renewed`).join(' UNION ALL ')}`,
+    parameters,
+  )) as Array<{ id: string; job_table: JobTable }>;
+  const renewed = new Set(rows.map((row) => `${row.job_table}:${row.id}`));
+  return held.filter((job) => renewed.has(`${job.table}:${job.claim.id}`));
 }
 
 /**

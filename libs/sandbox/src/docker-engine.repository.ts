@@ -1,8 +1,7 @@
 import type { Readable } from 'node:stream';
 import Docker from 'dockerode';
-import { killRunContainers, listStackContainers, removeContainer, type RunContainerRef, SandboxRunner } from '@lockbox/analysis-sdk/sandbox';
+import { killRunContainers, listStackContainers, removeContainer, type RunContainerRef } from '@lockbox/analysis-sdk/sandbox';
 import type { EngineStatus } from '@lockbox/db';
-import { ImageLoader } from './image-loader';
 
 export const BASE_IMAGE = 'lockbox/node-base:24';
 const KNOWN_RUNTIMES = ['runc', 'runsc'] as const;
@@ -33,16 +32,6 @@ export class DockerEngineRepository {
   async securityOptions(): Promise<string[]> {
     const info = (await this.docker.info()) as { SecurityOptions?: string[] };
     return info.SecurityOptions ?? [];
-  }
-
-  /** A runner of analysis containers on this engine: the SDK's, with the platform's one container policy. */
-  sandboxRunner(): SandboxRunner {
-    return new SandboxRunner(this.docker);
-  }
-
-  /** `docker load` of stored tarballs, checked by image ID. */
-  imageLoader(): ImageLoader {
-    return new ImageLoader(this.docker);
   }
 
   /** Kills and removes every container of one run (or smoke run); returns the IDs removed. */

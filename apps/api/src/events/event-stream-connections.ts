@@ -3,6 +3,7 @@ import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common
 import { LOCKBOX_CONFIG, type LockboxConfig } from '@lockbox/config';
 import { QuotaExceededError } from '@lockbox/errors';
 import { RedisRepository } from '@lockbox/events';
+import { PeriodicTask } from '@lockbox/scheduling';
 
 /** How long a connection's lease holds without renewal: an instance that dies frees its users' slots this late at most. */
 export const SSE_LEASE_MS = 60_000;
@@ -22,7 +23,10 @@ export class EventStreamConnections implements OnModuleDestroy {
   private readonly logger = new Logger(EventStreamConnections.name);
   /** This instance's leases, by user. */
   private readonly held = new Map<string, Set<string>>();
-  private renewal?: NodeJS.Timeout;
+  private readonly renewal = new PeriodicTask(
+    { name: "renewing this instance's event-stream leases", intervalMs: RENEW_EVERY_MS, logger: this.logger, unref: true },
+    () => this.renewAll(),
+  );
 
   constructor(
     @Inject(LOCKBOX_CONFIG) private readonly config: LockboxConfig,
@@ -54,15 +58,15 @@ export class EventStreamConnections implements OnModuleDestroy {
     };
   }
 
-  onModuleDestroy(): void {
-    clearInterval(this.renewal);
+  async onModuleDestroy(): Promise<void> {
+    await this.renewal.stop();
   }
 
   private track(userId: string, lease: string): void {
     const leases = this.held.get(userId) ?? new Set<string>();
     leases.add(lease);
     this.held.set(userId, leases);
-    this.renewal ??= setInterval(() => void this.renewAll(), RENEW_EVERY_MS).unref();
+    this.renewal.start();
   }
 
   private untrack(userId: string, lease: string): void {

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplica
 import { LOCKBOX_CONFIG, type LockboxConfig } from '@lockbox/config';
 import { type OverdueRunRow, RunsRepository, RunTerminalWriter, type RunVerdict } from '@lockbox/db';
 import { PlatformEventsService } from '@lockbox/events';
+import { PeriodicTask } from '@lockbox/scheduling';
 
 /** How an overdue run ends: as the user asked, if they asked for a cancel, otherwise out of time. */
 export function overdueVerdict(run: { cancelRequested: boolean; deadlineSeconds: number }): RunVerdict {
@@ -27,25 +28,25 @@ export function overdueVerdict(run: { cancelRequested: boolean; deadlineSeconds:
 @Injectable()
 export class OverdueRunsService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(OverdueRunsService.name);
-  private timer?: NodeJS.Timeout;
-  private sweeping?: Promise<void>;
+  private readonly sweeping: PeriodicTask;
 
   constructor(
     @Inject(LOCKBOX_CONFIG) private readonly config: LockboxConfig,
     private readonly runs: RunsRepository,
     private readonly terminal: RunTerminalWriter,
     private readonly events: PlatformEventsService,
-  ) {}
+  ) {
+    this.sweeping = new PeriodicTask({ name: 'sweeping overdue runs', intervalMs: config.jobs.reconcileMs, logger: this.logger }, async () => {
+      await this.endOverdueRuns();
+    });
+  }
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => {
-      this.sweeping ??= this.sweepLogged().finally(() => (this.sweeping = undefined));
-    }, this.config.jobs.reconcileMs);
+    this.sweeping.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.sweeping;
+    await this.sweeping.stop();
   }
 
   /** Ends every overdue run found (up to `limit`); returns how many this call ended. */
@@ -66,13 +67,5 @@ export class OverdueRunsService implements OnApplicationBootstrap, OnApplication
     this.logger.warn(`run ${run.id}: ended ${verdict.status}, ${run.timeout_s} s deadline long past and its worker ${run.lease_owner ?? '(none)'} silent`);
     await this.events.publish(committed.recorded);
     return true;
-  }
-
-  private async sweepLogged(): Promise<void> {
-    try {
-      await this.endOverdueRuns();
-    } catch (error) {
-      this.logger.warn(`sweeping overdue runs failed: ${error instanceof Error ? error.message : String(error)}`);
-    }
   }
 }

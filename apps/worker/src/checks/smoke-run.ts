@@ -17,6 +17,7 @@ import {
 import type { SandboxRunner } from '@lockbox/analysis-sdk/sandbox';
 import type { AnalysisVersion, SmokeRunReport } from '@lockbox/db';
 import { chooseRuntime, type DockerEngineRepository } from '@lockbox/sandbox';
+import { PeriodicTask } from '@lockbox/scheduling';
 
 /** Enough records to exercise an analysis, few enough to stage in a moment. */
 export const SMOKE_RUN_RECORDS = 200;
@@ -62,14 +63,11 @@ export function smokeRunId(versionId: string): string {
  * result fails the check with the cause.
  */
 export class SmokeRun {
-  private readonly sandbox: SandboxRunner;
-
   constructor(
     private readonly engine: DockerEngineRepository,
+    private readonly sandbox: SandboxRunner,
     private readonly settings: SmokeRunSettings,
-  ) {
-    this.sandbox = engine.sandboxRunner();
-  }
+  ) {}
 
   /** Platform faults (engine, disk) are thrown, and the check is retried. */
   async run(version: AnalysisVersion, imageId: string, stop: AbortSignal): Promise<SmokeRunFinding> {
@@ -233,7 +231,7 @@ export async function stageFixtures(
  */
 class PeakMemory {
   peak: number | null = null;
-  private timer?: NodeJS.Timeout;
+  private sampling?: PeriodicTask;
 
   constructor(private readonly engine: DockerEngineRepository) {}
 
@@ -246,12 +244,13 @@ class PeakMemory {
         // The container has gone, or this runtime reports no stats: keep what was seen.
       }
     };
-    // Not awaited: a sample catches its own errors, and a late one only raises the peak.
-    void sample();
-    this.timer = setInterval(() => void sample(), MEMORY_SAMPLE_MS);
+    // A sample catches its own errors; the logger is never used.
+    this.sampling = new PeriodicTask({ name: 'sampling memory', intervalMs: MEMORY_SAMPLE_MS, logger: { warn: () => undefined } }, sample);
+    this.sampling.start({ runNow: true });
   }
 
+  /** Not awaited by the smoke run: a sample still under way only raises the peak. */
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
+    void this.sampling?.stop();
   }
 }

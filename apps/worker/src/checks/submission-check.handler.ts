@@ -1,15 +1,12 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
-import { LOCKBOX_CONFIG, type LockboxConfig } from '@lockbox/config';
+import { Injectable, Logger } from '@nestjs/common';
 import { type AnalysisVersion, type JobClaim, type QuarantineCause, SubmissionStateWriter, SubmissionsRepository } from '@lockbox/db';
 import { PlatformEventsService, type RecordedEvent } from '@lockbox/events';
 import type { QueueMessageOf } from '@lockbox/queue';
-import { DockerEngineRepository } from '@lockbox/sandbox';
-import { ObjectStorageRepository } from '@lockbox/storage';
-import type { JobContext, JobHandler } from '../consumers/job-handler';
+import { RunContainers } from '@lockbox/sandbox';
+import { DONE, HANDED_BACK, type JobContext, type JobHandler, type JobOutcome } from '../consumers/job-handler';
 import { type HeldLease, JobLeaseService } from '../consumers/job-lease.service';
 import { WorkerIdentity } from '../heartbeat/worker-identity';
-import { WorkerRuntimesService } from '../sandbox-environment/worker-runtimes.service';
-import { SmokeRun, smokeRunId } from './smoke-run';
+import { smokeRunId } from './smoke-run';
 import { CheckFindings, SubmissionChecks } from './submission-checks';
 
 const TABLE = 'analysis_versions';
@@ -25,59 +22,38 @@ const TABLE = 'analysis_versions';
 export class SubmissionCheckHandler implements JobHandler<'submission.check'> {
   readonly messageType = 'submission.check' as const;
   private readonly logger = new Logger(SubmissionCheckHandler.name);
-  private readonly checks: SubmissionChecks;
 
   constructor(
-    @Inject(LOCKBOX_CONFIG) private readonly config: LockboxConfig,
     private readonly submissions: SubmissionsRepository,
     private readonly states: SubmissionStateWriter,
-    private readonly engine: DockerEngineRepository,
-    storage: ObjectStorageRepository,
     private readonly leases: JobLeaseService,
     private readonly events: PlatformEventsService,
     private readonly identity: WorkerIdentity,
-    runtimes: WorkerRuntimesService,
-  ) {
-    const smoke = new SmokeRun(engine, {
-      home: config.home,
-      instanceId: config.instanceId,
-      workerId: identity.id,
-      limits: config.limits,
-      requiredRuntime: config.sandbox.requiredRuntime,
-      availableRuntimes: () => runtimes.available(),
+    private readonly checks: SubmissionChecks,
+    private readonly containers: RunContainers,
+  ) {}
+
+  /** A platform fault is thrown to the lease service, which hands the job back for a retry. */
+  async handle(message: QueueMessageOf<'submission.check'>, context: JobContext): Promise<JobOutcome> {
+    return this.leases.runClaimed(TABLE, message.id, context, async (lease) => {
+      if (!lease.claim.exhausted) return this.checkClaimed(message.id, lease, context.shutdown);
+      await this.endExhausted(message.id, lease);
+      return DONE;
     });
-    this.checks = new SubmissionChecks(config.limits, engine, storage, smoke);
   }
 
-  async handle(message: QueueMessageOf<'submission.check'>, context: JobContext): Promise<void> {
-    const lease = await this.leases.claim(TABLE, message.id, context);
-    if (!lease) return;
-    try {
-      if (lease.claim.exhausted) await this.endExhausted(message.id, lease);
-      else await this.checkClaimed(message.id, lease, context.shutdown);
-    } catch (error) {
-      // A platform fault: hand the job back so the retry can claim it at once instead of waiting out the lease.
-      if (!lease.lost.aborted) await this.leases.release(TABLE, lease).catch(() => undefined);
-      throw error;
-    } finally {
-      lease.stop();
-    }
-  }
-
-  private async checkClaimed(id: string, lease: HeldLease, shutdown: AbortSignal): Promise<void> {
+  private async checkClaimed(id: string, lease: HeldLease, shutdown: AbortSignal): Promise<JobOutcome> {
     const version = await this.submissions.find(id);
-    if (!version) return;
+    if (!version) return DONE;
     const findings = await this.checks.check(version, AbortSignal.any([lease.lost, shutdown]));
     // Another worker has the job now: leave the verdict to it.
-    if (lease.lost.aborted) return;
-    if (!findings || shutdown.aborted) {
-      await this.leases.release(TABLE, lease);
-      return;
-    }
+    if (lease.lost.aborted) return DONE;
+    if (!findings || shutdown.aborted) return HANDED_BACK;
     const recorded = await this.finish(version, lease.claim, findings);
-    if (recorded === false) return;
+    if (recorded === false) return DONE;
     lease.stop();
     await this.events.publish(recorded);
+    return DONE;
   }
 
   /**
@@ -90,8 +66,8 @@ export class SubmissionCheckHandler implements JobHandler<'submission.check'> {
     const version = await this.submissions.find(id);
     if (!version) return;
     // Best effort: the orphan reaper removes a dead worker's containers anyway, and the check must end.
-    await this.engine
-      .killRunContainers({ instance: this.config.instanceId, runId: smokeRunId(version.id) })
+    await this.containers
+      .killLeftovers(smokeRunId(version.id))
       .catch((error: unknown) =>
         this.logger.warn(`submission ${id}: killing the smoke runs of its lost attempts failed: ${error instanceof Error ? error.message : String(error)}`),
       );

@@ -1,7 +1,14 @@
 import { Readable } from 'node:stream';
 import { DEFAULT_PLATFORM_LIMITS, type Manifest } from '@lockbox/analysis-sdk';
 import type { AnalysisVersion, SmokeRunReport } from '@lockbox/db';
-import { type DockerEngineRepository, ImageLoader, ImageLoadError, type ImageInspection, inspectImageTarball, sanitizeImageTarball } from '@lockbox/sandbox';
+import {
+  type DockerEngineRepository,
+  type ImageLoader,
+  ImageLoadError,
+  type ImageInspection,
+  inspectImageTarball,
+  sanitizeImageTarball,
+} from '@lockbox/sandbox';
 import { ObjectNotFoundError, type ObjectStorageRepository } from '@lockbox/storage';
 import type { SmokeRun, SmokeRunFinding } from './smoke-run';
 import { imageKeyOf, SubmissionChecks } from './submission-checks';
@@ -12,7 +19,6 @@ jest.mock('@lockbox/sandbox', () => {
     ...actual,
     inspectImageTarball: jest.fn(),
     sanitizeImageTarball: jest.fn(() => Readable.from([Buffer.from('sanitised')])),
-    ImageLoader: jest.fn().mockImplementation(() => ({ load: jest.fn(), remove: jest.fn().mockResolvedValue('removed') })),
   };
 });
 
@@ -72,16 +78,16 @@ function setUp(
   const engine = {
     status: jest.fn(async () => ({ reachable: options.engineReachable ?? true })),
     inspectImage: jest.fn(async () => options.engineConfig ?? { Id: IMAGE_ID, Architecture: 'amd64', Os: 'linux', Config: {} }),
-    imageLoader: jest.fn(() => new ImageLoader({} as never)),
   };
   const smoke = { run: jest.fn(async () => options.smoke ?? { report: SMOKE_REPORT }) };
+  const loader = { load: jest.fn(), remove: jest.fn().mockResolvedValue('removed') };
   const checks = new SubmissionChecks(
     DEFAULT_PLATFORM_LIMITS,
+    loader as unknown as ImageLoader,
     engine as unknown as DockerEngineRepository,
     storage as unknown as ObjectStorageRepository,
     smoke as unknown as SmokeRun,
   );
-  const loader = jest.mocked(ImageLoader).mock.results.at(-1)!.value as { load: jest.Mock; remove: jest.Mock };
   return { checks, storage, engine, loader, smoke };
 }
 

@@ -65,7 +65,6 @@ export function imageKeyOf(imageId: string): string {
  */
 export class SubmissionChecks {
   private readonly logger = new Logger(SubmissionChecks.name);
-  private readonly images: ImageLoader;
 
   /** In order; the smoke run last, once the image is loaded and its config judged. */
   readonly steps: readonly CheckStep[] = [
@@ -79,12 +78,11 @@ export class SubmissionChecks {
 
   constructor(
     private readonly limits: PlatformLimits,
+    private readonly images: ImageLoader,
     private readonly engine: DockerEngineRepository,
     private readonly storage: ObjectStorageRepository,
     private readonly smoke: SmokeRun,
-  ) {
-    this.images = engine.imageLoader();
-  }
+  ) {}
 
   /** Runs every step; undefined when `stop` fired between steps (the caller then writes nothing). */
   async check(version: AnalysisVersion, stop: AbortSignal): Promise<CheckFindings | undefined> {

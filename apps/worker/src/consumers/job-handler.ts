@@ -7,8 +7,9 @@ export interface JobContext {
   /** How many times the queue has delivered this message, this delivery included. */
   receiveCount: number;
   /**
-   * Aborted when the worker shuts down and the grace period is over: the handler must stop, hand its
-   * job back (release the claim) and return. The message then becomes visible to other workers at once.
+   * Aborted when the worker shuts down and the grace period is over: the handler must stop and answer
+   * `handed_back` (JobLeaseService.runClaimed releases the claim). The message then becomes visible to
+   * other workers at once.
    */
   shutdown: AbortSignal;
   /**
@@ -32,11 +33,25 @@ export interface JobContext {
 }
 
 /**
- * One handler per message type. Returning means the message is done (also for duplicates, which find
- * nothing to claim); throwing means a platform fault: the message stays and is delivered again later.
- * Analysis faults are outcomes, recorded by the handler, never thrown.
+ * What became of a job, and so what the consumer does with its message:
+ * - `done`: an outcome is committed, or there was nothing to do (a duplicate, a lease another worker
+ *   took over): the message is deleted.
+ * - `handed_back`: the claim was released (shutdown): the message is made visible at once for another worker.
+ * - `retry_later`: a platform fault; the claim was released: the message comes back after a backoff.
+ */
+export type JobOutcome = { kind: 'done' } | { kind: 'handed_back' } | { kind: 'retry_later'; fault: unknown };
+
+export const DONE: JobOutcome = { kind: 'done' };
+export const HANDED_BACK: JobOutcome = { kind: 'handed_back' };
+export function retryLater(fault: unknown): JobOutcome {
+  return { kind: 'retry_later', fault };
+}
+
+/**
+ * One handler per message type; it answers with the job's outcome. A handler that throws is treated as
+ * `retry_later`. Analysis faults are outcomes, recorded by the handler, never thrown.
  */
 export interface JobHandler<T extends QueueMessageType = QueueMessageType> {
   readonly messageType: T;
-  handle(message: QueueMessageOf<T>, context: JobContext): Promise<void>;
+  handle(message: QueueMessageOf<T>, context: JobContext): Promise<JobOutcome>;
 }

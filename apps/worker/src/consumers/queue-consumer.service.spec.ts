@@ -1,8 +1,8 @@
 import type { QueueName } from '@lockbox/config';
 import { currentLogContext, type LogContext } from '@lockbox/logging';
 import type { QueueMessage, ReceivedMessage } from '@lockbox/queue';
-import type { JobContext, JobHandler } from './job-handler';
-import { jobDeadlineMs, QueueConsumerService } from './queue-consumer.service';
+import { DONE, HANDED_BACK, type JobContext, type JobHandler, type JobOutcome, retryLater } from './job-handler';
+import { jobDeadlineMs, QueueConsumerService, retryBackoffSeconds } from './queue-consumer.service';
 
 // The consumer with its queue, handlers and database faked: what it does with a job that never returns,
 // and with a job that asks to run alone. The real thing runs under fault injection in test/reliability/.
@@ -55,20 +55,20 @@ class MemoryQueue {
 class HeldHandler implements JobHandler {
   readonly contexts = new Map<string, JobContext>();
   readonly started: string[] = [];
-  private readonly ends = new Map<string, () => void>();
+  private readonly ends = new Map<string, (outcome: JobOutcome) => void>();
   onStart: (id: string, context: JobContext) => Promise<void> = async () => undefined;
 
   constructor(readonly messageType: JobHandler['messageType']) {}
 
-  async handle(message: QueueMessage, context: JobContext): Promise<void> {
+  async handle(message: QueueMessage, context: JobContext): Promise<JobOutcome> {
     this.contexts.set(message.id, context);
     this.started.push(message.id);
     await this.onStart(message.id, context);
-    await new Promise<void>((resolve) => this.ends.set(message.id, resolve));
+    return new Promise<JobOutcome>((resolve) => this.ends.set(message.id, resolve));
   }
 
-  end(id: string): void {
-    this.ends.get(id)?.();
+  end(id: string, outcome: JobOutcome = DONE): void {
+    this.ends.get(id)?.(outcome);
   }
 }
 
@@ -162,6 +162,56 @@ describe('QueueConsumerService', () => {
     await eventually(() => ingest.started.includes(ids.second), 'the second ingest');
     ingest.end(ids.second);
     await eventually(() => queue.deleted.length === 3, 'every job to be acknowledged');
+  });
+});
+
+describe('QueueConsumerService outcomes', () => {
+  it('deletes a done job, makes a handed-back one visible at once, and puts one to retry later off by its backoff', async () => {
+    const checks = new HeldHandler('submission.check');
+    const { service, queue, audit } = consumer([checks], ['checks'], { checks: 3 });
+    queue.send('checks', { type: 'submission.check', id: ids.first });
+    queue.send('checks', { type: 'submission.check', id: ids.second });
+    queue.send('checks', { type: 'submission.check', id: ids.quick });
+    service.onApplicationBootstrap();
+    await eventually(() => checks.started.length === 3, 'three jobs');
+    checks.end(ids.first, DONE);
+    checks.end(ids.second, HANDED_BACK);
+    checks.end(ids.quick, retryLater(new Error('engine down')));
+    await eventually(() => queue.deleted.length + queue.madeVisible.length >= 3, 'three answers');
+    expect(queue.deleted).toEqual([`r-${ids.first}`]);
+    expect(queue.madeVisible).toEqual(
+      expect.arrayContaining([
+        { receiptHandle: `r-${ids.second}`, seconds: 0 },
+        // First delivery, 1 s base: between half of it (rounded up) and all of it.
+        { receiptHandle: `r-${ids.quick}`, seconds: 1 },
+      ]),
+    );
+    expect(audit).toEqual([]);
+    await service.beforeApplicationShutdown();
+  });
+});
+
+describe('retryBackoffSeconds', () => {
+  it('stays between half the exponential backoff and all of it, however the dice fall', () => {
+    for (const [receiveCount, backoff] of [
+      [1, 10],
+      [2, 20],
+      [4, 80],
+      [12, 900],
+    ] as const) {
+      expect(retryBackoffSeconds(10, receiveCount, () => 0)).toBe(backoff / 2);
+      expect(retryBackoffSeconds(10, receiveCount, () => 0.999_999)).toBe(backoff);
+      for (let draw = 0; draw < 50; draw++) {
+        const seconds = retryBackoffSeconds(10, receiveCount);
+        expect(seconds).toBeGreaterThanOrEqual(backoff / 2);
+        expect(seconds).toBeLessThanOrEqual(backoff);
+      }
+    }
+  });
+
+  it('spreads the retries of jobs that failed together', () => {
+    const draws = new Set(Array.from({ length: 100 }, (_, index) => retryBackoffSeconds(10, 4, () => index / 100)));
+    expect(draws.size).toBeGreaterThan(30);
   });
 });
 

@@ -15,8 +15,9 @@ import {
   QueueRepository,
   type ReceivedMessage,
 } from '@lockbox/queue';
+import { PeriodicTask } from '@lockbox/scheduling';
 import { JobGate } from './job-gate';
-import { JOB_HANDLERS, type JobContext, type JobHandler } from './job-handler';
+import { JOB_HANDLERS, type JobContext, type JobHandler, type JobOutcome, retryLater } from './job-handler';
 import { QueueCapacity } from './queue-capacity';
 
 const MAX_BACKOFF_SECONDS = 15 * 60;
@@ -45,12 +46,27 @@ export function jobDeadlineMs(config: Pick<LockboxConfig, 'jobs' | 'limits'>, qu
 }
 
 /**
+ * How long a message waits before its next delivery after a platform fault: exponential in the
+ * deliveries so far (`baseSeconds`, doubled each time, at most MAX_BACKOFF_SECONDS), with equal jitter:
+ * somewhere between half of that and all of it. The jitter spreads out the retries of many jobs that
+ * failed together (an engine or a database that came back) so they do not return as one wave; keeping
+ * half the backoff (not full jitter, which may draw zero) still gives a fault time to clear.
+ */
+export function retryBackoffSeconds(baseSeconds: number, receiveCount: number, random: () => number = Math.random): number {
+  const backoff = Math.min(MAX_BACKOFF_SECONDS, baseSeconds * 2 ** (receiveCount - 1));
+  const floor = Math.ceil(backoff / 2);
+  return Math.min(backoff, floor + Math.floor(random() * (backoff - floor + 1)));
+}
+
+/**
  * Long-polls every queue and hands each message to the handler of its type, at most `concurrency`
  * at a time per queue (a job may give its share back early: QueueCapacity). While a handler works, the
- * message's visibility is extended so no other worker receives it; the message is deleted only after the
- * handler has committed its outcome. A handler still going at its queue's deadline is given up as stalled
- * (JobContext.abandoned), so one job that never returns cannot hold its queue's capacity for good; a job
- * whose earlier attempt was lost may ask to run alone on the worker (JobGate).
+ * message's visibility is extended so no other worker receives it. The handler's answer (JobOutcome) says
+ * what becomes of the message: deleted once the outcome is committed, visible again at once for a job
+ * handed back, or back after a backoff for a platform fault. A handler still going at its queue's
+ * deadline is given up as stalled (JobContext.abandoned), so one job that never returns cannot hold its
+ * queue's capacity for good; a job whose earlier attempt was lost may ask to run alone on the worker
+ * (JobGate).
  */
 @Injectable()
 export class QueueConsumerService implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -147,7 +163,7 @@ export class QueueConsumerService implements OnApplicationBootstrap, BeforeAppli
     if (this.shutdown.signal.aborted) {
       // Held back by a job running alone until the grace period was over: let another worker have it.
       leave();
-      keepHidden.stop();
+      await keepHidden.stop();
       await this.queue.changeVisibility(queue, received.receiptHandle, 0).catch(() => undefined);
       return;
     }
@@ -168,31 +184,38 @@ export class QueueConsumerService implements OnApplicationBootstrap, BeforeAppli
         return true;
       },
     };
-    const handled = this.handlers.get(message.type)!.handle(message as never, context);
-    let ended: 'handled' | 'overran';
+    // A handler that throws is a platform fault like one it reports.
+    const handled = this.handlers
+      .get(message.type)!
+      .handle(message as never, context)
+      .catch((error: unknown) => retryLater(error));
+    let ended: JobOutcome | 'overran';
     try {
-      ended = await Promise.race([handled.then(() => 'handled' as const), deadline.passed]);
-    } catch (error) {
-      keepHidden.stop();
-      await this.retryLater(queue, received, message, error);
-      return;
+      ended = await Promise.race([handled, deadline.passed]);
     } finally {
       deadline.pause();
       leave();
     }
-    keepHidden.stop();
+    await keepHidden.stop();
     if (ended === 'overran') {
       // Its lease is no longer renewed and the message no longer hidden: once the lease has expired the job
       // is claimed again, and this attempt counts as lost. Whatever the handler does later writes nothing.
       const stalled = `${message.type} ${message.id} was still going after its ${deadline.ms} ms deadline: given up as stalled`;
       this.logger.error(stalled);
-      handled.catch((error: unknown) => this.logger.warn(`${message.type} ${message.id}, given up as stalled, failed later: ${describe(error)}`));
+      void handled.then((late) => {
+        if (late.kind === 'retry_later') this.logger.warn(`${message.type} ${message.id}, given up as stalled, failed later: ${describe(late.fault)}`);
+      });
       await this.recordForAdmin('queue.job_stalled', queue, received, stalled);
       return;
     }
-    if (this.shutdown.signal.aborted) {
-      // The handler handed its job back: let another worker have the message now.
+    if (ended.kind === 'retry_later') {
+      await this.scheduleRetry(queue, received, message, ended.fault);
+      return;
+    }
+    if (ended.kind === 'handed_back') {
+      // The claim is released: let another worker have the message now.
       await this.queue.changeVisibility(queue, received.receiptHandle, 0).catch(() => undefined);
+      this.logger.log(`${message.type} ${message.id} handed back (delivery ${received.receiveCount})`);
       return;
     }
     await this.queue.delete(queue, received.receiptHandle).catch((error: unknown) => {
@@ -207,8 +230,8 @@ export class QueueConsumerService implements OnApplicationBootstrap, BeforeAppli
   }
 
   /** Platform faults are retried with backoff; after maxReceiveCount deliveries SQS moves the message to the DLQ. */
-  private async retryLater(queue: QueueName, received: ReceivedMessage, message: QueueMessage, error: unknown): Promise<void> {
-    const backoff = Math.min(MAX_BACKOFF_SECONDS, this.config.jobs.retryBackoffSeconds * 2 ** (received.receiveCount - 1));
+  private async scheduleRetry(queue: QueueName, received: ReceivedMessage, message: QueueMessage, error: unknown): Promise<void> {
+    const backoff = retryBackoffSeconds(this.config.jobs.retryBackoffSeconds, received.receiveCount);
     this.logger.warn(`${message.type} ${message.id} failed (delivery ${received.receiveCount}); retrying in ${backoff} s: ${describe(error)}`);
     // SQS moves it to the dead-letter queue instead of delivering it again: leave a trace next to `dlq list`.
     if (received.receiveCount >= this.config.sqs.maxReceiveCount) await this.recordForAdmin('queue.dead_lettered', queue, received, error);
@@ -226,17 +249,20 @@ export class QueueConsumerService implements OnApplicationBootstrap, BeforeAppli
       .catch((failure: unknown) => this.logger.warn(`could not record ${action} for ${received.messageId}: ${describe(failure)}`));
   }
 
-  private keepHiddenWhileHandling(queue: QueueName, received: ReceivedMessage): { stop(): void } {
+  /** Stopping it waits for an extension under way, so none lands after the message is made visible again. */
+  private keepHiddenWhileHandling(queue: QueueName, received: ReceivedMessage): PeriodicTask {
     const visibility = this.config.sqs.visibilityTimeoutSeconds;
-    const timer = setInterval(
-      () => {
-        this.queue.changeVisibility(queue, received.receiptHandle, visibility).catch((error: unknown) => {
-          if (!(error instanceof MessageNotInFlightError)) this.logger.warn(`extending visibility of ${received.messageId} failed: ${describe(error)}`);
+    const extending = new PeriodicTask(
+      { name: `extending visibility of ${received.messageId}`, intervalMs: Math.max(1000, (visibility * 1000) / 3), logger: this.logger },
+      async () => {
+        await this.queue.changeVisibility(queue, received.receiptHandle, visibility).catch((error: unknown) => {
+          // Gone already (deleted or expired): nothing left to extend.
+          if (!(error instanceof MessageNotInFlightError)) throw error;
         });
       },
-      Math.max(1000, (visibility * 1000) / 3),
     );
-    return { stop: () => clearInterval(timer) };
+    extending.start();
+    return extending;
   }
 }
 

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplica
 import { LOCKBOX_CONFIG, type LockboxConfig } from '@lockbox/config';
 import { WorkersRepository } from '@lockbox/db';
 import { DockerEngineRepository } from '@lockbox/sandbox';
+import { PeriodicTask } from '@lockbox/scheduling';
 import { WorkerRuntimesService } from '../sandbox-environment/worker-runtimes.service';
 import { WorkerIdentity } from './worker-identity';
 
@@ -12,7 +13,7 @@ import { WorkerIdentity } from './worker-identity';
 @Injectable()
 export class HeartbeatService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(HeartbeatService.name);
-  private timer?: NodeJS.Timeout;
+  private readonly beating: PeriodicTask;
 
   constructor(
     @Inject(LOCKBOX_CONFIG) private readonly config: LockboxConfig,
@@ -20,19 +21,20 @@ export class HeartbeatService implements OnApplicationBootstrap, OnApplicationSh
     private readonly engine: DockerEngineRepository,
     private readonly identity: WorkerIdentity,
     private readonly workerRuntimes: WorkerRuntimesService,
-  ) {}
+  ) {
+    this.beating = new PeriodicTask({ name: 'heartbeat', intervalMs: config.worker.heartbeatIntervalMs, logger: this.logger }, () => this.beat());
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     const runtimes = await this.workerRuntimes.available();
     this.logger.log(`worker ${this.identity.id}: runtimes ${runtimes.join(', ') || 'none'}`);
     await this.beat();
-    this.timer = setInterval(() => {
-      this.beat().catch((error: unknown) => this.logger.warn(`heartbeat failed: ${error instanceof Error ? error.message : String(error)}`));
-    }, this.config.worker.heartbeatIntervalMs);
+    this.beating.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
+    // A beat under way must not land after the stopped mark and make the worker look alive again.
+    await this.beating.stop();
     await this.workers.markStopped(this.identity.id).catch(() => undefined);
   }
 

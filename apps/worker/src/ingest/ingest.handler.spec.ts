@@ -1,4 +1,5 @@
-import type { JobContext } from '../consumers/job-handler';
+import { DONE, type JobContext, type JobOutcome } from '../consumers/job-handler';
+import type { HeldLease } from '../consumers/job-lease.service';
 import { IngestHandler } from './ingest.handler';
 
 // The ingest handler with its collaborators faked, for the claim that finds the attempts used up. The
@@ -22,7 +23,10 @@ function harness(lease: { attempts: number; lostAttempts: number; exhausted: boo
     transaction: (work: (m: typeof manager) => Promise<unknown>) => work(manager),
   };
   const held = { claim: { id: DATASET_ID, workerId: 'worker-1', rowVersion: 5, ...lease }, lost: new AbortController().signal, stop: jest.fn() };
-  const leases = { claim: jest.fn().mockResolvedValue(held), release: jest.fn() };
+  const leases = {
+    runClaimed: jest.fn((_table: string, _id: string, _context: unknown, work: (lease: HeldLease) => Promise<JobOutcome>) => work(held)),
+    release: jest.fn(),
+  };
   const storage = { deletePrefix: jest.fn().mockResolvedValue(2), getStream: jest.fn() };
   const recorded = { userId: 'user-1', event: { id: '1' } };
   const events = { record: jest.fn().mockResolvedValue(recorded), publish: jest.fn() };
@@ -40,7 +44,7 @@ function harness(lease: { attempts: number; lostAttempts: number; exhausted: boo
 describe('IngestHandler', () => {
   it('fails a dataset whose ingest attempts are used up, erasing what they wrote, with the reason for its owner and the audit trail', async () => {
     const h = harness({ attempts: 3, lostAttempts: 3, exhausted: true });
-    await h.handler.handle({ type: 'dataset.ingest', id: DATASET_ID }, h.context);
+    expect(await h.handler.handle({ type: 'dataset.ingest', id: DATASET_ID }, h.context)).toEqual(DONE);
 
     // The raw upload is never read again.
     expect(h.storage.getStream).not.toHaveBeenCalled();

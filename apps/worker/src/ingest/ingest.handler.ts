@@ -5,7 +5,7 @@ import { AuditEvent, claimFence, Dataset, type JobClaim } from '@lockbox/db';
 import { type LiveEvent, PlatformEventsService } from '@lockbox/events';
 import type { QueueMessageOf } from '@lockbox/queue';
 import { curatedPrefix, ObjectNotFoundError, ObjectStorageRepository } from '@lockbox/storage';
-import type { JobContext, JobHandler } from '../consumers/job-handler';
+import { DONE, HANDED_BACK, type JobContext, type JobHandler, type JobOutcome } from '../consumers/job-handler';
 import { type HeldLease, JobLeaseService } from '../consumers/job-lease.service';
 import { WorkerIdentity } from '../heartbeat/worker-identity';
 import type { IngestOutcome, IngestTally } from './ingest-tally';
@@ -44,19 +44,14 @@ export class IngestHandler implements JobHandler<'dataset.ingest'> {
     private readonly identity: WorkerIdentity,
   ) {}
 
-  async handle(message: QueueMessageOf<'dataset.ingest'>, context: JobContext): Promise<void> {
-    const lease = await this.leases.claim(TABLE, message.id, context);
-    if (!lease) return;
-    try {
+  /** A platform fault is thrown to the lease service, which hands the job back for a retry. */
+  async handle(message: QueueMessageOf<'dataset.ingest'>, context: JobContext): Promise<JobOutcome> {
+    return this.leases.runClaimed(TABLE, message.id, context, async (lease) => {
       if (lease.claim.exhausted) await this.endExhausted(message.id, lease);
       else await this.ingestClaimed(message.id, lease, context.shutdown);
-    } catch (error) {
-      // A platform fault: hand the job back so the retry can claim it at once instead of waiting out the lease.
-      if (!lease.lost.aborted) await this.leases.release(TABLE, lease).catch(() => undefined);
-      throw error;
-    } finally {
-      lease.stop();
-    }
+      // The ingest stops at shutdown and hands its job back itself (releasing a released claim again changes nothing).
+      return context.shutdown.aborted && !lease.lost.aborted ? HANDED_BACK : DONE;
+    });
   }
 
   private async ingestClaimed(id: string, lease: HeldLease, shutdown: AbortSignal): Promise<void> {

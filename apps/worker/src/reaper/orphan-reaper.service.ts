@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { LOCKBOX_CONFIG, type LockboxConfig } from '@lockbox/config';
 import { WorkersRepository } from '@lockbox/db';
 import { DockerEngineRepository } from '@lockbox/sandbox';
+import { PeriodicTask } from '@lockbox/scheduling';
 import {
   type AttemptRef,
   isAttemptHeld,
@@ -38,22 +39,23 @@ export interface ReapReport {
 @Injectable()
 export class OrphanReaperService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(OrphanReaperService.name);
-  private timer?: NodeJS.Timeout;
+  private readonly reaping: PeriodicTask;
   private pass?: Promise<ReapReport>;
 
   constructor(
     @Inject(LOCKBOX_CONFIG) private readonly config: LockboxConfig,
     private readonly workers: WorkersRepository,
     private readonly engine: DockerEngineRepository,
-  ) {}
+  ) {
+    this.reaping = new PeriodicTask({ name: 'reaping orphans', intervalMs: config.worker.heartbeatExpiryMs, logger: this.logger }, () => this.reapLogged());
+  }
 
   onApplicationBootstrap(): void {
-    void this.reapLogged();
-    this.timer = setInterval(() => void this.reapLogged(), this.config.worker.heartbeatExpiryMs);
+    this.reaping.start({ runNow: true });
   }
 
   async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
+    await this.reaping.stop();
     await this.pass?.catch(() => undefined);
   }
 
@@ -64,13 +66,9 @@ export class OrphanReaperService implements OnApplicationBootstrap, OnApplicatio
   }
 
   private async reapLogged(): Promise<void> {
-    try {
-      const report = await this.reap();
-      const removed = [...report.containers.map((id) => `container ${id.slice(0, 12)}`), ...report.mounts, ...report.directories];
-      if (removed.length > 0) this.logger.log(`reaped orphans: ${removed.join(', ')}`);
-    } catch (error) {
-      this.logger.warn(`reaping orphans failed: ${error instanceof Error ? error.message : String(error)}`);
-    }
+    const report = await this.reap();
+    const removed = [...report.containers.map((id) => `container ${id.slice(0, 12)}`), ...report.mounts, ...report.directories];
+    if (removed.length > 0) this.logger.log(`reaped orphans: ${removed.join(', ')}`);
   }
 
   private async reapOnce(): Promise<ReapReport> {

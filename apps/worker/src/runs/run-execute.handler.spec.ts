@@ -2,15 +2,17 @@ import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_PLATFORM_LIMITS } from '@lockbox/analysis-sdk';
-import { type SandboxOutcome, SandboxPlatformError, SandboxRunner, type SandboxRunHooks } from '@lockbox/analysis-sdk/sandbox';
-import { ImageLoader } from '@lockbox/sandbox';
+import { type SandboxOutcome, SandboxPlatformError, type SandboxRunHooks, type SandboxRunSpec } from '@lockbox/analysis-sdk/sandbox';
 import { ObjectNotFoundError } from '@lockbox/storage';
-import type { JobContext } from '../consumers/job-handler';
+import { DONE, HANDED_BACK, type JobContext, type JobOutcome } from '../consumers/job-handler';
+import type { HeldLease } from '../consumers/job-lease.service';
 import { RunExecuteHandler } from './run-execute.handler';
-import { type ClaimedRun, RunStateStore } from './run-state.store';
+import { RunInputStager } from './run-input-stager';
+import type { ClaimedRun } from './run-state.store';
 
-// The handler's control flow with its collaborators faked: what it writes, and what it does not, when
-// the lease is lost, the worker shuts down, the user cancels, or the platform fails. The real thing runs
+// The handler's control flow with its collaborators as plain doubles handed to its constructor: what it
+// writes, and what it does not, when the lease is lost, the worker shuts down, the user cancels, or the
+// platform fails. The claim and its release live in JobLeaseService (its own spec). The real thing runs
 // end to end in test/e2e/runs.e2e-spec.ts.
 
 const RUN_ID = '6f1c1f4e-0000-4000-8000-000000000001';
@@ -56,18 +58,35 @@ function outcome(overrides: Partial<SandboxOutcome> = {}): SandboxOutcome {
   };
 }
 
+type SandboxRun = (spec: SandboxRunSpec, hooks?: SandboxRunHooks) => Promise<SandboxOutcome>;
+
 interface Harness {
   handler: RunExecuteHandler;
   lost: AbortController;
   shutdown: AbortController;
-  release: jest.Mock;
-  finish: jest.SpyInstance;
+  /** Whether the lease service found the run to claim (false: a duplicate delivery). */
+  claimable: { value: boolean };
+  runs: {
+    load: jest.Mock;
+    markStarted: jest.Mock;
+    datasets: jest.Mock;
+    recordProgress: jest.Mock;
+    cancelRequested: jest.Mock;
+    finish: jest.Mock;
+    recordDataAccess: jest.Mock;
+    versionStatus: jest.Mock;
+  };
+  finish: jest.Mock;
+  sandboxRun: jest.Mock<ReturnType<SandboxRun>, Parameters<SandboxRun>>;
+  images: { has: jest.Mock; load: jest.Mock };
+  containers: { killLeftovers: jest.Mock; kill: jest.Mock };
+  storage: { putBuffer: jest.Mock; getStream: jest.Mock; list: jest.Mock; delete: jest.Mock };
   putBuffer: jest.Mock;
   killed: Promise<string>;
   publish: jest.Mock;
   home: string;
-  cancelRequested: jest.SpyInstance;
-  recordDataAccess: jest.SpyInstance;
+  cancelRequested: jest.Mock;
+  recordDataAccess: jest.Mock;
   giveBack: jest.Mock;
 }
 
@@ -77,49 +96,69 @@ function harness(attempts = 1, claimed: { lostAttempts: number; exhausted: boole
   const shutdown = new AbortController();
   let onKill!: (id: string) => void;
   const killed = new Promise<string>((resolve) => (onKill = resolve));
-  const docker = {
-    listContainers: jest.fn().mockResolvedValue([]),
-    getContainer: (id: string) => ({ kill: jest.fn(async () => onKill(id)) }),
+  const containers = { killLeftovers: jest.fn().mockResolvedValue(undefined), kill: jest.fn(async (id: string) => onKill(id)) };
+  const lease: HeldLease = { claim: { id: RUN_ID, workerId: 'worker-1', attempts, rowVersion: 7, ...claimed }, lost: lost.signal, stop: jest.fn() };
+  const claimable = { value: true };
+  const leases = {
+    runClaimed: jest.fn(async (_table: string, _id: string, _context: unknown, work: (held: HeldLease) => Promise<JobOutcome>) =>
+      claimable.value ? work(lease) : DONE,
+    ),
   };
-  const lease = { claim: { id: RUN_ID, workerId: 'worker-1', attempts, rowVersion: 7, ...claimed }, lost: lost.signal, stop: jest.fn() };
-  const release = jest.fn().mockResolvedValue(undefined);
-  const leases = { claim: jest.fn().mockResolvedValue(lease), release };
   const publish = jest.fn().mockResolvedValue(undefined);
   const events = { publish, publishTransient: jest.fn().mockResolvedValue(undefined) };
   const putBuffer = jest.fn().mockResolvedValue({ size: 0, sha256: '' });
   const storage = { putBuffer, getStream: jest.fn(), list: jest.fn().mockResolvedValue([]), delete: jest.fn().mockResolvedValue(undefined) };
-  storageOf.set(home, storage);
   const curated = {
     async *records() {
       yield { kind: 'social.posts', timestamp: '2026-01-05T18:20:00Z', platform: 'x', type: 'post', likes: 1 };
     },
   };
   const config = { home, instanceId: 'instance-1', limits: DEFAULT_PLATFORM_LIMITS, sandbox: {} };
-
-  jest.spyOn(RunStateStore.prototype, 'load').mockResolvedValue(claimedRun);
-  jest.spyOn(RunStateStore.prototype, 'markStarted').mockResolvedValue({ held: true, recorded: undefined });
-  jest
-    .spyOn(RunStateStore.prototype, 'datasets')
-    .mockResolvedValue([{ id: DATASET_ID, status: 'ready', curatedPrefix: 'curated/x/', recordKinds: { 'social.posts': 1 } }]);
-  jest.spyOn(RunStateStore.prototype, 'recordProgress').mockResolvedValue(undefined);
-  const cancelRequested = jest.spyOn(RunStateStore.prototype, 'cancelRequested').mockResolvedValue(false);
-  const finish = jest.spyOn(RunStateStore.prototype, 'finish').mockResolvedValue({ recorded: undefined });
-  const recordDataAccess = jest.spyOn(RunStateStore.prototype, 'recordDataAccess').mockResolvedValue(true);
-  jest.spyOn(RunStateStore.prototype, 'versionStatus').mockResolvedValue('published');
-  jest.spyOn(ImageLoader.prototype, 'has').mockResolvedValue(true);
+  const runs = {
+    load: jest.fn().mockResolvedValue(claimedRun),
+    markStarted: jest.fn().mockResolvedValue({ held: true, recorded: undefined }),
+    datasets: jest.fn().mockResolvedValue([{ id: DATASET_ID, status: 'ready', curatedPrefix: 'curated/x/', recordKinds: { 'social.posts': 1 } }]),
+    recordProgress: jest.fn().mockResolvedValue(undefined),
+    cancelRequested: jest.fn().mockResolvedValue(false),
+    finish: jest.fn().mockResolvedValue({ recorded: undefined }),
+    recordDataAccess: jest.fn().mockResolvedValue(true),
+    versionStatus: jest.fn().mockResolvedValue('published'),
+  };
+  const images = { has: jest.fn().mockResolvedValue(true), load: jest.fn().mockResolvedValue(undefined) };
+  const sandboxRun = jest.fn<ReturnType<SandboxRun>, Parameters<SandboxRun>>().mockResolvedValue(outcome());
 
   const handler = new RunExecuteHandler(
     config as never,
-    new RunStateStore({} as never, {} as never),
-    docker as never,
     leases as never,
     { id: 'worker-1' } as never,
     events as never,
     storage as never,
-    curated as never,
     { available: async () => ['runc'] } as never,
+    runs as never,
+    new RunInputStager(curated as never),
+    images as never,
+    { run: sandboxRun } as never,
+    containers as never,
   );
-  return { handler, lost, shutdown, release, finish, putBuffer, killed, publish, home, cancelRequested, recordDataAccess, giveBack: jest.fn() };
+  return {
+    handler,
+    lost,
+    shutdown,
+    claimable,
+    runs,
+    finish: runs.finish,
+    sandboxRun,
+    images,
+    containers,
+    storage,
+    putBuffer,
+    killed,
+    publish,
+    home,
+    cancelRequested: runs.cancelRequested,
+    recordDataAccess: runs.recordDataAccess,
+    giveBack: jest.fn(),
+  };
 }
 
 /**
@@ -129,7 +168,7 @@ function harness(attempts = 1, claimed: { lostAttempts: number; exhausted: boole
 function runUntilKilled(h: Harness): Promise<void> {
   let started!: () => void;
   const running = new Promise<void>((resolve) => (started = resolve));
-  jest.spyOn(SandboxRunner.prototype, 'run').mockImplementation(async (_spec, hooks: SandboxRunHooks = {}) => {
+  h.sandboxRun.mockImplementation(async (_spec, hooks: SandboxRunHooks = {}) => {
     await hooks.beforeStart?.('container-1');
     await hooks.onContainerStarted?.('container-1');
     started();
@@ -138,8 +177,6 @@ function runUntilKilled(h: Harness): Promise<void> {
   });
   return running;
 }
-
-const storageOf = new Map<string, { list: jest.Mock; delete: jest.Mock }>();
 
 function contextOf(h: Harness, receiveCount: number): JobContext {
   return { receiveCount, shutdown: h.shutdown.signal, giveBackCapacity: h.giveBack, abandoned: new AbortController().signal, runAlone: async () => true };
@@ -151,27 +188,24 @@ function stagingDirs(home: string): string[] {
 }
 
 describe('RunExecuteHandler', () => {
-  afterEach(() => jest.restoreAllMocks());
-
   it('does nothing for a duplicate delivery', async () => {
     const h = harness();
-    const run = jest.spyOn(SandboxRunner.prototype, 'run');
-    (h.handler as unknown as { leases: { claim: jest.Mock } }).leases.claim.mockResolvedValue(undefined);
-    await h.handler.handle({ type: 'run.execute', id: RUN_ID }, contextOf(h, 2));
-    expect(run).not.toHaveBeenCalled();
+    h.claimable.value = false;
+    expect(await h.handler.handle({ type: 'run.execute', id: RUN_ID }, contextOf(h, 2))).toEqual(DONE);
+    expect(h.runs.load).not.toHaveBeenCalled();
+    expect(h.sandboxRun).not.toHaveBeenCalled();
     expect(h.finish).not.toHaveBeenCalled();
-    expect(h.release).not.toHaveBeenCalled();
   });
 
   it('stores logs and result before committing a success, then publishes, and removes the staging directory', async () => {
     const h = harness();
     const resultBytes = Buffer.from('{"schemaVersion":1,"summary":"done","blocks":[]}');
-    jest.spyOn(SandboxRunner.prototype, 'run').mockImplementation(async (_spec, hooks: SandboxRunHooks = {}) => {
+    h.sandboxRun.mockImplementation(async (_spec, hooks: SandboxRunHooks = {}) => {
       await hooks.beforeStart?.('container-1');
       await hooks.onContainerStarted?.('container-1');
       return outcome({ result: { schemaVersion: 1, summary: 'done', blocks: [] }, resultBytes });
     });
-    await h.handler.handle({ type: 'run.execute', id: RUN_ID }, contextOf(h, 1));
+    expect(await h.handler.handle({ type: 'run.execute', id: RUN_ID }, contextOf(h, 1))).toEqual(DONE);
 
     // The data access went on record, under the claim, before the container started.
     expect(h.recordDataAccess).toHaveBeenCalledWith(
@@ -201,26 +235,25 @@ describe('RunExecuteHandler', () => {
     const h = harness();
     h.recordDataAccess.mockResolvedValue(false);
     const started = jest.fn();
-    jest.spyOn(SandboxRunner.prototype, 'run').mockImplementation(async (_spec, hooks: SandboxRunHooks = {}) => {
+    h.sandboxRun.mockImplementation(async (_spec, hooks: SandboxRunHooks = {}) => {
       // As the runner does: a throw from beforeStart is passed on and the container never starts.
       await hooks.beforeStart?.('container-1');
       started();
       return outcome();
     });
-    await h.handler.handle({ type: 'run.execute', id: RUN_ID }, contextOf(h, 1));
+    // Someone else holds the run now: it is not handed back, and its message is done with.
+    expect(await h.handler.handle({ type: 'run.execute', id: RUN_ID }, contextOf(h, 1))).toEqual(DONE);
     expect(started).not.toHaveBeenCalled();
     expect(h.putBuffer).not.toHaveBeenCalled();
     expect(h.finish).not.toHaveBeenCalled();
-    // Someone else holds the run now: it is not handed back.
-    expect(h.release).not.toHaveBeenCalled();
     expect(stagingDirs(h.home)).toEqual([]);
   });
 
   it('after a later attempt commits, removes what earlier attempts stored, and only that', async () => {
     const h = harness(3);
     const resultBytes = Buffer.from('{"schemaVersion":1,"summary":"done","blocks":[]}');
-    jest.spyOn(SandboxRunner.prototype, 'run').mockResolvedValue(outcome({ result: { schemaVersion: 1, summary: 'done', blocks: [] }, resultBytes }));
-    const storage = (h.handler as unknown as { storage: { list: jest.Mock; delete: jest.Mock } }).storage;
+    h.sandboxRun.mockResolvedValue(outcome({ result: { schemaVersion: 1, summary: 'done', blocks: [] }, resultBytes }));
+    const storage = h.storage;
     const run = `runs/user-1/${RUN_ID}/`;
     storage.list.mockResolvedValue(
       [`${run}attempt-1/result.json`, `${run}attempt-2/logs.txt`, `${run}attempt-3/logs.txt`, `${run}attempt-3/result.json`].map((key) => ({ key })),
@@ -234,7 +267,7 @@ describe('RunExecuteHandler', () => {
 
   it("gives the worker's capacity back once the container has exited, before storing and committing", async () => {
     const h = harness();
-    jest.spyOn(SandboxRunner.prototype, 'run').mockImplementation(async (_spec, hooks: SandboxRunHooks = {}) => {
+    h.sandboxRun.mockImplementation(async (_spec, hooks: SandboxRunHooks = {}) => {
       expect(h.giveBack).not.toHaveBeenCalled();
       hooks.onContainerExited?.();
       return outcome();
@@ -251,11 +284,11 @@ describe('RunExecuteHandler', () => {
     const handled = h.handler.handle({ type: 'run.execute', id: RUN_ID }, contextOf(h, 1));
     await running;
     h.lost.abort();
-    await handled;
+    // Not handed back: another worker holds the run now.
+    expect(await handled).toEqual(DONE);
     await expect(h.killed).resolves.toBe('container-1');
     expect(h.finish).not.toHaveBeenCalled();
     expect(h.putBuffer).not.toHaveBeenCalled();
-    expect(h.release).not.toHaveBeenCalled();
     expect(stagingDirs(h.home)).toEqual([]);
   });
 
@@ -265,10 +298,9 @@ describe('RunExecuteHandler', () => {
     const handled = h.handler.handle({ type: 'run.execute', id: RUN_ID }, contextOf(h, 1));
     await running;
     h.shutdown.abort();
-    await handled;
+    expect(await handled).toEqual(HANDED_BACK);
     await expect(h.killed).resolves.toBe('container-1');
     expect(h.finish).not.toHaveBeenCalled();
-    expect(h.release).toHaveBeenCalledTimes(1);
   });
 
   it('kills the container and records cancelled/by_user when the user cancels', async () => {
@@ -283,21 +315,19 @@ describe('RunExecuteHandler', () => {
     );
   });
 
-  it('hands the run back and throws on a platform fault, recording no outcome', async () => {
+  it('throws a platform fault to the lease service (which hands the run back), recording no outcome', async () => {
     const h = harness();
-    jest.spyOn(SandboxRunner.prototype, 'run').mockRejectedValue(new SandboxPlatformError('could not create the container: engine down'));
+    h.sandboxRun.mockRejectedValue(new SandboxPlatformError('could not create the container: engine down'));
     await expect(h.handler.handle({ type: 'run.execute', id: RUN_ID }, contextOf(h, 1))).rejects.toThrow('engine down');
     expect(h.finish).not.toHaveBeenCalled();
-    expect(h.release).toHaveBeenCalledTimes(1);
     expect(stagingDirs(h.home)).toEqual([]);
   });
 
   it('fails the run as image_unavailable when neither the image nor its tarball exists', async () => {
     const h = harness();
-    const run = jest.spyOn(SandboxRunner.prototype, 'run');
-    jest.spyOn(ImageLoader.prototype, 'has').mockResolvedValue(false);
-    const storage = (h.handler as unknown as { storage: { getStream: jest.Mock } }).storage;
-    storage.getStream.mockRejectedValue(new ObjectNotFoundError('images/sha256:abc.tar'));
+    const run = h.sandboxRun;
+    h.images.has.mockResolvedValue(false);
+    h.storage.getStream.mockRejectedValue(new ObjectNotFoundError('images/sha256:abc.tar'));
     await h.handler.handle({ type: 'run.execute', id: RUN_ID }, contextOf(h, 1));
     expect(run).not.toHaveBeenCalled();
     expect(h.finish).toHaveBeenCalledWith(
@@ -311,10 +341,8 @@ describe('RunExecuteHandler', () => {
 
   it('fails a run whose manifest asks for runsc on a worker without it, and never runs it under runc', async () => {
     const h = harness();
-    const run = jest.spyOn(SandboxRunner.prototype, 'run');
-    jest
-      .spyOn(RunStateStore.prototype, 'load')
-      .mockResolvedValue({ ...claimedRun, version: { ...claimedRun.version, manifest: { ...claimedRun.version.manifest, runtime: 'runsc' } } });
+    const run = h.sandboxRun;
+    h.runs.load.mockResolvedValue({ ...claimedRun, version: { ...claimedRun.version, manifest: { ...claimedRun.version.manifest, runtime: 'runsc' } } });
     await h.handler.handle({ type: 'run.execute', id: RUN_ID }, contextOf(h, 1));
     expect(run).not.toHaveBeenCalled();
     expect(h.finish.mock.calls[0][2].verdict).toEqual({ status: 'failed', reason: 'image_unavailable', message: expect.stringMatching(/gVisor/) });
@@ -323,11 +351,9 @@ describe('RunExecuteHandler', () => {
 
   it('ends a run whose attempts are used up as failed/attempts_exhausted: nothing staged or started, leftovers killed, the version flagged, no stored object kept', async () => {
     const h = harness(3, { lostAttempts: 3, exhausted: true });
-    const run = jest.spyOn(SandboxRunner.prototype, 'run');
-    const markStarted = jest.spyOn(RunStateStore.prototype, 'markStarted');
-    const datasets = jest.spyOn(RunStateStore.prototype, 'datasets');
-    const docker = (h.handler as unknown as { docker: { listContainers: jest.Mock } }).docker;
-    const storage = storageOf.get(h.home)!;
+    const run = h.sandboxRun;
+    const { markStarted, datasets } = h.runs;
+    const storage = h.storage;
     storage.list.mockResolvedValue([{ key: `runs/user-1/${RUN_ID}/attempt-2/logs.txt` }, { key: `runs/user-1/${RUN_ID}/attempt-3/logs.txt` }]);
 
     await h.handler.handle({ type: 'run.execute', id: RUN_ID }, contextOf(h, 4));
@@ -337,9 +363,7 @@ describe('RunExecuteHandler', () => {
     expect(datasets).not.toHaveBeenCalled();
     expect(h.recordDataAccess).not.toHaveBeenCalled();
     // What a dead worker's attempt may have left running is looked for and killed.
-    expect(docker.listContainers).toHaveBeenCalledWith(
-      expect.objectContaining({ filters: expect.objectContaining({ label: expect.arrayContaining([`lockbox.run=${RUN_ID}`]) }) }),
-    );
+    expect(h.containers.killLeftovers).toHaveBeenCalledWith(RUN_ID);
     expect(h.finish).toHaveBeenCalledTimes(1);
     expect(h.finish).toHaveBeenCalledWith(
       expect.objectContaining({ rowVersion: 7, exhausted: true }),
@@ -355,12 +379,11 @@ describe('RunExecuteHandler', () => {
     expect(h.publish).toHaveBeenCalledTimes(1);
     // The last attempt was lost too: none of the stored objects is an outcome.
     expect(storage.delete.mock.calls.map((call) => call[0])).toEqual([`runs/user-1/${RUN_ID}/attempt-2/logs.txt`, `runs/user-1/${RUN_ID}/attempt-3/logs.txt`]);
-    expect(h.release).not.toHaveBeenCalled();
   });
 
   it('flags nothing for a run that ended by itself, even as a failure', async () => {
     const h = harness();
-    jest.spyOn(SandboxRunner.prototype, 'run').mockImplementation(async (_spec, hooks: SandboxRunHooks = {}) => {
+    h.sandboxRun.mockImplementation(async (_spec, hooks: SandboxRunHooks = {}) => {
       await hooks.beforeStart?.('container-1');
       return outcome({ status: 'failed', reason: 'exit_code', message: 'the analysis exited with code 1', exitCode: 1 });
     });

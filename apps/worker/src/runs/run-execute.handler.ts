@@ -2,23 +2,16 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import type Docker from 'dockerode';
 import { ContainerPolicyError, parseResources, type RunInput, type SandboxRuntime } from '@lockbox/analysis-sdk';
-import {
-  artifactContentType,
-  killRunContainers,
-  type RunProgress,
-  type SandboxOutcome,
-  SandboxRunner,
-  type SandboxRunSpec,
-} from '@lockbox/analysis-sdk/sandbox';
+import { artifactContentType, type RunProgress, type SandboxOutcome, SandboxRunner, type SandboxRunSpec } from '@lockbox/analysis-sdk/sandbox';
 import { LOCKBOX_CONFIG, type LockboxConfig } from '@lockbox/config';
 import { exhaustedRunVerdict, type QuarantineCause, type RunVerdict, type StoredArtifact } from '@lockbox/db';
 import { PlatformEventsService } from '@lockbox/events';
 import type { QueueMessageOf } from '@lockbox/queue';
-import { chooseRuntime, DOCKER_CLIENT, ImageLoader, type RuntimeChoice } from '@lockbox/sandbox';
-import { CuratedRecordsReader, ObjectNotFoundError, ObjectStorageRepository } from '@lockbox/storage';
-import type { JobContext, JobHandler } from '../consumers/job-handler';
+import { chooseRuntime, ImageLoader, RunContainers, type RuntimeChoice } from '@lockbox/sandbox';
+import { PeriodicTask } from '@lockbox/scheduling';
+import { ObjectNotFoundError, ObjectStorageRepository } from '@lockbox/storage';
+import { DONE, HANDED_BACK, type JobContext, type JobHandler, type JobOutcome } from '../consumers/job-handler';
 import { type HeldLease, JobLeaseService } from '../consumers/job-lease.service';
 import { WorkerIdentity } from '../heartbeat/worker-identity';
 import { WorkerRuntimesService } from '../sandbox-environment/worker-runtimes.service';
@@ -54,52 +47,43 @@ class AttemptAbandoned extends Error {
 export class RunExecuteHandler implements JobHandler<'run.execute'> {
   readonly messageType = 'run.execute' as const;
   private readonly logger = new Logger(RunExecuteHandler.name);
-  private readonly stager: RunInputStager;
-  private readonly images: ImageLoader;
-  private readonly sandbox: SandboxRunner;
 
   constructor(
     @Inject(LOCKBOX_CONFIG) private readonly config: LockboxConfig,
-    private readonly runs: RunStateStore,
-    @Inject(DOCKER_CLIENT) private readonly docker: Docker,
     private readonly leases: JobLeaseService,
     private readonly identity: WorkerIdentity,
     private readonly events: PlatformEventsService,
     private readonly storage: ObjectStorageRepository,
-    curated: CuratedRecordsReader,
     private readonly runtimes: WorkerRuntimesService,
-  ) {
-    this.stager = new RunInputStager(curated);
-    this.images = new ImageLoader(docker);
-    this.sandbox = new SandboxRunner(docker);
-  }
+    private readonly runs: RunStateStore,
+    private readonly stager: RunInputStager,
+    private readonly images: ImageLoader,
+    private readonly sandbox: SandboxRunner,
+    private readonly containers: RunContainers,
+  ) {}
 
-  async handle(message: QueueMessageOf<'run.execute'>, context: JobContext): Promise<void> {
-    const lease = await this.leases.claim('runs', message.id, context);
-    // Finished, cancelled, or another worker holds it: a duplicate delivery.
-    if (!lease) return;
-    const attemptDir = join(this.config.home, 'work', 'runs', `${message.id}-${lease.claim.attempts}`);
-    try {
-      if (lease.claim.exhausted) await this.endExhausted(lease);
-      else await this.execute(lease, attemptDir, context);
-    } catch (error) {
-      if (error instanceof AttemptAbandoned) {
-        if (error.reason === 'shutdown') await this.leases.release('runs', lease);
+  /** A platform fault is thrown to the lease service, which hands the run back for a retry. */
+  async handle(message: QueueMessageOf<'run.execute'>, context: JobContext): Promise<JobOutcome> {
+    return this.leases.runClaimed('runs', message.id, context, async (lease) => {
+      const attemptDir = join(this.config.home, 'work', 'runs', `${message.id}-${lease.claim.attempts}`);
+      try {
+        if (lease.claim.exhausted) await this.endExhausted(lease);
+        else await this.execute(lease, attemptDir, context);
+        return DONE;
+      } catch (error) {
+        if (!(error instanceof AttemptAbandoned)) throw error;
         this.logger.log(`run ${message.id}: attempt ${lease.claim.attempts} ${error.message}`);
-        return;
+        // At shutdown the next worker may claim it at once; a lost lease is another worker's job now.
+        return error.reason === 'shutdown' ? HANDED_BACK : DONE;
+      } finally {
+        // An exhausted claim made no directory: the one of its number is the last lost attempt's, the reaper's to remove.
+        if (!lease.claim.exhausted) {
+          await rm(attemptDir, { recursive: true, force: true }).catch((error: unknown) =>
+            this.logger.warn(`run ${message.id}: could not remove ${attemptDir}: ${describe(error)}`),
+          );
+        }
       }
-      // A platform fault: hand the run back so the retry can claim it at once, then let the consumer retry.
-      if (!lease.lost.aborted) await this.leases.release('runs', lease).catch(() => undefined);
-      throw error;
-    } finally {
-      lease.stop();
-      // An exhausted claim made no directory: the one of its number is the last lost attempt's, the reaper's to remove.
-      if (!lease.claim.exhausted) {
-        await rm(attemptDir, { recursive: true, force: true }).catch((error: unknown) =>
-          this.logger.warn(`run ${message.id}: could not remove ${attemptDir}: ${describe(error)}`),
-        );
-      }
-    }
+    });
   }
 
   private async execute(lease: HeldLease, attemptDir: string, context: JobContext): Promise<void> {
@@ -126,7 +110,7 @@ export class RunExecuteHandler implements JobHandler<'run.execute'> {
 
     // One container per attempt: whatever an earlier attempt left running on this engine goes first.
     // Containers are only ever created after a claim, so the first attempt has none to look for.
-    if (claim.attempts > 1) await killRunContainers(this.docker, { instance: this.config.instanceId, runId: run.id });
+    if (claim.attempts > 1) await this.containers.killLeftovers(run.id);
     if (!(await this.ensureImage(run))) {
       return this.finish(lease, run, { status: 'failed', reason: 'image_unavailable', message: "The analysis' image is no longer available." });
     }
@@ -196,9 +180,9 @@ export class RunExecuteHandler implements JobHandler<'run.execute'> {
     const { claim } = lease;
     const run = await this.runs.load(claim.id);
     // Best effort: the orphan reaper removes a dead worker's containers anyway, and the run must end.
-    await killRunContainers(this.docker, { instance: this.config.instanceId, runId: run.id }).catch((error: unknown) =>
-      this.logger.warn(`run ${run.id}: killing the containers of its lost attempts failed: ${describe(error)}`),
-    );
+    await this.containers
+      .killLeftovers(run.id)
+      .catch((error: unknown) => this.logger.warn(`run ${run.id}: killing the containers of its lost attempts failed: ${describe(error)}`));
     const verdict = exhaustedRunVerdict({
       cancelRequested: run.cancelRequested,
       versionSuspended: run.version.status === 'suspended',
@@ -223,13 +207,7 @@ export class RunExecuteHandler implements JobHandler<'run.execute'> {
     const { claim } = lease;
     let stopped: StopReason | undefined;
     let containerId: string | undefined;
-    const kill = (id: string) => {
-      // SIGKILL; the runner then sees the exit, collects what there is and removes the container.
-      this.docker
-        .getContainer(id)
-        .kill({ signal: 'SIGKILL' })
-        .catch(() => undefined); // it may have exited already
-    };
+    const kill = (id: string) => void this.containers.kill(id);
     const stop = (reason: StopReason) => {
       if (stopped) return;
       stopped = reason;
@@ -246,13 +224,14 @@ export class RunExecuteHandler implements JobHandler<'run.execute'> {
         .cancelRequested(run.id)
         .then((requested) => (requested ? stop('cancelled') : undefined))
         .catch((error: unknown) => this.logger.warn(`run ${run.id}: checking for a cancel request failed: ${describe(error)}`));
-    const cancelPoll = setInterval(() => void pollCancel(), CANCEL_POLL_MS);
+    const cancelPolling = new PeriodicTask({ name: `run ${run.id}: polling for a cancel`, intervalMs: CANCEL_POLL_MS, logger: this.logger }, pollCancel);
     const progress = new ProgressThrottle(PROGRESS_INTERVAL_MS, (report) => this.recordProgress(lease, run, report));
 
     let sandbox: SandboxOutcome | undefined;
     try {
       // The cancel may have come while the image loaded and the input was staged.
       await pollCancel();
+      cancelPolling.start();
       if (!stopped) {
         const spec: SandboxRunSpec = {
           imageId: run.consent.imageId,
@@ -295,7 +274,7 @@ export class RunExecuteHandler implements JobHandler<'run.execute'> {
       // Once the worker has stopped the container itself, what the runner says about that no longer matters.
       if (!stopped) throw error;
     } finally {
-      clearInterval(cancelPoll);
+      await cancelPolling.stop();
       lease.lost.removeEventListener('abort', onLost);
       shutdown.removeEventListener('abort', onShutdown);
       await progress.close();

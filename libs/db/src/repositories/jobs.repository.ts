@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { claimJob, type JobClaim, type JobTable, releaseJob, renewLease } from '../job-lease';
+import { claimJob, type HeldJob, type JobClaim, type JobTable, releaseJob, renewLeases } from '../job-lease';
 
 /**
  * Claims and leases of the job tables (runs, datasets, analysis_versions) for a worker: the statements
@@ -16,9 +16,12 @@ export class JobsRepository {
     return claimJob(this.dataSource.manager, table, id, workerId, leaseMs, maxAttempts);
   }
 
-  /** False when the lease was lost: the worker must stop and write nothing. */
-  async renew(table: JobTable, claim: JobClaim, leaseMs: number): Promise<boolean> {
-    return renewLease(this.dataSource.manager, table, claim, leaseMs);
+  /**
+   * Renews every lease the worker holds, in one statement; returns those renewed. A held job missing from
+   * the answer has lost its lease: the worker must stop it and write nothing.
+   */
+  async renewAll<T extends HeldJob>(workerId: string, held: readonly T[], leaseMs: number): Promise<T[]> {
+    return renewLeases(this.dataSource.manager, workerId, held, leaseMs);
   }
 
   /** Hands the job back, waiting again; false when the claim no longer held. */
