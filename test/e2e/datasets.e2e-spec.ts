@@ -4,7 +4,10 @@ import { loadConfig } from '@lockbox/config';
 import { dataSourceOptions } from '@lockbox/db';
 import { QueueRepository } from '@lockbox/queue';
 import { CuratedRecordsReader, ObjectStorageRepository, partitionDate } from '@lockbox/storage';
+import { recordKey } from '@lockbox/exports';
 import { collectIngest, ofKind } from '../../libs/exports/test-fixtures/collect-ingest';
+import { facebook2024Archive } from '../../libs/exports/test-fixtures/facebook-sample';
+import { takeoutGermanArchive } from '../../libs/exports/test-fixtures/google-takeout-sample';
 import { redditArchive, SAMPLE_IPS } from '../../libs/exports/test-fixtures/reddit-sample';
 import { xArchive2022 } from '../../libs/exports/test-fixtures/x-archive-sample';
 import { TEST_STACK_ENV } from '../support/global-setup';
@@ -440,6 +443,48 @@ describe('datasets from platform exports', () => {
     for (const ip of SAMPLE_IPS) expect(curatedText).not.toContain(ip);
     const raw = await storage.getBuffer((await keysOf(`raw/user=${owner.id}/`))[0]!, { maxBytes: 4 * MiB });
     expect(raw.equals(archive)).toBe(true);
+  });
+
+  /** What the library reads from an archive, each stable key once: what the dataset must curate, per kind. */
+  async function expectedCurated(archive: Buffer): Promise<Record<string, unknown[]>> {
+    const { records } = await collectIngest(archive, { format: 'auto' });
+    const seen = new Set<string>();
+    const byKind: Record<string, unknown[]> = {};
+    for (const record of records) {
+      const key = recordKey(record);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      (byKind[record.kind] ??= []).push(record);
+    }
+    return byKind;
+  }
+
+  it('ingests a Facebook export with its mojibake repaired (Danish, German, emoji)', async () => {
+    const owner = await createSession('user');
+    const archive = await facebook2024Archive();
+    const dataset = await ingested(owner, (await uploadDataset(owner, archive, { format: 'auto', filename: 'facebook.zip' })).body.id);
+    expect(dataset).toMatchObject({
+      status: 'ready',
+      recordKinds: { 'social.posts': 4, 'social.comments': 3, 'social.reactions': 4, 'social.messages': 4 },
+      report: { format: 'facebook', recordCount: 15 },
+    });
+    const curated = await curatedRecords(owner, dataset);
+    expect(curated).toEqual(await expectedCurated(archive));
+    const texts = curated['social.posts']!.map((post: any) => post.text);
+    expect(texts).toEqual(expect.arrayContaining(['Smørrebrød på Nørrebro med gamle venner 🥪🇩🇰', 'Grüße aus München! Die Brezn sind größer als gedacht 🥨']));
+  });
+
+  it('ingests a German Google Takeout, its localized folders found, a removed video kept as removed', async () => {
+    const owner = await createSession('user');
+    const archive = await takeoutGermanArchive();
+    const dataset = await ingested(owner, (await uploadDataset(owner, archive, { format: 'auto', filename: 'takeout.zip' })).body.id);
+    expect(dataset).toMatchObject({ status: 'ready', report: { format: 'google-takeout', status: 'ready' } });
+    const expected = await expectedCurated(archive);
+    expect(dataset.recordKinds).toEqual(Object.fromEntries(Object.entries(expected).map(([kind, records]) => [kind, records.length])));
+    expect(Object.keys(dataset.recordKinds).sort()).toEqual(['location.points', 'location.visits', 'media.watch', 'search.queries']);
+    const curated = await curatedRecords(owner, dataset);
+    expect(curated).toEqual(expected);
+    expect(curated['media.watch']).toEqual(expect.arrayContaining([expect.objectContaining({ removed: true })]));
   });
 
   it('reads a CSV with the mapping given at upload', async () => {

@@ -163,6 +163,7 @@ export class IngestHandler implements JobHandler<'dataset.ingest'> {
       ({ report } = await ingestExport(source, {
         format: dataset.format as RequestedFormat,
         ...(dataset.mapping ? { mapping: dataset.mapping } : {}),
+        limits: { maxEntries: this.config.exports.maxEntries, maxTotalInflatedBytes: this.config.exports.maxTotalInflatedBytes },
         stop,
         onRecord: (record, key) => curation.add(record, key),
       }));
