@@ -121,7 +121,12 @@ export class IngestHandler implements JobHandler<'dataset.ingest'> {
       result = await this.readUpload(dataset, lease, prefix, scratch, AbortSignal.any([lease.lost, shutdown]));
     } catch (error) {
       // Another worker has the job now and rewrites the same objects: leave them to it.
-      if (lease.lost.aborted || error instanceof RecordKeysClaimLostError) return;
+      if (lease.lost.aborted) return;
+      // The claim went while keys were being added: taken over (leave it), or the dataset deleted (erase what this attempt wrote).
+      if (error instanceof RecordKeysClaimLostError) {
+        await this.discardIfDeleted(id, prefix);
+        return;
+      }
       if (shutdown.aborted) {
         await this.leases.release(TABLE, lease);
         return;
