@@ -11,12 +11,14 @@
 //   --memory-runs N     runs between the two RSS readings, 0 to skip [1000]
 //   --exports-mb N      MB of .js files in the generated X archive of the exports benchmark, 0 to skip [500]
 //   --facebook-mb N     MB of .json files in the generated Facebook export of the exports benchmark, 0 to skip [200]
-//   --only LIST         some of: throughput,latency,api,data,memory,exports,json
+//   --platform-exports-mb N  MB of .js files in the X archive uploaded through the platform, 0 to skip [200]
+//   --only LIST         some of: throughput,latency,api,data,memory,exports,json,platform-exports
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { benchApi } from './api.bench';
 import { benchDataPath } from './data-path.bench';
 import { benchExportsIngest, benchFacebookIngest } from './exports-ingest.bench';
+import { benchExportsPlatform } from './exports-platform.bench';
 import { benchHostileJson } from './hostile-json.bench';
 import { benchRunLatency } from './run-latency.bench';
 import { benchRunThroughput } from './run-throughput.bench';
@@ -39,14 +41,15 @@ async function main(): Promise<void> {
   const memoryRuns = intFlag(args, 'memory-runs', 1000);
   const exportsMb = intFlag(args, 'exports-mb', 500);
   const facebookMb = intFlag(args, 'facebook-mb', 200);
-  const only = new Set((args.get('only') ?? 'throughput,latency,api,data,memory,exports,json').split(','));
+  const platformExportsMb = intFlag(args, 'platform-exports-mb', 200);
+  const only = new Set((args.get('only') ?? 'throughput,latency,api,data,memory,exports,json,platform-exports').split(','));
   // The exports and hostile-JSON benchmarks need no stack; the others share the stacks below.
-  const needsStack = ['throughput', 'latency', 'api', 'data', 'memory'].some((name) => only.has(name));
+  const needsStack = ['throughput', 'latency', 'api', 'data', 'memory', 'platform-exports'].some((name) => only.has(name));
 
   const results: Record<string, unknown> & { figures: Record<string, unknown>; totalSeconds?: number } = {
     date: new Date().toISOString(),
     machine: machineInfo(),
-    settings: { runs, levels, latencyRuns, apiSeconds, apiConnections, dataMb, memoryRuns, exportsMb, facebookMb },
+    settings: { runs, levels, latencyRuns, apiSeconds, apiConnections, dataMb, memoryRuns, exportsMb, facebookMb, platformExportsMb },
     figures: {},
   };
   const save = async () => {
@@ -100,6 +103,10 @@ async function main(): Promise<void> {
         }
         if (only.has('data') && dataMb > 0) {
           results.figures.dataPath = await benchDataPath(context, dataMb);
+          await save();
+        }
+        if (only.has('platform-exports') && platformExportsMb > 0) {
+          results.figures.exportsPlatform = await benchExportsPlatform(context, platformExportsMb);
           await save();
         }
       }

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule } from '@lockbox/config';
-import { DatabaseModule } from '@lockbox/db';
+import { DatabaseModule, DatasetsRepository, RecordKeysRepository } from '@lockbox/db';
 import { EventsModule } from '@lockbox/events';
 import { OutboxModule } from '@lockbox/outbox';
 import { QueueModule } from '@lockbox/queue';
@@ -35,6 +35,8 @@ const HANDLER_CLASSES: Array<new (...args: never[]) => JobHandler> = [
     HeartbeatService,
     OrphanReaperService,
     JobLeaseService,
+    DatasetsRepository,
+    RecordKeysRepository,
     ...HANDLER_CLASSES,
     { provide: JOB_HANDLERS, inject: HANDLER_CLASSES, useFactory: (...handlers: JobHandler[]) => handlers },
     QueueConsumerService,

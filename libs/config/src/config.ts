@@ -160,6 +160,8 @@ export interface LockboxConfig {
   stats: { minPeople: number; roundTo: number; runsPerPerson: number; publishDelayHours: number };
   /** What `npm run up` starts: the number of worker processes it runs (and restarts when one dies). */
   launcher: { workers: number };
+  /** Caps on reading an uploaded export (docs/data-formats.md, "Caps"): entries of a ZIP, and bytes inflated from it in all. */
+  exports: { maxEntries: number; maxTotalInflatedBytes: number };
   quotas: QuotaLimits;
 
   /** The process's own log lines (libs/logging): LOCKBOX_LOG_LEVEL, LOCKBOX_LOG_FORMAT. */
@@ -423,6 +425,10 @@ export function loadConfig(env: Env = process.env): LockboxConfig {
       publishDelayHours: read.integer('LOCKBOX_STATS_PUBLISH_DELAY_H', 24, 1, 168),
     },
     launcher: { workers: read.integer('LOCKBOX_WORKERS', 1, 1, 32) },
+    exports: {
+      maxEntries: read.integer('LOCKBOX_EXPORT_MAX_ENTRIES', 100_000, 1, 1_000_000),
+      maxTotalInflatedBytes: read.integer('LOCKBOX_EXPORT_MAX_INFLATED_BYTES', 8 * 1024 ** 3, 1024 ** 2, 64 * 1024 ** 3),
+    },
     quotas: {
       activeRuns: read.integer('LOCKBOX_QUOTA_ACTIVE_RUNS', 500, 1, 1_000_000),
       datasets: read.integer('LOCKBOX_QUOTA_DATASETS', 100, 1, 1_000_000),

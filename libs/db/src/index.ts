@@ -17,3 +17,5 @@ export * from './job-lease';
 export * from './prepared-query';
 export * from './quarantine';
 export * from './run-outcomes';
+export * from './repositories/datasets.repository';
+export * from './repositories/record-keys.repository';

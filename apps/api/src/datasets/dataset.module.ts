@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { DatabaseModule } from '@lockbox/db';
+import { DatabaseModule, DatasetsRepository } from '@lockbox/db';
 import { OutboxModule } from '@lockbox/outbox';
 import { StorageModule } from '@lockbox/storage';
 import { DatasetController } from './dataset.controller';
@@ -8,6 +8,6 @@ import { DatasetService } from './dataset.service';
 @Module({
   imports: [DatabaseModule, StorageModule, OutboxModule],
   controllers: [DatasetController],
-  providers: [DatasetService],
+  providers: [DatasetService, DatasetsRepository],
 })
 export class DatasetModule {}

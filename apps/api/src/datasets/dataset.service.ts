@@ -5,22 +5,16 @@ import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import type { Request } from 'express';
 import { DataSource, type EntityManager, Repository } from 'typeorm';
 import { LOCKBOX_CONFIG, type LockboxConfig } from '@lockbox/config';
-import { AuditEvent, Dataset } from '@lockbox/db';
+import { AuditEvent, Dataset, DatasetsRepository, type DatasetUsage } from '@lockbox/db';
 import { DomainError, QuotaExceededError } from '@lockbox/errors';
 import { OutboxService } from '@lockbox/outbox';
 import { ObjectStorageRepository, rawUploadKey, type StoredObject } from '@lockbox/storage';
 import { parseMultipart } from '../common/multipart';
 import { lockUserQuotas } from '../common/quotas';
-import { DATASET_FORMAT_MAX_BYTES, DATASET_NAME_MAX_BYTES, parseDatasetUploadFields, UPLOAD_SOURCE } from './dataset-upload-fields';
+import { DATASET_FORMAT_MAX_BYTES, DATASET_MAPPING_MAX_BYTES, DATASET_NAME_MAX_BYTES, parseDatasetUploadFields, UPLOAD_SOURCE } from './dataset-upload-fields';
 
 interface StoredUpload extends StoredObject {
   filename: string;
-}
-
-/** What a user's datasets take up, against the `datasets` and `dataset_bytes` quotas. */
-interface DatasetUsage {
-  datasets: number;
-  bytes: number;
 }
 
 /**
@@ -35,6 +29,7 @@ export class DatasetService {
     @Inject(LOCKBOX_CONFIG) private readonly config: LockboxConfig,
     @InjectDataSource() private readonly dataSource: DataSource,
     @InjectRepository(Dataset) private readonly datasets: Repository<Dataset>,
+    private readonly datasetRows: DatasetsRepository,
     private readonly storage: ObjectStorageRepository,
     private readonly outbox: OutboxService,
   ) {}
@@ -49,31 +44,34 @@ export class DatasetService {
     this.assertRoomForAnother(usage);
     const id = randomUUID();
     const uploadedAt = new Date();
-    // The file part may arrive before the format field, so its key cannot wait for the format: uploads
-    // are filed under the one source every supported format has today (checked below).
+    // The file part may arrive before the format field, so its key cannot wait for the format: the raw
+    // zone files every upload under one source, as received; the curated zone files records under the format's.
     const rawKey = rawUploadKey({ userId, source: UPLOAD_SOURCE, date: uploadedAt, datasetId: id });
     let fileStarted = false;
     try {
       const { fields, files } = await parseMultipart<StoredUpload>(request, {
         files: { file: { maxBytes: this.config.limits.datasetUploadMaxBytes } },
-        fields: { format: { maxBytes: DATASET_FORMAT_MAX_BYTES }, name: { maxBytes: DATASET_NAME_MAX_BYTES } },
+        fields: {
+          format: { maxBytes: DATASET_FORMAT_MAX_BYTES },
+          name: { maxBytes: DATASET_NAME_MAX_BYTES },
+          mapping: { maxBytes: DATASET_MAPPING_MAX_BYTES },
+        },
         handleFile: async (file) => {
           fileStarted = true;
-          const object = await this.storage.putStream(rawKey, this.withinBytesQuota(file.stream, usage), { contentType: 'application/x-ndjson' });
+          const object = await this.storage.putStream(rawKey, this.withinBytesQuota(file.stream, usage), { contentType: 'application/octet-stream' });
           return { ...object, filename: file.filename };
         },
       });
       const upload = files.file;
       if (!upload) throw new DomainError('invalid', 'A "file" part with the dataset is required');
-      const { format, source, name } = parseDatasetUploadFields(fields, upload.filename);
-      if (source !== UPLOAD_SOURCE) throw new Error(`format ${format} has source ${source}, but uploads are filed under ${UPLOAD_SOURCE}`);
+      const { format, source, name, mapping } = parseDatasetUploadFields(fields, upload.filename);
       if (upload.size === 0) throw new DomainError('invalid', 'The file is empty');
 
       const { dataset, outboxId } = await this.dataSource.transaction(async (manager) => {
         // Uploads of one user at once each passed the first check: this one decides.
         await lockUserQuotas(manager, userId);
         this.assertRoomForAnother(await this.usage(manager, userId), upload.size);
-        await manager.insert(Dataset, { id, userId, name, format, source, status: 'uploaded', sizeBytes: upload.size, sha256: upload.sha256, rawKey });
+        await manager.insert(Dataset, { id, userId, name, format, source, mapping, status: 'uploaded', sizeBytes: upload.size, sha256: upload.sha256, rawKey });
         const outboxId = await this.outbox.add(manager, { type: 'dataset.ingest', id });
         await this.audit(manager, userId, 'dataset.uploaded', id, { name, format, sizeBytes: upload.size, sha256: upload.sha256 });
         return { dataset: await manager.findOneByOrFail(Dataset, { id }), outboxId };
@@ -89,15 +87,7 @@ export class DatasetService {
   }
 
   private async usage(manager: EntityManager, userId: string): Promise<DatasetUsage> {
-    const [row] = (await manager.query(`SELECT count(*)::int AS datasets, coalesce(sum(size_bytes), 0)::text AS bytes FROM datasets WHERE user_id = $1`, [
-      userId,
-    ])) as [
-      {
-        datasets: number;
-        bytes: string;
-      },
-    ];
-    return { datasets: row.datasets, bytes: Number(row.bytes) };
+    return this.datasetRows.usageOf(manager, userId);
   }
 
   /** Room for one more dataset of `bytes` (unknown before the upload: then, room for at least one byte). */
@@ -160,13 +150,11 @@ export class DatasetService {
     await this.storage.delete(dataset.rawKey);
     const erased = dataset.curatedPrefix ? await this.storage.deletePrefix(dataset.curatedPrefix) : 0;
     const curatedPrefix = await this.dataSource.transaction(async (manager) => {
-      const [rows] = (await manager.query(`DELETE FROM datasets WHERE id = $1 AND user_id = $2 RETURNING curated_prefix`, [id, userId])) as [
-        Array<{ curated_prefix: string | null }>,
-        number,
-      ];
-      if (rows.length === 0) throw new DomainError('not_found', 'Dataset not found');
+      // The dataset's record keys go with its row: the person's other datasets keep all of theirs.
+      const deleted = await this.datasetRows.deleteOwned(manager, userId, id);
+      if (!deleted) throw new DomainError('not_found', 'Dataset not found');
       await this.audit(manager, userId, 'dataset.deleted', id, { name: dataset.name, curatedObjectsDeleted: erased });
-      return rows[0]!.curated_prefix;
+      return deleted.curatedPrefix;
     });
     // An ingestion that started after we read the row has set its prefix since: erase that too.
     if (curatedPrefix && curatedPrefix !== dataset.curatedPrefix) await this.storage.deletePrefix(curatedPrefix);

@@ -1,3 +1,4 @@
+import { DatasetsRepository, RecordKeysRepository } from '@lockbox/db';
 import type { JobContext } from '../consumers/job-handler';
 import { IngestHandler } from './ingest.handler';
 
@@ -26,7 +27,17 @@ function harness(lease: { attempts: number; lostAttempts: number; exhausted: boo
   const storage = { deletePrefix: jest.fn().mockResolvedValue(2), getStream: jest.fn() };
   const recorded = { userId: 'user-1', event: { id: '1' } };
   const events = { record: jest.fn().mockResolvedValue(recorded), publish: jest.fn() };
-  const handler = new IngestHandler(dataSource as never, leases as never, storage as never, events as never, { id: 'worker-1' } as never);
+  // The repositories are real: their SQL goes to the faked manager.
+  const handler = new IngestHandler(
+    { home: '/nonexistent' } as never,
+    dataSource as never,
+    new DatasetsRepository(dataSource as never),
+    new RecordKeysRepository(dataSource as never),
+    leases as never,
+    storage as never,
+    events as never,
+    { id: 'worker-1' } as never,
+  );
   const context: JobContext = {
     receiveCount: 4,
     shutdown: new AbortController().signal,

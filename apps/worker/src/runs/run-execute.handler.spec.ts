@@ -117,6 +117,7 @@ function harness(attempts = 1, claimed: { lostAttempts: number; exhausted: boole
     events as never,
     storage as never,
     curated as never,
+    { heldByDatasets: async () => new Set<string>() } as never,
     { available: async () => ['runc'] } as never,
   );
   return { handler, lost, shutdown, release, finish, putBuffer, killed, publish, home, cancelRequested, recordDataAccess, giveBack: jest.fn() };

@@ -15,7 +15,7 @@ import {
   type SandboxRunSpec,
 } from '@lockbox/analysis-sdk/sandbox';
 import { LOCKBOX_CONFIG, type LockboxConfig } from '@lockbox/config';
-import { exhaustedRunVerdict, type QuarantineCause, type RunVerdict, type StoredArtifact } from '@lockbox/db';
+import { exhaustedRunVerdict, type QuarantineCause, RecordKeysRepository, type RunVerdict, type StoredArtifact } from '@lockbox/db';
 import { PlatformEventsService } from '@lockbox/events';
 import type { QueueMessageOf } from '@lockbox/queue';
 import { chooseRuntime, DOCKER_CLIENT, ImageLoader, type RuntimeChoice } from '@lockbox/sandbox';
@@ -70,10 +70,11 @@ export class RunExecuteHandler implements JobHandler<'run.execute'> {
     private readonly events: PlatformEventsService,
     private readonly storage: ObjectStorageRepository,
     curated: CuratedRecordsReader,
+    recordKeys: RecordKeysRepository,
     private readonly runtimes: WorkerRuntimesService,
   ) {
     this.runs = new RunStateStore(dataSource, events);
-    this.stager = new RunInputStager(curated);
+    this.stager = new RunInputStager(curated, recordKeys);
     this.images = new ImageLoader(docker);
     this.sandbox = new SandboxRunner(docker);
   }
@@ -146,7 +147,7 @@ export class RunExecuteHandler implements JobHandler<'run.execute'> {
     phases.mark('prepare');
     await mkdir(attemptDir, { recursive: true, mode: 0o700 });
     const runInput: RunInput = { runId: run.id, analysis: run.analysis.slug, version: run.version.version, params: run.params, scopes: run.consent.scopes };
-    const staged = await this.stager.stage(attemptDir, runInput, datasets);
+    const staged = await this.stager.stage(attemptDir, runInput, datasets, run.userId);
     phases.mark('stage');
     let ran: Awaited<ReturnType<RunExecuteHandler['runSandbox']>>;
     try {
