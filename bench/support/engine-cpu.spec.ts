@@ -93,6 +93,18 @@ describe('EngineTickLedger', () => {
     expect(ledger.totals()).toMatchObject({ shim: 3, total: 3 });
   });
 
+  it('leaves a daemon’s own children to its children’s ticks, so they are not counted twice', () => {
+    const ledger = new EngineTickLedger();
+    ledger.begin([
+      parseProcStat(statLine(10, 'dockerd', { utime: 100, stime: 50 }))!,
+      parseProcStat(statLine(11, 'containerd', { utime: 30, stime: 20 }, 1000, 10))!,
+    ]);
+    // `containerd-shim-runc-v2 start`, forked by containerd; then containerd has reaped it.
+    ledger.observe(parseProcStat(statLine(60, 'containerd-shim', { utime: 3, stime: 2 }, 7000, 11))!);
+    ledger.observe(parseProcStat(statLine(11, 'containerd', { utime: 31, stime: 21, cutime: 3, cstime: 2 }, 1000, 10))!);
+    expect(ledger.totals()).toMatchObject({ containerd: 7, shim: 0, total: 7 });
+  });
+
   it('ignores processes that are not the engine', () => {
     const ledger = new EngineTickLedger();
     ledger.begin([]);

@@ -4,6 +4,7 @@
 // What is counted, and why this way:
 // - dockerd and containerd live through the batch: the difference of their readings, their reaped
 //   children included (containerd reaps the short `containerd-shim-runc-v2 start` that forks each shim).
+//   A child of either is therefore never counted on its own, which would count it twice.
 // - a shim lives from its container's create to its remove, and is reaped by init, so it is gone before
 //   the batch ends: a sampler polls /proc while the batch runs and keeps each one's last reading. Only its
 //   own ticks count: its reaped children are the runc invocations *and the analysis's own processes*.
@@ -85,11 +86,17 @@ interface Tracked {
  */
 export class EngineTickLedger {
   private readonly processes = new Map<string, Tracked>();
+  private readonly daemons = new Set<number>();
   private begun = false;
 
   /** The readings before the batch: what each process had already used does not count. */
   begin(stats: Iterable<ProcStat>): void {
-    for (const stat of stats) this.track(stat, true);
+    const all = [...stats];
+    for (const stat of all) {
+      const kind = engineProcessOf(stat.comm);
+      if (kind === 'dockerd' || kind === 'containerd') this.daemons.add(stat.pid);
+    }
+    for (const stat of all) this.track(stat, true);
     this.begun = true;
   }
 
@@ -114,6 +121,8 @@ export class EngineTickLedger {
     const known = this.processes.get(key);
     // A runc child that has exec'd into the analysis is no longer the engine: its last reading as runc stands.
     if (!kind) return;
+    // Reaped by its daemon, so already in the daemon's children's ticks.
+    if (this.daemons.has(stat.ppid) && !this.daemons.has(stat.pid)) return;
     const ticks = countedTicks(kind, stat);
     if (known) {
       // A forked shim that became runc (or the reverse) keeps its baseline; it is counted under its latest name.
