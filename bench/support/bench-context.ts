@@ -3,6 +3,7 @@
 // sandbox runner.
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type Docker from 'dockerode';
 import type { SandboxStepTimes } from '@lockbox/analysis-sdk/sandbox';
 import { dockerClientFor } from '@lockbox/sandbox';
@@ -123,9 +124,18 @@ export async function prepareContext(stack: BenchStack, images: readonly BenchIm
     workerSteps: async (runIds) => {
       // One worker logs to logs/worker.log; more (LOCKBOX_WORKERS) to worker-2.log, worker-3.log, …
       const logDir = join(stack.home, 'logs');
-      const names = (await readdir(logDir)).filter((name) => /^worker(-\d+)?\.log$/.test(name));
-      const logs = await Promise.all(names.map((name) => readFile(join(logDir, name), 'utf8')));
-      return stepsFromWorkerLog(logs.join('\n'), runIds);
+      const read = async () => {
+        const names = (await readdir(logDir)).filter((name) => /^worker(-\d+)?\.log$/.test(name));
+        const logs = await Promise.all(names.map((name) => readFile(join(logDir, name), 'utf8')));
+        return stepsFromWorkerLog(logs.join('\n'), runIds);
+      };
+      // The worker logs a run's line just after its commit, so the last runs' may not be written yet.
+      let steps = await read();
+      for (let attempt = 0; attempt < 8 && steps.length < runIds.length; attempt++) {
+        await sleep(250);
+        steps = await read();
+      }
+      return steps;
     },
     dispose: async () => {
       events.close();

@@ -47,7 +47,6 @@ export async function referenceBatch(reference: Reference, count: number, concur
 
 /** The input every reference run mounts read-only: run.json and the same small dataset the platform's runs stage. */
 export async function stageReferenceInput(parentDir: string, posts: Buffer): Promise<string> {
-  await mkdir(parentDir, { recursive: true });
   const inputDir = join(await mkdtemp(join(parentDir, 'input-')), 'input');
   await mkdir(join(inputDir, 'data'), { recursive: true });
   await writeFile(join(inputDir, 'run.json'), JSON.stringify({ runId: 'reference', analysis: 'bench', version: '1.0.0', params: {}, scopes: {} }));
@@ -165,6 +164,7 @@ export async function prepareReferences(
   parentDir: string,
   posts: Buffer,
 ): Promise<{ engine: EngineLimitReference; runner: SandboxRunnerReference; dispose: () => Promise<void> }> {
+  await mkdir(parentDir, { recursive: true });
   const root = await mkdtemp(join(parentDir, `${kind}-`));
   const inputDir = await stageReferenceInput(root, posts);
   const workDir = join(root, 'work');
