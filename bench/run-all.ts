@@ -4,7 +4,7 @@
 // (the Engine API alone), the sandbox runner (the SDK's SandboxRunner) and the platform (the public API).
 //
 // Flags (defaults in brackets) scale the work:
-//   --runs N            runs per throughput level, per line and analysis [40]
+//   --runs N            runs per throughput level, per line and analysis [30]
 //   --concurrency LIST  worker run concurrencies, comma-separated [1,2,4]
 //   --latency-runs N    sequential runs for the latency figures, per line and analysis [30]
 //   --api-seconds N     autocannon duration per endpoint [10]
@@ -49,7 +49,7 @@ async function main(): Promise<void> {
     );
     return;
   }
-  const runs = intFlag(args, 'runs', 40);
+  const runs = intFlag(args, 'runs', 30);
   const levels = (args.get('concurrency') ?? '1,2,4').split(',').map(Number);
   const latencyRuns = intFlag(args, 'latency-runs', 30);
   const apiSeconds = intFlag(args, 'api-seconds', 10);
