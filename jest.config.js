@@ -33,7 +33,7 @@ module.exports = {
     {
       ...shared,
       displayName: 'unit',
-      testMatch: ['<rootDir>/{apps,libs,analysis-sdk,sample-analyses,scripts}/**/*.spec.ts'],
+      testMatch: ['<rootDir>/{apps,libs,analysis-sdk,sample-analyses,scripts,bench}/**/*.spec.ts'],
     },
     {
       ...shared,

@@ -379,9 +379,13 @@ launch_dockerd() { # args: extra flags. Succeeds when the engine answers.
   # leaves the engine running for everyone else.
   # A clean environment: npm's PATH (node_modules/.bin first) and variables
   # must not leak into the engine, which looks up runc/runsc/containerd on PATH.
+  # No inherited descriptor either: run under `heavy` (flock), this script holds
+  # the machine's lock on one, and a dockerd (and its containerd) keeping it
+  # would hold that lock for as long as the engine runs.
   setsid nohup env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
     ${DOCKER_RAMDISK:+DOCKER_RAMDISK="$DOCKER_RAMDISK"} \
-    "$(dockerd_path)" "$@" </dev/null >>"$DOCKERD_LOG" 2>&1 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- &
+    bash -c 'for fd in /proc/$$/fd/*; do n=${fd##*/}; [ "$n" -gt 2 ] 2>/dev/null && eval "exec $n>&-"; done; exec "$0" "$@"' \
+    "$(dockerd_path)" "$@" </dev/null >>"$DOCKERD_LOG" 2>&1 9>&- &
   pid=$!
   echo "$pid" >"$DOCKERD_PIDFILE"
   if wait_engine 60 "$pid"; then

@@ -52,6 +52,7 @@ function outcome(overrides: Partial<SandboxOutcome> = {}): SandboxOutcome {
     logs: Buffer.from('hello\n'),
     logBytesTotal: 6,
     artifacts: [],
+    steps: {},
     ...overrides,
   };
 }

@@ -8,6 +8,7 @@ import { DataSource } from 'typeorm';
 import { ContainerPolicyError, parseResources, type RunInput, type SandboxRuntime } from '@lockbox/analysis-sdk';
 import {
   artifactContentType,
+  describeStepTimes,
   killRunContainers,
   type RunProgress,
   type SandboxOutcome,
@@ -188,7 +189,9 @@ export class RunExecuteHandler implements JobHandler<'run.execute'> {
       artifacts,
     });
     phases.mark('commit');
-    this.logger.log(`run ${run.id}: phases ${phases.describe()} container=${sandbox?.containerMs ?? '-'}ms`);
+    this.logger.log(
+      `run ${run.id}: phases ${phases.describe()} container=${sandbox?.containerMs ?? '-'}ms steps=${sandbox ? describeStepTimes(sandbox.steps) : '-'}`,
+    );
   }
 
   /**
