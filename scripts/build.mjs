@@ -11,11 +11,14 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const outDir = join(root, 'dist');
 // test/support is shared by the suites and the soak (bench/soak.ts).
 const sourceRoots = ['apps', 'libs', 'analysis-sdk/src', 'bench', 'test/support'];
+// The console is a browser app: vite builds it (below), not SWC.
+const webRoot = join(root, 'apps/web');
 const tsconfig = JSON.parse(await readFile(join(root, 'tsconfig.json'), 'utf8'));
 
 async function* sourceFiles(dir) {
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
+    if (path === webRoot) continue;
     if (entry.isDirectory()) yield* sourceFiles(path);
     else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.spec.ts') && !entry.name.endsWith('.d.ts')) yield path;
   }
@@ -73,3 +76,23 @@ for (const sourceRoot of sourceRoots) {
   }
 }
 if (process.env.LOCKBOX_BUILD_VERBOSE) console.log(`build: ${compiled} file(s) compiled to dist/`);
+
+// The console (apps/web): a production vite build into dist/apps/web, which the API serves from `/`.
+// Skipped when nothing under apps/web (nor the lockfile) is newer than the last build's index.html.
+async function newestMtime(dir) {
+  let newest = 0;
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.name === 'node_modules') continue;
+    newest = Math.max(newest, entry.isDirectory() ? await newestMtime(path) : (await stat(path)).mtimeMs);
+  }
+  return newest;
+}
+
+const webIndex = join(outDir, 'apps/web/index.html');
+const webSourcesChanged = Math.max(await newestMtime(webRoot), (await stat(join(root, 'package-lock.json'))).mtimeMs);
+if (!existsSync(webIndex) || (await stat(webIndex)).mtimeMs < webSourcesChanged) {
+  const { build } = await import('vite');
+  await build({ configFile: join(webRoot, 'vite.config.ts'), logLevel: 'warn' });
+  if (process.env.LOCKBOX_BUILD_VERBOSE) console.log('build: the console was built to dist/apps/web');
+}

@@ -9,6 +9,8 @@ import { runMigrations } from '@lockbox/db';
 import { AppModule } from './app.module';
 import { correlationIdMiddleware } from './common/correlation-id.middleware';
 import { createValidationPipe } from './common/validation.pipe';
+import { serveConsole } from './web/console-static';
+import { securityHeaders } from './web/security-headers';
 
 async function bootstrap(): Promise<void> {
   // Fail before anything starts when the configuration is wrong, naming every problem.
@@ -20,7 +22,10 @@ async function bootstrap(): Promise<void> {
   // Whose X-Forwarded-For names the client (LOCKBOX_TRUST_PROXY): nobody's by default, so no client can
   // choose the address its logins are throttled by.
   app.set('trust proxy', config.api.trustProxy);
+  app.use(securityHeaders);
   app.use(correlationIdMiddleware);
+  // The console (apps/web) from `/`, before the API's routes, which keep everything under /api.
+  serveConsole(app);
   app.setGlobalPrefix('api/v1');
   app.useGlobalPipes(createValidationPipe());
   app.enableShutdownHooks();

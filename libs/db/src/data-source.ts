@@ -19,6 +19,7 @@ import { RunArtifacts1764100000000 } from './migrations/1764100000000-run-artifa
 import { JobAttemptCap1764200000000 } from './migrations/1764200000000-job-attempt-cap';
 import { SessionEpoch1764400000000 } from './migrations/1764400000000-session-epoch';
 import { PublishedWeekFigures1764500000000 } from './migrations/1764500000000-published-week-figures';
+import { BrowserSessions1764600000000 } from './migrations/1764600000000-browser-sessions';
 
 export const ENTITIES = [
   User,
@@ -44,6 +45,7 @@ export const MIGRATIONS = [
   JobAttemptCap1764200000000,
   SessionEpoch1764400000000,
   PublishedWeekFigures1764500000000,
+  BrowserSessions1764600000000,
 ];
 
 /** Any fixed number works; every process that migrates takes the same lock. */

@@ -1,0 +1,121 @@
+// The API's views as the console reads them (apps/api/src/**/*.view.ts). Contract types come from the
+// SDK and libs/exports as types only: nothing of theirs is bundled.
+import type { AnalysisCategory, ManifestResources, ParamsSchema, ResultDocument } from '@lockbox/analysis-sdk';
+import type { IngestReport } from '@lockbox/exports';
+
+export type { AnalysisCategory, ParamsSchema, ResultDocument, IngestReport };
+
+/** `{ kind: [field, …] }`, as manifests declare and consents grant; grains (`field@day`) may appear later. */
+export type Scopes = Record<string, string[]>;
+
+export type Role = 'user' | 'developer' | 'admin';
+
+export interface SessionUser {
+  id: string;
+  email: string;
+  role: Role;
+}
+
+export interface BrowserSession {
+  user: SessionUser;
+  csrfToken: string;
+  idleTimeoutSeconds: number;
+}
+
+export interface Page<T> {
+  items: T[];
+  total: number;
+  offset: number;
+  limit: number;
+}
+
+export interface VersionSummary {
+  version: string;
+  scopes: Scopes;
+  resources: ManifestResources;
+  publishedAt: string;
+}
+
+export interface CatalogueEntry {
+  slug: string;
+  title: string;
+  description: string;
+  category: AnalysisCategory;
+  price: number;
+  latestVersion: VersionSummary;
+}
+
+export interface VersionDetail extends VersionSummary {
+  previousVersion: string | null;
+  newScopes: Scopes;
+  params: ParamsSchema;
+  runtime: string | null;
+  imageId: string;
+}
+
+export interface AnalysisDetail {
+  slug: string;
+  title: string;
+  description: string;
+  category: AnalysisCategory;
+  price: number;
+  versions: VersionDetail[];
+}
+
+export type DatasetStatus = 'uploaded' | 'ingesting' | 'ready' | 'failed';
+
+export interface Dataset {
+  id: string;
+  name: string;
+  format: string;
+  source: string;
+  status: DatasetStatus | string;
+  sizeBytes: number;
+  recordCount: number;
+  recordKinds: Record<string, number>;
+  errorCount: number;
+  failureMessage: string | null;
+  createdAt: string;
+  ingestedAt: string | null;
+  lineErrors?: { line: number; reason: string }[];
+  /** The ingest report, once the API reads real exports (libs/exports IngestReport). */
+  report?: Partial<IngestReport> | null;
+}
+
+export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'timed_out' | 'cancelled';
+
+export interface Run {
+  id: string;
+  status: RunStatus;
+  reason: string | null;
+  message: string | null;
+  analysis: { slug: string; title: string; version: string };
+  datasetIds: string[];
+  params: Record<string, unknown>;
+  queuedAt: string;
+  queuePosition: number | null;
+  startedAt: string | null;
+  runningForSeconds: number | null;
+  finishedAt: string | null;
+  containerMs: number | null;
+  progress: number | null;
+  progressMessage: string | null;
+  resultSummary: string | null;
+  hasResult: boolean;
+  hasLogs: boolean;
+  artifacts: { name: string; bytes: number; contentType: string }[];
+  consent: { scopes: Scopes; imageId: string; grantedAt: string } | null;
+  createdAt: string;
+}
+
+export interface Notification {
+  id: string;
+  type: string;
+  title: string;
+  body: string;
+  subjectId: string | null;
+  readAt: string | null;
+  createdAt: string;
+}
+
+export const FINISHED_RUN_STATUSES: ReadonlySet<string> = new Set(['succeeded', 'failed', 'timed_out', 'cancelled']);
