@@ -2,18 +2,8 @@ import { type FormEvent, useState } from 'react';
 import { EmptyState, ErrorMessage, Loading, PageHeading, useAsync } from '../components/ui';
 import { api } from '../lib/api';
 import { Link, useRouter } from '../lib/router';
-import type { AnalysisCategory, CatalogueEntry, Page } from '../lib/types';
-
-/** The SDK's ANALYSIS_CATEGORIES (a unit test keeps them equal), with words for people. */
-export const CATEGORIES: readonly { value: AnalysisCategory; label: string }[] = [
-  { value: 'social', label: 'Social' },
-  { value: 'writing', label: 'Writing' },
-  { value: 'personality', label: 'Personality' },
-  { value: 'health', label: 'Health' },
-  { value: 'finance', label: 'Finance' },
-  { value: 'productivity', label: 'Productivity' },
-  { value: 'other', label: 'Other' },
-];
+import { CATEGORIES } from '../lib/categories';
+import type { CatalogueEntry, Page } from '../lib/types';
 
 export default function Catalogue() {
   const { location, navigate } = useRouter();
