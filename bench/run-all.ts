@@ -10,7 +10,7 @@
 //   --data-mb N         dataset size of the data-path benchmark, 0 to skip [100]
 //   --memory-runs N     runs between the two RSS readings, 0 to skip [1000]
 //   --exports-mb N      MB of .js files in the generated X archive of the exports benchmark, 0 to skip [500]
-//   --only LIST         some of: throughput,latency,api,data,memory,exports,json
+//   --only LIST         some of: throughput,latency,api,data,memory,exports,json,web
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { benchApi } from './api.bench';
@@ -19,6 +19,7 @@ import { benchExportsIngest } from './exports-ingest.bench';
 import { benchHostileJson } from './hostile-json.bench';
 import { benchRunLatency } from './run-latency.bench';
 import { benchRunThroughput } from './run-throughput.bench';
+import { benchWeb } from './web.bench';
 import { buildBenchImage } from './support/bench-analysis';
 import { type BenchContext, prepareContext } from './support/bench-context';
 import { flags, intFlag, machineInfo } from './support/figures';
@@ -37,9 +38,9 @@ async function main(): Promise<void> {
   const dataMb = intFlag(args, 'data-mb', 100);
   const memoryRuns = intFlag(args, 'memory-runs', 1000);
   const exportsMb = intFlag(args, 'exports-mb', 500);
-  const only = new Set((args.get('only') ?? 'throughput,latency,api,data,memory,exports,json').split(','));
+  const only = new Set((args.get('only') ?? 'throughput,latency,api,data,memory,exports,json,web').split(','));
   // The exports and hostile-JSON benchmarks need no stack; the others share the stacks below.
-  const needsStack = ['throughput', 'latency', 'api', 'data', 'memory'].some((name) => only.has(name));
+  const needsStack = ['throughput', 'latency', 'api', 'data', 'memory', 'web'].some((name) => only.has(name));
 
   const results: Record<string, unknown> & { figures: Record<string, unknown> } = {
     date: new Date().toISOString(),
@@ -94,6 +95,10 @@ async function main(): Promise<void> {
         }
         if (only.has('data') && dataMb > 0) {
           results.figures.dataPath = await benchDataPath(context, dataMb);
+          await save();
+        }
+        if (only.has('web')) {
+          results.figures.web = await benchWeb(context);
           await save();
         }
       }
