@@ -9,7 +9,7 @@ import { Link, matchPath, RouterProvider, useRouter } from './lib/router';
 import { SessionProvider, useSession } from './lib/session';
 import type { Role } from './lib/types';
 import Catalogue from './pages/catalogue';
-import SignIn from './pages/sign-in';
+import SignIn, { safeNext } from './pages/sign-in';
 import SignUp from './pages/sign-up';
 
 const AnalysisPage = lazy(() => import('./pages/analysis'));
@@ -73,10 +73,9 @@ function Routes() {
     const next = path === '/' ? '' : `?next=${encodeURIComponent(path + (location.search.size ? `?${location.search.toString()}` : ''))}`;
     return <Redirect to={`/sign-in${next}`} />;
   }
-  if (path === '/' || path === '/sign-in' || path === '/sign-up') {
-    const next = location.search.get('next');
-    return <Redirect to={path === '/sign-in' && next?.startsWith('/') && !next.startsWith('//') ? next : '/catalogue'} />;
-  }
+  if (path === '/' || path === '/sign-in') return <Redirect to={path === '/sign-in' ? safeNext(location.search.get('next')) : '/catalogue'} />;
+  // A new person's first step is their data.
+  if (path === '/sign-up') return <Redirect to={user.role === 'user' ? '/datasets' : '/catalogue'} />;
   for (const route of ROUTES) {
     const params = matchPath(route.pattern, path);
     if (!params) continue;
