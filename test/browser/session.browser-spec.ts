@@ -135,6 +135,8 @@ describe('the console session', () => {
     expect((await withCookie(token)).status).toBe(401);
 
     const idle = await signInThroughPage(watched, user);
+    // The catalogue has loaded (and the unread count), so the next request is the one the test makes.
+    await watched.page.getByRole('list', { name: 'Analyses' }).waitFor();
     await ageSession(idle, 'last_seen_at', sessionIdleSeconds + 1);
     // The page learns it at its next request, and asks the person to sign in again.
     await watched.page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'My runs' }).click();
