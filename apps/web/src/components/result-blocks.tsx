@@ -31,6 +31,17 @@ function Metric({ block }: { block: MetricBlock }) {
   );
 }
 
+/** Renders the metrics collected for its group (filled while the blocks are mapped, before React renders it). */
+function MetricGroup({ group }: { group: { metrics: MetricBlock[]; index: number } }) {
+  return (
+    <>
+      {group.metrics.map((metric, offset) => (
+        <Metric key={group.index + offset} block={metric} />
+      ))}
+    </>
+  );
+}
+
 function cellText(cell: unknown): string {
   if (cell === null || cell === undefined) return '';
   if (typeof cell === 'number') return formatNumber(cell);
@@ -100,6 +111,8 @@ function validBlock(block: unknown): ResultBlock | undefined {
 
 export function ResultBlocks({ blocks }: { blocks: unknown[] }) {
   const baseId = useId();
+  // Consecutive metrics share a row (a grid), as a dashboard's figures do.
+  const groups: { metrics: MetricBlock[]; index: number }[] = [];
   const rendered = blocks.map((raw, index) => {
     const block = validBlock(raw);
     const key = `${baseId}-${index}`;
@@ -107,8 +120,20 @@ export function ResultBlocks({ blocks }: { blocks: unknown[] }) {
     switch (block.type) {
       case 'markdown':
         return <Markdown key={key} block={block} />;
-      case 'metric':
-        return <Metric key={key} block={block} />;
+      case 'metric': {
+        const previous = validBlock(blocks[index - 1]);
+        if (previous?.type === 'metric' && groups.length > 0) {
+          groups[groups.length - 1]!.metrics.push(block);
+          return null;
+        }
+        const group = { metrics: [block], index };
+        groups.push(group);
+        return (
+          <div key={key} className="metrics">
+            <MetricGroup group={group} />
+          </div>
+        );
+      }
       case 'table':
         return <Table key={key} block={block} index={index} />;
       case 'chart':

@@ -20,14 +20,22 @@ async function lastConsent(slug: string): Promise<{ version: string; scopes: Sco
   return run?.consent ? { version: run.analysis.version, scopes: run.consent.scopes } : null;
 }
 
+/** A manifest size ("256m": powers of 1024) as people read it. */
+function byteSize(size: string): string {
+  const match = /^(\d+(?:\.\d+)?)([kmg])?$/i.exec(size.trim());
+  if (!match) return size;
+  const unit = { k: 'KiB', m: 'MiB', g: 'GiB' }[(match[2] ?? '').toLowerCase() as 'k' | 'm' | 'g'] ?? 'bytes';
+  return `${match[1]} ${unit}`;
+}
+
 function ResourceList({ version }: { version: VersionDetail }) {
   const { resources } = version;
   return (
     <ul>
       <li>Time limit: {resources.timeout} seconds</li>
-      <li>Memory: up to {resources.memory.toUpperCase()}B</li>
+      <li>Memory: up to {byteSize(resources.memory)}</li>
       <li>Processor: {resources.cpu} of a CPU core</li>
-      <li>Result size: up to {resources.output.toUpperCase()}B</li>
+      <li>Result size: up to {byteSize(resources.output)}</li>
       <li>Network: none. It runs sealed off, and cannot send your data anywhere.</li>
       {version.runtime === 'runsc' ? <li>Sandbox: the stronger gVisor sandbox</li> : null}
     </ul>
@@ -137,7 +145,15 @@ function RunForm({ analysis, version }: { analysis: AnalysisDetail; version: Ver
         <p>This run may read only these fields of the datasets you chose:</p>
         <ScopeList scopes={version.scopes} />
         <label className="choice consent-statement">
-          <input type="checkbox" checked={consented} onChange={(event) => setConsented(event.target.checked)} aria-describedby={consentError ? 'consent-error' : undefined} />
+          <input
+            type="checkbox"
+            checked={consented}
+            onChange={(event) => {
+              setConsented(event.target.checked);
+              if (event.target.checked) setConsentError(undefined);
+            }}
+            aria-describedby={consentError ? 'consent-error' : undefined}
+          />
           I consent to this one run reading exactly the fields listed above from the datasets I chose. Lockbox keeps a receipt of this consent; it does not carry over to any other run or version.
         </label>
         {consentError ? (

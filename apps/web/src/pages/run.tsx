@@ -57,7 +57,7 @@ function Status({ run }: { run: Run }) {
       <p>
         <strong>{statusWords(run.status)}</strong>
         {run.finishedAt ? ` ${formatDateTime(run.finishedAt)}` : ''}
-        {run.containerMs !== null ? `, after ${formatDuration(run.containerMs / 1000)}` : ''}.{reason ? ` It did not succeed because ${reason}.` : ''}
+        {run.containerMs !== null ? `, after ${run.containerMs < 1000 ? 'less than a second' : formatDuration(run.containerMs / 1000)}` : ''}.{reason ? ` It did not succeed because ${reason}.` : ''}
       </p>
       {run.message && run.status !== 'succeeded' ? <p>{run.message}</p> : null}
     </div>
