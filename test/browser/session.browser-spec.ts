@@ -7,7 +7,7 @@ import type { Browser, Page } from 'playwright-core';
 import { Client } from 'pg';
 import { loadConfig } from '@lockbox/config';
 import { api, apiUrl, asClient, clientAddress, createSession, type Session } from '../support/session';
-import { launchChromium, watchedPage, type WatchedPage } from './harness';
+import { launchChromium, seriousAxeViolations, watchedPage, type WatchedPage } from './harness';
 
 const COOKIE = '__Host-lockbox_session';
 
@@ -153,10 +153,13 @@ describe('the console session', () => {
     const token = await signInThroughPage(watched, person);
     const { page } = watched;
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Account' }).click();
+    await page.getByRole('heading', { name: 'Change your password' }).waitFor();
+    expect(await seriousAxeViolations(page)).toEqual([]);
     await page.getByLabel('Current password').fill(person.password);
     await page.getByLabel('New password').fill(`${person.password}-changed`);
     await page.getByRole('button', { name: 'Change password' }).click();
     await page.getByText(/Your password was changed and every session ended/).waitFor();
+    expect(await seriousAxeViolations(page)).toEqual([]);
     expect((await withCookie(token)).status).toBe(401);
     expect((await withCookie(otherToken)).status).toBe(401);
     await other.context.close();
