@@ -30,7 +30,7 @@ export async function xArchiveExport(): Promise<JourneyExport> {
   return { file: { name: 'twitter-archive.zip', mimeType: 'application/zip', buffer: await xArchive2022() }, format: 'auto' };
 }
 
-const JOURNEY_EXPORT: () => Promise<JourneyExport> = async () => lockboxJsonlExport();
+const JOURNEY_EXPORT: () => Promise<JourneyExport> = () => Promise.resolve(lockboxJsonlExport());
 
 describe('a person in the console', () => {
   let browser: Browser;
