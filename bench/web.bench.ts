@@ -36,6 +36,7 @@ export interface LighthouseFigures {
   accessibility: number;
   largestContentfulPaintMs: number;
   totalBlockingTimeMs: number;
+  cumulativeLayoutShift: number;
 }
 
 const gzipSize = (path: string): number => gzipSync(readFileSync(path), { level: 9 }).length;
@@ -140,8 +141,11 @@ export async function benchWeb(context: BenchContext): Promise<{ bundle: BundleF
       accessibility: score('accessibility'),
       largestContentfulPaintMs: Math.round(report.audits['largest-contentful-paint']?.numericValue ?? 0),
       totalBlockingTimeMs: Math.round(report.audits['total-blocking-time']?.numericValue ?? 0),
+      cumulativeLayoutShift: round(report.audits['cumulative-layout-shift']?.numericValue ?? 0, 3),
     };
-    console.log(`web: ${entry.page}: performance ${entry.performance}, accessibility ${entry.accessibility}`);
+    console.log(
+      `web: ${entry.page}: performance ${entry.performance}, accessibility ${entry.accessibility} (LCP ${entry.largestContentfulPaintMs} ms, TBT ${entry.totalBlockingTimeMs} ms, CLS ${entry.cumulativeLayoutShift})`,
+    );
     figures.push(entry);
   }
   return { bundle, lighthouse: figures };

@@ -85,7 +85,13 @@ function Table({ block, index }: { block: TableBlock; index: number }) {
 
 function ChartBlockView({ block }: { block: ChartBlock }) {
   return (
-    <Suspense fallback={<p role="status">Loading the chart…</p>}>
+    <Suspense
+      fallback={
+        <p role="status" className="chart chart-loading">
+          Loading the chart…
+        </p>
+      }
+    >
       <Chart title={block.title} spec={block.spec} />
     </Suspense>
   );

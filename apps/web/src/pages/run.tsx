@@ -64,15 +64,12 @@ function Status({ run }: { run: Run }) {
   );
 }
 
-function Result({ run }: { run: Run }) {
-  const result = useAsync(() => api<ResultDocument>('GET', `/runs/${run.id}/result`), [run.id]);
-  if (result.error) return <ErrorMessage error={result.error} />;
-  if (!result.data) return <Loading what="the result" />;
-  const blocks: unknown[] = Array.isArray(result.data.blocks) ? result.data.blocks : [];
+function Result({ document }: { document: ResultDocument }) {
+  const blocks: unknown[] = Array.isArray(document.blocks) ? document.blocks : [];
   return (
     <section aria-labelledby="result-heading">
       <h2 id="result-heading">Result</h2>
-      {typeof result.data.summary === 'string' ? <p className="summary">{result.data.summary}</p> : null}
+      {typeof document.summary === 'string' ? <p className="summary">{document.summary}</p> : null}
       {blocks.length === 0 ? <p className="muted">The analysis returned no charts or tables, only the summary above.</p> : <ResultBlocks blocks={blocks} />}
     </section>
   );
@@ -132,6 +129,8 @@ function Logs({ run }: { run: Run }) {
 export default function RunPage({ id }: { id: string }) {
   const run = useAsync(() => api<Run>('GET', `/runs/${encodeURIComponent(id)}`), [id]);
   const { reload, setData, data } = run;
+  const withResult = data?.status === 'succeeded' && data.hasResult;
+  const result = useAsync(() => (withResult ? api<ResultDocument>('GET', `/runs/${encodeURIComponent(id)}/result`) : Promise.resolve(undefined)), [id, withResult]);
   const onEvent = useCallback(
     (event: LiveEvent) => {
       if (!event.type.startsWith('run.') || event.subjectId !== id) return;
@@ -163,7 +162,18 @@ export default function RunPage({ id }: { id: string }) {
         Version {data.analysis.version} · requested {formatDateTime(data.queuedAt)} · <Link to={`/analyses/${encodeURIComponent(data.analysis.slug)}`}>about this analysis</Link>
       </p>
       <Status run={data} />
-      {data.status === 'succeeded' && data.hasResult ? <Result run={data} /> : null}
+      {withResult ? <ErrorMessage error={result.error} /> : null}
+      {withResult && !result.data && !result.error ? <Loading what="the result" /> : null}
+      {withResult && result.data ? <Result document={result.data} /> : null}
+      {/* The rest waits for the result, so it is not pushed down the page when the result arrives. */}
+      {withResult && result.loading ? null : <RunDetails run={data} />}
+    </>
+  );
+}
+
+function RunDetails({ run: data }: { run: Run }) {
+  return (
+    <>
       <Artifacts run={data} />
       <Logs run={data} />
       {data.consent ? (
