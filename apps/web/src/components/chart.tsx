@@ -31,7 +31,8 @@ export default function Chart({ title, spec }: { title: string; spec: Record<str
     let cancelled = false;
     // The spec is copied, so Vega's own additions never reach the document we hold.
     const copy = JSON.parse(JSON.stringify(spec)) as Record<string, unknown>;
-    embed(element, copy as never, {
+    const draw = (): void => {
+      embed(element, copy as never, {
       actions: false,
       ast: true,
       expr: expressionInterpreter,
@@ -51,8 +52,12 @@ export default function Chart({ title, spec }: { title: string; spec: Record<str
         if (!cancelled) setFailure(error instanceof Error ? error.message : 'The chart could not be drawn');
       },
     );
+    };
+    // Each chart is compiled and drawn in a task of its own, so a page of charts never blocks input long.
+    const timer = window.setTimeout(draw, 0);
     return () => {
       cancelled = true;
+      window.clearTimeout(timer);
       result?.finalize();
     };
   }, [spec]);
