@@ -169,9 +169,11 @@ describe('stored XSS through the console', () => {
     await expectShown(watched, PAYLOAD.summary);
     await expectShown(watched, PAYLOAD.title);
     await expectInert(watched);
+    // The notification names the analysis (its title) and carries the result's summary.
     await page.goto('/notifications');
     await page.getByRole('heading', { name: 'Notifications' }).waitFor();
-    await page.getByText(/unread\./).waitFor();
+    await expectShown(watched, `${PAYLOAD.title} is ready`);
+    await expectShown(watched, PAYLOAD.summary);
     await expectInert(watched);
     await watched.context.close();
   });
