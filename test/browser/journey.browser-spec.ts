@@ -5,6 +5,7 @@
 // page requests leaves the origin, and the page reports no CSP violation.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import type { Browser } from 'playwright-core';
 import { clientAddress, uniqueEmail } from '../support/session';
 import { launchChromium, overflowsHorizontally, PHONE, screenshotStep, seriousAxeViolations, watchedPage, type WatchedPage } from './harness';
@@ -66,6 +67,12 @@ describe('a person in the console', () => {
     await page.goto('/');
     await page.waitForURL(/\/sign-in$/);
     await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    // The first page loads only what it needs: under 200 KB of JavaScript gzipped, and no chart library.
+    const firstScripts = watched.requests.filter((url) => url.endsWith('.js'));
+    let firstScriptBytes = 0;
+    for (const url of firstScripts) firstScriptBytes += gzipSync(Buffer.from(await (await fetch(url)).arrayBuffer()), { level: 9 }).length;
+    expect(firstScripts.length).toBeGreaterThan(0);
+    expect(firstScriptBytes).toBeLessThan(200 * 1024);
     await step('01-sign-in');
 
     await page.getByRole('link', { name: 'Create an account' }).click();
@@ -95,6 +102,8 @@ describe('a person in the console', () => {
     await page.waitForURL(/category=social/);
     await page.getByRole('link', { name: 'Social engagement' }).waitFor();
     await step('05-catalogue');
+    const chartChunk = (url: string) => /\/assets\/chart-[^/]+\.js$/.test(url);
+    expect(watched.requests.filter(chartChunk)).toEqual([]);
 
     await page.getByRole('link', { name: 'Social engagement' }).click();
     await page.getByRole('heading', { name: 'What it reads' }).waitFor();
@@ -120,6 +129,8 @@ describe('a person in the console', () => {
     // Queued, running, then the outcome: each arrives over SSE into the same document.
     await page.getByText('Succeeded', { exact: true }).waitFor({ timeout: 120_000 });
     await page.locator('.chart-canvas svg').first().waitFor({ timeout: 30_000 });
+    // Vega came with the first chart, and only then.
+    expect(watched.requests.filter(chartChunk)).toHaveLength(1);
     expect(await page.evaluate('window.__sameDocument')).toBe(true);
     const charts = await page.locator('.chart-canvas svg').count();
     expect(charts).toBeGreaterThan(0);
