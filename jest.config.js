@@ -15,16 +15,15 @@ const swcTransform = [
   },
 ];
 
-const moduleNameMapper = Object.fromEntries(
-  Object.entries(compilerOptions.paths).map(([alias, [target]]) => [`^${alias}$`, `<rootDir>/${target}`]),
-);
+const moduleNameMapper = Object.fromEntries(Object.entries(compilerOptions.paths).map(([alias, [target]]) => [`^${alias}$`, `<rootDir>/${target}`]));
 
 const shared = {
   rootDir: __dirname,
   testEnvironment: 'node',
   transform: { '^.+\\.ts$': swcTransform },
   moduleNameMapper,
-  modulePathIgnorePatterns: ['<rootDir>/dist/', '<rootDir>/.lockbox', '<rootDir>/analysis-sdk/dist/'],
+  // .tools holds the pinned Node releases (scripts/prereqs.sh), each with a package.json of the same name.
+  modulePathIgnorePatterns: ['<rootDir>/dist/', '<rootDir>/.lockbox', '<rootDir>/analysis-sdk/dist/', '<rootDir>/.tools/'],
 };
 
 module.exports = {
@@ -34,7 +33,7 @@ module.exports = {
     {
       ...shared,
       displayName: 'unit',
-      testMatch: ['<rootDir>/{apps,libs,analysis-sdk,sample-analyses}/**/*.spec.ts'],
+      testMatch: ['<rootDir>/{apps,libs,analysis-sdk,sample-analyses,scripts}/**/*.spec.ts'],
     },
     {
       ...shared,

@@ -42,7 +42,7 @@ export async function benchDataPath(context: BenchContext, datasetMb: number): P
   const runId = await startRun(client, user, context.analysis, [datasetId]);
   const run = await client.until(
     async () => {
-      const { body } = await client.request('GET', `/runs/${runId}`, { token: user.token });
+      const { body } = await client.request<{ status: string; reason?: string }>('GET', `/runs/${runId}`, { token: user.token });
       return ['queued', 'running'].includes(body.status) ? undefined : body;
     },
     15 * 60_000,
@@ -69,13 +69,16 @@ export async function benchDataPath(context: BenchContext, datasetMb: number): P
   return figures;
 }
 
-/** The worker's `run <id>: phases prepare=…ms stage=…ms … container=…ms` line. */
-async function phasesOf(logPath: string, runId: string): Promise<Record<string, number>> {
+const PHASES = ['stage', 'sandbox', 'container', 'store', 'commit'] as const;
+
+/** The worker's `run <id>: phases prepare=…ms stage=…ms … container=…ms` line; a phase missing from it is an error, not a NaN figure. */
+async function phasesOf(logPath: string, runId: string): Promise<Record<(typeof PHASES)[number], number>> {
   const line = (await readFile(logPath, 'utf8')).split('\n').find((entry) => entry.includes(`run ${runId}: phases`));
   if (!line) throw new Error(`the worker logged no phase times for run ${runId} (${logPath})`);
-  const phases: Record<string, number> = {};
-  for (const [, name, ms] of line.matchAll(/(\w+)=(\d+)ms/g)) phases[name] = Number(ms);
-  return phases;
+  const logged = new Map(Array.from(line.matchAll(/(\w+)=(\d+)ms/g), ([, name, ms]) => [name, Number(ms)]));
+  const missing = PHASES.filter((phase) => !logged.has(phase));
+  if (missing.length > 0) throw new Error(`the worker logged no ${missing.join(', ')} time for run ${runId} (${logPath})`);
+  return Object.fromEntries(PHASES.map((phase) => [phase, logged.get(phase)])) as Record<(typeof PHASES)[number], number>;
 }
 
 /** What the worker's staging does, with nothing but the S3 client: GET, split lines, parse, project, write. */

@@ -10,12 +10,13 @@
 //   --data-mb N         dataset size of the data-path benchmark, 0 to skip [100]
 //   --memory-runs N     runs between the two RSS readings, 0 to skip [1000]
 //   --exports-mb N      MB of .js files in the generated X archive of the exports benchmark, 0 to skip [500]
+//   --facebook-mb N     MB of .json files in the generated Facebook export of the exports benchmark, 0 to skip [200]
 //   --only LIST         some of: throughput,latency,api,data,memory,exports,json,web
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { benchApi } from './api.bench';
 import { benchDataPath } from './data-path.bench';
-import { benchExportsIngest } from './exports-ingest.bench';
+import { benchExportsIngest, benchFacebookIngest } from './exports-ingest.bench';
 import { benchHostileJson } from './hostile-json.bench';
 import { benchRunLatency } from './run-latency.bench';
 import { benchRunThroughput } from './run-throughput.bench';
@@ -38,14 +39,15 @@ async function main(): Promise<void> {
   const dataMb = intFlag(args, 'data-mb', 100);
   const memoryRuns = intFlag(args, 'memory-runs', 1000);
   const exportsMb = intFlag(args, 'exports-mb', 500);
+  const facebookMb = intFlag(args, 'facebook-mb', 200);
   const only = new Set((args.get('only') ?? 'throughput,latency,api,data,memory,exports,json,web').split(','));
   // The exports and hostile-JSON benchmarks need no stack; the others share the stacks below.
   const needsStack = ['throughput', 'latency', 'api', 'data', 'memory', 'web'].some((name) => only.has(name));
 
-  const results: Record<string, unknown> & { figures: Record<string, unknown> } = {
+  const results: Record<string, unknown> & { figures: Record<string, unknown>; totalSeconds?: number } = {
     date: new Date().toISOString(),
     machine: machineInfo(),
-    settings: { runs, levels, latencyRuns, apiSeconds, apiConnections, dataMb, memoryRuns, exportsMb },
+    settings: { runs, levels, latencyRuns, apiSeconds, apiConnections, dataMb, memoryRuns, exportsMb, facebookMb },
     figures: {},
   };
   const save = async () => {
@@ -60,6 +62,10 @@ async function main(): Promise<void> {
   }
   if (only.has('exports') && exportsMb > 0) {
     results.figures.exportsIngest = await benchExportsIngest(exportsMb);
+    await save();
+  }
+  if (only.has('exports') && facebookMb > 0) {
+    results.figures.exportsIngestFacebook = await benchFacebookIngest(facebookMb);
     await save();
   }
   if (!needsStack) {

@@ -22,7 +22,7 @@ export async function benchRunLatency(context: BenchContext, runs: number): Prom
   for (let i = 0; i < runs; i++) {
     const run = await context.runMany(1);
     if (run.failed) throw new Error('a latency run did not succeed');
-    platform.push(run.latencyMs[0]);
+    platform.push(run.latencyMs[0]!); // runMany(1): one latency
     bare.push(await context.bare.runOnce());
   }
   const bareP50 = percentile(bare, 50);

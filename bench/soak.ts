@@ -109,7 +109,9 @@ async function main(): Promise<void> {
     const ids = accepted.map((run) => run.runId);
     const deadline = Date.now() + drainTimeoutSeconds * 1000;
     for (;;) {
-      const [{ done }] = (await db.query(`SELECT count(*)::int AS done FROM runs WHERE id = ANY($1::uuid[]) AND status = ANY($2)`, [ids, TERMINAL])).rows as Array<{ done: number }>;
+      const [{ done }] = (await db.query(`SELECT count(*)::int AS done FROM runs WHERE id = ANY($1::uuid[]) AND status = ANY($2)`, [ids, TERMINAL])).rows as [
+        { done: number },
+      ];
       console.log(`soak: ${done}/${ids.length} finished, ${kills} worker kills (${elapsed()})`);
       if (done === ids.length || Date.now() > deadline) break;
       await sleep(5000);
@@ -133,7 +135,12 @@ async function main(): Promise<void> {
     const containersStarted = ids.reduce((sum, id) => sum + ledger.startsOf(id).length, 0);
     const duplicated = ids.filter((id) => {
       const row = byId.get(id);
-      return (row?.finished_events ?? 0) > 1 || (row?.notification_rows ?? 0) > 1 || ledger.mostAliveAtOnce(id) > 1 || ledger.startsOf(id).length > (row?.attempts ?? 0);
+      return (
+        (row?.finished_events ?? 0) > 1 ||
+        (row?.notification_rows ?? 0) > 1 ||
+        ledger.mostAliveAtOnce(id) > 1 ||
+        ledger.startsOf(id).length > (row?.attempts ?? 0)
+      );
     });
     const notificationsPerRun = await notificationsSeenByOwners(client, accepted);
     const perRunHistogram = histogram(ids.map((id) => notificationsPerRun.get(id) ?? 0));
@@ -186,7 +193,9 @@ async function notificationsSeenByOwners(client: BenchClient, runs: Array<{ owne
   const owners = [...new Map(runs.map((run) => [run.owner.id, run.owner])).values()];
   await inBatches(owners, 10, async (owner) => {
     for (let offset = 0; ; offset += 100) {
-      const page = await client.expect<{ items: Array<{ subjectId: string | null }> }>(200, 'GET', `/notifications?limit=100&offset=${offset}`, { token: owner.token });
+      const page = await client.expect<{ items: Array<{ subjectId: string | null }> }>(200, 'GET', `/notifications?limit=100&offset=${offset}`, {
+        token: owner.token,
+      });
       for (const item of page.items) if (item.subjectId) counts.set(item.subjectId, (counts.get(item.subjectId) ?? 0) + 1);
       if (page.items.length < 100) return;
     }

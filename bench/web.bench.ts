@@ -19,7 +19,16 @@ const run = promisify(execFile);
 const WEB_ROOT = join(repoRoot, 'dist', 'apps', 'web');
 export const INITIAL_JS_BUDGET_BYTES = 200 * 1024;
 const CHROMIUM = '/usr/bin/chromium';
-const CHROME_FLAGS = ['--headless=new', '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-default-apps', '--disable-dev-shm-usage'];
+const CHROME_FLAGS = [
+  '--headless=new',
+  '--no-sandbox',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-default-apps',
+  '--disable-dev-shm-usage',
+];
 
 export interface BundleFigures {
   initialJsGzipBytes: number;
@@ -99,7 +108,9 @@ async function browserSession(apiUrl: string): Promise<{ cookie: string; csrf: s
 
 export async function benchWeb(context: BenchContext): Promise<{ bundle: BundleFigures; lighthouse: LighthouseFigures[] }> {
   const bundle = bundleFigures();
-  console.log(`web: initial JS ${round(bundle.initialJsGzipBytes / 1024, 1)} KB gzipped (budget 200), chart chunk ${round(bundle.chartChunkGzipBytes / 1024, 1)} KB`);
+  console.log(
+    `web: initial JS ${round(bundle.initialJsGzipBytes / 1024, 1)} KB gzipped (budget 200), chart chunk ${round(bundle.chartChunkGzipBytes / 1024, 1)} KB`,
+  );
 
   // A person with a finished run of the sample analysis that draws charts (published by the launcher).
   const apiUrl = context.stack.apiUrl;

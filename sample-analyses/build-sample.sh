@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds a sample analysis' image OFFLINE: esbuild bundles src/main.ts (with the SDK and its
 # dependencies) into one main.js, which goes into a build context with the Dockerfile, on top of
-# the locally built lockbox/node-base:20. Nothing is pulled or downloaded.
+# the locally built lockbox/node-base:24. Nothing is pulled or downloaded.
 #
 # Usage: sample-analyses/build-sample.sh <sample directory>   (each sample's build.sh calls it)
 # Prints the image ID (sha256:…) on stdout; everything else goes to stderr.
@@ -17,7 +17,7 @@ ESBUILD="$ROOT/node_modules/.bin/esbuild"
 die() { echo "$NAME: error: $*" >&2; exit 1; }
 [ -x "$ESBUILD" ] || die "esbuild not found at $ESBUILD (run npm install at the repository root)"
 command -v docker >/dev/null 2>&1 || die "docker CLI not found"
-docker image inspect lockbox/node-base:20 >/dev/null 2>&1 || die "base image lockbox/node-base:20 is missing (run docker/base/build.sh)"
+docker image inspect lockbox/node-base:24 >/dev/null 2>&1 || die "base image lockbox/node-base:24 is missing (run docker/base/build.sh)"
 
 context="$(mktemp -d)"
 trap 'rm -rf "$context"' EXIT

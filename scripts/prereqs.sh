@@ -1,8 +1,15 @@
 #!/usr/bin/env bash
-# Lockbox prerequisites. This script is the first step of `npm run up`, `npm test`
-# (as pretest) and .ci/run. It only *installs* what is missing. It never starts
-# a Lockbox stack.
+# Lockbox prerequisites. This script is the first step of `npm run up`,
+# `npm run prereqs`, `npm run bench`/`soak` and .ci/run. It only *installs* what
+# is missing. It never starts a Lockbox stack.
 #
+# `scripts/prereqs.sh --check` (npm test's pretest) installs nothing: it names
+# what is missing, says to run `npm run prereqs`, and fails (see check_all).
+#
+#   0. Node: the release pinned in .node-version, from the npm registry package
+#      node-<os>-<arch>, in .tools/node-<version>/ with the link .tools/node;
+#      every npm script runs through scripts/node24, which puts it first on PATH.
+#      The rest of this script runs on it too.
 #   1. npm dependencies: npm ci when node_modules is missing (npm install when
 #      npm ci refuses the lockfile), npm install when package-lock.json changed
 #      since the last install; then a check that the embedded PostgreSQL
@@ -29,6 +36,14 @@
 #   LOCKBOX_SKIP_IMAGES=1   skip step 5
 set -euo pipefail
 
+mode=install
+case "${1:-}" in
+  "") ;;
+  --check) mode=check ;;
+  -h|--help) sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d'; exit 0 ;;
+  *) echo "prereqs: unknown argument: $1 (usage: scripts/prereqs.sh [--check])" >&2; exit 2 ;;
+esac
+
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 STAMP="$ROOT/node_modules/.lockbox-installed"
 DAEMON_JSON=/etc/docker/daemon.json
@@ -47,10 +62,30 @@ die() { echo "prereqs: error: $*" >&2; exit 1; }
 is_root() { [ "$(id -u)" = 0 ]; }
 is_debian() { [ -f /etc/debian_version ] && command -v apt-get >/dev/null 2>&1; }
 
+# --- 0. Node for the platform (npm/Node section) -------------------------------------
+NODE_VERSION="$(tr -d '[:space:]' <"$ROOT/.node-version")"
+TOOLS="$ROOT/.tools"
+
+node_installed() { # the pinned release is where .tools/node points, without paying for a node start
+  [ "$(readlink "$TOOLS/node" 2>/dev/null || true)" = "node-$NODE_VERSION" ] && [ -x "$TOOLS/node/bin/node" ]
+}
+
+platform_node() {
+  if ! node_installed; then
+    local bin
+    bin="$(bash "$ROOT/analysis-sdk/assets/node-dist.sh" "$NODE_VERSION" "$TOOLS" 9>&-)" \
+      || die "could not install Node $NODE_VERSION into .tools/ (it comes from the npm registry: is npm configured and online?)"
+    ln -sfn "node-$NODE_VERSION" "$TOOLS/node"
+    say "installed Node $("$bin" --version) in .tools/node-$NODE_VERSION"
+  fi
+  # npm, tsc, the SDK build and the image builds below run on it too (npm through #!/usr/bin/env node).
+  export PATH="$TOOLS/node/bin:$PATH"
+}
+
 # Concurrent runs (npm test in one terminal, npm run up in another) queue up
 # here. Child processes that can outlive us (dockerd, services started by apt)
 # get fd 9 closed, so they never hold the lock.
-if command -v flock >/dev/null 2>&1; then
+if [ "$mode" = install ] && command -v flock >/dev/null 2>&1; then
   exec 9>"${TMPDIR:-/tmp}/lockbox-prereqs.$(id -u).lock"
   flock -w 900 9 || die "another prereqs.sh has held the lock for 15 minutes"
 fi
@@ -447,6 +482,89 @@ base_images() {
   done
 }
 
+# --- check mode: what `npm test` needs, installing nothing --------------------------
+# One check_* per prerequisite of the suites; each names what is missing with lack(). A new
+# prerequisite (a system command the suites run, an image) gets a line in check_commands or a
+# check_* of its own, listed in check_all.
+missing=0
+lack() { echo "prereqs: missing: $*" >&2; missing=$((missing + 1)); }
+
+check_node() {
+  node_installed || lack "Node $NODE_VERSION in .tools/ (the platform, its tests and its benchmarks run on it)"
+}
+
+check_npm_deps() {
+  if [ ! -d "$ROOT/node_modules" ]; then lack "node_modules (the npm dependencies)"; return 0; fi
+  # As npm_deps decides: installed since package-lock.json last changed, by this script or by hand.
+  if ! { [ -f "$STAMP" ] && ! [ "$ROOT/package-lock.json" -nt "$STAMP" ]; } \
+     && ! [ "$ROOT/node_modules/.package-lock.json" -nt "$ROOT/package-lock.json" ]; then
+    lack "npm dependencies matching package-lock.json (it changed since the last install)"
+  fi
+  local pg_pkg
+  pg_pkg="$(pg_platform_pkg)"
+  [ -x "$ROOT/node_modules/$pg_pkg/native/bin/postgres" ] || lack "the embedded PostgreSQL binaries ($pg_pkg)"
+}
+
+check_sdk_cli() {
+  local sdk="$ROOT/analysis-sdk" main="$ROOT/analysis-sdk/dist/cli/main.js"
+  if [ ! -f "$main" ]; then lack "the SDK build (analysis-sdk/dist)"; return 0; fi
+  if [ -n "$(find "$sdk/src" "$sdk/package.json" "$sdk/tsconfig.build.json" -newer "$main" ! -name '*.spec.ts' -print -quit 2>/dev/null)" ]; then
+    lack "an SDK build as new as its sources (analysis-sdk/dist is older than analysis-sdk/src)"
+  fi
+  [ -e "$ROOT/node_modules/.bin/lockbox" ] || lack "the link node_modules/.bin/lockbox"
+}
+
+# Commands the suites run: "command:what provides it".
+REQUIRED_COMMANDS=("docker:Docker Engine (docker.io)" "redis-server:redis-server >= 6" "skopeo:skopeo, for the image interop suite" "umoci:umoci, for the image interop suite" "buildah:buildah, for the image interop suite" "chromium:chromium (Debian's), for the browser suite")
+
+check_commands() {
+  local entry
+  for entry in "${REQUIRED_COMMANDS[@]}"; do
+    command -v "${entry%%:*}" >/dev/null 2>&1 || lack "${entry%%:*} (${entry#*:})"
+  done
+  local major
+  major="$(redis_major)"
+  if [[ "$major" =~ ^[0-9]+$ ]] && [ "$major" -lt 6 ]; then lack "redis-server >= 6 (this one is $major)"; fi
+  static_busybox >/dev/null || lack "a statically linked busybox (busybox-static)"
+}
+
+check_docker_engine() {
+  command -v docker >/dev/null 2>&1 || return 0 # named by check_commands
+  local loaded runsc
+  if ! loaded="$(engine_runsc)"; then lack "a Docker engine that answers (docker info fails)"; return 0; fi
+  if runsc="$(runsc_path)" && [ "$loaded" != "$(expected_runsc "$runsc")" ]; then
+    lack "gVisor runsc registered with the running Docker engine ($DAEMON_JSON)"
+  fi
+}
+
+check_images() {
+  [ "${LOCKBOX_SKIP_IMAGES:-}" = 1 ] && return 0
+  command -v docker >/dev/null 2>&1 && engine_runsc >/dev/null || return 0 # named above
+  local script why
+  for script in "$ROOT/docker/base/build.sh" "$ROOT/docker/busybox/build.sh"; do
+    why="$(bash "$script" --check 2>&1)" || lack "${why:-an up-to-date image of $script}"
+  done
+}
+
+check_all() {
+  check_node
+  check_npm_deps
+  check_sdk_cli
+  check_commands
+  check_docker_engine
+  check_images
+  if [ "$missing" -gt 0 ]; then
+    echo "prereqs: run: npm run prereqs   (it installs all of this; npm run up runs it too)" >&2
+    exit 1
+  fi
+}
+
+if [ "$mode" = check ]; then
+  check_all
+  exit 0
+fi
+
+platform_node
 npm_deps
 sdk_cli
 system_packages

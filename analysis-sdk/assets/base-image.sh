@@ -1,45 +1,74 @@
 #!/usr/bin/env bash
-# Builds lockbox/node-base:20 OFFLINE: an image FROM scratch that holds the
-# host's Node runtime and only the shared libraries it links against.
+# Builds lockbox/node-base:<major> OFFLINE, apart from the npm registry: an image FROM scratch that
+# holds the official Node.js binary of one pinned release and only the shared libraries it links
+# against. The binary comes from the npm package node-linux-<arch> (node-dist.sh), never from the
+# host's own Node, so the image carries the same Node on every machine; the C and C++ runtime
+# libraries (glibc, libstdc++) are this machine's.
 #
-# The image is rebuilt only when its inputs change. The inputs are this
-# script and the path, size and mtime of the node binary and of every
-# library it links. A hash of the inputs is stored in the
-# image label lockbox.base.inputs.
+# lockbox/node-base:24 is the default. --node 20 builds lockbox/node-base:20, the base of analyses
+# written before Node 24: their Dockerfiles keep building, and their images keep running.
 #
-# Usage: lockbox base build [--force]   (or: bash base-image.sh [--force])
-# Environment: LOCKBOX_NODE_BIN (default: the `node` on PATH, resolved)
+# The image is rebuilt only when its inputs change: this script, the pinned release, and the path,
+# size and mtime of every library node links. A hash of the inputs is stored in the image label
+# lockbox.base.inputs.
+#
+# Usage: lockbox base build [--node 24|20] [--force]
+#        bash base-image.sh [--node 24|20] [--force | --check]
+#   --check  builds nothing: exit 0 when the image is up to date, else say why and exit 1
+# Environment: LOCKBOX_NODE_CACHE  where Node releases are kept (default ~/.cache/lockbox/node)
 # Ships with @lockbox/analysis-sdk; docker/base/build.sh in the repository runs this file.
 set -euo pipefail
 
-IMAGE=lockbox/node-base:20
+# The Node release behind each tag. The platform's own Node (.node-version in the repository) is the
+# same 24 release; a unit test keeps them equal.
+NODE_RELEASE_24=24.22.3
+NODE_RELEASE_20=20.20.2
 LABEL=lockbox.base.inputs
-SELF="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/$(basename "${BASH_SOURCE[0]}")"
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+SELF="$HERE/$(basename "${BASH_SOURCE[0]}")"
 
 say() { echo "node-base: $*"; }
 die() { echo "node-base: error: $*" >&2; exit 1; }
 
 force=0
-for arg in "$@"; do
-  case "$arg" in
+check=0
+major=24
+while [ "$#" -gt 0 ]; do
+  case "$1" in
     --force) force=1 ;;
-    -h|--help) sed -n '2,12p' "$SELF"; exit 0 ;;
-    *) die "unknown argument: $arg" ;;
+    --check) check=1 ;;
+    --node)
+      [ "$#" -ge 2 ] || die "--node needs a major version: 24 or 20"
+      major="$2"
+      shift
+      ;;
+    --node=*) major="${1#--node=}" ;;
+    -h|--help) sed -n '2,19p' "$SELF"; exit 0 ;;
+    *) die "unknown argument: $1" ;;
   esac
+  shift
 done
+case "$major" in
+  24) node_release="$NODE_RELEASE_24" ;;
+  20) node_release="$NODE_RELEASE_20" ;;
+  *) die "no base image for Node $major: --node 24 (the default) or --node 20" ;;
+esac
+IMAGE="lockbox/node-base:$major"
 
 command -v docker >/dev/null 2>&1 || die "docker CLI not found"
+[ "$(uname -s)" = Linux ] || die "the base image is assembled from this machine's libraries: it needs Linux"
 
 # --- the Node runtime -------------------------------------------------------
-if [ -n "${LOCKBOX_NODE_BIN:-}" ]; then
-  node_bin="$LOCKBOX_NODE_BIN"
-else
-  # The node on PATH is the one npm scripts run with (process.execPath);
-  # resolving it here avoids paying for a node start on every check.
-  node_bin="$(command -v node 2>/dev/null)" || die "node not found on PATH (or set LOCKBOX_NODE_BIN)"
+cache="${LOCKBOX_NODE_CACHE:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/lockbox/node}"
+node_bin="$cache/node-$node_release/bin/node"
+if [ "$check" = 1 ] && [ ! -x "$node_bin" ]; then
+  echo "$IMAGE: Node $node_release is not in $cache yet (run lockbox base build, or npm run prereqs)" >&2
+  exit 1
 fi
-node_bin="$(readlink -f "$node_bin")"
-[ -x "$node_bin" ] || die "not an executable: $node_bin"
+if [ ! -x "$node_bin" ] || [ "$check" = 0 ]; then
+  # Verifies the binary answers v$node_release; fetches it only when it is missing.
+  node_bin="$(bash "$HERE/node-dist.sh" "$node_release" "$cache")" || die "cannot get Node $node_release"
+fi
 
 # The shared libraries node links against, plus the dynamic loader.
 # ldd prints "libx.so => /path (0x...)" and "/lib64/ld-linux-x86-64.so.2 (0x...)".
@@ -55,23 +84,24 @@ mapfile -t libs < <(awk '
 # --- skip when up to date ----------------------------------------------------
 inputs="$(
   {
-    echo "image=$IMAGE"
+    echo "image=$IMAGE node=$node_release"
     sha256sum "$SELF" | cut -d' ' -f1
-    stat -L -c '%n %s %Y' "$node_bin" "${libs[@]}"
+    stat -L -c '%n %s %Y' "${libs[@]}"
   } | sha256sum | cut -d' ' -f1
 )"
 current="$(docker image inspect --format "{{ index .Config.Labels \"$LABEL\" }}" "$IMAGE" 2>/dev/null || true)"
+if [ "$check" = 1 ]; then
+  [ -n "$current" ] || { echo "$IMAGE (not built)" >&2; exit 1; }
+  [ "$current" = "$inputs" ] || { echo "$IMAGE as of now (its Node, libraries or build script changed)" >&2; exit 1; }
+  exit 0
+fi
 if [ "$force" = 0 ] && [ "$current" = "$inputs" ]; then
   exit 0
 fi
 old_id="$(docker image inspect --format '{{.Id}}' "$IMAGE" 2>/dev/null || true)"
 
-node_version="$("$node_bin" -v)"
-case "$node_version" in
-  v20.*) ;;
-  *) die "$IMAGE must carry Node 20, but $node_bin is $node_version (set LOCKBOX_NODE_BIN to a Node 20 binary)" ;;
-esac
-say "building $IMAGE (node $node_version from $node_bin)"
+node_version="v$node_release"
+say "building $IMAGE (Node $node_release, from the npm registry)"
 
 # --- assemble the build context ----------------------------------------------
 ctx="$(mktemp -d "${TMPDIR:-/tmp}/lockbox-node-base.XXXXXX")"

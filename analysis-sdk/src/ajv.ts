@@ -4,7 +4,16 @@ import addFormats from 'ajv-formats';
 import { type JsonCost, walkJson } from './bounded-json';
 
 export function createAjv(options: Options = {}): Ajv {
-  const ajv = new Ajv({ allErrors: true, strict: true, strictNumbers: true, strictTypes: false, strictTuples: false, strictRequired: false, logger: false, ...options });
+  const ajv = new Ajv({
+    allErrors: true,
+    strict: true,
+    strictNumbers: true,
+    strictTypes: false,
+    strictTuples: false,
+    strictRequired: false,
+    logger: false,
+    ...options,
+  });
   addFormats(ajv);
   return ajv;
 }
@@ -39,7 +48,7 @@ export class BoundedValidator {
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
 /** Splits an Ajv instancePath (a JSON Pointer) into its unescaped segments. */
-export function pointerSegments(pointer: string): string[] {
+function pointerSegments(pointer: string): string[] {
   if (pointer === '') return [];
   return pointer
     .slice(1)

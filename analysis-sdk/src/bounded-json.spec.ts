@@ -31,20 +31,13 @@ function random(seed: number): () => number {
 }
 
 describe('scanJson', () => {
-  it.each([
-    '0',
-    '-0.5e+10',
-    '1E3',
-    '"a\\u00e9\\n\\"\\\\\\/"',
-    ' \t\n\r[ ] ',
-    '{}',
-    '{"a":[1,{"b":null}],"c":true,"d":false}',
-    '"\ud800"',
-    '[[[[]]]]',
-  ])('accepts %j, as JSON.parse does', (text) => {
-    expect(parses(text)).toBe(true);
-    expect(scanJson(text, roomy)).toMatchObject({ ok: true });
-  });
+  it.each(['0', '-0.5e+10', '1E3', '"a\\u00e9\\n\\"\\\\\\/"', ' \t\n\r[ ] ', '{}', '{"a":[1,{"b":null}],"c":true,"d":false}', '"\ud800"', '[[[[]]]]'])(
+    'accepts %j, as JSON.parse does',
+    (text) => {
+      expect(parses(text)).toBe(true);
+      expect(scanJson(text, roomy)).toMatchObject({ ok: true });
+    },
+  );
 
   it.each([
     '',
@@ -96,7 +89,12 @@ describe('scanJson', () => {
         const at = Math.floor(next() * base.length);
         const change = Math.floor(next() * 3);
         const other = tokens[Math.floor(next() * tokens.length)]!;
-        text = change === 0 ? base.slice(0, at) + base.slice(at + 1) : change === 1 ? base.slice(0, at) + base[at] + base.slice(at) : base.slice(0, at) + other + base.slice(at + 1);
+        text =
+          change === 0
+            ? base.slice(0, at) + base.slice(at + 1)
+            : change === 1
+              ? base.slice(0, at) + base[at] + base.slice(at)
+              : base.slice(0, at) + other + base.slice(at + 1);
       }
       expect([text, scanJson(text, roomy).ok]).toEqual([text, parses(text)]);
       agreed++;
@@ -111,13 +109,22 @@ describe('scanJson', () => {
 
   it('holds the depth cap on both sides', () => {
     expect(scanJson('[[{"a":[1]}]]', caps({ maxDepth: 4 })).ok).toBe(true);
-    expect(scanJson('[[{"a":[[1]]}]]', caps({ maxDepth: 4 }))).toMatchObject({ ok: false, problem: 'depth', position: 8, message: 'is nested more than 4 levels deep (at position 8)' });
+    expect(scanJson('[[{"a":[[1]]}]]', caps({ maxDepth: 4 }))).toMatchObject({
+      ok: false,
+      problem: 'depth',
+      position: 8,
+      message: 'is nested more than 4 levels deep (at position 8)',
+    });
   });
 
   it('holds the value cap on both sides, counting every value once', () => {
     // An object, an array, 2 numbers, a string, null: 6 values.
     expect(scanJson('{"a":[1,2],"b":"x","c":null}', caps({ maxNodes: 6 }))).toMatchObject({ ok: true, cost: { nodes: 6 } });
-    expect(scanJson('{"a":[1,2],"b":"x","c":null}', caps({ maxNodes: 5 }))).toMatchObject({ ok: false, problem: 'nodes', message: 'has more than 5 values (at position 23)' });
+    expect(scanJson('{"a":[1,2],"b":"x","c":null}', caps({ maxNodes: 5 }))).toMatchObject({
+      ok: false,
+      problem: 'nodes',
+      message: 'has more than 5 values (at position 23)',
+    });
   });
 
   it('holds the string cap on both sides, for values and keys', () => {

@@ -225,7 +225,13 @@ export function parseJson(text: string, caps: JsonCaps): JsonTextParse {
     return { ok: true, value: JSON.parse(text) as unknown, cost: scan.cost };
   } catch (error) {
     // The scanner accepts exactly what JSON.parse does; this is only a second line.
-    return { ok: false, problem: 'syntax', position: 0, message: `is not valid JSON: ${error instanceof Error ? error.message : String(error)}`, cost: scan.cost };
+    return {
+      ok: false,
+      problem: 'syntax',
+      position: 0,
+      message: `is not valid JSON: ${error instanceof Error ? error.message : String(error)}`,
+      cost: scan.cost,
+    };
   }
 }
 
@@ -393,7 +399,8 @@ export function measureJson(value: unknown, caps: JsonCaps): JsonValueMeasure {
   const walk = walkJson(value, (node, key, at) => {
     if (++nodes > caps.maxNodes) problem = 'nodes';
     else if ((pathWeight += at.depth) > maxPathWeight) problem = 'pathWeight';
-    else if ((typeof key === 'string' && key.length > caps.maxStringLength) || (typeof node === 'string' && node.length > caps.maxStringLength)) problem = 'string';
+    else if ((typeof key === 'string' && key.length > caps.maxStringLength) || (typeof node === 'string' && node.length > caps.maxStringLength))
+      problem = 'string';
     else if (node !== null && typeof node === 'object' && at.depth + 1 > caps.maxDepth) problem = 'depth';
     else {
       // Quotes and colon of a key, the comma before an item; the commas between members are not counted.

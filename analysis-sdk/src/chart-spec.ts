@@ -30,8 +30,34 @@ type Rule =
 export const CHART_MARK_TYPES = ['bar', 'line', 'area', 'point', 'circle', 'square', 'tick', 'rule', 'text', 'rect', 'arc', 'boxplot'] as const;
 /** The encoding channels a chart may use. */
 export const CHART_ENCODING_CHANNELS = [
-  'x', 'y', 'x2', 'y2', 'xOffset', 'yOffset', 'color', 'fill', 'stroke', 'opacity', 'fillOpacity', 'strokeOpacity', 'strokeWidth', 'strokeDash',
-  'size', 'shape', 'angle', 'theta', 'theta2', 'radius', 'radius2', 'text', 'tooltip', 'detail', 'order', 'row', 'column', 'facet',
+  'x',
+  'y',
+  'x2',
+  'y2',
+  'xOffset',
+  'yOffset',
+  'color',
+  'fill',
+  'stroke',
+  'opacity',
+  'fillOpacity',
+  'strokeOpacity',
+  'strokeWidth',
+  'strokeDash',
+  'size',
+  'shape',
+  'angle',
+  'theta',
+  'theta2',
+  'radius',
+  'radius2',
+  'text',
+  'tooltip',
+  'detail',
+  'order',
+  'row',
+  'column',
+  'facet',
 ] as const;
 /** The transforms a chart may use: none of them evaluates an expression. */
 export const CHART_TRANSFORMS = ['aggregate', 'bin', 'timeUnit', 'fold', 'stack', 'window', 'joinaggregate', 'filter'] as const;
@@ -103,11 +129,60 @@ const titleProperties = (prefix: string) =>
 const AXIS = scalars(
   'an axis',
   [
-    'aria', 'bandPosition', 'description', 'domain', 'domainCap', 'domainColor', 'domainOpacity', 'domainWidth', 'format', 'grid', 'gridCap', 'gridColor',
-    'gridOpacity', 'gridWidth', 'labelAlign', 'labelAngle', 'labelBaseline', 'labelBound', 'labelColor', 'labelFlush', 'labelFlushOffset', 'labelFont',
-    'labelFontSize', 'labelFontStyle', 'labelFontWeight', 'labelLimit', 'labelLineHeight', 'labelOffset', 'labelOpacity', 'labelOverlap', 'labelPadding',
-    'labelSeparation', 'labels', 'maxExtent', 'minExtent', 'offset', 'orient', 'position', 'tickBand', 'tickCap', 'tickColor', 'tickCount', 'tickExtra',
-    'tickMinStep', 'tickOffset', 'tickOpacity', 'tickRound', 'ticks', 'tickSize', 'tickWidth', 'titleX', 'titleY', 'translate', 'zindex',
+    'aria',
+    'bandPosition',
+    'description',
+    'domain',
+    'domainCap',
+    'domainColor',
+    'domainOpacity',
+    'domainWidth',
+    'format',
+    'grid',
+    'gridCap',
+    'gridColor',
+    'gridOpacity',
+    'gridWidth',
+    'labelAlign',
+    'labelAngle',
+    'labelBaseline',
+    'labelBound',
+    'labelColor',
+    'labelFlush',
+    'labelFlushOffset',
+    'labelFont',
+    'labelFontSize',
+    'labelFontStyle',
+    'labelFontWeight',
+    'labelLimit',
+    'labelLineHeight',
+    'labelOffset',
+    'labelOpacity',
+    'labelOverlap',
+    'labelPadding',
+    'labelSeparation',
+    'labels',
+    'maxExtent',
+    'minExtent',
+    'offset',
+    'orient',
+    'position',
+    'tickBand',
+    'tickCap',
+    'tickColor',
+    'tickCount',
+    'tickExtra',
+    'tickMinStep',
+    'tickOffset',
+    'tickOpacity',
+    'tickRound',
+    'ticks',
+    'tickSize',
+    'tickWidth',
+    'titleX',
+    'titleY',
+    'translate',
+    'zindex',
     ...titleProperties('title'),
   ],
   { title, formatType, values: arrayOf(scalar), domainDash: numbers, gridDash: numbers, tickDash: numbers },
@@ -116,31 +191,108 @@ const AXIS = scalars(
 const LEGEND = scalars(
   'a legend',
   [
-    'aria', 'clipHeight', 'columnPadding', 'columns', 'cornerRadius', 'description', 'direction', 'fillColor', 'format', 'gradientLength', 'gradientOpacity',
-    'gradientStrokeColor', 'gradientStrokeWidth', 'gradientThickness', 'gridAlign', 'labelAlign', 'labelBaseline', 'labelColor', 'labelFont', 'labelFontSize',
-    'labelFontStyle', 'labelFontWeight', 'labelLimit', 'labelOffset', 'labelOpacity', 'labelOverlap', 'labelPadding', 'labelSeparation', 'legendX', 'legendY',
-    'offset', 'orient', 'padding', 'rowPadding', 'strokeColor', 'symbolDashOffset', 'symbolFillColor', 'symbolLimit', 'symbolOffset', 'symbolOpacity',
-    'symbolSize', 'symbolStrokeColor', 'symbolStrokeWidth', 'symbolType', 'tickCount', 'tickMinStep', 'type', 'zindex', ...titleProperties('title'),
+    'aria',
+    'clipHeight',
+    'columnPadding',
+    'columns',
+    'cornerRadius',
+    'description',
+    'direction',
+    'fillColor',
+    'format',
+    'gradientLength',
+    'gradientOpacity',
+    'gradientStrokeColor',
+    'gradientStrokeWidth',
+    'gradientThickness',
+    'gridAlign',
+    'labelAlign',
+    'labelBaseline',
+    'labelColor',
+    'labelFont',
+    'labelFontSize',
+    'labelFontStyle',
+    'labelFontWeight',
+    'labelLimit',
+    'labelOffset',
+    'labelOpacity',
+    'labelOverlap',
+    'labelPadding',
+    'labelSeparation',
+    'legendX',
+    'legendY',
+    'offset',
+    'orient',
+    'padding',
+    'rowPadding',
+    'strokeColor',
+    'symbolDashOffset',
+    'symbolFillColor',
+    'symbolLimit',
+    'symbolOffset',
+    'symbolOpacity',
+    'symbolSize',
+    'symbolStrokeColor',
+    'symbolStrokeWidth',
+    'symbolType',
+    'tickCount',
+    'tickMinStep',
+    'type',
+    'zindex',
+    ...titleProperties('title'),
   ],
   { title, formatType, values: arrayOf(scalar), symbolDash: numbers },
 );
 
-const HEADER = scalars(
-  'a facet header',
-  ['format', 'labelAnchor', 'labels', ...titleProperties('label'), ...titleProperties('title')],
-  { title, formatType },
-);
+const HEADER = scalars('a facet header', ['format', 'labelAnchor', 'labels', ...titleProperties('label'), ...titleProperties('title')], { title, formatType });
 
 const TITLE_PROPERTIES = [
-  'align', 'anchor', 'angle', 'baseline', 'color', 'dx', 'dy', ...FONT, 'frame', 'limit', 'offset', 'orient', 'subtitleColor', 'subtitleFont',
-  'subtitleFontSize', 'subtitleFontStyle', 'subtitleFontWeight', 'subtitleLineHeight', 'subtitlePadding', 'zindex',
+  'align',
+  'anchor',
+  'angle',
+  'baseline',
+  'color',
+  'dx',
+  'dy',
+  ...FONT,
+  'frame',
+  'limit',
+  'offset',
+  'orient',
+  'subtitleColor',
+  'subtitleFont',
+  'subtitleFontSize',
+  'subtitleFontStyle',
+  'subtitleFontWeight',
+  'subtitleLineHeight',
+  'subtitlePadding',
+  'zindex',
 ];
 const TITLE = scalars('a title', TITLE_PROPERTIES, { text, subtitle: text });
 TITLE.required = ['text'];
 
 const SCALE = scalars(
   'a scale',
-  ['type', 'domainMin', 'domainMax', 'domainMid', 'rangeMin', 'rangeMax', 'reverse', 'round', 'clamp', 'zero', 'nice', 'padding', 'paddingInner', 'paddingOuter', 'align', 'base', 'exponent', 'constant'],
+  [
+    'type',
+    'domainMin',
+    'domainMax',
+    'domainMid',
+    'rangeMin',
+    'rangeMax',
+    'reverse',
+    'round',
+    'clamp',
+    'zero',
+    'nice',
+    'padding',
+    'paddingInner',
+    'paddingOuter',
+    'align',
+    'base',
+    'exponent',
+    'constant',
+  ],
   {
     domain: either(arrayOf(scalar), oneOf('unaggregated')),
     range: either(arrayOf(scalar), string),
@@ -152,7 +304,12 @@ const SCALE = scalars(
 const BIN = scalars('bin parameters', ['anchor', 'base', 'binned', 'maxbins', 'minstep', 'nice', 'step'], { divide: numbers, extent: numbers, steps: numbers });
 const TIME_UNIT = scalars('time unit parameters', ['unit', 'utc', 'maxbins', 'step', 'binned']);
 const SORT_FIELD = object('a sort field', { field: string, order: oneOf('ascending', 'descending') }, { required: ['field'] });
-const SORT = either(nil, string, arrayOf(scalar), object('a sort', { field: string, op: string, order: either(oneOf('ascending', 'descending'), nil), encoding: string }));
+const SORT = either(
+  nil,
+  string,
+  arrayOf(scalar),
+  object('a sort', { field: string, op: string, order: either(oneOf('ascending', 'descending'), nil), encoding: string }),
+);
 
 const FIELD_PREDICATE = scalars('a field predicate', ['field', 'timeUnit', 'equal', 'lt', 'lte', 'gt', 'gte', 'valid'], {
   range: arrayOf(either(number, nil)),
@@ -200,11 +357,58 @@ const ENCODING = object(
 );
 
 const MARK_PROPERTY_NAMES = [
-  'align', 'angle', 'baseline', 'binSpacing', 'blend', 'clip', 'color', 'continuousBandSize', 'cornerRadius', 'cornerRadiusBottomLeft',
-  'cornerRadiusBottomRight', 'cornerRadiusTopLeft', 'cornerRadiusTopRight', 'cornerRadiusEnd', 'discreteBandSize', 'dx', 'dy', 'ellipsis', 'fill',
-  'fillOpacity', 'filled', ...FONT, 'innerRadius', 'interpolate', 'invalid', 'limit', 'opacity', 'order', 'orient', 'outerRadius', 'padAngle', 'radius',
-  'radius2', 'shape', 'size', 'stroke', 'strokeCap', 'strokeDashOffset', 'strokeJoin', 'strokeMiterLimit', 'strokeOpacity', 'strokeWidth', 'tension',
-  'theta', 'theta2', 'thickness', 'x', 'y', 'x2', 'y2', 'xOffset', 'yOffset',
+  'align',
+  'angle',
+  'baseline',
+  'binSpacing',
+  'blend',
+  'clip',
+  'color',
+  'continuousBandSize',
+  'cornerRadius',
+  'cornerRadiusBottomLeft',
+  'cornerRadiusBottomRight',
+  'cornerRadiusTopLeft',
+  'cornerRadiusTopRight',
+  'cornerRadiusEnd',
+  'discreteBandSize',
+  'dx',
+  'dy',
+  'ellipsis',
+  'fill',
+  'fillOpacity',
+  'filled',
+  ...FONT,
+  'innerRadius',
+  'interpolate',
+  'invalid',
+  'limit',
+  'opacity',
+  'order',
+  'orient',
+  'outerRadius',
+  'padAngle',
+  'radius',
+  'radius2',
+  'shape',
+  'size',
+  'stroke',
+  'strokeCap',
+  'strokeDashOffset',
+  'strokeJoin',
+  'strokeMiterLimit',
+  'strokeOpacity',
+  'strokeWidth',
+  'tension',
+  'theta',
+  'theta2',
+  'thickness',
+  'x',
+  'y',
+  'x2',
+  'y2',
+  'xOffset',
+  'yOffset',
 ];
 const MARK_PROPERTY_KEYS: Record<string, Rule> = {
   strokeDash: numbers,
@@ -244,7 +448,11 @@ const TRANSFORM: Rule = {
     bin: object('a bin transform', { bin: either(boolean, BIN), field: string, as }, { required: ['bin', 'field', 'as'] }),
     timeUnit: object('a timeUnit transform', { timeUnit: either(string, TIME_UNIT), field: string, as: string }, { required: ['timeUnit', 'field', 'as'] }),
     fold: object('a fold transform', { fold: strings, as: strings }),
-    stack: object('a stack transform', { stack: string, groupby, offset: oneOf('zero', 'center', 'normalize'), sort: arrayOf(SORT_FIELD), as }, { required: ['stack', 'groupby', 'as'] }),
+    stack: object(
+      'a stack transform',
+      { stack: string, groupby, offset: oneOf('zero', 'center', 'normalize'), sort: arrayOf(SORT_FIELD), as },
+      { required: ['stack', 'groupby', 'as'] },
+    ),
     window: object('a window transform', {
       window: arrayOf(object('a window operation', { op: string, field: string, param: number, as: string }, { required: ['op', 'as'] })),
       frame: arrayOf(either(number, nil)),
@@ -274,10 +482,27 @@ const DATA = either(
 
 const rowColumn = (rule: Rule) => either(rule, object('row and column values', { row: rule, column: rule }));
 const RESOLVE_MODE = object('a resolution', Object.fromEntries(CHART_ENCODING_CHANNELS.map((channel) => [channel, oneOf('shared', 'independent')])));
-const VIEW = scalars('view properties', [
-  'clip', 'cornerRadius', 'fill', 'fillOpacity', 'opacity', 'stroke', 'strokeCap', 'strokeDashOffset', 'strokeJoin', 'strokeMiterLimit', 'strokeOpacity',
-  'strokeWidth', 'step', 'continuousWidth', 'continuousHeight',
-], { strokeDash: numbers, discreteWidth: either(number, step), discreteHeight: either(number, step) });
+const VIEW = scalars(
+  'view properties',
+  [
+    'clip',
+    'cornerRadius',
+    'fill',
+    'fillOpacity',
+    'opacity',
+    'stroke',
+    'strokeCap',
+    'strokeDashOffset',
+    'strokeJoin',
+    'strokeMiterLimit',
+    'strokeOpacity',
+    'strokeWidth',
+    'step',
+    'continuousWidth',
+    'continuousHeight',
+  ],
+  { strokeDash: numbers, discreteWidth: either(number, step), discreteHeight: either(number, step) },
+);
 
 const VIEW_KEYS: Record<string, Rule> = {
   title: either(string, strings, TITLE),
@@ -303,7 +528,20 @@ const VIEW_SPEC = object('a view', VIEW_KEYS);
 const views = arrayOf(VIEW_SPEC);
 Object.assign(VIEW_SPEC.keys, { layer: views, concat: views, hconcat: views, vconcat: views, spec: VIEW_SPEC });
 
-const axisConfig = ['axis', 'axisX', 'axisY', 'axisBand', 'axisDiscrete', 'axisPoint', 'axisQuantitative', 'axisTemporal', 'axisLeft', 'axisRight', 'axisTop', 'axisBottom'];
+const axisConfig = [
+  'axis',
+  'axisX',
+  'axisY',
+  'axisBand',
+  'axisDiscrete',
+  'axisPoint',
+  'axisQuantitative',
+  'axisTemporal',
+  'axisLeft',
+  'axisRight',
+  'axisTop',
+  'axisBottom',
+];
 const headerConfig = ['header', 'headerRow', 'headerColumn', 'headerFacet'];
 const CONFIG = object('a chart config', {
   ...Object.fromEntries(axisConfig.map((name) => [name, AXIS])),
@@ -349,67 +587,93 @@ export function checkChartSpec(spec: Record<string, unknown>, at: Path, reportTo
   const report: Report = (segments, message) => {
     reported++;
     if (reported <= CHART_MAX_REPORTED_PROBLEMS) reportTo(segments, message);
-    else if (reported === CHART_MAX_REPORTED_PROBLEMS + 1) reportTo(at, `has more than ${CHART_MAX_REPORTED_PROBLEMS} problems; the first ${CHART_MAX_REPORTED_PROBLEMS} are listed`);
+    else if (reported === CHART_MAX_REPORTED_PROBLEMS + 1)
+      reportTo(at, `has more than ${CHART_MAX_REPORTED_PROBLEMS} problems; the first ${CHART_MAX_REPORTED_PROBLEMS} are listed`);
   };
   if ('$schema' in spec && !(typeof spec.$schema === 'string' && OFFICIAL_VEGA_LITE_SCHEMA.test(spec.$schema))) {
     report([...at, '$schema'], 'must be the official Vega-Lite v5 schema URL (https://vega.github.io/schema/vega-lite/v5.json) or left out');
   }
-  const stack: { value: unknown; rule: Rule; path: Path }[] = [{ value: spec, rule: CHART_SPEC, path: at }];
+  // Each pending value links to its parent instead of copying its path: the walk holds one small frame per
+  // value, and a path is built only for a value that is reported.
+  const stack: Frame[] = [{ value: spec, rule: CHART_SPEC, depth: 0 }];
   while (stack.length > 0 && reported <= CHART_MAX_REPORTED_PROBLEMS) {
-    const { value, rule: given, path } = stack.pop()!;
-    if (path.length - at.length > CHART_MAX_DEPTH) {
+    const frame = stack.pop()!;
+    const { value, rule: given } = frame;
+    const path = () => pathOf(at, frame);
+    const child = (key: string | number, childValue: unknown, rule: Rule): Frame => ({ value: childValue, rule, depth: frame.depth + 1, parent: frame, key });
+    if (frame.depth > CHART_MAX_DEPTH) {
       report(at, `is nested more than ${CHART_MAX_DEPTH} levels deep`);
       return;
     }
     const type = jsonType(value);
     const rule = resolve(given, type);
     if (!rule) {
-      report(path, mismatch(given, value));
+      report(path(), mismatch(given, value));
       continue;
     }
     if (typeof value === 'string') {
-      if (CSS_URL.test(value)) report(path, 'must not use CSS url(): a chart cannot load anything');
-      else if (rule.kind === 'enum' && !rule.values.includes(value)) report(path, `must be one of ${rule.values.join(', ')}`);
+      if (CSS_URL.test(value)) report(path(), 'must not use CSS url(): a chart cannot load anything');
+      else if (rule.kind === 'enum' && !rule.values.includes(value)) report(path(), `must be one of ${rule.values.join(', ')}`);
       continue;
     }
     if (Array.isArray(value)) {
       const items = rule.kind === 'array' ? rule.items : rule;
       if (rule.kind === 'array' && rule.maxItems !== undefined && value.length > rule.maxItems) {
-        report(path, `has ${value.length} rows; a chart holds at most ${rule.maxItems}`);
+        report(path(), `has ${value.length} rows; a chart holds at most ${rule.maxItems}`);
         continue;
       }
-      for (let i = value.length - 1; i >= 0; i--) stack.push({ value: value[i], rule: items, path: [...path, i] });
+      for (let i = value.length - 1; i >= 0; i--) stack.push(child(i, value[i], items));
       continue;
     }
     if (type !== 'object') continue;
     const node = value as Record<string, unknown>;
     const entries = Object.entries(node).reverse();
     if (rule.kind === 'data') {
-      for (const [key, child] of entries) {
-        if (key === 'url') report([...path, key], `is not allowed: ${REFUSED_KEYS.url}`);
-        else stack.push({ value: child, rule, path: [...path, key] });
+      for (const [key, item] of entries) {
+        if (key === 'url') report([...path(), key], `is not allowed: ${REFUSED_KEYS.url}`);
+        else stack.push(child(key, item, rule));
       }
       continue;
     }
     if (rule.kind === 'record') {
-      for (const [key, child] of entries) stack.push({ value: child, rule: rule.values, path: [...path, key] });
+      for (const [key, item] of entries) stack.push(child(key, item, rule.values));
       continue;
     }
     const shape = rule.kind === 'tagged' ? tagShape(rule, node) : (rule as ObjectRule);
     if (!shape) {
       // Say what is allowed, and why a key that gave it away (calculate, lookup) never will be.
-      report(path, `must be ${describe(rule)}`);
+      report(path(), `must be ${describe(rule)}`);
       const refused = Object.keys(node).find((key) => Object.hasOwn(REFUSED_KEYS, key));
-      if (refused) report([...path, refused], REFUSED_KEYS[refused]!);
+      if (refused) report([...path(), refused], REFUSED_KEYS[refused]!);
       continue;
     }
-    for (const key of shape.required ?? []) if (!Object.hasOwn(node, key)) report([...path, key], `is required in ${shape.what}`);
-    if (shape.requiredAnyOf && !shape.requiredAnyOf.some((key) => Object.hasOwn(node, key))) report(path, `must be ${describe(shape)}`);
-    for (const [key, child] of entries) {
-      if (Object.hasOwn(shape.keys, key)) stack.push({ value: child, rule: shape.keys[key]!, path: [...path, key] });
-      else report([...path, key], Object.hasOwn(REFUSED_KEYS, key) ? REFUSED_KEYS[key]! : `is not allowed in ${shape.what}; allowed: ${Object.keys(shape.keys).join(', ')}`);
+    for (const key of shape.required ?? []) if (!Object.hasOwn(node, key)) report([...path(), key], `is required in ${shape.what}`);
+    if (shape.requiredAnyOf && !shape.requiredAnyOf.some((key) => Object.hasOwn(node, key))) report(path(), `must be ${describe(shape)}`);
+    for (const [key, item] of entries) {
+      if (Object.hasOwn(shape.keys, key)) stack.push(child(key, item, shape.keys[key]!));
+      else
+        report(
+          [...path(), key],
+          Object.hasOwn(REFUSED_KEYS, key) ? REFUSED_KEYS[key]! : `is not allowed in ${shape.what}; allowed: ${Object.keys(shape.keys).join(', ')}`,
+        );
     }
   }
+}
+
+interface Frame {
+  value: unknown;
+  rule: Rule;
+  /** Levels below the spec. */
+  depth: number;
+  parent?: Frame;
+  key?: string | number;
+}
+
+/** The path of a frame: the spec's own path, then each key from the spec down. */
+function pathOf(at: Path, frame: Frame): Path {
+  const keys: (string | number)[] = [];
+  for (let f: Frame | undefined = frame; f?.key !== undefined; f = f.parent) keys.push(f.key);
+  return [...at, ...keys.reverse()];
 }
 
 /** The rule of a tagged object: that of the first tag it has, else the fallback (undefined when neither). */
@@ -463,7 +727,8 @@ function accepts(rule: Rule, type: JsonType): boolean {
 function mismatch(rule: Rule, value: unknown): string {
   if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
     const refused = ['expr', 'signal', 'param', 'selection'].find((key) => key in value);
-    if (refused) return `must not be ${refused === 'expr' || refused === 'signal' ? 'an expression' : 'a parameter reference'} ({"${refused}": …}): ${EXPRESSION}`;
+    if (refused)
+      return `must not be ${refused === 'expr' || refused === 'signal' ? 'an expression' : 'a parameter reference'} ({"${refused}": …}): ${EXPRESSION}`;
   }
   return `must be ${describe(rule)}`;
 }

@@ -1,4 +1,11 @@
-import { CONTAINER_LABELS, ContainerPolicyError, GVISOR_PIDS_OVERHEAD, buildContainerPolicy, checkImageConfig, type ContainerPolicyInput } from './container-policy';
+import {
+  CONTAINER_LABELS,
+  ContainerPolicyError,
+  GVISOR_PIDS_OVERHEAD,
+  buildContainerPolicy,
+  checkImageConfig,
+  type ContainerPolicyInput,
+} from './container-policy';
 import { DEFAULT_PLATFORM_LIMITS } from './limits';
 
 const MiB = 1024 * 1024;

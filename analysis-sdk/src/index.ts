@@ -1,6 +1,7 @@
 // @lockbox/analysis-sdk: the contracts shared by the platform and analysis developers.
 export * from './limits';
 export * from './records';
+export * from './grain';
 export * from './manifest';
 export * from './params-schema';
 export * from './bounded-json';

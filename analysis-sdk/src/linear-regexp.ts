@@ -13,7 +13,9 @@ export interface LinearRegExp {
 
 export class UnsupportedPatternError extends Error {
   constructor(pattern: string, reason: string) {
-    super(`pattern ${JSON.stringify(pattern)} is not supported: ${reason} (patterns run on a linear-time engine, RE2: no lookahead, lookbehind or backreferences)`);
+    super(
+      `pattern ${JSON.stringify(pattern)} is not supported: ${reason} (patterns run on a linear-time engine, RE2: no lookahead, lookbehind or backreferences)`,
+    );
     this.name = 'UnsupportedPatternError';
   }
 }
@@ -22,7 +24,7 @@ export class UnsupportedPatternError extends Error {
 export const LINEAR_REGEXP_ENGINE = Object.assign((pattern: string) => linearRegExp(pattern), { code: 'linearRegExp' });
 
 /** Compiles a JSON Schema `pattern` (unanchored search, like RegExp#test) for linear-time matching. */
-export function linearRegExp(pattern: string): LinearRegExp {
+function linearRegExp(pattern: string): LinearRegExp {
   let compiled: RE2JS;
   try {
     compiled = RE2JS.compile(RE2JS.translateRegExp(pattern));

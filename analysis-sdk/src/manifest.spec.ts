@@ -64,9 +64,7 @@ describe('validateManifest', () => {
   });
 
   it('names every missing required field', () => {
-    expect(fieldsOf({}).sort()).toEqual(
-      ['category', 'description', 'entrypoint', 'name', 'params', 'price', 'resources', 'scopes', 'title', 'version'].sort(),
-    );
+    expect(fieldsOf({}).sort()).toEqual(['category', 'description', 'entrypoint', 'name', 'params', 'price', 'resources', 'scopes', 'title', 'version'].sort());
     const { memory: _memory, ...resources } = example().resources;
     expect(errorsOf({ ...example(), resources })).toEqual([{ field: 'resources.memory', message: 'resources.memory is required' }]);
   });
@@ -168,7 +166,10 @@ describe('validateManifest', () => {
       };
       expect(padded(MANIFEST_MAX_BYTES)).toHaveLength(MANIFEST_MAX_BYTES);
       expect(parseManifest(padded(MANIFEST_MAX_BYTES)).ok).toBe(true);
-      expect(parseManifest(padded(MANIFEST_MAX_BYTES + 1))).toMatchObject({ ok: false, errors: [{ message: 'manifest is larger than 256 KiB (at position 0)' }] });
+      expect(parseManifest(padded(MANIFEST_MAX_BYTES + 1))).toMatchObject({
+        ok: false,
+        errors: [{ message: 'manifest is larger than 256 KiB (at position 0)' }],
+      });
       expect(parseManifest('{"name": ')).toMatchObject({ ok: false, syntax: true, errors: [{ message: 'manifest is not valid JSON: it ends too early' }] });
     });
 
@@ -180,7 +181,9 @@ describe('validateManifest', () => {
       // Inside the caps, the default's own check speaks.
       expect(fieldsOf(atCap)).toEqual(['params.properties.x.default']);
       const overCap = { ...example(), params: { type: 'object', properties: { x: { type: 'string', default: [deep] } } } };
-      expect(errorsOf(overCap)).toEqual([{ field: '', message: expect.stringMatching(/^manifest is nested more than 16 levels deep \(at params\.properties\.x\.default(\[0\]){12}\)$/) }]);
+      expect(errorsOf(overCap)).toEqual([
+        { field: '', message: expect.stringMatching(/^manifest is nested more than 16 levels deep \(at params\.properties\.x\.default(\[0\]){12}\)$/) },
+      ]);
       const wide = { ...example(), homepage: Array.from({ length: MANIFEST_JSON_CAPS.maxNodes }, () => 0) };
       expect(errorsOf(wide)).toEqual([{ field: '', message: expect.stringMatching(/^manifest has more than 20000 values \(at homepage\[\d+\]\)$/) }]);
     });
@@ -377,7 +380,7 @@ describe('validateParams', () => {
   });
 });
 
-describe('validateParams with a developer\'s patterns', () => {
+describe("validateParams with a developer's patterns", () => {
   it('matches them as JSON Schema says: unanchored unless anchored, unicode-aware', () => {
     const schema = {
       type: 'object' as const,

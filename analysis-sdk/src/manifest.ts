@@ -261,15 +261,7 @@ export function validateManifest(input: unknown, limits: PlatformLimits = DEFAUL
   return errors.length === 0 ? { ok: true, manifest: input as Manifest } : { ok: false, errors };
 }
 
-function checkRange(
-  add: (error: FieldError) => void,
-  field: string,
-  value: unknown,
-  min: number,
-  max: number,
-  isSize: boolean,
-  unit = '',
-): void {
+function checkRange(add: (error: FieldError) => void, field: string, value: unknown, min: number, max: number, isSize: boolean, unit = ''): void {
   let amount: number;
   if (isSize) {
     if (typeof value !== 'string' || !new RegExp(BYTE_SIZE_PATTERN).test(value)) return;

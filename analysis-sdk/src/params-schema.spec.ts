@@ -64,7 +64,9 @@ describe('the params schema dialect', () => {
     const schema = exponentialSchema(64);
     expect(JSON.stringify(schema).length).toBeGreaterThan(4 * 1024);
     expect(fieldsOf(schema)).toEqual(['params.definitions', 'params.properties.x.$ref']);
-    expect(messagesOf(schema)[0]).toMatch(/^params\.definitions is not supported in a params schema: references can chain into schemas that take exponential time/);
+    expect(messagesOf(schema)[0]).toMatch(
+      /^params\.definitions is not supported in a params schema: references can chain into schemas that take exponential time/,
+    );
     // A version published before the dialect is never compiled: a run is refused before the value is looked at.
     expect(() => validateParams(schema, { x: 'aa' })).toThrow(UnsupportedParamsSchemaError);
   });
@@ -77,9 +79,19 @@ describe('the params schema dialect', () => {
     ['not', { x: { type: 'string', not: { const: 'a' } } }, 'params.properties.x.not', /combinators/],
     ['if', { x: { type: 'string', if: { const: 'a' } } }, 'params.properties.x.if', /combinators/],
     ['nested objects', { x: { type: 'object', properties: {} } }, 'params.properties.x.type', /must be one of string, number, integer, boolean, array/],
-    ['arrays of arrays', { x: { type: 'array', maxItems: 2, items: { type: 'array' } } }, 'params.properties.x.items.type', /items of an array parameter are scalars/],
+    [
+      'arrays of arrays',
+      { x: { type: 'array', maxItems: 2, items: { type: 'array' } } },
+      'params.properties.x.items.type',
+      /items of an array parameter are scalars/,
+    ],
     ['an unbounded array', { x: { type: 'array', items: { type: 'string' } } }, 'params.properties.x', /must have "maxItems"/],
-    ['an array past the bound', { x: { type: 'array', items: { type: 'string' }, maxItems: MAX_PARAMS_CHOICES + 1 } }, 'params.properties.x.maxItems', /must be at most 1000/],
+    [
+      'an array past the bound',
+      { x: { type: 'array', items: { type: 'string' }, maxItems: MAX_PARAMS_CHOICES + 1 } },
+      'params.properties.x.maxItems',
+      /must be at most 1000/,
+    ],
     ['a type list', { x: { type: ['string', 'null'] } }, 'params.properties.x.type', /must be one of/],
     ['no type', { x: { description: 'anything' } }, 'params.properties.x', /must have a "type"/],
     ['a keyword of another type', { x: { type: 'string', minimum: 1 } }, 'params.properties.x.minimum', /applies to number and integer parameters only/],
@@ -139,7 +151,11 @@ describe('the params schema dialect', () => {
 
 describe('defaults at submission', () => {
   it('each default must pass its own parameter', () => {
-    const schema = schemaOf({ top: { type: 'integer', minimum: 1, default: 0 }, unit: { enum: ['h', 'd'], default: 'w' }, tags: { type: 'array', items: { type: 'string' }, maxItems: 2, default: ['a', 1] } });
+    const schema = schemaOf({
+      top: { type: 'integer', minimum: 1, default: 0 },
+      unit: { enum: ['h', 'd'], default: 'w' },
+      tags: { type: 'array', items: { type: 'string' }, maxItems: 2, default: ['a', 1] },
+    });
     expect(paramsSchemaProblems(schema)).toEqual([
       { field: 'params.properties.top.default', message: 'params.properties.top.default must be >= 1' },
       { field: 'params.properties.unit.default', message: 'params.properties.unit.default must be one of "h", "d"' },
@@ -156,7 +172,10 @@ describe('defaults at submission', () => {
   });
 
   it('paramsDefaults lists each declared default, and nothing else', () => {
-    expect(paramsDefaults(schemaOf({ a: { type: 'integer', default: 0 }, b: { type: 'string' }, c: { type: 'boolean', default: false } }))).toEqual({ a: 0, c: false });
+    expect(paramsDefaults(schemaOf({ a: { type: 'integer', default: 0 }, b: { type: 'string' }, c: { type: 'boolean', default: false } }))).toEqual({
+      a: 0,
+      c: false,
+    });
   });
 });
 
@@ -166,12 +185,18 @@ describe('validateParams holds the params a user sends to caps first', () => {
   it('refuses params nested too deeply or too large before the schema sees them, on both sides of each cap', () => {
     let deep: unknown = 1;
     for (let i = 0; i < 8; i++) deep = [deep];
-    expect(validateParams(schemaOf({}), { a: deep })).toMatchObject({ ok: false, errors: [{ field: 'params', message: expect.stringMatching(/^params is nested more than 8 levels deep \(at params\.a(\[0\]){7}\)$/) }] });
+    expect(validateParams(schemaOf({}), { a: deep })).toMatchObject({
+      ok: false,
+      errors: [{ field: 'params', message: expect.stringMatching(/^params is nested more than 8 levels deep \(at params\.a(\[0\]){7}\)$/) }],
+    });
     deep = 1;
     for (let i = 0; i < 7; i++) deep = [deep];
     expect(validateParams(schemaOf({}), { a: deep }).ok).toBe(true);
     expect(validateParams(schemaOf({}), { a: 'x'.repeat(64 * 1024 - 10) }).ok).toBe(true);
-    expect(validateParams(schemaOf({}), { a: 'x'.repeat(64 * 1024) })).toMatchObject({ ok: false, errors: [{ message: 'params is larger than 64 KiB (at params.a)' }] });
+    expect(validateParams(schemaOf({}), { a: 'x'.repeat(64 * 1024) })).toMatchObject({
+      ok: false,
+      errors: [{ message: 'params is larger than 64 KiB (at params.a)' }],
+    });
   });
 
   it('describes at most a bounded number of problems, counting the rest', () => {

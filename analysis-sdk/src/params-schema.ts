@@ -70,7 +70,10 @@ const own = (object: object, key: string) => Object.prototype.hasOwnProperty.cal
 function refusedKeyword(at: (string | number)[], keyword: string, allowed: string[]): FieldError {
   const where = [...at, keyword];
   if (REFERENCES.has(keyword)) {
-    return fieldError(where, 'is not supported in a params schema: references can chain into schemas that take exponential time to evaluate; describe each parameter where it is declared');
+    return fieldError(
+      where,
+      'is not supported in a params schema: references can chain into schemas that take exponential time to evaluate; describe each parameter where it is declared',
+    );
   }
   if (COMBINATORS.has(keyword)) {
     return fieldError(where, `is not supported in a params schema: combinators can take exponential time to evaluate; offer a choice of values with "enum"`);
@@ -114,7 +117,10 @@ export function paramsDialectProblems(schema: unknown): FieldError[] {
   const cost = names.slice(0, MAX_PARAMS).reduce((sum, name) => sum + checkCost(properties[name]), 0);
   if (cost > MAX_PARAMS_CHECK_COST) {
     problems.push(
-      fieldError([...at, 'properties'], `would take ${cost} comparisons to check (at most ${MAX_PARAMS_CHECK_COST}): each parameter costs its maxItems times the values of its enum; shorten an enum or lower a maxItems`),
+      fieldError(
+        [...at, 'properties'],
+        `would take ${cost} comparisons to check (at most ${MAX_PARAMS_CHECK_COST}): each parameter costs its maxItems times the values of its enum; shorten an enum or lower a maxItems`,
+      ),
     );
   }
 
@@ -147,12 +153,21 @@ function parameterProblems(parameter: unknown, at: (string | number)[], isParame
   if (!own(parameter, 'type') && !own(parameter, 'enum') && !own(parameter, 'const') && !composed) {
     problems.push(fieldError(at, `must have a "type" (${types.join(', ')}) or an "enum"`));
   }
-  const allowed = [...(isParameter ? ['type', 'enum', 'const', 'default'] : ['type', 'enum', 'const']), ...ANNOTATIONS, ...(typed ? TYPE_KEYWORDS[type as ParamType] : [])];
+  const allowed = [
+    ...(isParameter ? ['type', 'enum', 'const', 'default'] : ['type', 'enum', 'const']),
+    ...ANNOTATIONS,
+    ...(typed ? TYPE_KEYWORDS[type as ParamType] : []),
+  ];
   for (const keyword of Object.keys(parameter)) {
     if (allowed.includes(keyword)) continue;
     const forType = PARAM_TYPES.find((candidate) => TYPE_KEYWORDS[candidate].includes(keyword));
     if (forType && !REFERENCES.has(keyword) && !COMBINATORS.has(keyword) && (isParameter || forType !== 'array')) {
-      problems.push(fieldError([...at, keyword], `applies to ${forType === 'number' || forType === 'integer' ? 'number and integer' : forType} parameters only; declare "type": "${forType}"`));
+      problems.push(
+        fieldError(
+          [...at, keyword],
+          `applies to ${forType === 'number' || forType === 'integer' ? 'number and integer' : forType} parameters only; declare "type": "${forType}"`,
+        ),
+      );
     } else {
       problems.push(refusedKeyword(at, keyword, allowed));
     }
@@ -248,14 +263,23 @@ function defaultsProblems(schema: ParamsSchema, validate: ValidateFunction): Fie
   const required: unknown[] = Array.isArray(schema.required) ? schema.required : [];
   required.forEach((name, index) => {
     if (typeof name === 'string' && !own(defaults, name)) {
-      problems.push(fieldError(['params', 'required', index], `names "${name}", which has no default: the submission checks run the analysis with the defaults, so a required parameter needs one`));
+      problems.push(
+        fieldError(
+          ['params', 'required', index],
+          `names "${name}", which has no default: the submission checks run the analysis with the defaults, so a required parameter needs one`,
+        ),
+      );
     }
   });
   if (validate(defaults)) return problems;
   for (const error of validate.errors ?? []) {
     if (error.keyword === 'required') continue;
     const [name, ...rest] = errorSegments(error);
-    problems.push(fieldError(['params', 'properties', name!, 'default', ...rest], describeAjvError(error), { params: { properties: { [name!]: { default: defaults[name!] } } } }));
+    problems.push(
+      fieldError(['params', 'properties', name!, 'default', ...rest], describeAjvError(error), {
+        params: { properties: { [name!]: { default: defaults[name!] } } },
+      }),
+    );
   }
   return problems;
 }

@@ -28,8 +28,10 @@ const LINE_BREAKING = /[\p{Cc}\p{Zl}\p{Zp}]/u;
 // ECMA-48 sequences a terminal acts on: CSI (ESC [ or U+009B, parameters, intermediates, a final byte);
 // the strings OSC, DCS, SOS, PM and APC (ESC ] P X ^ _ or their C1 forms) up to BEL or ST, or to the end
 // when never terminated (an OSC 8 hyperlink is one); then any other ESC with its intermediates and final byte.
-// eslint-disable-next-line no-control-regex
-const ANSI_SEQUENCE = /(?:\u001B\[|\u009B)[0-?]*[ -/]*[@-~]|(?:\u001B[\]PX^_]|[\u0090\u0098\u009D\u009E\u009F])[\s\S]*?(?:\u0007|\u001B\\|\u009C|$)|\u001B[ -/]*[0-~]/g;
+/* eslint-disable no-control-regex -- a block, not next-line: prettier may wrap the pattern onto a line of its own */
+const ANSI_SEQUENCE =
+  /(?:\u001B\[|\u009B)[0-?]*[ -/]*[@-~]|(?:\u001B[\]PX^_]|[\u0090\u0098\u009D\u009E\u009F])[\s\S]*?(?:\u0007|\u001B\\|\u009C|$)|\u001B[ -/]*[0-~]/g;
+/* eslint-enable no-control-regex */
 
 export interface HiddenCharacter {
   /** Index in UTF-16 code units, as JavaScript counts characters. */
@@ -63,7 +65,13 @@ function kindOf(codePoint: number): string {
 }
 
 function isBidiControl(codePoint: number): boolean {
-  return (codePoint >= 0x202a && codePoint <= 0x202e) || (codePoint >= 0x2066 && codePoint <= 0x2069) || codePoint === 0x200e || codePoint === 0x200f || codePoint === 0x061c;
+  return (
+    (codePoint >= 0x202a && codePoint <= 0x202e) ||
+    (codePoint >= 0x2066 && codePoint <= 0x2069) ||
+    codePoint === 0x200e ||
+    codePoint === 0x200f ||
+    codePoint === 0x061c
+  );
 }
 
 /**

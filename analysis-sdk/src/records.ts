@@ -2,8 +2,10 @@
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { createAjv, errorSegments } from './ajv';
 import { type JsonCaps, measureJson, parseJson } from './bounded-json';
+import type { Grain } from './grain';
 
-export const SOCIAL_PLATFORMS = ['x', 'facebook', 'instagram', 'reddit', 'google', 'other'] as const;
+// `youtube` is its own platform (watches and searches on YouTube); `google` is Google Search and location.
+export const SOCIAL_PLATFORMS = ['x', 'facebook', 'instagram', 'reddit', 'google', 'youtube', 'other'] as const;
 export type SocialPlatform = (typeof SOCIAL_PLATFORMS)[number];
 
 export const POST_TYPES = ['post', 'reply', 'repost', 'story', 'comment'] as const;
@@ -52,11 +54,64 @@ export interface SocialReaction {
   id?: string;
 }
 
+export interface MediaWatch {
+  kind: 'media.watch';
+  timestamp: string;
+  platform: SocialPlatform;
+  /** Absent when the video was removed, or when the export gives only its link. */
+  title?: string;
+  url?: string;
+  channel?: string;
+  /** True when the video has since been removed: the export no longer says what it was. */
+  removed?: boolean;
+  /** The video's id on its platform (YouTube's `v=`), where the export has one. */
+  id?: string;
+}
+
+export interface SearchQuery {
+  kind: 'search.queries';
+  timestamp: string;
+  platform: SocialPlatform;
+  query: string;
+  id?: string;
+}
+
+export interface LocationPoint {
+  kind: 'location.points';
+  timestamp: string;
+  platform: SocialPlatform;
+  /** Degrees north, -90 to 90. */
+  latitude: number;
+  /** Degrees east, -180 to 180. */
+  longitude: number;
+  /** The radius, in metres, within which the device placed itself. */
+  accuracy?: number;
+}
+
+export interface LocationVisit {
+  kind: 'location.visits';
+  /** When the visit began. */
+  timestamp: string;
+  platform: SocialPlatform;
+  /** How long the visit lasted, in whole seconds. */
+  durationSeconds?: number;
+  latitude: number;
+  longitude: number;
+  placeName?: string;
+  placeId?: string;
+  /** What the place is to the person, as the export says: home, work, inferred_home… */
+  semanticType?: string;
+}
+
 export interface RecordByKind {
   'social.posts': SocialPost;
   'social.comments': SocialComment;
   'social.messages': SocialMessage;
   'social.reactions': SocialReaction;
+  'media.watch': MediaWatch;
+  'search.queries': SearchQuery;
+  'location.points': LocationPoint;
+  'location.visits': LocationVisit;
 }
 export type RecordKind = keyof RecordByKind;
 export type CanonicalRecord = RecordByKind[RecordKind];
@@ -64,18 +119,31 @@ export type CanonicalRecord = RecordByKind[RecordKind];
 export type RecordFieldName<K extends RecordKind = RecordKind> = K extends RecordKind ? Exclude<keyof RecordByKind[K], 'kind'> & string : never;
 
 export interface RecordFieldSpec {
-  type: 'string' | 'integer';
+  /** `number` is any finite JSON number (coordinates); `integer` a whole one. */
+  type: 'string' | 'integer' | 'number' | 'boolean';
   required: boolean;
   description: string;
+  /** What the field is, in a few plain words for the consent screen and the receipt ("the text", "your location"). */
+  label: string;
   format?: 'date-time';
   enum?: readonly string[];
   minimum?: number;
+  maximum?: number;
   minLength?: number;
   maxLength?: number;
+  /** The coarser grains a scope may ask this field at (`timestamp@day`), see grain.ts. */
+  grains?: readonly Grain[];
+  /**
+   * Set on a field that reveals much at full precision (location, message text, searches), in the words
+   * the consent screen uses for it whole ("your exact location"): such a scope is flagged to the reviewer.
+   */
+  sensitive?: string;
 }
 
 export interface RecordKindSpec<K extends RecordKind = RecordKind> {
   description: string;
+  /** The records, in a few plain words for the consent screen ("your posts", "places you visited"). */
+  label: string;
   fields: { readonly [F in RecordFieldName<K>]: RecordFieldSpec };
 }
 
@@ -86,6 +154,8 @@ const timestamp: RecordFieldSpec = {
   format: 'date-time',
   required: true,
   description: 'When it happened: an RFC 3339 date-time with a time zone, e.g. 2026-01-05T18:20:00Z',
+  label: 'the date and time',
+  grains: ['hour', 'day'],
 };
 // Exports such as X's likes and Reddit's votes carry no time at all: such a record is kept without one.
 const timestampWhenKnown: RecordFieldSpec = {
@@ -93,51 +163,188 @@ const timestampWhenKnown: RecordFieldSpec = {
   required: false,
   description: `${timestamp.description}; absent where the export does not say when (X likes, Reddit votes and saves)`,
 };
-const platform: RecordFieldSpec = { type: 'string', enum: SOCIAL_PLATFORMS, required: true, description: 'Where it happened' };
-const text: RecordFieldSpec = { type: 'string', maxLength: MAX_TEXT, required: false, description: 'The text, as written' };
+const platform: RecordFieldSpec = {
+  type: 'string',
+  enum: SOCIAL_PLATFORMS,
+  required: true,
+  description: 'Where it happened: youtube for YouTube, google for Google Search and Google location history',
+  label: 'the platform',
+};
+const text: RecordFieldSpec = {
+  type: 'string',
+  maxLength: MAX_TEXT,
+  required: false,
+  description: 'The text, as written',
+  label: 'the text',
+  grains: ['length', 'words'],
+};
 const MAX_NATIVE_ID = 256;
-const nativeId = (what: string): RecordFieldSpec => ({ type: 'string', minLength: 1, maxLength: MAX_NATIVE_ID, required: false, description: what });
-const count = (what: string): RecordFieldSpec => ({ type: 'integer', minimum: 0, required: false, description: what });
+const nativeId = (what: string): RecordFieldSpec => ({
+  type: 'string',
+  minLength: 1,
+  maxLength: MAX_NATIVE_ID,
+  required: false,
+  description: what,
+  label: 'the id on its platform',
+});
+const count = (what: string, label: string): RecordFieldSpec => ({ type: 'integer', minimum: 0, required: false, description: what, label });
+const shortText = (what: string, label: string, maxLength: number, required = false): RecordFieldSpec => ({
+  type: 'string',
+  minLength: 1,
+  maxLength,
+  required,
+  description: what,
+  label,
+});
+
+const LOCATION_IS_SENSITIVE =
+  'Location data is sensitive: a few points or visits show where the person lives, works and sleeps. Analyses should ask ' +
+  'for latitude and longitude at a grain (latitude@1km, longitude@1km, or @10km) unless they need more; a full-precision ' +
+  'location scope is flagged to the reviewer';
+const latitude: RecordFieldSpec = {
+  type: 'number',
+  minimum: -90,
+  maximum: 90,
+  required: true,
+  description: 'Degrees north (WGS 84), -90 to 90, as precise as the export; sensitive at full precision',
+  label: 'your location',
+  grains: ['1km', '10km'],
+  sensitive: 'your exact location',
+};
+const longitude: RecordFieldSpec = {
+  ...latitude,
+  minimum: -180,
+  maximum: 180,
+  description: 'Degrees east (WGS 84), -180 to 180, as precise as the export; sensitive at full precision',
+};
 
 export const RECORD_KINDS: { readonly [K in RecordKind]: RecordKindSpec<K> } = {
   'social.posts': {
     description: 'Things the user published: posts, replies, reposts, stories and comments',
+    label: 'your posts',
     fields: {
       timestamp,
       platform,
-      type: { type: 'string', enum: POST_TYPES, required: true, description: 'What was published' },
+      type: { type: 'string', enum: POST_TYPES, required: true, description: 'What was published', label: 'what kind of post it was' },
       text,
-      likes: count('Likes received'),
-      comments: count('Comments received'),
-      shares: count('Times shared by others'),
+      likes: count('Likes received', 'the likes received'),
+      comments: count('Comments received', 'the comments received'),
+      shares: count('Times shared by others', 'the times shared'),
       id: nativeId("The post's id on its platform, where the export has one (e.g. an X tweet id)"),
     },
   },
   'social.comments': {
     description: "Comments the user wrote on other people's content",
-    fields: { timestamp, platform, text, likes: count('Likes received'), id: nativeId("The comment's id on its platform, where the export has one") },
+    label: 'your comments',
+    fields: {
+      timestamp,
+      platform,
+      text,
+      likes: count('Likes received', 'the likes received'),
+      id: nativeId("The comment's id on its platform, where the export has one"),
+    },
   },
   'social.messages': {
     description:
       "Private messages the user sent or received. They carry other people's words: a received message was written by " +
       'someone else, who never consented to the analysis',
+    label: 'your private messages',
     fields: {
       timestamp,
       platform,
-      direction: { type: 'string', enum: MESSAGE_DIRECTIONS, required: true, description: 'Whether the user sent or received it' },
-      text,
+      direction: {
+        type: 'string',
+        enum: MESSAGE_DIRECTIONS,
+        required: true,
+        description: 'Whether the user sent or received it',
+        label: 'whether you sent or received each one',
+      },
+      text: { ...text, sensitive: "the full text of your messages, including other people's words" },
       id: nativeId("The message's id on its platform, where the export has one"),
     },
   },
   'social.reactions': {
     description:
-      'Reactions (likes, votes, saves and similar) the user gave. X likes and Reddit votes and saves carry no timestamp: ' +
-      'those exports do not say when',
+      'Reactions (likes, votes, saves and similar) the user gave. X likes and Reddit votes and saves carry no timestamp: ' + 'those exports do not say when',
+    label: 'your reactions',
     fields: {
       timestamp: timestampWhenKnown,
       platform,
-      reaction: { type: 'string', minLength: 1, maxLength: 64, required: true, description: 'The reaction, e.g. like, love, haha, upvote, save' },
+      reaction: {
+        type: 'string',
+        minLength: 1,
+        maxLength: 64,
+        required: true,
+        description: 'The reaction, e.g. like, love, haha, upvote, save',
+        label: 'the reaction',
+      },
       id: nativeId('The id of the item reacted to (the exports give a reaction no id of its own), where the export has one'),
+    },
+  },
+  'media.watch': {
+    description:
+      'Videos the user watched (YouTube watch history): when, what and from which channel. A video removed since is kept, ' +
+      'marked removed, without a title: the export no longer says what it was',
+    label: 'videos you watched',
+    fields: {
+      timestamp,
+      platform,
+      title: shortText("The video's title; absent for a removed video, or when the export gives only its link", 'the title', 2000),
+      url: shortText("The video's link, e.g. https://www.youtube.com/watch?v=…", 'the link', 2048),
+      channel: shortText('The channel that published it, where the export names one', 'the channel', 500),
+      removed: {
+        type: 'boolean',
+        required: false,
+        description: 'true when the video has since been removed (the export says so); absent otherwise',
+        label: 'whether the video was removed',
+      },
+      id: nativeId("The video's id on its platform (YouTube's v= parameter), where the export has one"),
+    },
+  },
+  'search.queries': {
+    description: 'What the user searched for (Google Search, YouTube), and when. Searches are sensitive: they show what a person wonders about',
+    label: 'your searches',
+    fields: {
+      timestamp,
+      platform,
+      query: {
+        ...shortText('The query as typed', 'the query', 2048, true),
+        grains: ['length', 'words'],
+        sensitive: 'exactly what you searched for',
+      },
+      id: nativeId("The search's id on its platform, where the export has one"),
+    },
+  },
+  'location.points': {
+    description: `Where the user's device was, point by point (Google location history). ${LOCATION_IS_SENSITIVE}`,
+    label: 'your location history',
+    fields: {
+      timestamp,
+      platform,
+      latitude,
+      longitude,
+      accuracy: count('The radius in metres within which the device placed itself, where the export says', 'how accurate each point is'),
+    },
+  },
+  'location.visits': {
+    description: `Places the user stayed at (Google Timeline visits): where, from when and for how long. ${LOCATION_IS_SENSITIVE}`,
+    label: 'places you visited',
+    fields: {
+      timestamp: { ...timestamp, description: `When the visit began: ${timestamp.description.slice('When it happened: '.length)}` },
+      platform,
+      durationSeconds: count('How long the visit lasted, in whole seconds, where the export says when it ended', 'how long you stayed'),
+      latitude,
+      longitude,
+      placeName: { ...shortText("The place's name, where the export has one", "the place's name", 500), sensitive: 'the names of the places you visited' },
+      placeId: {
+        ...shortText("The place's id (Google's place id), where the export has one", "the place's id", 256),
+        sensitive: 'the ids of the places you visited (each names a precise place)',
+      },
+      semanticType: shortText(
+        'What the place is to the user, as the export says, lowercased: home, work, inferred_home, inferred_work, searched_address…',
+        'what each place is to you (home, work…)',
+        64,
+      ),
     },
   },
 };
@@ -162,6 +369,7 @@ function fieldJsonSchema(spec: RecordFieldSpec): Record<string, unknown> {
   if (spec.format !== undefined) schema.format = spec.format;
   if (spec.enum !== undefined) schema.enum = [...spec.enum];
   if (spec.minimum !== undefined) schema.minimum = spec.minimum;
+  if (spec.maximum !== undefined) schema.maximum = spec.maximum;
   if (spec.minLength !== undefined) schema.minLength = spec.minLength;
   if (spec.maxLength !== undefined) schema.maxLength = spec.maxLength;
   return schema;
@@ -178,7 +386,12 @@ export function recordJsonSchema(kind: RecordKind): Record<string, unknown> {
     type: 'object',
     description: RECORD_KINDS[kind].description,
     additionalProperties: false,
-    required: ['kind', ...Object.entries(specs).filter(([, spec]) => spec.required).map(([name]) => name)],
+    required: [
+      'kind',
+      ...Object.entries(specs)
+        .filter(([, spec]) => spec.required)
+        .map(([name]) => name),
+    ],
     properties,
   };
 }
@@ -210,6 +423,8 @@ function expectation(spec: RecordFieldSpec): string {
   if (spec.format === 'date-time') return 'an ISO 8601 date-time with a time zone, e.g. 2026-01-05T18:20:00Z';
   if (spec.enum) return `one of ${spec.enum.join(', ')}`;
   if (spec.type === 'integer') return spec.minimum === 0 ? 'a non-negative integer' : 'an integer';
+  if (spec.type === 'number') return spec.maximum !== undefined ? `a number from ${spec.minimum} to ${spec.maximum}` : 'a number';
+  if (spec.type === 'boolean') return 'true or false';
   if (spec.minLength && spec.maxLength !== undefined) return `a string of ${spec.minLength} to ${spec.maxLength} characters`;
   if (spec.maxLength !== undefined) return `a string of at most ${spec.maxLength} characters`;
   return 'a string';
@@ -259,10 +474,7 @@ export function validateRecord(line: unknown): RecordValidation {
  * Keeps only `kind` and the consented fields of a record. A field is copied only if it is both
  * consented and part of the kind's canonical schema, so a stray property can never leak.
  */
-export function projectRecord<K extends RecordKind>(
-  record: RecordByKind[K],
-  fields: readonly string[],
-): Partial<RecordByKind[K]> & { kind: K } {
+export function projectRecord<K extends RecordKind>(record: RecordByKind[K], fields: readonly string[]): Partial<RecordByKind[K]> & { kind: K } {
   const kind = record.kind as K;
   const specs = fieldSpecs(kind);
   const projected: Record<string, unknown> = { kind };

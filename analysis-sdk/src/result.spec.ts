@@ -35,7 +35,11 @@ describe('validateResult', () => {
       data: { values: [{ hour: 0, posts: 4 }] },
       transform: [{ filter: { field: 'posts', gt: 0 } }, { filter: { and: [{ field: 'hour', oneOf: [0, 1] }] } }],
       layer: [{ mark: { type: 'bar', tooltip: true } }, { mark: 'rule' }],
-      encoding: { x: { field: 'hour', type: 'ordinal' }, y: { field: 'posts', type: 'quantitative' }, color: { condition: { test: { field: 'posts', gt: 3 }, value: 'red' }, value: 'grey' } },
+      encoding: {
+        x: { field: 'hour', type: 'ordinal' },
+        y: { field: 'posts', type: 'quantitative' },
+        color: { condition: { test: { field: 'posts', gt: 3 }, value: 'red' }, value: 'grey' },
+      },
     };
     expect(validateResult(chart(spec)).ok).toBe(true);
   });
@@ -118,15 +122,20 @@ describe('validateResult', () => {
   });
 
   describe('markdown', () => {
-    it.each(['<script>alert(1)</script>', 'hi <img src=x onerror=alert(1)>', 'a </div> b', '<!-- hidden -->', '<!DOCTYPE html>', '<?xml version="1.0"?>', '<https://example.com>'])(
-      'rejects raw HTML: %j',
-      (text) => {
-        const errors = errorsOf(withBlock({ type: 'markdown', text }));
-        expect(errors).toHaveLength(1);
-        expect(errors[0]!.path).toBe('blocks[0].text');
-        expect(errors[0]!.message).toContain('markdown must not contain raw HTML');
-      },
-    );
+    it.each([
+      '<script>alert(1)</script>',
+      'hi <img src=x onerror=alert(1)>',
+      'a </div> b',
+      '<!-- hidden -->',
+      '<!DOCTYPE html>',
+      '<?xml version="1.0"?>',
+      '<https://example.com>',
+    ])('rejects raw HTML: %j', (text) => {
+      const errors = errorsOf(withBlock({ type: 'markdown', text }));
+      expect(errors).toHaveLength(1);
+      expect(errors[0]!.path).toBe('blocks[0].text');
+      expect(errors[0]!.message).toContain('markdown must not contain raw HTML');
+    });
 
     it('accepts markdown without markup, including a lone "<" before a space or digit', () => {
       expect(validateResult(withBlock({ type: 'markdown', text: '# Title\n\n**bold**, 3 < 4, a <= b, &lt;script&gt;' })).ok).toBe(true);
@@ -137,7 +146,11 @@ describe('validateResult', () => {
       ['a javascript: link', '[click](javascript:alert(1))', 'links ("](" at character 6)'],
       ['a link to an anchor', '[top](#top)', 'links ("](" at character 4)'],
       ['a link with an entity-encoded scheme', '[x](&#106;avascript:alert(1))', 'links ("](" at character 2)'],
-      ['a reference definition (which turns [x][r] into a link)', 'see [x][r]\n\n[r]: https://evil.example', 'link or footnote definitions ("]:" at character 14)'],
+      [
+        'a reference definition (which turns [x][r] into a link)',
+        'see [x][r]\n\n[r]: https://evil.example',
+        'link or footnote definitions ("]:" at character 14)',
+      ],
       ['a definition for a shortcut reference', '[r]\n\n[r]: <https://evil.example>', 'link or footnote definitions ("]:" at character 7)'],
       ['a definition inside a block quote', '> [r]: https://evil.example\n\n[r]', 'link or footnote definitions ("]:" at character 4)'],
       ['a definition whose label spans lines', '[a\nb]: https://evil.example\n\n[a b]', 'link or footnote definitions ("]:" at character 4)'],
@@ -211,7 +224,11 @@ describe('validateResult', () => {
   describe('chart', () => {
     it.each<[string, Record<string, unknown>, string]>([
       ['data.url', { mark: 'bar', data: { url: 'https://evil.example/data.json' } }, 'blocks[0].spec.data.url'],
-      ['a url in a lookup', { mark: 'bar', data: { values: [] }, transform: [{ lookup: 'a', from: { data: { url: 'x.csv' }, key: 'a' } }] }, 'blocks[0].spec.transform[0].lookup'],
+      [
+        'a url in a lookup',
+        { mark: 'bar', data: { values: [] }, transform: [{ lookup: 'a', from: { data: { url: 'x.csv' }, key: 'a' } }] },
+        'blocks[0].spec.transform[0].lookup',
+      ],
       ['a url key inside data values', { mark: 'bar', data: { values: [{ url: 'https://evil.example' }] } }, 'blocks[0].spec.data.values[0].url'],
       ['an href encoding', { mark: 'bar', data: { values: [] }, encoding: { href: { field: 'link' } } }, 'blocks[0].spec.encoding.href'],
       ['an href on a mark', { mark: { type: 'bar', href: 'https://evil.example' }, data: { values: [] } }, 'blocks[0].spec.mark.href'],
@@ -221,10 +238,22 @@ describe('validateResult', () => {
       ['a foreign $schema', { $schema: 'https://evil.example/schema.json', mark: 'bar', data: { values: [] } }, 'blocks[0].spec.$schema'],
       ['a Vega (not Vega-Lite) $schema', { $schema: 'https://vega.github.io/schema/vega/v5.json', mark: 'bar' }, 'blocks[0].spec.$schema'],
       ['a data generator', { mark: 'bar', data: { sequence: { start: 0, stop: 1e9 } } }, 'blocks[0].spec.data'],
-      ['a calculate expression', { mark: 'bar', data: { values: [] }, transform: [{ calculate: 'datum.a', as: 'b' }] }, 'blocks[0].spec.transform[0].calculate'],
+      [
+        'a calculate expression',
+        { mark: 'bar', data: { values: [] }, transform: [{ calculate: 'datum.a', as: 'b' }] },
+        'blocks[0].spec.transform[0].calculate',
+      ],
       ['a filter expression', { mark: 'bar', data: { values: [] }, transform: [{ filter: 'datum.a > 1' }] }, 'blocks[0].spec.transform[0].filter'],
-      ['an expression inside a filter composition', { mark: 'bar', transform: [{ filter: { and: ['datum.a > 1'] } }] }, 'blocks[0].spec.transform[0].filter.and[0]'],
-      ['a condition test expression', { mark: 'bar', encoding: { color: { condition: { test: 'datum.a', value: 'red' } } } }, 'blocks[0].spec.encoding.color.condition.test'],
+      [
+        'an expression inside a filter composition',
+        { mark: 'bar', transform: [{ filter: { and: ['datum.a > 1'] } }] },
+        'blocks[0].spec.transform[0].filter.and[0]',
+      ],
+      [
+        'a condition test expression',
+        { mark: 'bar', encoding: { color: { condition: { test: 'datum.a', value: 'red' } } } },
+        'blocks[0].spec.encoding.color.condition.test',
+      ],
       ['an ExprRef', { mark: { type: 'bar', opacity: { expr: 'random()' } } }, 'blocks[0].spec.mark.opacity'],
       ['a bound param', { mark: 'bar', params: [{ name: 'p', bind: { input: 'range' } }] }, 'blocks[0].spec.params'],
       ['a CSS url() colour', { mark: { type: 'bar', fill: 'url(https://evil.example/x)' } }, 'blocks[0].spec.mark.fill'],
@@ -234,7 +263,9 @@ describe('validateResult', () => {
 
     it('says why a URL is rejected', () => {
       const error = errorsOf(chart({ mark: 'bar', data: { url: 'x' } })).find((e) => e.path === 'blocks[0].spec.data.url');
-      expect(error?.message).toBe('blocks[0].spec.data.url is not allowed: a chart uses inline data (data.values), never a URL; rename a data field called "url"');
+      expect(error?.message).toBe(
+        'blocks[0].spec.data.url is not allowed: a chart uses inline data (data.values), never a URL; rename a data field called "url"',
+      );
     });
 
     it('rejects a spec nested too deeply without overflowing the stack', () => {
@@ -285,7 +316,13 @@ describe('validateResult holds a document to its JSON caps first', () => {
 
   it('derives its caps from the byte cap, and holds each on both sides', () => {
     const caps = resultJsonCaps(4 * 1024 * 1024);
-    expect(caps).toEqual({ maxBytes: 4 * 1024 * 1024, maxDepth: RESULT_CAPS.chartDepth + 8, maxNodes: 1024 * 1024, maxStringLength: 1024 * 1024, maxPathWeight: 12 * 1024 * 1024 });
+    expect(caps).toEqual({
+      maxBytes: 4 * 1024 * 1024,
+      maxDepth: RESULT_CAPS.chartDepth + 8,
+      maxNodes: 1024 * 1024,
+      maxStringLength: 1024 * 1024,
+      maxPathWeight: 12 * 1024 * 1024,
+    });
     const small = resultJsonCaps(4096); // 1,024 values, path weight 12,288
     const table = (rows: number) => withBlock({ type: 'table', columns: ['a', 'b', 'c'], rows: Array.from({ length: rows }, () => [1, 2, 3]) });
     // 11 values around the rows, then 4 per row: 1,023 with 253 rows.
@@ -310,7 +347,12 @@ describe('validateResult holds a document to its JSON caps first', () => {
 
   it('lists every schema problem of a small document, and stops at the first in a large one', () => {
     const cells = (rows: number) => withBlock({ type: 'table', columns: ['a', 'b'], rows: Array.from({ length: rows }, () => [{}, {}]) });
-    expect(errorsOf(cells(2)).map((error) => error.path)).toEqual(['blocks[0].rows[0][0]', 'blocks[0].rows[0][1]', 'blocks[0].rows[1][0]', 'blocks[0].rows[1][1]']);
+    expect(errorsOf(cells(2)).map((error) => error.path)).toEqual([
+      'blocks[0].rows[0][0]',
+      'blocks[0].rows[0][1]',
+      'blocks[0].rows[1][0]',
+      'blocks[0].rows[1][1]',
+    ]);
     // Past ALL_ERRORS_MAX_NODES values (3 per row here), one error object instead of one per bad cell.
     expect(errorsOf(cells(ALL_ERRORS_MAX_NODES / 2)).map((error) => error.path)).toEqual(['blocks[0].rows[0][0]']);
   });

@@ -162,7 +162,8 @@ const MARKDOWN_RULES: readonly { pattern: RegExp; message: (found: string, index
   {
     // `<tag`, `</tag`, `<!--`, `<!DOCTYPE`, `<?xml`, `<https://…>`: anything an HTML parser would treat as markup.
     pattern: /<(?:\/?[A-Za-z]|!|\?)/,
-    message: (found, index) => `must not contain raw HTML (found "${found}" at character ${index}); write &lt; for a literal "<" (an autolink such as <https://…> is markup too)`,
+    message: (found, index) =>
+      `must not contain raw HTML (found "${found}" at character ${index}); write &lt; for a literal "<" (an autolink such as <https://…> is markup too)`,
   },
   {
     pattern: /!\[/,
@@ -170,11 +171,13 @@ const MARKDOWN_RULES: readonly { pattern: RegExp; message: (found: string, index
   },
   {
     pattern: /\]\(/,
-    message: (_, index) => `must not contain links ("](" at character ${index}); write a URL as plain text, which is shown but never linked, or "]\\(" for a literal "]("`,
+    message: (_, index) =>
+      `must not contain links ("](" at character ${index}); write a URL as plain text, which is shown but never linked, or "]\\(" for a literal "]("`,
   },
   {
     pattern: /\]:/,
-    message: (_, index) => `must not contain link or footnote definitions ("]:" at character ${index}); write a URL as plain text, or "]\\:" for a literal "]:"`,
+    message: (_, index) =>
+      `must not contain link or footnote definitions ("]:" at character ${index}); write a URL as plain text, or "]\\:" for a literal "]:"`,
   },
 ];
 

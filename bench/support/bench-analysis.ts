@@ -40,7 +40,7 @@ export async function buildBenchImage(): Promise<BenchImage> {
   try {
     await mkdir(join(context, 'app'));
     await writeFile(join(context, 'app', 'main.js'), MAIN_JS, { mode: 0o644 });
-    await writeFile(join(context, 'Dockerfile'), 'FROM lockbox/node-base:20\nCOPY app/ /app/\nLABEL lockbox.bench="trivial-node"\n');
+    await writeFile(join(context, 'Dockerfile'), 'FROM lockbox/node-base:24\nCOPY app/ /app/\nLABEL lockbox.bench="trivial-node"\n');
     const { stdout } = await run('docker', ['build', '--quiet', context], { env: { ...process.env, DOCKER_BUILDKIT: '0' } });
     const imageId = stdout.trim();
     const tarballPath = join(context, 'image.tar');
@@ -78,7 +78,7 @@ export async function publishBenchAnalysis(client: BenchClient, image: BenchImag
   ]);
   const checked = await client.until(
     async () => {
-      const { body } = await client.request('GET', `/submissions/${submission.id}`, { token: developer.token });
+      const { body } = await client.request<{ status: string; checkReport?: unknown }>('GET', `/submissions/${submission.id}`, { token: developer.token });
       return ['submitted', 'checking'].includes(body.status) ? undefined : body;
     },
     180_000,
@@ -95,7 +95,9 @@ export function postsJsonl(count: number, approxBytes = 120): Buffer {
   const lines: string[] = [];
   for (let i = 0; i < count; i++) {
     const timestamp = new Date(Date.UTC(2026, 0, 1) + i * 60_000).toISOString().replace('.000', '');
-    lines.push(JSON.stringify({ kind: 'social.posts', timestamp, platform: 'x', type: 'post', text: `post ${i} ${padding}`, likes: i % 7, comments: i % 3, shares: 0 }));
+    lines.push(
+      JSON.stringify({ kind: 'social.posts', timestamp, platform: 'x', type: 'post', text: `post ${i} ${padding}`, likes: i % 7, comments: i % 3, shares: 0 }),
+    );
   }
   return Buffer.from(`${lines.join('\n')}\n`);
 }
@@ -108,7 +110,7 @@ export async function uploadDataset(client: BenchClient, user: BenchSession, con
   ]);
   const status = await client.until(
     async () => {
-      const { body } = await client.request('GET', `/datasets/${accepted.id}`, { token: user.token });
+      const { body } = await client.request<{ status: string }>('GET', `/datasets/${accepted.id}`, { token: user.token });
       return ['ready', 'failed'].includes(body.status) ? body.status : undefined;
     },
     timeoutMs,

@@ -74,7 +74,10 @@ export class BenchClient {
   /** The owner's SSE stream; `onEvent` sees every named event with its parsed data. */
   async openEvents(token: string, onEvent: (event: string, data: ApiBody) => void): Promise<{ close(): void }> {
     const abort = new AbortController();
-    const response = await fetch(`${this.apiUrl}/api/v1/events`, { headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' }, signal: abort.signal });
+    const response = await fetch(`${this.apiUrl}/api/v1/events`, {
+      headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' },
+      signal: abort.signal,
+    });
     if (response.status !== 200 || !response.body) throw new Error(`GET /events: ${response.status}`);
     const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
     void (async () => {

@@ -6,7 +6,7 @@ export function percentile(values: number[], p: number): number {
   if (values.length === 0) return NaN;
   const sorted = [...values].sort((a, b) => a - b);
   const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[index];
+  return sorted[index]!;
 }
 
 export function round(value: number, digits = 2): number {
@@ -36,11 +36,12 @@ export function machineInfo(): Record<string, unknown> {
 export function flags(argv = process.argv.slice(2)): Map<string, string> {
   const parsed = new Map<string, string>();
   for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
+    const arg = argv[i]!;
     if (!arg.startsWith('--')) continue;
-    const [name, inline] = arg.slice(2).split('=', 2);
+    const [name = '', inline] = arg.slice(2).split('=', 2);
+    const next = argv[i + 1];
     if (inline !== undefined) parsed.set(name, inline);
-    else if (argv[i + 1] !== undefined && !argv[i + 1].startsWith('--')) parsed.set(name, argv[++i]);
+    else if (next !== undefined && !next.startsWith('--')) parsed.set(name, argv[++i]!);
     else parsed.set(name, 'true');
   }
   return parsed;

@@ -16,7 +16,7 @@ const START_TIMEOUT_MS = 240_000;
 export const BENCH_ADMIN = { email: 'admin@bench.lockbox.local', password: 'bench-admin-password' };
 
 /** Settings every benchmark stack shares; a benchmark adds its own (e.g. the run concurrency). */
-export const BENCH_STACK_ENV: Record<string, string> = {
+const BENCH_STACK_ENV: Record<string, string> = {
   LOCKBOX_ADMIN_EMAIL: BENCH_ADMIN.email,
   LOCKBOX_ADMIN_PASSWORD: BENCH_ADMIN.password,
   LOCKBOX_WORKER_HEARTBEAT_MS: '1000',

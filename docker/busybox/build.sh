@@ -10,7 +10,8 @@
 # busybox binary's path, size and mtime). A hash of the inputs is stored in
 # the image label lockbox.base.inputs.
 #
-# Usage: docker/busybox/build.sh [--force]
+# Usage: docker/busybox/build.sh [--force | --check]
+#   --check  builds nothing: exit 0 when the image is up to date, else say why and exit 1
 # Environment: LOCKBOX_BUSYBOX_BIN (default: /bin/busybox, then `busybox` on PATH)
 set -euo pipefail
 
@@ -22,10 +23,12 @@ say() { echo "busybox: $*"; }
 die() { echo "busybox: error: $*" >&2; exit 1; }
 
 force=0
+check=0
 for arg in "$@"; do
   case "$arg" in
     --force) force=1 ;;
-    -h|--help) sed -n '2,15p' "$SELF"; exit 0 ;;
+    --check) check=1 ;;
+    -h|--help) sed -n '2,16p' "$SELF"; exit 0 ;;
     *) die "unknown argument: $arg" ;;
   esac
 done
@@ -44,6 +47,7 @@ for cand in "${LOCKBOX_BUSYBOX_BIN:-}" /bin/busybox "$(command -v busybox 2>/dev
   cand="$(readlink -f "$cand")"
   if is_static "$cand"; then bb="$cand"; break; fi
 done
+if [ -z "$bb" ] && [ "$check" = 1 ]; then echo "$IMAGE: no statically linked busybox (busybox-static)" >&2; exit 1; fi
 [ -n "$bb" ] || die "no statically linked busybox found (Debian: apt-get install busybox-static; or set LOCKBOX_BUSYBOX_BIN)"
 
 # --- skip when up to date ----------------------------------------------------
@@ -55,6 +59,11 @@ inputs="$(
   } | sha256sum | cut -d' ' -f1
 )"
 current="$(docker image inspect --format "{{ index .Config.Labels \"$LABEL\" }}" "$IMAGE" 2>/dev/null || true)"
+if [ "$check" = 1 ]; then
+  [ -n "$current" ] || { echo "$IMAGE (not built)" >&2; exit 1; }
+  [ "$current" = "$inputs" ] || { echo "$IMAGE as of now (busybox or the build script changed)" >&2; exit 1; }
+  exit 0
+fi
 if [ "$force" = 0 ] && [ "$current" = "$inputs" ]; then
   exit 0
 fi

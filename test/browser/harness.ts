@@ -14,7 +14,9 @@ export const PHONE = { width: 375, height: 740 };
 
 const repoRoot = join(__dirname, '..', '..');
 /** `npm run screenshots` sets this to docs/screenshots; otherwise the screenshots are a test run's own. */
-const screenshotDir = process.env.LOCKBOX_SCREENSHOTS_DIR ? join(repoRoot, process.env.LOCKBOX_SCREENSHOTS_DIR) : join(repoRoot, '.lockbox-test', 'screenshots');
+const screenshotDir = process.env.LOCKBOX_SCREENSHOTS_DIR
+  ? join(repoRoot, process.env.LOCKBOX_SCREENSHOTS_DIR)
+  : join(repoRoot, '.lockbox-test', 'screenshots');
 
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({

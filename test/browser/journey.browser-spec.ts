@@ -135,7 +135,9 @@ describe('a person in the console', () => {
     const charts = await page.locator('.chart-canvas svg').count();
     expect(charts).toBeGreaterThan(0);
     // Marks were drawn from the inline data (bars are paths in Vega's SVG).
-    expect(await page.locator('.chart-canvas svg .mark-rect path, .chart-canvas svg .mark-line path, .chart-canvas svg .mark-area path').count()).toBeGreaterThan(0);
+    expect(
+      await page.locator('.chart-canvas svg .mark-rect path, .chart-canvas svg .mark-line path, .chart-canvas svg .mark-area path').count(),
+    ).toBeGreaterThan(0);
     await page.getByRole('heading', { name: 'Result' }).waitFor();
     await step('09-result');
 
@@ -146,7 +148,10 @@ describe('a person in the console', () => {
     await page.getByRole('link', { name: /Social engagement 1\.0\.0/ }).waitFor();
     await step('10-history');
 
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: /Notifications/ }).click();
+    await page
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: /Notifications/ })
+      .click();
     await page.getByRole('heading', { name: 'Notifications' }).waitFor();
     await page.getByText(/unread\./).waitFor();
     await step('11-notifications');

@@ -68,7 +68,7 @@ describe('the console session', () => {
     return watched;
   }
 
-  it('keeps the session in a __Host- cookie that is Secure, HttpOnly and SameSite=Strict, even on http://127.0.0.1, and out of the page\'s reach', async () => {
+  it("keeps the session in a __Host- cookie that is Secure, HttpOnly and SameSite=Strict, even on http://127.0.0.1, and out of the page's reach", async () => {
     const watched = await freshPage();
     await signInThroughPage(watched, user);
     const cookie = (await watched.context.cookies()).find((candidate) => candidate.name === COOKIE)!;

@@ -42,11 +42,22 @@ const HOSTILE_RESULT = {
       title: PAYLOAD.chartTitle,
       spec: {
         mark: 'bar',
-        data: { values: [{ k: PAYLOAD.chartValue, v: 3 }, { k: 'calm', v: 1 }] },
+        data: {
+          values: [
+            { k: PAYLOAD.chartValue, v: 3 },
+            { k: 'calm', v: 1 },
+          ],
+        },
         encoding: { x: { field: 'k', type: 'nominal' }, y: { field: 'v', type: 'quantitative' } },
       },
     },
-    { type: 'wordcloud', words: [{ text: PAYLOAD.word, weight: 5 }, { text: 'calm', weight: 1 }] },
+    {
+      type: 'wordcloud',
+      words: [
+        { text: PAYLOAD.word, weight: 5 },
+        { text: 'calm', weight: 1 },
+      ],
+    },
   ],
 };
 
@@ -66,7 +77,11 @@ describe('stored XSS through the console', () => {
         title: PAYLOAD.title,
         description: PAYLOAD.description,
         category: 'finance',
-        entrypoint: ['/bin/sh', '-c', `cp /app/result.json /output/result.json && mkdir -p /output/artifacts && printf 'a,b\\n1,2\\n' > /output/artifacts/${PAYLOAD.artifact}`],
+        entrypoint: [
+          '/bin/sh',
+          '-c',
+          `cp /app/result.json /output/result.json && mkdir -p /output/artifacts && printf 'a,b\\n1,2\\n' > /output/artifacts/${PAYLOAD.artifact}`,
+        ],
       },
     });
     person = await createSession('user');
@@ -82,14 +97,25 @@ describe('stored XSS through the console', () => {
     );
     expect(uploaded.status).toBe(202);
     datasetId = uploaded.body.id;
-    await eventually(async () => ((await api('GET', `/datasets/${datasetId}`, { token: person.token })).body.status === 'ready' ? true : undefined), 60_000, 'ingestion');
-    const run = await api('POST', '/runs', { token: person.token, body: { analysis: analysis.slug, datasetIds: [datasetId], params: {}, consent: { scopes: analysis.manifest.scopes } } });
+    await eventually(
+      async () => ((await api('GET', `/datasets/${datasetId}`, { token: person.token })).body.status === 'ready' ? true : undefined),
+      60_000,
+      'ingestion',
+    );
+    const run = await api('POST', '/runs', {
+      token: person.token,
+      body: { analysis: analysis.slug, datasetIds: [datasetId], params: {}, consent: { scopes: analysis.manifest.scopes } },
+    });
     expect(run.status).toBe(202);
     runId = run.body.id;
-    const finished = await eventually(async () => {
-      const current = await api('GET', `/runs/${runId}`, { token: person.token });
-      return ['queued', 'running'].includes(current.body.status) ? undefined : current.body;
-    }, 120_000, 'the hostile run');
+    const finished = await eventually(
+      async () => {
+        const current = await api('GET', `/runs/${runId}`, { token: person.token });
+        return ['queued', 'running'].includes(current.body.status) ? undefined : current.body;
+      },
+      120_000,
+      'the hostile run',
+    );
     expect(finished.status).toBe('succeeded');
   }, 300_000);
 
@@ -132,12 +158,21 @@ describe('stored XSS through the console', () => {
     await watched.context.close();
   });
 
-  it("renders every field of the hostile result as inert text: summary, markdown, metric, table, chart, word cloud, artifact", async () => {
+  it('renders every field of the hostile result as inert text: summary, markdown, metric, table, chart, word cloud, artifact', async () => {
     const watched = await signedIn();
     const { page } = watched;
     await page.goto(`/runs/${runId}`);
     await page.getByRole('heading', { name: 'Result' }).waitFor();
-    for (const text of [PAYLOAD.summary, PAYLOAD.markdownShown, PAYLOAD.metricLabel, PAYLOAD.metricUnit, PAYLOAD.column, PAYLOAD.cell, PAYLOAD.chartTitle, PAYLOAD.artifact]) {
+    for (const text of [
+      PAYLOAD.summary,
+      PAYLOAD.markdownShown,
+      PAYLOAD.metricLabel,
+      PAYLOAD.metricUnit,
+      PAYLOAD.column,
+      PAYLOAD.cell,
+      PAYLOAD.chartTitle,
+      PAYLOAD.artifact,
+    ]) {
       await expectShown(watched, text);
     }
     // Vega draws the data value as an axis label: SVG text, not markup.

@@ -68,7 +68,7 @@ describe('accounts', () => {
         expect(response.status).toBe(400);
         expectErrorContract(response.body, 400);
       }
-      const unknownField = await register(cases[1]);
+      const unknownField = await register(cases[1]!);
       expect(unknownField.body.message).toEqual(expect.arrayContaining([expect.stringMatching(/isAdmin: unknown field/)]));
       expect((await loginAs(email, 'long enough password', clientAddress())).status).toBe(401);
     });
@@ -205,7 +205,10 @@ describe('accounts', () => {
       const stream = await openEventStream({ ticket: tickets[0] });
       stream.close();
       // Used twice: refused the second time.
-      await openEventStream({ ticket: tickets[0] }).then((again) => again.close(), () => undefined);
+      await openEventStream({ ticket: tickets[0] }).then(
+        (again) => again.close(),
+        () => undefined,
+      );
       expect((await api('GET', `/events?ticket=${tickets[1]}&lastEventId=not-an-id`)).status).toBe(400);
       await sleep(500);
       const logs = join(process.env.LOCKBOX_HOME!, 'logs');

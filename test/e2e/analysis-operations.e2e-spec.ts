@@ -37,12 +37,21 @@ async function uploadDataset(user: Session): Promise<string> {
     '/datasets',
     [
       { name: 'format', content: 'lockbox-jsonl' },
-      { name: 'file', content: Buffer.from(posts.map((post) => JSON.stringify(post)).join('\n')), filename: 'export.jsonl', contentType: 'application/x-ndjson' },
+      {
+        name: 'file',
+        content: Buffer.from(posts.map((post) => JSON.stringify(post)).join('\n')),
+        filename: 'export.jsonl',
+        contentType: 'application/x-ndjson',
+      },
     ],
     { token: user.token },
   );
   expect(accepted.status).toBe(202);
-  await eventually(async () => ((await api('GET', `/datasets/${accepted.body.id}`, { token: user.token })).body.status === 'ready' ? true : undefined), 60_000, 'ingestion');
+  await eventually(
+    async () => ((await api('GET', `/datasets/${accepted.body.id}`, { token: user.token })).body.status === 'ready' ? true : undefined),
+    60_000,
+    'ingestion',
+  );
   return accepted.body.id;
 }
 
@@ -95,7 +104,8 @@ describe('analysis operations', () => {
       `SELECT a.slug, v.check_report -> 'smokeRun' AS smoke FROM analysis_versions v JOIN analyses a ON a.id = v.analysis_id WHERE a.slug = ANY($1) AND v.status = 'published'`,
       [samples],
     );
-    for (const slug of samples) expect(reports.find((report) => report.slug === slug)?.smoke).toMatchObject({ status: 'succeeded', records: expect.any(Object) });
+    for (const slug of samples)
+      expect(reports.find((report) => report.slug === slug)?.smoke).toMatchObject({ status: 'succeeded', records: expect.any(Object) });
   });
 
   describe('GET /analyses/:slug/stats', () => {
@@ -109,7 +119,11 @@ describe('analysis operations', () => {
           params: { type: 'object', additionalProperties: false, properties: { mode: { type: 'string', enum: ['ok', 'crash'], default: 'ok' } } },
         },
       });
-      const runIds = [await startRun(user, analysis, datasetId), await startRun(user, analysis, datasetId), await startRun(user, analysis, datasetId, { mode: 'crash' })];
+      const runIds = [
+        await startRun(user, analysis, datasetId),
+        await startRun(user, analysis, datasetId),
+        await startRun(user, analysis, datasetId, { mode: 'crash' }),
+      ];
       const runs = [];
       for (const id of runIds) runs.push(await runIn(user, id, ['succeeded', 'failed', 'timed_out', 'cancelled']));
       expect(runs.map((run) => run.status)).toEqual(['succeeded', 'succeeded', 'failed']);
@@ -160,7 +174,11 @@ describe('analysis operations', () => {
         base: 'busybox',
         image,
         developer,
-        manifest: { title: 'Slow to suspend', entrypoint: ['/bin/sh', '-c', 'echo started; sleep 300'], resources: { memory: '128m', cpu: 0.25, timeout: 600, output: '1m' } },
+        manifest: {
+          title: 'Slow to suspend',
+          entrypoint: ['/bin/sh', '-c', 'echo started; sleep 300'],
+          resources: { memory: '128m', cpu: 0.25, timeout: 600, output: '1m' },
+        },
       });
       const running: string[] = [];
       for (let slot = 0; slot < config.worker.concurrency.runs; slot++) running.push(await startRun(user, slow, datasetId));
@@ -177,11 +195,26 @@ describe('analysis operations', () => {
 
       const suspended = await api('POST', path, { token: admin.token, body: { reason: 'Reads more than it says' } });
       expect(suspended.status).toBe(200);
-      expect(suspended.body).toMatchObject({ slug: slow.slug, version: '1.0.0', status: 'suspended', reason: 'Reads more than it says', cancelledRuns: 1, stopRequestedRuns: running.length });
+      expect(suspended.body).toMatchObject({
+        slug: slow.slug,
+        version: '1.0.0',
+        status: 'suspended',
+        reason: 'Reads more than it says',
+        cancelledRuns: 1,
+        stopRequestedRuns: running.length,
+      });
       expect((await api('POST', path, { token: admin.token, body: { reason: 'again' } })).status).toBe(409);
 
-      expect((await api('GET', `/runs/${queued}`, { token: user.token })).body).toMatchObject({ status: 'cancelled', reason: 'analysis_suspended', containerMs: null });
-      for (const id of running) expect(await runIn(user, id, ['succeeded', 'failed', 'timed_out', 'cancelled'], 60_000)).toMatchObject({ status: 'cancelled', reason: 'analysis_suspended' });
+      expect((await api('GET', `/runs/${queued}`, { token: user.token })).body).toMatchObject({
+        status: 'cancelled',
+        reason: 'analysis_suspended',
+        containerMs: null,
+      });
+      for (const id of running)
+        expect(await runIn(user, id, ['succeeded', 'failed', 'timed_out', 'cancelled'], 60_000)).toMatchObject({
+          status: 'cancelled',
+          reason: 'analysis_suspended',
+        });
 
       // Off the catalogue, and no new runs.
       expect((await api('GET', `/analyses/${slow.slug}`, { token: user.token })).status).toBe(404);
@@ -192,18 +225,28 @@ describe('analysis operations', () => {
 
       const notifications = (await api('GET', '/notifications?limit=100', { token: user.token })).body.items;
       for (const id of [...running, queued]) {
-        expect(notifications.filter((item: any) => item.subjectId === id)).toEqual([expect.objectContaining({ type: 'run.cancelled', title: 'Slow to suspend was cancelled' })]);
+        expect(notifications.filter((item: any) => item.subjectId === id)).toEqual([
+          expect.objectContaining({ type: 'run.cancelled', title: 'Slow to suspend was cancelled' }),
+        ]);
       }
       const developerNotes = (await api('GET', '/notifications?limit=100', { token: developer.token })).body.items;
       expect(developerNotes.filter((item: any) => item.type === 'analysis.suspended')).toEqual([
         expect.objectContaining({ title: 'Slow to suspend 1.0.0 was suspended', body: expect.stringContaining('Reads more than it says') }),
       ]);
-      const audit = await query<{ actor_id: string; detail: any }>(`SELECT actor_id, detail FROM audit_events WHERE action = 'analysis.version_suspended' AND target_id = $1`, [slow.submissionId]);
+      const audit = await query<{ actor_id: string; detail: any }>(
+        `SELECT actor_id, detail FROM audit_events WHERE action = 'analysis.version_suspended' AND target_id = $1`,
+        [slow.submissionId],
+      );
       expect(audit).toEqual([{ actor_id: admin.id, detail: expect.objectContaining({ reason: 'Reads more than it says', cancelledRuns: 1 }) }]);
 
       // The suspended version's runs are still counted (exactly, for admins).
       const stats = await api('GET', `/analyses/${slow.slug}/stats`, { token: admin.token });
-      expect(stats.body.exact).toMatchObject({ runs: running.length + 1, byStatus: { cancelled: running.length + 1 }, successRate: null, failureReasons: { analysis_suspended: running.length + 1 } });
+      expect(stats.body.exact).toMatchObject({
+        runs: running.length + 1,
+        byStatus: { cancelled: running.length + 1 },
+        successRate: null,
+        failureReasons: { analysis_suspended: running.length + 1 },
+      });
     });
   });
 });

@@ -3,6 +3,7 @@
 // approves through the API and a user runs the published analysis on the same data.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +13,9 @@ import { repoRoot } from '../support/launcher';
 import { api, apiUrl, createSession, eventually, type Session, upload } from '../support/session';
 
 const LOCKBOX_BIN = join(repoRoot, 'node_modules/.bin/lockbox');
+const CLI_MAIN = join(repoRoot, 'analysis-sdk/dist/cli/main.js');
+/** The Node 20 release lockbox/node-base:20 carries (analysis-sdk/assets/base-image.sh). */
+const NODE_RELEASE_20 = /^NODE_RELEASE_20=(\S+)$/m.exec(readFileSync(join(repoRoot, 'analysis-sdk/assets/base-image.sh'), 'utf8'))![1]!;
 
 interface CliResult {
   code: number;
@@ -24,12 +28,21 @@ let configDir: string;
 /** Analysis names built here: `lockbox build` tags their images `lockbox-local/<name>:<version>`. */
 const builtNames: string[] = [];
 
+interface CliOptions {
+  cwd?: string;
+  stdin?: string;
+  env?: Record<string, string>;
+  /** Another Node binary to run the CLI with (by default the bin's `#!/usr/bin/env node`: the platform's). */
+  node?: string;
+}
+
 /** Runs `lockbox <args>` in `cwd`, with its own config directory, optionally feeding stdin. */
-function lockbox(args: string[], options: { cwd?: string; stdin?: string } = {}): Promise<CliResult> {
+function lockbox(args: string[], options: CliOptions = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(LOCKBOX_BIN, args, {
+    const [file, argv] = options.node ? [options.node, [CLI_MAIN, ...args]] : [LOCKBOX_BIN, args];
+    const child = spawn(file, argv, {
       cwd: options.cwd ?? work,
-      env: { ...process.env, LOCKBOX_CONFIG_DIR: configDir },
+      env: { ...process.env, LOCKBOX_CONFIG_DIR: configDir, ...options.env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -43,7 +56,7 @@ function lockbox(args: string[], options: { cwd?: string; stdin?: string } = {})
 }
 
 /** A successful CLI call; otherwise the failure with everything the CLI said. */
-async function lockboxOk(args: string[], options: { cwd?: string; stdin?: string } = {}): Promise<CliResult> {
+async function lockboxOk(args: string[], options: CliOptions = {}): Promise<CliResult> {
   const result = await lockbox(args, options);
   if (result.code !== 0) throw new Error(`lockbox ${args.join(' ')} exited ${result.code}\n${result.stderr}\n${result.stdout}`);
   return result;
@@ -72,9 +85,10 @@ async function uploadDataset(user: Session, path: string): Promise<string> {
 }
 
 beforeAll(() => {
-  // The CLI is the SDK's build (analysis-sdk/dist), which `npm test` brings up to date through
-  // prereqs; this makes a direct `npx jest` of this file work too. It is quick when nothing changed.
-  execFileSync('bash', [join(repoRoot, 'scripts/prereqs.sh')], { env: { ...process.env, LOCKBOX_SKIP_IMAGES: '1' }, stdio: 'inherit' });
+  // The CLI is the SDK's build (analysis-sdk/dist), which npm run prereqs keeps up to date. Checked here
+  // too, so a direct `npx jest` of this file on a stale build says so instead of testing old code.
+  const check = spawnSync('bash', [join(repoRoot, 'scripts/prereqs.sh'), '--check'], { env: { ...process.env, LOCKBOX_SKIP_IMAGES: '1' }, encoding: 'utf8' });
+  if (check.status !== 0) throw new Error(`the prerequisites are not met:\n${check.stderr}`);
 });
 
 beforeEach(async () => {
@@ -83,7 +97,7 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
-  await rm(work, { recursive: true, force: true });
+  if (work) await rm(work, { recursive: true, force: true });
 });
 
 afterAll(() => {
@@ -101,8 +115,8 @@ describe('the lockbox CLI', () => {
     await lockboxOk(['init', project, '--name', name]);
     expect(JSON.parse(await readFile(join(project, 'lockbox.json'), 'utf8'))).toMatchObject({ name, scopes: { 'social.posts': ['timestamp', 'likes'] } });
     expect((await lockboxOk(['validate'], { cwd: project })).stdout).toContain(`is valid: ${name} 0.1.0`);
-    // The scaffold's own test passes as written.
-    expect((await lockboxOk(['test'], { cwd: project })).stdout).toContain('# pass 2');
+    // The scaffold's own test passes as written (node --test reports in TAP on Node 20, in its spec format on 24).
+    expect((await lockboxOk(['test'], { cwd: project })).stdout).toMatch(/^(# |ℹ )pass 2$/m);
 
     // Deterministic fixtures: the same seed gives the same bytes, each line a valid canonical record.
     await lockboxOk(['fixtures', '--records', '120', '--seed', '7'], { cwd: project });
@@ -114,8 +128,8 @@ describe('the lockbox CLI', () => {
     expect(lines).toHaveLength(120);
     expect(lines.every((line) => validateRecord(line).ok)).toBe(true);
 
-    // A local run in the platform's sandbox.
-    const local = await lockboxOk(['run', '--data', 'fixtures/data.jsonl', '--params', '{"top":2}'], { cwd: project });
+    // A local run in the platform's sandbox, on the fixtures directory (its .jsonl files).
+    const local = await lockboxOk(['run', '--data', 'fixtures', '--params', '{"top":2}'], { cwd: project });
     expect(local.stdout).toContain('summary: 120 posts; most liked around');
     expect(local.stderr).toContain('staged 120 social.posts (consented fields only)');
     const localResult = JSON.parse(await readFile(join(project, '.lockbox/result.json'), 'utf8'));
@@ -165,7 +179,7 @@ describe('the lockbox CLI', () => {
     const result = await api('GET', `/runs/${accepted.body.id}/result`, { token: user.token });
     expect(result.status).toBe(200);
     expect(result.body).toEqual(localResult);
-    // Two image builds, a 100 MiB upload, the checks and two runs: more than the default test timeout on a busy machine.
+    // Two image builds, a 130 MiB upload, the checks and two runs: more than the default test timeout on a busy machine.
   }, 360_000);
 
   it('reports an analysis that writes an invalid result, locally and in the check report', async () => {
@@ -200,6 +214,40 @@ describe('the lockbox CLI', () => {
     }
   }, 240_000);
 
+  it('runs on Node 20, and keeps an analysis FROM lockbox/node-base:20 building, running and passing the checks', async () => {
+    // The SDK's users keep their Node (engines >= 20.19) and their Dockerfiles. The base build fetches the
+    // pinned Node 20 into .tools (once), and the CLI itself then runs on that Node for the whole path.
+    const tools = { LOCKBOX_NODE_CACHE: join(repoRoot, '.tools') };
+    await lockboxOk(['base', 'build', '--node', '20'], { env: tools });
+    const node20 = join(repoRoot, '.tools', `node-${NODE_RELEASE_20}`, 'bin/node');
+    expect(execFileSync(node20, ['--version'], { encoding: 'utf8' }).trim()).toBe(`v${NODE_RELEASE_20}`);
+    const onNode20 = { node: node20 };
+    expect((await lockboxOk(['--help'], onNode20)).stdout).toContain('Usage: lockbox <command>');
+
+    const name = `cli-node20-${randomUUID().slice(0, 8)}`;
+    builtNames.push(name);
+    const project = join(work, 'legacy');
+    await lockboxOk(['init', project, '--name', name], onNode20);
+    const dockerfile = join(project, 'Dockerfile');
+    await writeFile(dockerfile, (await readFile(dockerfile, 'utf8')).replace('FROM lockbox/node-base:24', 'FROM lockbox/node-base:20'));
+    expect((await lockboxOk(['validate'], { ...onNode20, cwd: project })).stdout).toContain(`is valid: ${name} 0.1.0`);
+    expect((await lockboxOk(['test'], { ...onNode20, cwd: project })).stdout).toContain('# pass 2');
+    const local = await lockboxOk(['run', '--data', 'fixtures/data.jsonl'], { ...onNode20, cwd: project });
+    expect(local.stdout).toContain('summary: 200 posts; most liked around');
+    const imageId = /^image (sha256:[a-f0-9]{64})$/m.exec(local.stderr)![1]!;
+    // The analysis itself ran on Node 20: its image is built on :20.
+    expect(execFileSync('docker', ['run', '--rm', '--network', 'none', imageId, '-p', 'process.version'], { encoding: 'utf8' }).trim()).toBe(
+      `v${NODE_RELEASE_20}`,
+    );
+
+    // The platform accepts and checks it like any other image.
+    const developer = await createSession('developer');
+    await lockboxOk(['login', '--url', apiUrl(), '--email', developer.email, '--password', developer.password], onNode20);
+    const submissionId = (await lockboxOk(['submit', project], onNode20)).stdout.trim();
+    const watched = await lockboxOk(['status', submissionId, '--watch'], onNode20);
+    expect(watched.stdout).toContain(`${name} 0.1.0  awaiting_review`);
+  }, 300_000);
+
   it('answers wrong usage with a clear message and a non-zero exit code', async () => {
     const unknown = await lockbox(['publish']);
     expect(unknown.code).toBe(2);
@@ -213,5 +261,6 @@ describe('the lockbox CLI', () => {
     const loggedOut = await lockbox(['status']);
     expect(loggedOut.code).toBe(1);
     expect(loggedOut.stderr).toContain('not logged in');
+    for (const result of [unknown, noData, notAProject, loggedOut]) expect(result.stderr).not.toContain('unexpected error');
   });
 });

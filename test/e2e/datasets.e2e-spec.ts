@@ -48,7 +48,11 @@ const MIXED_FIXTURE = Buffer.concat([
 
 const MIXED_LINE_ERRORS = [
   { line: 2, reason: 'line is not valid JSON' },
-  { line: 4, reason: "unknown kind 'social.videos' (known kinds: social.posts, social.comments, social.messages, social.reactions)" },
+  {
+    line: 4,
+    reason:
+      "unknown kind 'social.videos' (known kinds: social.posts, social.comments, social.messages, social.reactions, media.watch, search.queries, location.points, location.visits)",
+  },
   { line: 5, reason: "line has no field 'timestamp'" },
   { line: 6, reason: 'likes must be a non-negative integer' },
   { line: 9, reason: 'line is not valid UTF-8' },
@@ -179,7 +183,7 @@ describe('datasets', () => {
       errorCount: 2,
       lineErrors: [
         { line: 1, reason: 'line is not valid JSON' },
-        { line: 2, reason: 'platform must be one of x, facebook, instagram, reddit, google, other' },
+        { line: 2, reason: 'platform must be one of x, facebook, instagram, reddit, google, youtube, other' },
       ],
       failureMessage: 'no valid records: all 2 lines have errors, e.g. line 1: line is not valid JSON',
     });
@@ -308,7 +312,7 @@ describe('datasets', () => {
     expect(first.status).toBe('ready');
     const objects = await keysOf(`curated/user=${owner.id}/`);
     expect(objects).toHaveLength(2);
-    const prefix = objects[0].slice(0, objects[0].lastIndexOf('/') + 1);
+    const prefix = objects[0]!.slice(0, objects[0]!.lastIndexOf('/') + 1);
 
     // What a worker that died mid-ingestion leaves: the job active under an expired lease, nothing
     // committed (no outcome, event or notification), a posts object cut short and an object of a kind

@@ -34,12 +34,21 @@ describe('npm run demo against a stack that is not on loopback', () => {
   it('refuses to run: such a stack has no demo accounts, whose passwords are published', async () => {
     const home = mkdtempSync(join(tmpdir(), 'lockbox-demo-'));
     try {
-      writeFileSync(join(home, 'runtime.json'), JSON.stringify({ version: 1, instanceId: 'x', launcherPid: 1, startedAt: new Date().toISOString(), apiUrl: 'http://0.0.0.0:9' }));
-      const outcome = await run(process.execPath, [join(repoRoot, 'dist/apps/launcher/src/demo.js')], { env: { ...process.env, LOCKBOX_HOME: home }, timeout: 60_000 }).then(
+      writeFileSync(
+        join(home, 'runtime.json'),
+        JSON.stringify({ version: 1, instanceId: 'x', launcherPid: 1, startedAt: new Date().toISOString(), apiUrl: 'http://0.0.0.0:9' }),
+      );
+      const outcome = await run(process.execPath, [join(repoRoot, 'dist/apps/launcher/src/demo.js')], {
+        env: { ...process.env, LOCKBOX_HOME: home },
+        timeout: 60_000,
+      }).then(
         () => ({ code: 0, stderr: '' }),
         (error: { code: number; stderr: string }) => ({ code: error.code, stderr: error.stderr }),
       );
-      expect(outcome).toEqual({ code: 1, stderr: expect.stringMatching(/the demo runs only against a stack on loopback; the one in .* listens on 0\.0\.0\.0/) });
+      expect(outcome).toEqual({
+        code: 1,
+        stderr: expect.stringMatching(/the demo runs only against a stack on loopback; the one in .* listens on 0\.0\.0\.0/),
+      });
     } finally {
       rmSync(home, { recursive: true, force: true });
     }

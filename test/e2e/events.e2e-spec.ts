@@ -92,7 +92,7 @@ describe('GET /events', () => {
       [first.id, 'test.first'],
       [second.id, 'test.second'],
     ]);
-    expect(received[1].json).toEqual({ id: second.id, type: 'test.second', subjectId: second.subjectId, payload: { n: 2 }, createdAt: second.createdAt });
+    expect(received[1]?.json).toEqual({ id: second.id, type: 'test.second', subjectId: second.subjectId, payload: { n: 2 }, createdAt: second.createdAt });
     expect(stream.events.map((event) => event.event)).not.toContain('test.earlier');
   });
 

@@ -1,4 +1,36 @@
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { readRuntimeFile } from '@lockbox/config';
+import { repoRoot } from '../support/launcher';
 import { api, apiUrl, createSession } from '../support/session';
+
+/** Every process under `root` (itself included), from /proc: pid, executable and command line. */
+function processTree(root: number): { pid: number; exe: string; command: string }[] {
+  const parents = new Map<number, number[]>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      // "pid (comm) state ppid …": the name may hold spaces and parentheses, so read after the last ")".
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      parents.set(ppid, [...(parents.get(ppid) ?? []), Number(name)]);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const tree: { pid: number; exe: string; command: string }[] = [];
+  for (const pending = [root]; pending.length > 0;) {
+    const pid = pending.pop()!;
+    try {
+      tree.push({ pid, exe: readlinkSync(`/proc/${pid}/exe`), command: readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ') });
+    } catch {
+      continue;
+    }
+    pending.push(...(parents.get(pid) ?? []));
+  }
+  return tree;
+}
 
 describe('health and docs', () => {
   it('tells anonymous callers up or down, and nothing more', async () => {
@@ -18,9 +50,30 @@ describe('health and docs', () => {
     for (const name of ['postgres', 'sqs', 's3', 'redis']) expect(response.body.checks[name].status).toBe('up');
     expect(response.body.workers).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ engine: expect.objectContaining({ reachable: true, version: expect.any(String) }), runtimes: expect.arrayContaining(['runc']) }),
+        expect.objectContaining({
+          engine: expect.objectContaining({ reachable: true, version: expect.any(String) }),
+          runtimes: expect.arrayContaining(['runc']),
+        }),
       ]),
     );
+  });
+
+  it('runs the launcher, the API, the worker and the Node services of the stack on the pinned Node', () => {
+    const pinned = `v${readFileSync(join(repoRoot, '.node-version'), 'utf8').trim()}`;
+    expect(process.version).toBe(pinned);
+    const { launcherPid } = readRuntimeFile(process.env.LOCKBOX_HOME!)!;
+    const nodes = processTree(launcherPid).filter((entry) => /\/node$/.test(entry.exe));
+    expect(nodes.map((entry) => entry.command)).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining('dist/apps/launcher/src/main.js'),
+        expect.stringContaining('dist/apps/api/src/main.js'),
+        expect.stringContaining('dist/apps/worker/src/main.js'),
+        expect.stringContaining('fauxqs'),
+      ]),
+    );
+    // Asked of each binary itself, not taken from its path.
+    for (const exe of new Set(nodes.map((entry) => entry.exe)))
+      expect({ exe, version: execFileSync(exe, ['--version'], { encoding: 'utf8' }).trim() }).toEqual({ exe, version: pinned });
   });
 
   it('answers GET /ping without a token and without asking any dependency', async () => {
@@ -55,7 +108,11 @@ describe('deny by default', () => {
       for (const method of Object.keys(operations)) {
         const route = `${method.toUpperCase()} ${path}`;
         const url = `${apiUrl()}${path.replace(/\{[^}]+\}/g, '00000000-0000-4000-8000-000000000000')}`;
-        const response = await fetch(url, { method: method.toUpperCase(), headers: { 'content-type': 'application/json' }, body: ['get', 'head'].includes(method) ? undefined : '{}' });
+        const response = await fetch(url, {
+          method: method.toUpperCase(),
+          headers: { 'content-type': 'application/json' },
+          body: ['get', 'head'].includes(method) ? undefined : '{}',
+        });
         if (response.status !== 401) open.push(`${route} → ${response.status}`);
       }
     }

@@ -36,7 +36,10 @@ describe('restarting the embedded stack', () => {
     if (launcher) await stopLauncherProcess(launcher.child);
   });
 
-  async function call(path: string, init: { method?: string; token?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<{ status: number; body: any }> {
+  async function call(
+    path: string,
+    init: { method?: string; token?: string; body?: unknown; headers?: Record<string, string> } = {},
+  ): Promise<{ status: number; body: any }> {
     const response = await fetch(`${launcher!.apiUrl}/api/v1${path}`, {
       method: init.method ?? 'GET',
       headers: { 'content-type': 'application/json', ...(init.token ? { authorization: `Bearer ${init.token}` } : {}), ...init.headers },
@@ -53,7 +56,7 @@ describe('restarting the embedded stack', () => {
     launcher = await startLauncher(home, DEFAULT_STACK_ENV);
     const printed = /admin\s+admin@lockbox\.local\s+password: (\S+)/.exec(launcherOutput(launcher));
     expect(printed).not.toBeNull();
-    adminPassword = printed![1];
+    adminPassword = printed![1]!;
     expect(adminPassword.length).toBeGreaterThanOrEqual(24);
     expect((await call('/auth/login', { method: 'POST', body: { email: 'admin@lockbox.local', password: 'admin-password' } })).status).toBe(401);
     const admin = await call('/auth/login', { method: 'POST', body: { email: 'admin@lockbox.local', password: adminPassword } });
@@ -140,7 +143,9 @@ describe('restarting the embedded stack', () => {
     clearTimeout(timer);
     expect({ code, output: logTail(logPath, 10) }).toEqual({
       code: 1,
-      output: expect.stringMatching(/refusing to serve on 0\.0\.0\.0: the demo accounts developer@lockbox\.local, user@lockbox\.local still have their published passwords/),
+      output: expect.stringMatching(
+        /refusing to serve on 0\.0\.0\.0: the demo accounts developer@lockbox\.local, user@lockbox\.local still have their published passwords/,
+      ),
     });
     expect(readFileSync(logPath, 'utf8')).not.toContain('Lockbox is up.');
   });

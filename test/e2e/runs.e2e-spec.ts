@@ -212,7 +212,11 @@ describe('runs', () => {
     expect(logs.body).toContain('uid=10001');
     expect(logs.body).toContain('keys seen: kind,likes,timestamp');
     expect(logs.body).not.toContain('private words');
-    const runJson = JSON.parse(String(logs.body).split('\n').find((line: string) => line.startsWith('{"runId"'))!);
+    const runJson = JSON.parse(
+      String(logs.body)
+        .split('\n')
+        .find((line: string) => line.startsWith('{"runId"'))!,
+    );
     expect(runJson).toEqual({ runId, analysis: probe.slug, version: '1.0.0', params: { greeting: 'hello' }, scopes: CONSENT.scopes });
 
     const notifications = await notificationsAbout(user, runId);
@@ -222,11 +226,19 @@ describe('runs', () => {
     expect(listed.body.items.map((item: any) => item.id)).toContain(runId);
 
     // The audit trail says which data the analysis was given; the staging directory is gone.
-    const audits = await query<{ actor: string; detail: any }>(`SELECT actor, detail FROM audit_events WHERE target_id = $1 AND action = 'run.data_accessed'`, [runId]);
+    const audits = await query<{ actor: string; detail: any }>(`SELECT actor, detail FROM audit_events WHERE target_id = $1 AND action = 'run.data_accessed'`, [
+      runId,
+    ]);
     expect(audits).toEqual([
       {
         actor: `analysis:${probe.slug}@1.0.0`,
-        detail: expect.objectContaining({ datasetIds: [datasetId], scopes: CONSENT.scopes, imageId: probe.imageId, runtime: 'runc', records: { 'social.posts': 2 } }),
+        detail: expect.objectContaining({
+          datasetIds: [datasetId],
+          scopes: CONSENT.scopes,
+          imageId: probe.imageId,
+          runtime: 'runc',
+          records: { 'social.posts': 2 },
+        }),
       },
     ]);
     // The worker removes it just after it commits the outcome, so it may still be going when the run shows finished.
@@ -255,7 +267,9 @@ describe('runs', () => {
     expect(narrower.body.message).toBe('consent must grant exactly: social.posts: timestamp, likes');
     const wider = await attempt(runRequest(probe, [datasetId], { consent: { scopes: { 'social.posts': ['timestamp', 'likes', 'text'] } } }));
     expect(wider.status).toBe(400);
-    const otherKind = await attempt(runRequest(probe, [datasetId], { consent: { scopes: { 'social.posts': ['timestamp', 'likes'], 'social.comments': ['text'] } } }));
+    const otherKind = await attempt(
+      runRequest(probe, [datasetId], { consent: { scopes: { 'social.posts': ['timestamp', 'likes'], 'social.comments': ['text'] } } }),
+    );
     expect(otherKind.status).toBe(400);
 
     const badParam = await attempt(runRequest(probe, [datasetId], { params: { greeting: 5 } }));
@@ -406,7 +420,12 @@ describe('runs', () => {
     expect(container.HostConfig.MemorySwap).toBe(container.HostConfig.Memory);
     expect(container.HostConfig.PidsLimit).toBe(config.limits.containerPidsLimit);
     const mounts = container.Mounts.map((mount) => ({ destination: mount.Destination, writable: mount.RW }));
-    expect(mounts).toEqual(expect.arrayContaining([{ destination: '/input', writable: false }, { destination: '/output', writable: true }]));
+    expect(mounts).toEqual(
+      expect.arrayContaining([
+        { destination: '/input', writable: false },
+        { destination: '/output', writable: true },
+      ]),
+    );
     expect(container.Mounts).toHaveLength(2);
     expect(JSON.stringify(container.Mounts)).not.toContain('docker.sock');
     expect(container.Config.Env.filter((entry: string) => !entry.startsWith('LOCKBOX_') && !entry.startsWith('PATH='))).toEqual([]);

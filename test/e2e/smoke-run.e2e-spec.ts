@@ -66,7 +66,12 @@ describe('the smoke run of a submission', () => {
     // An image that could tell its review from a user's run could behave only while reviewed.
     const submission = await checked({ entrypoint: ['/bin/sh', '-c', 'cat /input/run.json; exit 4'] });
     expect(submission.checkReport.smokeRun).toMatchObject({ status: 'failed', exitCode: 4 });
-    const runJson = JSON.parse(String(submission.checkReport.smokeRun.logTail).trim().split('\n').find((line: string) => line.startsWith('{'))!);
+    const runJson = JSON.parse(
+      String(submission.checkReport.smokeRun.logTail)
+        .trim()
+        .split('\n')
+        .find((line: string) => line.startsWith('{'))!,
+    );
     expect(runJson.runId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
   });
 
@@ -83,7 +88,9 @@ describe('the smoke run of a submission', () => {
     expect(submission.checkReport.violations).toEqual([{ rule: 'smoke_run', message: expect.stringMatching(/^the smoke run wrote an invalid result: /) }]);
     expect(submission.checkReport.smokeRun).toMatchObject({ status: 'failed', reason: 'output_invalid' });
     const notifications = await api('GET', '/notifications', { token: developer.token });
-    const notification = notifications.body.items.find((item: { type: string; subjectId?: string; body: string }) => item.type === 'submission.check_failed' && item.body.includes('invalid result'));
+    const notification = notifications.body.items.find(
+      (item: { type: string; subjectId?: string; body: string }) => item.type === 'submission.check_failed' && item.body.includes('invalid result'),
+    );
     expect(notification?.body).toMatch(/^smoke_run: the smoke run wrote an invalid result/);
   });
 });

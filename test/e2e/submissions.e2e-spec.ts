@@ -44,7 +44,10 @@ async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
 async function buildAndSave(dockerfileLines: string[]): Promise<SavedImage> {
   const nonce = randomUUID();
   const context = tar.pack();
-  context.entry({ name: 'Dockerfile' }, ['FROM lockbox/busybox:1', 'COPY main.sh /app/main.sh', ...dockerfileLines, `LABEL lockbox.test.nonce=${nonce}`].join('\n'));
+  context.entry(
+    { name: 'Dockerfile' },
+    ['FROM lockbox/busybox:1', 'COPY main.sh /app/main.sh', ...dockerfileLines, `LABEL lockbox.test.nonce=${nonce}`].join('\n'),
+  );
   context.entry({ name: 'main.sh', mode: 0o755 }, '#!/bin/sh\necho \'{"schemaVersion":1,"summary":"Checked","blocks":[]}\' > /output/result.json\n');
   context.finalize();
   const tag = `lockbox-test/submission:${nonce}`;
@@ -87,7 +90,9 @@ async function submit(
   options: { manifestAsFile?: boolean; imageFirst?: boolean } = {},
 ): Promise<{ status: number; body: any }> {
   const text = typeof manifest === 'string' ? manifest : JSON.stringify(manifest);
-  const manifestPart = options.manifestAsFile ? { name: 'manifest', content: text, filename: 'lockbox.json', contentType: 'application/json' } : { name: 'manifest', content: text };
+  const manifestPart = options.manifestAsFile
+    ? { name: 'manifest', content: text, filename: 'lockbox.json', contentType: 'application/json' }
+    : { name: 'manifest', content: text };
   const imagePart = { name: 'image', content: image, filename: 'image.tar', contentType: 'application/x-tar' };
   return upload('/submissions', options.imageFirst ? [imagePart, manifestPart] : [manifestPart, imagePart], { token: developer.token });
 }
@@ -96,7 +101,12 @@ async function submit(
  * A submission whose image part has `imageBytes` bytes: a tar header, then zeros. Streamed with its
  * Content-Length, so the test never holds the body.
  */
-async function submitLarge(developer: Session, manifest: Record<string, unknown>, tarHeader: Buffer, imageBytes: number): Promise<{ status: number; body: any }> {
+async function submitLarge(
+  developer: Session,
+  manifest: Record<string, unknown>,
+  tarHeader: Buffer,
+  imageBytes: number,
+): Promise<{ status: number; body: any }> {
   const boundary = `lockbox-${randomUUID()}`;
   const head = Buffer.from(
     `--${boundary}\r\nContent-Disposition: form-data; name="manifest"\r\n\r\n${JSON.stringify(manifest)}\r\n` +
@@ -112,13 +122,22 @@ async function submitLarge(developer: Session, manifest: Record<string, unknown>
     },
   });
   const answered = once(request, 'response') as Promise<[NodeJS.ReadableStream & { statusCode: number }]>;
+  // The API may answer (413) before it has the body, and close the connection if the rest keeps coming.
+  let early = false;
+  const settled = answered.then(
+    () => (early = true),
+    () => undefined,
+  );
+  request.on('error', () => undefined);
+  const closed = new Promise((resolve) => request.once('close', resolve));
+  const drainedOrGone = () => Promise.race([new Promise((resolve) => request.once('drain', resolve)), closed]);
   request.write(head);
   request.write(tarHeader);
   const zeros = Buffer.alloc(1024 * 1024);
-  for (let left = imageBytes - tarHeader.length; left > 0; left -= zeros.length) {
-    if (!request.write(left >= zeros.length ? zeros : zeros.subarray(0, left))) await once(request, 'drain');
+  for (let left = imageBytes - tarHeader.length; left > 0 && !early && !request.destroyed; left -= zeros.length) {
+    if (!request.write(left >= zeros.length ? zeros : zeros.subarray(0, left))) await Promise.race([drainedOrGone(), settled]);
   }
-  request.end(tail);
+  if (!request.destroyed) request.end(tail);
   const [response] = await answered;
   return { status: response.statusCode, body: JSON.parse((await readAll(response)).toString('utf8')) };
 }
@@ -135,7 +154,12 @@ async function checked(developer: Session, id: string): Promise<any> {
   );
 }
 
-async function submitAndCheck(developer: Session, manifest: Record<string, unknown>, image: SavedImage, options: { manifestAsFile?: boolean } = {}): Promise<any> {
+async function submitAndCheck(
+  developer: Session,
+  manifest: Record<string, unknown>,
+  image: SavedImage,
+  options: { manifestAsFile?: boolean } = {},
+): Promise<any> {
   const submitted = await submit(developer, manifest, image.tarball, options);
   expect(submitted.status).toBe(202);
   return checked(developer, submitted.body.id);
@@ -159,7 +183,11 @@ describe('submissions, review and the catalogue', () => {
 
   afterAll(async () => {
     // The worker loaded these by ID while checking; they carry no tags.
-    for (const id of builtImageIds) await docker.getImage(id).remove({ force: true }).catch(() => undefined);
+    for (const id of builtImageIds)
+      await docker
+        .getImage(id)
+        .remove({ force: true })
+        .catch(() => undefined);
     await storage.onApplicationShutdown();
     await queue.onApplicationShutdown();
     await dataSource.destroy();
@@ -207,7 +235,11 @@ describe('submissions, review and the catalogue', () => {
       title: `Engagement ${name}`,
       category: 'social',
       price: 0,
-      latestVersion: { version: '1.0.0', scopes: { 'social.posts': ['timestamp', 'likes'] }, resources: { memory: '128m', cpu: 0.5, timeout: 30, output: '1m' } },
+      latestVersion: {
+        version: '1.0.0',
+        scopes: { 'social.posts': ['timestamp', 'likes'] },
+        resources: { memory: '128m', cpu: 0.5, timeout: 30, output: '1m' },
+      },
     });
     expect((await api('GET', `/analyses?q=${name}&category=health`, { token: user.token })).body.total).toBe(0);
     expect((await api('GET', `/analyses?q=${name}%20engagement`, { token: user.token })).body.total).toBe(1);
@@ -235,7 +267,11 @@ describe('submissions, review and the catalogue', () => {
 
     const detail = await api('GET', `/analyses/${name}`, { token: user.token });
     expect(detail.body.versions.map((version: { version: string }) => version.version)).toEqual(['1.1.0', '1.0.0']);
-    expect(detail.body.versions[0]).toMatchObject({ scopes: secondScopes, previousVersion: '1.0.0', newScopes: { 'social.posts': ['shares'], 'social.comments': ['timestamp'] } });
+    expect(detail.body.versions[0]).toMatchObject({
+      scopes: secondScopes,
+      previousVersion: '1.0.0',
+      newScopes: { 'social.posts': ['shares'], 'social.comments': ['timestamp'] },
+    });
     expect(detail.body.versions[1]).toMatchObject({ scopes: { 'social.posts': ['timestamp', 'likes'] }, previousVersion: null });
     const listed = await api('GET', `/analyses?q=${name}`, { token: user.token });
     expect(listed.body.items[0].latestVersion).toMatchObject({ version: '1.1.0', scopes: secondScopes });
@@ -297,7 +333,11 @@ describe('submissions, review and the catalogue', () => {
     expect(notATar.status).toBe(400);
     expect(notATar.body.message).toMatch(/not a tar archive/);
 
-    const badManifest = await submit(developer, { ...manifestFor(name, '1.0.0'), resources: { memory: '4g', cpu: 0.5, timeout: 30, output: '1m' }, category: 'astrology' }, image.tarball);
+    const badManifest = await submit(
+      developer,
+      { ...manifestFor(name, '1.0.0'), resources: { memory: '4g', cpu: 0.5, timeout: 30, output: '1m' }, category: 'astrology' },
+      image.tarball,
+    );
     expect(badManifest.status).toBe(400);
     expect(badManifest.body.message).toMatch(/resources\.memory must be between 128m and 2g \(got 4g\)/);
     expect(badManifest.body.message).toMatch(/category/);
@@ -312,10 +352,10 @@ describe('submissions, review and the catalogue', () => {
 
     // Starts like a tar, so only the size stops it; its declared length has it refused before anything is
     // stored. (Submissions under the cap pass everywhere else, the launcher's ~100 MiB sample included. One
-    // byte over, found while streaming, is left out: the embedded S3 would keep the aborted upload's parts.)
+    // byte over, found while streaming, is in test/sandbox/hostile-uploads.sandbox-spec.ts.)
     const tooLarge = await submitLarge(developer, manifestFor(name, '1.0.0'), image.tarball.subarray(0, 512), TARBALL_CAP + 8 * 1024 * 1024);
     expect(tooLarge.status).toBe(413);
-    expect(tooLarge.body.message).toBe(`"image" is larger than the limit of ${TARBALL_CAP} bytes`);
+    expect(tooLarge.body.message).toMatch(`"image" at most ${TARBALL_CAP} bytes`);
 
     expect((await api('GET', '/submissions', { token: developer.token })).body.total).toBe(0);
     expect(await storage.list(`submissions/${name}/`)).toEqual([]);

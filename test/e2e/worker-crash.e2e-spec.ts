@@ -71,7 +71,11 @@ describe('a worker killed mid-run', () => {
     );
     expect(accepted.status).toBe(202);
     datasetId = accepted.body.id;
-    await eventually(async () => ((await api('GET', `/datasets/${datasetId}`, { token: user.token })).body.status === 'ready' ? true : undefined), 60_000, 'ingestion');
+    await eventually(
+      async () => ((await api('GET', `/datasets/${datasetId}`, { token: user.token })).body.status === 'ready' ? true : undefined),
+      60_000,
+      'ingestion',
+    );
   }, 300_000);
 
   afterAll(() => {
@@ -81,10 +85,10 @@ describe('a worker killed mid-run', () => {
   it('leaves no container, mount or staging directory behind, and the run finishes on a new attempt', async () => {
     extra = startExtraWorker();
     const pid = extra.child.pid!;
-    const [{ id: extraId }] = await eventually(
+    const { id: extraId } = await eventually(
       async () => {
         const rows = await query<{ id: string }>(`SELECT id FROM worker_heartbeats WHERE pid = $1 AND stopped_at IS NULL`, [pid]);
-        return rows.length > 0 ? rows : undefined;
+        return rows[0];
       },
       60_000,
       `the extra worker's first heartbeat (log: ${extra.logPath})`,
@@ -141,7 +145,11 @@ describe('a worker killed mid-run', () => {
 
     // Every run of the test ends, and no container of any of them is left.
     for (const runId of runIds) {
-      await eventually(async () => (['queued', 'running'].includes((await api('GET', `/runs/${runId}`, { token: user.token })).body.status) ? undefined : true), 240_000, `run ${runId}`);
+      await eventually(
+        async () => (['queued', 'running'].includes((await api('GET', `/runs/${runId}`, { token: user.token })).body.status) ? undefined : true),
+        240_000,
+        `run ${runId}`,
+      );
     }
     for (const runId of runIds) {
       expect(await docker.listContainers({ all: true, filters: { label: [`lockbox.run=${runId}`] } })).toEqual([]);

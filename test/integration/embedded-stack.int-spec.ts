@@ -1,7 +1,21 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { connect } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -161,7 +175,7 @@ describe('the test run’s embedded stack (jest global setup)', () => {
       await sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: body }));
       const { Messages } = await sqs.send(new ReceiveMessageCommand({ QueueUrl, WaitTimeSeconds: 1 }));
       expect(Messages?.map((message) => message.Body)).toEqual([body]);
-      await sqs.send(new DeleteMessageCommand({ QueueUrl, ReceiptHandle: Messages![0].ReceiptHandle }));
+      await sqs.send(new DeleteMessageCommand({ QueueUrl, ReceiptHandle: Messages![0]!.ReceiptHandle }));
     } finally {
       sqs.destroy();
     }
@@ -218,7 +232,7 @@ function redisReply(port: number, ...command: string[]): Promise<string> {
       reply += chunk.toString('latin1');
       if (reply.includes('\r\n')) {
         socket.destroy();
-        resolveReply(reply.split('\r\n')[0]);
+        resolveReply(reply.split('\r\n')[0]!);
       }
     });
   });
@@ -301,7 +315,9 @@ describe('an embedded stack is private to its owner', () => {
       const stranger = s3For({ ...stack.endpoints, awsAccessKeyId: credentials.accessKeyId, awsSecretAccessKey: credentials.secretAccessKey });
       try {
         await expect(getObjectBytes(stranger, 'private', 'raw/secret.json')).rejects.toMatchObject({ $metadata: { httpStatusCode: 403 } });
-        await expect(stranger.send(new PutObjectCommand({ Bucket: 'private', Key: 'raw/forged.json', Body: 'x' }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 403 } });
+        await expect(stranger.send(new PutObjectCommand({ Bucket: 'private', Key: 'raw/forged.json', Body: 'x' }))).rejects.toMatchObject({
+          $metadata: { httpStatusCode: 403 },
+        });
       } finally {
         stranger.destroy();
       }
@@ -311,7 +327,7 @@ describe('an embedded stack is private to its owner', () => {
 });
 
 describe('embedded stacks of their own', () => {
-  it('keeps PostgreSQL rows and S3 objects across a stop and a start in the same home', async () => {
+  it('keeps PostgreSQL rows, S3 objects and waiting SQS messages across a stop and a start in the same home', async () => {
     const home = tempHome();
     tempHomes.push(home);
     const bytes = randomBytes(200_000);
@@ -322,6 +338,10 @@ describe('embedded stacks of their own', () => {
     await s3.send(new CreateBucketCommand({ Bucket: 'lockbox' }));
     await s3.send(new PutObjectCommand({ Bucket: 'lockbox', Key: 'results/run-1.json', Body: bytes }));
     s3.destroy();
+    const sqs = sqsFor(first.endpoints);
+    const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'lockbox-runs' }));
+    await sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: '{"type":"run","id":"waiting"}' }));
+    sqs.destroy();
     const firstPassword = readFileSync(join(home, 'postgres-password'), 'utf8');
     await first.stop();
     expect(existsSync(join(home, 'pids', 'postgres.pid'))).toBe(false);
@@ -336,9 +356,17 @@ describe('embedded stacks of their own', () => {
     } finally {
       s3Again.destroy();
     }
+    // The new stack has another port; the queue URL's host does not matter to the endpoint.
+    const sqsAgain = sqsFor(second.endpoints);
+    try {
+      const { Messages } = await sqsAgain.send(new ReceiveMessageCommand({ QueueUrl, WaitTimeSeconds: 1 }));
+      expect(Messages?.map((message) => message.Body)).toEqual(['{"type":"run","id":"waiting"}']);
+    } finally {
+      sqsAgain.destroy();
+    }
   });
 
-  it('restarts single services on the same port: PostgreSQL keeps its rows, Redis answers, SQS comes back empty', async () => {
+  it('restarts single services on the same port: PostgreSQL keeps its rows, Redis answers, SQS keeps its queues and messages until its state is discarded', async () => {
     const home = tempHome();
     tempHomes.push(home);
     const stack = await startExtraStack(home);
@@ -347,7 +375,8 @@ describe('embedded stacks of their own', () => {
     await query(before.databaseUrl!, 'CREATE TABLE restarted (id int)');
     const client = sqsFor(before);
     try {
-      await client.send(new CreateQueueCommand({ QueueName: 'lockbox-runs' }));
+      const { QueueUrl } = await client.send(new CreateQueueCommand({ QueueName: 'lockbox-runs' }));
+      await client.send(new SendMessageCommand({ QueueUrl, MessageBody: 'sent before the restart' }));
 
       await postgres!.stop();
       await expect(query(before.databaseUrl!, 'SELECT 1')).rejects.toThrow();
@@ -360,6 +389,14 @@ describe('embedded stacks of their own', () => {
       expect(await redisPing(before.redisUrl!)).toBe('PONG');
 
       await sqs!.stop();
+      await sqs!.start();
+      const { Messages } = await client.send(new ReceiveMessageCommand({ QueueUrl, WaitTimeSeconds: 1 }));
+      expect(Messages?.map((message) => message.Body)).toEqual(['sent before the restart']);
+      // Only while stopped: a running endpoint would write its state back.
+      expect(() => sqs!.discardState()).toThrow(/stop the embedded sqs/);
+
+      await sqs!.stop();
+      sqs!.discardState();
       await sqs!.start();
       expect((await client.send(new ListQueuesCommand({}))).QueueUrls ?? []).toEqual([]);
       expect(stack.endpoints).toEqual(before);
@@ -488,7 +525,7 @@ function spawnLauncher(home: string): { child: ChildProcess; endpoints: Promise<
     let stdout = '';
     child.stdout!.on('data', (chunk: Buffer) => {
       stdout += chunk.toString();
-      if (stdout.includes('\n')) resolveEndpoints(JSON.parse(stdout.split('\n')[0]) as EmbeddedEndpoints);
+      if (stdout.includes('\n')) resolveEndpoints(JSON.parse(stdout.split('\n')[0]!) as EmbeddedEndpoints);
     });
     child.once('exit', (code) => reject(new Error(`the launcher exited (${code}): ${stderr}`)));
   });

@@ -21,7 +21,7 @@ const loader = new ImageLoader(docker);
 const suffix = `${process.pid}-${Date.now().toString(36)}`;
 const BASE_IMAGE = 'lockbox/busybox:1';
 /** Tags this suite must never move or remove. */
-const PROTECTED_TAGS = ['lockbox/node-base:20', 'lockbox/busybox:1'];
+const PROTECTED_TAGS = ['lockbox/node-base:24', 'lockbox/busybox:1'];
 
 let workDir: string;
 const protectedIds = new Map<string, string>();
@@ -45,7 +45,9 @@ async function packTar(entries: { name: string; body: Buffer; type?: tar.Header[
     return Buffer.concat(chunks);
   })();
   for (const { name, body, type, linkname, mtime } of entries) {
-    await new Promise<void>((resolve, reject) => pack.entry({ name, type: type ?? 'file', linkname, mtime }, body, (error) => (error ? reject(error) : resolve())));
+    await new Promise<void>((resolve, reject) =>
+      pack.entry({ name, type: type ?? 'file', linkname, mtime }, body, (error) => (error ? reject(error) : resolve())),
+    );
   }
   pack.finalize();
   return packed;
@@ -161,14 +163,20 @@ async function toOciLayout(savedPath: string, file: string, keepLegacy = false):
   const index = {
     schemaVersion: 2,
     mediaType: 'application/vnd.oci.image.index.v1+json',
-    manifests: [descriptor('application/vnd.oci.image.manifest.v1+json', manifest, { annotations: { 'org.opencontainers.image.ref.name': 'lockbox/node-base:20' } })],
+    manifests: [
+      descriptor('application/vnd.oci.image.manifest.v1+json', manifest, { annotations: { 'org.opencontainers.image.ref.name': 'lockbox/node-base:24' } }),
+    ],
   };
   const blobs = [...layers, config, manifest];
   const legacy = keepLegacy
     ? [
         {
           name: 'manifest.json',
-          body: Buffer.from(JSON.stringify([{ Config: `blobs/sha256/${sha256(config)}`, RepoTags: ['lockbox/node-base:20'], Layers: layers.map((l) => `blobs/sha256/${sha256(l)}`) }])),
+          body: Buffer.from(
+            JSON.stringify([
+              { Config: `blobs/sha256/${sha256(config)}`, RepoTags: ['lockbox/node-base:24'], Layers: layers.map((l) => `blobs/sha256/${sha256(l)}`) },
+            ]),
+          ),
         },
       ]
     : [];
@@ -202,7 +210,11 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const id of createdIds) await removeOwnImage(id).catch(() => undefined);
-  for (const tag of createdTags) await docker.getImage(tag).remove().catch(() => undefined);
+  for (const tag of createdTags)
+    await docker
+      .getImage(tag)
+      .remove()
+      .catch(() => undefined);
   // Should a failed assertion have left a base tag moved, put it back so other suites are unaffected.
   for (const [tag, id] of protectedIds) {
     if ((await imageIdOf(tag)) !== id) {
@@ -220,7 +232,14 @@ describe('image intake with the real engine', () => {
   beforeAll(async () => {
     imageId = await buildImage(
       'small',
-      ['FROM lockbox/busybox:1', 'COPY main.sh /app/main.sh', 'RUN chmod 755 /app/main.sh && mkdir -p /app/data', 'ENV GREETING=hello', 'WORKDIR /app', ''].join('\n'),
+      [
+        'FROM lockbox/busybox:1',
+        'COPY main.sh /app/main.sh',
+        'RUN chmod 755 /app/main.sh && mkdir -p /app/data',
+        'ENV GREETING=hello',
+        'WORKDIR /app',
+        '',
+      ].join('\n'),
       { 'main.sh': '#!/bin/sh\necho "$GREETING"\n' },
     );
     savedPath = await saveImage(imageId, 'small.tar');
@@ -250,17 +269,17 @@ describe('image intake with the real engine', () => {
     expect(await imageIdOf(tag)).toBeUndefined();
   });
 
-  it('never moves a tag the tarball names, not even lockbox/node-base:20', async () => {
+  it('never moves a tag the tarball names, not even lockbox/node-base:24', async () => {
     const victim = `lockbox-test/intake-victim-${suffix}:1`;
     createdTags.add(victim);
     await docker.getImage(protectedIds.get(BASE_IMAGE)!).tag({ repo: victim.split(':')[0]!, tag: '1' });
-    const hostile = await withRepoTags(savedPath, ['lockbox/node-base:20', victim], 'hostile-tags.tar');
+    const hostile = await withRepoTags(savedPath, ['lockbox/node-base:24', victim], 'hostile-tags.tar');
     await removeOwnImage(imageId);
 
     expect((await inspectFile(hostile)).ok).toBe(true);
     await loader.load(createReadStream(hostile), imageId);
 
-    expect(await imageIdOf('lockbox/node-base:20')).toBe(protectedIds.get('lockbox/node-base:20'));
+    expect(await imageIdOf('lockbox/node-base:24')).toBe(protectedIds.get('lockbox/node-base:24'));
     expect(await imageIdOf(victim)).toBe(protectedIds.get(BASE_IMAGE));
     expect((await docker.getImage(imageId).inspect()).RepoTags).toEqual([]);
 
@@ -275,7 +294,7 @@ describe('image intake with the real engine', () => {
 
     await expect(loader.load(createReadStream(savedPath), otherId)).rejects.toThrow(ImageLoadError);
     await expect(loader.load(createReadStream(savedPath), otherId)).rejects.toThrow(/different image/);
-    await expect(loader.load(createReadStream(savedPath), 'lockbox/node-base:20')).rejects.toThrow(/image ID/);
+    await expect(loader.load(createReadStream(savedPath), 'lockbox/node-base:24')).rejects.toThrow(/image ID/);
   });
 
   it('fails the load on an engine error (a layer that does not match the config)', async () => {
@@ -306,7 +325,7 @@ describe('image intake with the real engine', () => {
     expect(inspection).toMatchObject({ ok: true, layout: 'oci-layout', imageId });
     expect(inspection.compressedBytes).toBeLessThan(inspection.decompressedBytes);
     expect((await docker.getImage(imageId).inspect()).RepoTags).toEqual([]);
-    expect(await imageIdOf('lockbox/node-base:20')).toBe(protectedIds.get('lockbox/node-base:20'));
+    expect(await imageIdOf('lockbox/node-base:24')).toBe(protectedIds.get('lockbox/node-base:24'));
   });
 
   it('loads a tarball with both layouts (as newer engines save) by ID, without tags', async () => {
@@ -318,12 +337,14 @@ describe('image intake with the real engine', () => {
 
     expect(inspection).toMatchObject({ ok: true, layout: 'oci-layout', imageId });
     expect(inspection.notes.join('\n')).toMatch(/both manifest.json and an OCI index.json/);
-    expect(await imageIdOf('lockbox/node-base:20')).toBe(protectedIds.get('lockbox/node-base:20'));
+    expect(await imageIdOf('lockbox/node-base:24')).toBe(protectedIds.get('lockbox/node-base:24'));
     expect((await docker.getImage(imageId).inspect()).RepoTags).toEqual([]);
   });
 
   it('inspects and loads a save with two identical layers (docker writes the second as a symlink)', async () => {
-    const dupId = await buildImage('dup', ['FROM lockbox/busybox:1', 'COPY same.txt /same.txt', 'COPY same.txt /same.txt', ''].join('\n'), { 'same.txt': 'same\n' });
+    const dupId = await buildImage('dup', ['FROM lockbox/busybox:1', 'COPY same.txt /same.txt', 'COPY same.txt /same.txt', ''].join('\n'), {
+      'same.txt': 'same\n',
+    });
     const dupPath = await saveImage(dupId, 'dup.tar');
     const symlinks = (await readTar(dupPath)).filter((entry) => entry.header.type === 'symlink');
     await removeOwnImage(dupId);

@@ -19,16 +19,18 @@ describe('job claims and the attempt cap', () => {
   beforeAll(async () => {
     db = new DataSource(dataSourceOptions(loadConfig().database.url));
     await db.initialize();
-    [{ id: userId }] = (await db.query(`INSERT INTO users (email, password_hash, role) VALUES ($1, 'x', 'developer') RETURNING id`, [`claims-${randomUUID()}@example.com`])) as Array<{ id: string }>;
+    [{ id: userId }] = (await db.query(`INSERT INTO users (email, password_hash, role) VALUES ($1, 'x', 'developer') RETURNING id`, [
+      `claims-${randomUUID()}@example.com`,
+    ])) as [{ id: string }];
     const [{ id: analysisId }] = (await db.query(
       `INSERT INTO analyses (slug, owner_id, title, description, category) VALUES ($1, $2, 'Claims', 'd', 'other') RETURNING id`,
       [`claims-${randomUUID().slice(0, 8)}`, userId],
-    )) as Array<{ id: string }>;
+    )) as [{ id: string }];
     [{ id: versionId }] = (await db.query(
       `INSERT INTO analysis_versions (analysis_id, version, status, manifest, submitted_by, upload_key, upload_bytes, upload_sha256)
        VALUES ($1, '1.0.0', 'submitted', '{}'::jsonb, $2, 'uploads/x', 1, 'x') RETURNING id`,
       [analysisId, userId],
-    )) as Array<{ id: string }>;
+    )) as [{ id: string }];
   });
 
   afterAll(async () => {
@@ -41,7 +43,7 @@ describe('job claims and the attempt cap', () => {
     const [{ id }] = (await db.query(
       `INSERT INTO datasets (user_id, name, format, source, status, size_bytes, sha256, raw_key) VALUES ($1, 'd', 'lockbox-jsonl', 'upload', 'uploaded', 1, 'x', 'raw/x') RETURNING id`,
       [userId],
-    )) as Array<{ id: string }>;
+    )) as [{ id: string }];
     return id;
   }
 
@@ -83,7 +85,10 @@ describe('job claims and the attempt cap', () => {
 
     // Its final write is fenced like any other: only the holder's goes through.
     const fence = claimFence(exhausted!, 2);
-    const [, affected] = (await db.query(`UPDATE datasets SET status = 'failed', row_version = row_version + 1 WHERE id = $1 AND ${fence.sql}`, [id, ...fence.parameters])) as [unknown, number];
+    const [, affected] = (await db.query(`UPDATE datasets SET status = 'failed', row_version = row_version + 1 WHERE id = $1 AND ${fence.sql}`, [
+      id,
+      ...fence.parameters,
+    ])) as [unknown, number];
     expect(affected).toBe(1);
     expect(await claim(id, 2)).toBeUndefined();
   });
@@ -105,7 +110,9 @@ describe('job claims and the attempt cap', () => {
     await expireLease('analysis_versions', versionId);
     expect(await claim(versionId, 1, 'analysis_versions')).toMatchObject({ lostAttempts: 1, exhausted: true });
 
-    const checks = (await db.query(`SELECT pg_get_constraintdef(oid) AS definition FROM pg_constraint WHERE conname = 'runs_reason_check'`)) as Array<{ definition: string }>;
+    const checks = (await db.query(`SELECT pg_get_constraintdef(oid) AS definition FROM pg_constraint WHERE conname = 'runs_reason_check'`)) as Array<{
+      definition: string;
+    }>;
     expect(checks[0]!.definition).toContain("'attempts_exhausted'");
     expect(checks[0]!.definition).toContain("'image_unavailable'");
   });
@@ -124,7 +131,9 @@ describe('job claims and the attempt cap', () => {
     // No claim or review of the version is fenced out by the flag.
     expect(version!.row_version).toBe(before!.row_version);
     expect(version!.quarantine_reason).toBe(`3 attempts of run ${cause.jobId} each killed or stalled the worker running it`);
-    const audit = (await db.query(`SELECT actor, detail FROM audit_events WHERE action = 'analysis_version.quarantined' AND target_id = $1`, [versionId])) as Array<{
+    const audit = (await db.query(`SELECT actor, detail FROM audit_events WHERE action = 'analysis_version.quarantined' AND target_id = $1`, [
+      versionId,
+    ])) as Array<{
       actor: string;
       detail: Record<string, unknown>;
     }>;

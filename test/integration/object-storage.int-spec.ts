@@ -4,10 +4,11 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ConfigModule, loadConfig, type LockboxConfig, runtimeFilePath, type S3Config } from '@lockbox/config';
+import { openS3rverUploads } from '../support/s3rver-uploads';
 import {
   ContentLengthMismatchError,
   InvalidObjectKeyError,
@@ -47,10 +48,13 @@ async function waitForPort(port: number, timeoutMs = 10_000): Promise<void> {
   }
 }
 
-/** S3 settings for this suite: the stack's endpoint when global setup started one, else an s3rver of its own. */
-async function s3ForSuite(): Promise<{ s3: S3Config; stop: () => Promise<void> }> {
+/**
+ * S3 settings for this suite: the stack's endpoint when global setup started one, else an s3rver of its
+ * own; and the directory where that s3rver keeps its objects and open uploads.
+ */
+async function s3ForSuite(): Promise<{ s3: S3Config; directory: string; stop: () => Promise<void> }> {
   const home = process.env.LOCKBOX_HOME;
-  if (home && existsSync(runtimeFilePath(home))) return { s3: loadConfig().s3, stop: async () => undefined };
+  if (home && existsSync(runtimeFilePath(home))) return { s3: loadConfig().s3, directory: join(home, 's3'), stop: async () => undefined };
   const port = await freePort();
   const directory = mkdtempSync(join(tmpdir(), 'lockbox-s3rver-'));
   const child: ChildProcess = spawn(
@@ -74,7 +78,7 @@ async function s3ForSuite(): Promise<{ s3: S3Config; stop: () => Promise<void> }
     }
     rmSync(directory, { recursive: true, force: true });
   };
-  return { s3, stop };
+  return { s3, directory, stop };
 }
 
 /** Deterministic pseudo-random bytes (an AES-CTR keystream), generated as they are read. */
@@ -107,12 +111,13 @@ async function digestOf(stream: Readable): Promise<{ size: number; sha256: strin
 
 describe('ObjectStorageRepository against an S3 endpoint', () => {
   let s3: S3Config;
+  let s3Directory: string;
   let stop: () => Promise<void>;
   let storage: ObjectStorageRepository;
   const root = `test-${Date.now().toString(36)}-${process.pid}/`;
 
   beforeAll(async () => {
-    ({ s3, stop } = await s3ForSuite());
+    ({ s3, directory: s3Directory, stop } = await s3ForSuite());
     storage = new ObjectStorageRepository(s3);
     await storage.ensureBucket();
   });
@@ -161,6 +166,24 @@ describe('ObjectStorageRepository against an S3 endpoint', () => {
       const head = await storage.head(key);
       if (head) expect(head.size).not.toBe(1000);
     }
+  });
+
+  it('leaves no object and no open multipart upload when the body fails part-way, and throws the body error', async () => {
+    const key = `${root}failed/upload.bin`;
+    // Three parts' worth, then the body fails: two parts are stored by then and a third is being filled.
+    const body = new PassThrough();
+    const stored = storage.putStream(key, body);
+    const chunk = Buffer.alloc(MiB, 1);
+    for (let sent = 0; sent < 20; sent++) if (!body.write(chunk)) await new Promise((resolve) => body.once('drain', resolve));
+    // The upload is open on the endpoint (s3rver keeps it on disk) before the body fails.
+    const deadline = Date.now() + 10_000;
+    while (openS3rverUploads(s3Directory, s3.bucket, key).length === 0 && Date.now() < deadline) await sleep(20);
+    expect(openS3rverUploads(s3Directory, s3.bucket, key)).toEqual([key]);
+    body.destroy(new Error('the client went away'));
+
+    await expect(stored).rejects.toThrow('the client went away');
+    expect(openS3rverUploads(s3Directory, s3.bucket, key)).toEqual([]);
+    expect(await storage.head(key)).toBeUndefined();
   });
 
   it('stores empty and tiny bodies', async () => {

@@ -3,11 +3,12 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
-import { DeleteQueueCommand, GetQueueUrlCommand, ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DeleteQueueCommand, GetQueueUrlCommand, ListQueuesCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ConfigModule, deadLetterQueueNameFor, loadConfig, type LockboxConfig, queueNameFor, runtimeFilePath, type SqsConfig } from '@lockbox/config';
 import {
+  CORRELATION_ID_ATTRIBUTE,
   MessageNotInFlightError,
   parseQueueMessage,
   PoisonMessageError,
@@ -19,7 +20,7 @@ import {
   type ReceivedMessage,
 } from '@lockbox/queue';
 
-// The SDK is used directly only to play the outside world: a queue vanishing as it does when fauxqs restarts.
+// The SDK is used directly only to play the outside world: a queue vanishing, as it does when the SQS store is lost.
 
 // jest ignores `testTimeout` inside a project of a multi-project config (jest-circus reads only the global one).
 jest.setTimeout(120_000);
@@ -164,9 +165,7 @@ describe('QueueRepository against an SQS endpoint', () => {
     await Promise.all([queues.ensureQueues(), queues.ensureQueues()]);
     const { QueueUrls = [] } = await admin.send(new ListQueuesCommand({ QueueNamePrefix: sqs.queuePrefix }));
     const names = QueueUrls.map((url) => url.split('/').pop()).sort();
-    expect(names).toEqual(
-      (['runs', 'ingest', 'checks'] as const).flatMap((queue) => [queueNameFor(sqs, queue), deadLetterQueueNameFor(sqs, queue)]).sort(),
-    );
+    expect(names).toEqual((['runs', 'ingest', 'checks'] as const).flatMap((queue) => [queueNameFor(sqs, queue), deadLetterQueueNameFor(sqs, queue)]).sort());
     await expect(queues.ping()).resolves.toBeUndefined();
   });
 
@@ -222,10 +221,10 @@ describe('QueueRepository against an SQS endpoint', () => {
 
     const listed = await queues.listDeadLetters('runs', 10);
     expect(listed).toHaveLength(1);
-    expect(parseQueueMessage(listed[0].body)).toEqual(message);
-    expect(listed[0].receiveCount).toBeGreaterThanOrEqual(1);
+    expect(parseQueueMessage(listed[0]!.body)).toEqual(message);
+    expect(listed[0]?.receiveCount).toBeGreaterThanOrEqual(1);
     // Listing leaves the letters where they were, visible to the next listing at once.
-    expect((await queues.listDeadLetters('runs', 10)).map((letter) => letter.messageId)).toEqual([listed[0].messageId]);
+    expect((await queues.listDeadLetters('runs', 10)).map((letter) => letter.messageId)).toEqual([listed[0]?.messageId]);
 
     expect(await queues.redriveDeadLetters('runs')).toBe(1);
     expect(await queues.approximateDepth('runs', { deadLetter: true })).toBe(0);
@@ -234,6 +233,42 @@ describe('QueueRepository against an SQS endpoint', () => {
     expect(redriven.receiveCount).toBe(1);
     await queues.delete('runs', redriven.receiptHandle);
     expect(await queues.redriveDeadLetters('runs')).toBe(0);
+  });
+
+  it("carries a request's correlation id as a message attribute, through the dead-letter queue and its redrive, and drops one that is not well formed", async () => {
+    const message: QueueMessage = { type: 'run.execute', id: randomUUID() };
+    await queues.send(message, { correlationId: 'request-42' });
+    const first = await receiveOne(queues, 'runs', 1);
+    expect({ body: parseQueueMessage(first.body), correlationId: first.correlationId }).toEqual({ body: message, correlationId: 'request-42' });
+    // Dead-lettered, listed and redriven, it still says which request queued it.
+    await receiveOne(queues, 'runs', 1);
+    await sleep(1100);
+    expect(await queues.receive('runs', { waitTimeSeconds: 1 })).toEqual([]);
+    expect((await queues.listDeadLetters('runs', 10)).map((letter) => letter.correlationId)).toEqual(['request-42']);
+    expect(await queues.redriveDeadLetters('runs')).toBe(1);
+    const redriven = await receiveOne(queues, 'runs');
+    expect(redriven.correlationId).toBe('request-42');
+    await queues.delete('runs', redriven.receiptHandle);
+
+    // Anyone who can reach the queue can set attributes: what could forge a log line is not taken.
+    const { QueueUrl } = await admin.send(new GetQueueUrlCommand({ QueueName: queueNameFor(sqs, 'ingest') }));
+    for (const forged of ['id\n{"level":"fatal"}', 'x'.repeat(65)]) {
+      await admin.send(
+        new SendMessageCommand({
+          QueueUrl,
+          MessageBody: JSON.stringify({ type: 'dataset.ingest', id: randomUUID() }),
+          MessageAttributes: { [CORRELATION_ID_ATTRIBUTE]: { DataType: 'String', StringValue: forged } },
+        }),
+      );
+      const received = await receiveOne(queues, 'ingest');
+      expect(received.correlationId).toBeUndefined();
+      await queues.delete('ingest', received.receiptHandle);
+    }
+    // A message sent without one has none.
+    await queues.send({ type: 'dataset.ingest', id: randomUUID() });
+    const plain = await receiveOne(queues, 'ingest');
+    expect(plain.correlationId).toBeUndefined();
+    await queues.delete('ingest', plain.receiptHandle);
   });
 
   it('re-creates a vanished queue when sending, with its redrive policy', async () => {

@@ -74,13 +74,14 @@ describe('RedisRepository against redis-server', () => {
   const names = `lbt:${Date.now().toString(36)}:${process.pid}`;
   let own: OwnRedis;
   let redis: RedisRepository;
+  let url: string;
 
   beforeAll(async () => {
     own = new OwnRedis(await freePort());
     await own.start();
     // Prefer the stack's Redis (global setup) for the plain behaviour; the outage test always uses its own.
     const home = process.env.LOCKBOX_HOME;
-    const url = home && existsSync(runtimeFilePath(home)) ? loadConfig().redis.url : own.url;
+    url = home && existsSync(runtimeFilePath(home)) ? loadConfig().redis.url : own.url;
     redis = new RedisRepository({ url });
   });
 
@@ -162,6 +163,37 @@ describe('RedisRepository against redis-server', () => {
     expect(await redis.ttl(key)).toBe(-2);
     expect(await redis.countInWindow(key, 60)).toBe(1);
     await redis.deleteKey(key);
+  });
+
+  it('holds at most `limit` leases in a set across instances, atomically, and forgets a dead holder once its lease expires', async () => {
+    const key = `${names}:leases:user-1`;
+    // Two API instances: two connections to the same Redis.
+    const other = new RedisRepository({ url });
+    try {
+      // Six at once for three slots: exactly three are taken, whichever instance asks.
+      const attempts = await Promise.all(Array.from({ length: 6 }, (_, n) => (n % 2 === 0 ? redis : other).acquireLease(key, `lease-${n}`, 3, 60_000)));
+      expect(attempts.filter((attempt) => attempt.acquired)).toHaveLength(3);
+      expect(attempts.filter((attempt) => !attempt.acquired).every((attempt) => attempt.held === 3)).toBe(true);
+      const taken = attempts.flatMap((attempt, n) => (attempt.acquired ? [`lease-${n}`] : []));
+
+      // A released slot is free again, on either instance.
+      await other.releaseLease(key, taken[0]!);
+      expect(await redis.acquireLease(key, 'lease-again', 3, 60_000)).toEqual({ acquired: true, held: 3 });
+      expect(await other.acquireLease(key, 'one-too-many', 3, 60_000)).toEqual({ acquired: false, held: 3 });
+
+      // A holder that dies stops renewing: its lease no longer counts once it has expired; renewed ones still do.
+      await redis.acquireLease(`${key}:short`, 'dies', 2, 300);
+      await redis.acquireLease(`${key}:short`, 'lives', 2, 300);
+      await sleep(200);
+      await redis.renewLeases(`${key}:short`, ['lives'], 300);
+      await sleep(200);
+      expect(await other.acquireLease(`${key}:short`, 'newcomer', 2, 300)).toEqual({ acquired: true, held: 2 });
+      expect(await other.acquireLease(`${key}:short`, 'late', 2, 300)).toEqual({ acquired: false, held: 2 });
+    } finally {
+      await redis.deleteKey(key);
+      await redis.deleteKey(`${key}:short`);
+      await other.close();
+    }
   });
 
   it('fails fast while Redis is down and recovers, subscriptions included, when it is back', async () => {

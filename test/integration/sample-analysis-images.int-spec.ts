@@ -16,7 +16,7 @@ const samplesDir = resolve(__dirname, '../../sample-analyses');
 /** Splits Docker's multiplexed log stream (8-byte frame headers; no TTY) into stdout and stderr. */
 function demux(buffer: Buffer): { stdout: string; stderr: string } {
   const out: Record<number, Buffer[]> = { 1: [], 2: [] };
-  for (let offset = 0; offset + 8 <= buffer.length; ) {
+  for (let offset = 0; offset + 8 <= buffer.length;) {
     const size = buffer.readUInt32BE(offset + 4);
     out[buffer[offset]!]?.push(buffer.subarray(offset + 8, offset + 8 + size));
     offset += 8 + size;
@@ -26,7 +26,12 @@ function demux(buffer: Buffer): { stdout: string; stderr: string } {
 
 const metric = (doc: ResultDocument, label: string) => doc.blocks.find((block) => block.type === 'metric' && block.label === label);
 const plainWords = (posts: SocialPost[]) =>
-  posts.flatMap((post) => (post.text ?? '').toLowerCase().split(/[^a-z]+/).filter((word) => word !== ''));
+  posts.flatMap((post) =>
+    (post.text ?? '')
+      .toLowerCase()
+      .split(/[^a-z]+/)
+      .filter((word) => word !== ''),
+  );
 
 interface SampleCase {
   name: string;
@@ -102,7 +107,10 @@ describe.each(SAMPLES)('the $name image', (sample) => {
     const fields = manifest.scopes['social.posts']!;
     const staged = fixture.map((post) => JSON.stringify(projectRecord(post, fields)));
     writeFileSync(join(input, 'data', 'social.posts.jsonl'), `${staged.join('\n')}\n`);
-    writeFileSync(join(input, 'run.json'), JSON.stringify({ runId: `it-${name}`, analysis: manifest.name, version: manifest.version, params, scopes: manifest.scopes }));
+    writeFileSync(
+      join(input, 'run.json'),
+      JSON.stringify({ runId: `it-${name}`, analysis: manifest.name, version: manifest.version, params, scopes: manifest.scopes }),
+    );
     // The container runs as 10001, which owns neither directory.
     for (const dir of [join(work, name), input, join(input, 'data')]) chmodSync(dir, 0o755);
     chmodSync(output, 0o777);

@@ -9,7 +9,16 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import Docker from 'dockerode';
 import { DEFAULT_PLATFORM_LIMITS, parseResources, type SandboxRuntime } from '@lockbox/analysis-sdk';
-import { SandboxPlatformError, SandboxRunner, killRunContainers, listStackContainers, removeContainer, type RunProgress, type SandboxRunHooks, type SandboxRunSpec } from '@lockbox/analysis-sdk/sandbox';
+import {
+  SandboxPlatformError,
+  SandboxRunner,
+  killRunContainers,
+  listStackContainers,
+  removeContainer,
+  type RunProgress,
+  type SandboxRunHooks,
+  type SandboxRunSpec,
+} from '@lockbox/analysis-sdk/sandbox';
 
 // jest ignores `testTimeout` inside a project of a multi-project config (jest-circus reads only the global one).
 jest.setTimeout(120_000);
@@ -152,7 +161,7 @@ beforeAll(async () => {
 
   [nodeImage, busyboxImage] = await Promise.all([
     buildImage('lockbox-test/sandbox-node:1', {
-      Dockerfile: 'FROM lockbox/node-base:20\nCOPY analysis.js /app/analysis.js\n',
+      Dockerfile: 'FROM lockbox/node-base:24\nCOPY analysis.js /app/analysis.js\n',
       'analysis.js': ANALYSIS_JS,
     }),
     buildImage('lockbox-test/sandbox-busybox:1', {
@@ -291,11 +300,16 @@ describe('SandboxRunner verdicts', () => {
 
   it('refuses a FIFO', async () => {
     const { outcome } = await runAnalysis(sh('mkfifo /output/pipe && sh /app/result.sh ok'));
-    expect(outcome).toMatchObject({ status: 'failed', reason: 'output_invalid', message: 'output/pipe is a FIFO (named pipe); only regular files are collected' });
+    expect(outcome).toMatchObject({
+      status: 'failed',
+      reason: 'output_invalid',
+      message: 'output/pipe is a FIFO (named pipe); only regular files are collected',
+    });
   });
 
   it('accepts exactly 1,000 files and fails with output_limit at 1,001', async () => {
-    const writeFiles = (n: number) => `mkdir /output/artifacts && i=1; while [ $i -le ${n} ]; do : > /output/artifacts/f$i.txt; i=$((i+1)); done; sh /app/result.sh ok`;
+    const writeFiles = (n: number) =>
+      `mkdir /output/artifacts && i=1; while [ $i -le ${n} ]; do : > /output/artifacts/f$i.txt; i=$((i+1)); done; sh /app/result.sh ok`;
     const atLimit = await runAnalysis(sh(writeFiles(999)));
     expect(atLimit.outcome).toMatchObject({ status: 'succeeded' });
     expect(atLimit.outcome.artifacts).toHaveLength(999);
@@ -304,7 +318,9 @@ describe('SandboxRunner verdicts', () => {
   });
 
   it('stops a flood of files at the tmpfs inode cap with output_limit', async () => {
-    const { outcome } = await runAnalysis(sh('i=1; while [ $i -le 3000 ]; do { true > /output/f$i; } 2>/dev/null || break; i=$((i+1)); done; echo stopped at $i'));
+    const { outcome } = await runAnalysis(
+      sh('i=1; while [ $i -le 3000 ]; do { true > /output/f$i; } 2>/dev/null || break; i=$((i+1)); done; echo stopped at $i'),
+    );
     expect(outcome).toMatchObject({ status: 'failed', reason: 'output_limit', message: 'the analysis created more than 1000 files in /output' });
     // 1,000 files + 32 directories + root + 1 spare inodes: the flood stops well short of 3,000.
     expect(outcome.logs.toString()).toBe('stopped at 1034\n');
@@ -352,7 +368,12 @@ describe('SandboxRunner container settings', () => {
     ]);
     expect(info.Mounts.find((mount) => mount.Destination === '/input')!.Source).toBe(inputDir);
     expect(JSON.stringify(info)).not.toContain('docker.sock');
-    expect(info.Config.Labels).toMatchObject({ 'lockbox.instance': instance, 'lockbox.run': runId, 'lockbox.attempt': '1', 'lockbox.worker': 'sandbox-int-worker' });
+    expect(info.Config.Labels).toMatchObject({
+      'lockbox.instance': instance,
+      'lockbox.run': runId,
+      'lockbox.attempt': '1',
+      'lockbox.worker': 'sandbox-int-worker',
+    });
     expect(Date.parse(info.Config.Labels['lockbox.deadline']!)).toBeGreaterThan(Date.now());
     // Only LOCKBOX_* variables are added to what the image itself sets.
     const imageEnv = new Set((await docker.getImage(nodeImage).inspect()).Config.Env ?? []);
@@ -392,7 +413,13 @@ describe('SandboxRunner container settings', () => {
     const { outcome } = await runAnalysis({
       ...node('ok'),
       runtime: 'runsc',
-      hooks: { onContainerStarted: (id) => void (runtime = docker.getContainer(id).inspect().then((c) => (c.HostConfig as { Runtime?: string }).Runtime)) },
+      hooks: {
+        onContainerStarted: (id) =>
+          void (runtime = docker
+            .getContainer(id)
+            .inspect()
+            .then((c) => (c.HostConfig as { Runtime?: string }).Runtime)),
+      },
     });
     expect(await runtime!).toBe('runsc');
     expect(outcome).toMatchObject({ status: 'succeeded', result: { summary: '3 posts in run run-staged' }, artifacts: [{ name: 'likes.csv' }] });

@@ -1,4 +1,11 @@
-import { type BuiltTestImage, buildTestAnalysisImage, type PublishedTestAnalysis, submitAnalysis, testManifest, waitForSubmissionChecks } from '../support/analysis-images';
+import {
+  type BuiltTestImage,
+  buildTestAnalysisImage,
+  type PublishedTestAnalysis,
+  submitAnalysis,
+  testManifest,
+  waitForSubmissionChecks,
+} from '../support/analysis-images';
 import type { ContainerStart } from '../support/container-ledger';
 import { FaultStack, type RunRecord } from '../support/fault-stack';
 import { api, createSession, eventually, type Session } from '../support/session';
@@ -77,7 +84,9 @@ describe('the attempt cap', () => {
       if (start.runId !== runId) return;
       kills.push(start);
       // A worker just started again may take a job before the stack has seen its first heartbeat.
-      void eventually(async () => stack.workers.find((worker) => worker.workerId === start.workerId), 30_000, `worker ${start.workerId}`).then((worker) => worker.kill('SIGKILL'));
+      void eventually(async () => stack.workers.find((worker) => worker.workerId === start.workerId), 30_000, `worker ${start.workerId}`).then((worker) =>
+        worker.kill('SIGKILL'),
+      );
     });
     return { kills, stop };
   }
@@ -146,7 +155,14 @@ describe('the attempt cap', () => {
     // Every attempt's container could read the data, so each is on record; one outcome, one notification.
     expect(record).toMatchObject({ status: 'failed', attempts: cap, finished: 1, notifications: 1, accessed: cap });
     const { body: run } = await api('GET', `/runs/${poisoned}`, { token: user.token });
-    expect(run).toMatchObject({ status: 'failed', reason: 'attempts_exhausted', attempts: cap, message: expect.stringMatching(new RegExp(`tried ${cap} times`)), hasLogs: false, hasResult: false });
+    expect(run).toMatchObject({
+      status: 'failed',
+      reason: 'attempts_exhausted',
+      attempts: cap,
+      message: expect.stringMatching(new RegExp(`tried ${cap} times`)),
+      hasLogs: false,
+      hasResult: false,
+    });
     const starts = stack.containers.startsOf(poisoned);
     expect(starts.map((start) => start.attempt)).toEqual([1, 2, 3]);
     expect(kills).toHaveLength(cap);
@@ -184,7 +200,9 @@ describe('the attempt cap', () => {
     expect(checked).not.toHaveProperty('quarantine');
     expect(stack.containers.startsOf(`check-${poisoned}`).map((start) => start.attempt)).toEqual([1, 2, 3]);
     expect(kills).toHaveLength(cap);
-    const [row] = await stack.query<{ attempts: number; lost_attempts: number }>(`SELECT attempts, lost_attempts FROM analysis_versions WHERE id = $1`, [poisoned]);
+    const [row] = await stack.query<{ attempts: number; lost_attempts: number }>(`SELECT attempts, lost_attempts FROM analysis_versions WHERE id = $1`, [
+      poisoned,
+    ]);
     expect(row).toEqual({ attempts: cap, lost_attempts: cap });
     const told = await notificationsAbout(developer, poisoned);
     expect(told).toHaveLength(1);

@@ -60,7 +60,9 @@ describe('dead letters and poison', () => {
       90_000,
       'the message to reach the dead-letter queue',
     );
-    expect(stack.journal.deliveriesOf(runId).map((delivery) => delivery.receiveCount)).toEqual(Array.from({ length: maxReceiveCount }, (_, index) => index + 1));
+    expect(stack.journal.deliveriesOf(runId).map((delivery) => delivery.receiveCount)).toEqual(
+      Array.from({ length: maxReceiveCount }, (_, index) => index + 1),
+    );
     // Still the user's queued run: a platform fault is not an outcome, and nobody was told anything.
     expect(await stack.runRecord(runId)).toMatchObject({ status: 'queued', finished: 0, notifications: 0 });
     const [deadLettered] = await stack.query<{ detail: { messageId: string; error: string } }>(

@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { PublishedTestAnalysis } from '../support/analysis-images';
 import { FaultStack } from '../support/fault-stack';
@@ -6,8 +8,9 @@ import { requestSleep, SLEEPER_CONSENT, sleeperUser } from '../support/sleeper-a
 
 /**
  * The services under the platform going away and coming back, on a stack of this suite's own (two
- * workers). The embedded SQS endpoint keeps its queues in memory, so restarting it loses every message;
- * PostgreSQL and Redis restart with their data. Whatever the API accepted must finish, exactly once.
+ * workers). PostgreSQL, Redis and the embedded SQS endpoint restart with their data; the SQS case also
+ * throws its stored queues away, as a lost store would, so every waiting message is gone. Whatever the API
+ * accepted must finish, exactly once.
  */
 describe('service faults', () => {
   let stack: FaultStack;
@@ -39,11 +42,13 @@ describe('service faults', () => {
     }
   }
 
-  it('the SQS endpoint restarted empty while runs wait: every run still finishes, once', async () => {
+  it('the SQS endpoint restarted empty (its store lost) while runs wait: every run still finishes, once', async () => {
     const runIds: string[] = [];
     // Two run at once; the rest wait in the queue.
     for (let i = 0; i < 6; i++) runIds.push(await requestSleep(user, sleeper, datasetId, 2));
     await stack.stopService('sqs');
+    // Without this the endpoint would come back with every message, as AWS SQS does; the loss is the fault.
+    stack.discardSqsState();
     // Accepted while the queue is away: the outbox keeps the message until it can be sent.
     runIds.push(await requestSleep(user, sleeper, datasetId, 1));
     await sleep(2_000);
@@ -51,8 +56,27 @@ describe('service faults', () => {
 
     await expectEachFinishedOnce(runIds);
     // The waiting runs' messages went with the endpoint's memory: the reconciler had to send them again.
-    const [{ sent }] = await stack.query<{ sent: number }>(`SELECT count(*)::int AS sent FROM outbox WHERE subject_id = ANY($1::uuid[])`, [runIds]);
-    expect(sent).toBeGreaterThan(runIds.length);
+    const [counted] = await stack.query<{ sent: number }>(`SELECT count(*)::int AS sent FROM outbox WHERE subject_id = ANY($1::uuid[])`, [runIds]);
+    expect(counted?.sent).toBeGreaterThan(runIds.length);
+
+    // Sent once or again, each run's messages carry the id of the request that created it, and so do the
+    // workers' lines about the run: one id still finds its whole story.
+    const messages = await stack.query<{ run_id: string; ids: string[]; sends: number }>(
+      `SELECT subject_id AS run_id, array_agg(DISTINCT correlation_id) AS ids, count(*)::int AS sends FROM outbox WHERE subject_id = ANY($1::uuid[]) GROUP BY subject_id`,
+      [runIds],
+    );
+    expect(messages).toHaveLength(runIds.length);
+    for (const { run_id: runId, ids } of messages) expect({ runId, ids }).toEqual({ runId, ids: [expect.stringMatching(/^[A-Za-z0-9._-]{1,64}$/)] });
+    const workerLines = readdirSync(join(stack.home, 'logs'))
+      .filter((name) => name.startsWith('worker'))
+      .flatMap((name) => readFileSync(join(stack.home, 'logs', name), 'utf8').split('\n'))
+      .filter((line) => line.startsWith('{"'))
+      .map((line) => JSON.parse(line) as { runId?: string; correlationId?: string });
+    for (const { run_id: runId, ids, sends } of messages.filter((message) => message.sends > 1)) {
+      const lines = workerLines.filter((line) => line.runId === runId);
+      expect(lines.length).toBeGreaterThan(0);
+      for (const line of lines) expect({ runId, sends, correlationId: line.correlationId }).toEqual({ runId, sends, correlationId: ids[0] });
+    }
   }, 300_000);
 
   it('PostgreSQL and Redis restarted under load: nothing accepted is lost or doubled, and the API answers 503 with a retry hint meanwhile', async () => {

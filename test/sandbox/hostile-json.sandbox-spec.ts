@@ -5,7 +5,14 @@
 import { MANIFEST_MAX_BYTES } from '@lockbox/analysis-sdk';
 import { loadConfig } from '@lockbox/config';
 import { ObjectStorageRepository } from '@lockbox/storage';
-import { buildTestAnalysisImage, type BuiltTestImage, publishTestAnalysis, type PublishedTestAnalysis, submitAnalysis, testManifest } from '../support/analysis-images';
+import {
+  buildTestAnalysisImage,
+  type BuiltTestImage,
+  publishTestAnalysis,
+  type PublishedTestAnalysis,
+  submitAnalysis,
+  testManifest,
+} from '../support/analysis-images';
 import { exponentialParamsSchema, wideNestedJson, wideNestedJsonOf } from '../support/hostile-json';
 import { api, apiUrl, createSession, eventually, type Session, upload } from '../support/session';
 
@@ -84,7 +91,11 @@ describe('submissions', () => {
   });
 
   it('shows the reviewer the params schema and its defaults', async () => {
-    const params = { type: 'object' as const, additionalProperties: false, properties: { top: { type: 'integer', minimum: 1, maximum: 50, default: 10 }, label: { type: 'string', maxLength: 20 } } };
+    const params = {
+      type: 'object' as const,
+      additionalProperties: false,
+      properties: { top: { type: 'integer', minimum: 1, maximum: 50, default: 10 }, label: { type: 'string', maxLength: 20 } },
+    };
     const manifest = testManifest({ entrypoint: ['/bin/sh', '/app/main.sh'], params });
     const submitted = await submitAnalysis(developer, manifest, image.tarball);
     expect(submitted.status).toBe(202);
@@ -118,7 +129,11 @@ describe('runs', () => {
     );
     expect(dataset.status).toBe(202);
     datasetId = dataset.body.id;
-    await eventually(async () => ((await api('GET', `/datasets/${datasetId}`, { token: user.token })).body.status === 'ready' ? true : undefined), 60_000, 'ingestion');
+    await eventually(
+      async () => ((await api('GET', `/datasets/${datasetId}`, { token: user.token })).body.status === 'ready' ? true : undefined),
+      60_000,
+      'ingestion',
+    );
   });
 
   const requestRun = (params: unknown) =>
@@ -135,7 +150,8 @@ describe('runs', () => {
     );
   }
 
-  const workerPids = async (): Promise<number[]> => ((await api('GET', '/health', { token: admin.token })).body.workers as Array<{ pid: number }>).map((worker) => worker.pid).sort();
+  const workerPids = async (): Promise<number[]> =>
+    ((await api('GET', '/health/details', { token: admin.token })).body.workers as Array<{ pid: number }>).map((worker) => worker.pid).sort();
 
   it('ends a run whose result.json is a wide document nested 250 deep failed/output_invalid, and the worker carries on', async () => {
     const before = await workerPids();
@@ -158,7 +174,11 @@ describe('runs', () => {
     const runsBefore = (await api('GET', '/runs', { token: user.token })).body.total;
     // Written by hand: 80 KB of nesting, under the body parser's 100 KB.
     const body = `{"analysis":${JSON.stringify(analysis.slug)},"datasetIds":[${JSON.stringify(datasetId)}],"consent":${JSON.stringify(CONSENT)},"params":{"mode":${wideNestedJson(20_000, 1)}}}`;
-    const response = await fetch(`${apiUrl()}/api/v1/runs`, { method: 'POST', headers: { authorization: `Bearer ${user.token}`, 'content-type': 'application/json' }, body });
+    const response = await fetch(`${apiUrl()}/api/v1/runs`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${user.token}`, 'content-type': 'application/json' },
+      body,
+    });
     expect(response.status).toBe(400);
     expect(await response.json()).toMatchObject({ statusCode: 400, message: 'The request body is nested more than 16 levels deep' });
     // Nine levels pass the body's cap and meet the params' own.

@@ -63,7 +63,8 @@ let datasetId: string;
 // Everything is prepared here, at the top: jest starts concurrent tests right after the top-level hooks.
 beforeAll(async () => {
   const missing = await missingInteropTools();
-  if (missing.length > 0) throw new Error(`${missing.join(', ')} not installed: run npm run prereqs (as root on Debian), which installs skopeo, umoci and buildah`);
+  if (missing.length > 0)
+    throw new Error(`${missing.join(', ')} not installed: run npm run prereqs (as root on Debian), which installs skopeo, umoci and buildah`);
   work = await mkdtemp(join(tmpdir(), 'lockbox-interop-'));
   const rootfs = await baseRootfs(work);
 
@@ -86,7 +87,9 @@ beforeAll(async () => {
   await Promise.all([removeLocalImage(saved.imageId), removeLocalImage(forSkopeo.imageId)]);
 
   user = await createSession('user');
-  const records = [1, 2, 3].map((likes) => JSON.stringify({ kind: 'social.posts', timestamp: '2026-01-05T18:20:00Z', platform: 'x', type: 'post', text: 'words', likes }));
+  const records = [1, 2, 3].map((likes) =>
+    JSON.stringify({ kind: 'social.posts', timestamp: '2026-01-05T18:20:00Z', platform: 'x', type: 'post', text: 'words', likes }),
+  );
   const dataset = await upload(
     '/datasets',
     [
@@ -97,7 +100,11 @@ beforeAll(async () => {
   );
   if (dataset.status !== 202) throw new Error(`uploading the dataset failed: ${dataset.status} ${JSON.stringify(dataset.body)}`);
   datasetId = dataset.body.id;
-  await eventually(async () => ((await api('GET', `/datasets/${datasetId}`, { token: user.token })).body.status === 'ready' ? true : undefined), 60_000, 'ingestion');
+  await eventually(
+    async () => ((await api('GET', `/datasets/${datasetId}`, { token: user.token })).body.status === 'ready' ? true : undefined),
+    60_000,
+    'ingestion',
+  );
 });
 
 afterAll(async () => {
@@ -105,32 +112,35 @@ afterAll(async () => {
 });
 
 describe('every mainstream producer', () => {
-  it.concurrent.each(producers.map((each) => [each.name, each] as const))('%s: accepted, checked, published and run, its layout named in the check report', async (_name, each) => {
-    const published = await publishTestAnalysis({
-      base: 'busybox',
-      image: { imageId: each.imageId!, tarball: await readFile(each.tarball!.path) },
-      manifest: { entrypoint: ['/bin/sh', '/app/main.sh'] },
-    });
-    const submission = await api('GET', `/submissions/${published.submissionId}`, { token: published.developer.token });
-    expect(submission.body.checkReport).toMatchObject({ passed: true, imageId: each.imageId, layout: each.layout });
+  it.concurrent.each(producers.map((each) => [each.name, each] as const))(
+    '%s: accepted, checked, published and run, its layout named in the check report',
+    async (_name, each) => {
+      const published = await publishTestAnalysis({
+        base: 'busybox',
+        image: { imageId: each.imageId!, tarball: await readFile(each.tarball!.path) },
+        manifest: { entrypoint: ['/bin/sh', '/app/main.sh'] },
+      });
+      const submission = await api('GET', `/submissions/${published.submissionId}`, { token: published.developer.token });
+      expect(submission.body.checkReport).toMatchObject({ passed: true, imageId: each.imageId, layout: each.layout });
 
-    const accepted = await api('POST', '/runs', {
-      token: user.token,
-      body: { analysis: published.slug, datasetIds: [datasetId], consent: { scopes: { 'social.posts': ['timestamp', 'likes'] } } },
-    });
-    expect(accepted.status).toBe(202);
-    const run = await eventually(
-      async () => {
-        const response = await api('GET', `/runs/${accepted.body.id}`, { token: user.token });
-        return ['queued', 'running'].includes(response.body.status) ? undefined : response.body;
-      },
-      120_000,
-      `the run of the ${each.name} image`,
-    );
-    expect(run).toMatchObject({ status: 'succeeded' });
-    const result = await api('GET', `/runs/${accepted.body.id}/result`, { token: user.token });
-    expect(result.body).toMatchObject({ summary: `built by ${each.builder}`, blocks: [{ type: 'metric', label: 'Posts', value: 3 }] });
-  });
+      const accepted = await api('POST', '/runs', {
+        token: user.token,
+        body: { analysis: published.slug, datasetIds: [datasetId], consent: { scopes: { 'social.posts': ['timestamp', 'likes'] } } },
+      });
+      expect(accepted.status).toBe(202);
+      const run = await eventually(
+        async () => {
+          const response = await api('GET', `/runs/${accepted.body.id}`, { token: user.token });
+          return ['queued', 'running'].includes(response.body.status) ? undefined : response.body;
+        },
+        120_000,
+        `the run of the ${each.name} image`,
+      );
+      expect(run).toMatchObject({ status: 'succeeded' });
+      const result = await api('GET', `/runs/${accepted.body.id}/result`, { token: user.token });
+      expect(result.body).toMatchObject({ summary: `built by ${each.builder}`, blocks: [{ type: 'metric', label: 'Posts', value: 3 }] });
+    },
+  );
 });
 
 describe('hostile variants of each layout', () => {
@@ -181,7 +191,12 @@ describe('hostile variants of each layout', () => {
 
   /** Each variant: what it is, the rule it breaks, what the report says, and how to make it. */
   const variants: [name: string, rule: string, message: RegExp, build: () => Promise<Buffer>][] = [
-    ['docker-archive: a layer link out of the archive', 'path_escape', /is a symlink to "..\/..\/..\/etc\/passwd", outside the tarball/, () => relinked('../../../etc/passwd')],
+    [
+      'docker-archive: a layer link out of the archive',
+      'path_escape',
+      /is a symlink to "..\/..\/..\/etc\/passwd", outside the tarball/,
+      () => relinked('../../../etc/passwd'),
+    ],
     [
       'docker-archive: a layer link to the config',
       'link_target',
@@ -200,7 +215,10 @@ describe('hostile variants of each layout', () => {
       async () => {
         const entries = await entriesOf('skopeo docker-archive');
         const link = firstLink(entries);
-        const loop = (from: string, to: string): TarEntry => ({ header: { ...link.header, name: `${from}/layer.tar`, linkname: `../${to}/layer.tar` }, body: Buffer.alloc(0) });
+        const loop = (from: string, to: string): TarEntry => ({
+          header: { ...link.header, name: `${from}/layer.tar`, linkname: `../${to}/layer.tar` },
+          body: Buffer.alloc(0),
+        });
         return packTarEntries([...entries, loop('loop-a', 'loop-b'), loop('loop-b', 'loop-a')]);
       },
     ],
@@ -253,6 +271,11 @@ describe('hostile variants of each layout', () => {
     expect(report.violations.map((violation: { rule: string }) => violation.rule)).toEqual(expect.arrayContaining([rule]));
     expect(report.violations.filter((violation: { rule: string }) => violation.rule !== rule)).toEqual([]);
     expect(report.violations).toContainEqual({ rule, message: expect.stringMatching(message) });
-    expect(report.steps).toEqual(expect.arrayContaining([{ name: 'intake', outcome: 'failed' }, { name: 'load', outcome: 'skipped' }]));
+    expect(report.steps).toEqual(
+      expect.arrayContaining([
+        { name: 'intake', outcome: 'failed' },
+        { name: 'load', outcome: 'skipped' },
+      ]),
+    );
   });
 });

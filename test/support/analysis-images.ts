@@ -13,12 +13,12 @@ import { api, createSession, eventually, type Session, upload } from './session'
 
 const run = promisify(execFile);
 
-/** `lockbox/busybox:1` (a shell and coreutils, ~2 MB) or `lockbox/node-base:20` (node, ~100 MB). */
+/** `lockbox/busybox:1` (a shell and coreutils, ~2 MB) or `lockbox/node-base:24` (node, ~100 MB). */
 export type TestImageBase = 'busybox' | 'node';
 
 const BASE_IMAGES: Record<TestImageBase, string> = {
   busybox: 'lockbox/busybox:1',
-  node: 'lockbox/node-base:20',
+  node: 'lockbox/node-base:24',
 };
 
 export interface BuiltTestImage {

@@ -21,7 +21,7 @@ import { eventually } from './session';
 import { SqsJournal, SqsProxy } from './sqs-proxy';
 
 /** Timings short enough that every failure is recovered from within seconds. */
-export const FAULT_STACK_ENV: Record<string, string> = {
+const FAULT_STACK_ENV: Record<string, string> = {
   ...TEST_STACK_ENV,
   LOCKBOX_SQS_VISIBILITY_TIMEOUT_S: '3',
   LOCKBOX_SQS_WAIT_TIME_S: '2',
@@ -42,7 +42,7 @@ export const FAULT_STACK_ENV: Record<string, string> = {
 };
 
 /** One API or worker process of the stack. */
-export class StackProcess {
+class StackProcess {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
   constructor(
@@ -135,7 +135,14 @@ export class FaultStack {
     const apiPort = await freePort();
     const apiUrl = `http://127.0.0.1:${apiPort}`;
     ensureJwtSecretFile(home);
-    writeRuntimeFile(home, { version: 1, instanceId: instanceIdFor(home), launcherPid: process.pid, startedAt: new Date().toISOString(), apiUrl, ...services.endpoints });
+    writeRuntimeFile(home, {
+      version: 1,
+      instanceId: instanceIdFor(home),
+      launcherPid: process.pid,
+      startedAt: new Date().toISOString(),
+      apiUrl,
+      ...services.endpoints,
+    });
     const config = loadConfig({ ...process.env, ...env, LOCKBOX_HOME: home });
     const stack = new FaultStack(home, config, services, apiUrl, { ...env, PORT: String(apiPort), HOST: '127.0.0.1' });
     stack.restartWorkers = options.restartWorkers ?? false;
@@ -159,11 +166,11 @@ export class FaultStack {
     const proxy = new SqsProxy(name, this.config.sqs.endpoint!, this.journal);
     await proxy.start();
     const spawned = this.spawn(name, 'apps/worker/src/main.js', { ...env, AWS_ENDPOINT_URL_SQS: proxy.url });
-    const [{ id }] = await eventually(
+    const { id } = await eventually(
       async () => {
         if (!spawned.alive) throw new Error(`${name} exited:\n${spawned.log()}`);
         const rows = await this.query<{ id: string }>(`SELECT id FROM worker_heartbeats WHERE pid = $1 AND stopped_at IS NULL`, [spawned.pid]).catch(() => []);
-        return rows.length > 0 ? rows : undefined;
+        return rows[0];
       },
       60_000,
       `the first heartbeat of ${name}`,
@@ -204,13 +211,23 @@ export class FaultStack {
     await this.service(name).start();
   }
 
+  /** The embedded SQS endpoint keeps its queues on disk; this loses them, as a lost store would (stop it first). */
+  discardSqsState(): void {
+    const sqs = this.services.services.sqs;
+    if (!sqs) throw new Error('the stack has no embedded sqs');
+    sqs.discardState();
+  }
+
   async query<T>(sql: string, parameters: unknown[] = []): Promise<T[]> {
     return (await this.db.query(sql, parameters)).rows as T[];
   }
 
   /** What the platform recorded about a run: its state, and how many of each once-only thing it has. */
   async runRecord(runId: string): Promise<RunRecord> {
-    const [run] = await this.query<{ status: string; attempts: number; result_key: string | null }>(`SELECT status, attempts, result_key FROM runs WHERE id = $1`, [runId]);
+    const [run] = await this.query<{ status: string; attempts: number; result_key: string | null }>(
+      `SELECT status, attempts, result_key FROM runs WHERE id = $1`,
+      [runId],
+    );
     const [counts] = await this.query<{ finished: number; notifications: number; accessed: number }>(
       `SELECT (SELECT count(*)::int FROM events WHERE subject_id = $1 AND type IN ('run.succeeded', 'run.failed', 'run.timed_out', 'run.cancelled')) AS finished,
               (SELECT count(*)::int FROM notifications WHERE subject_id = $1) AS notifications,
@@ -246,7 +263,14 @@ export class FaultStack {
     this.containers?.close();
     // Whatever the killed workers left running goes with the stack.
     const left = await this.docker.listContainers({ all: true, filters: { label: [`lockbox.instance=${this.config.instanceId}`] } }).catch(() => []);
-    await Promise.all(left.map((container) => this.docker.getContainer(container.Id).remove({ force: true }).catch(() => undefined)));
+    await Promise.all(
+      left.map((container) =>
+        this.docker
+          .getContainer(container.Id)
+          .remove({ force: true })
+          .catch(() => undefined),
+      ),
+    );
     await this.db.end().catch(() => undefined);
     await this.queue.onApplicationShutdown();
     await this.services.stop();

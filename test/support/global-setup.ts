@@ -7,13 +7,13 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { join } from 'node:path';
 import { repoRoot, type RunningLauncher, startLauncher, stopLauncherProcess } from './launcher';
 
-export const TEST_HOMES = join(repoRoot, '.lockbox-test');
+const TEST_HOMES = join(repoRoot, '.lockbox-test');
 const KEEP_HOMES_MS = 24 * 60 * 60 * 1000;
 
 /** The label on every image a test run builds: its LOCKBOX_TEST_SESSION. */
 export const TEST_SESSION_LABEL = 'lockbox.test.session';
 
-export const TEST_ADMIN = { email: 'admin@test.lockbox.local', password: 'test-admin-password' };
+const TEST_ADMIN = { email: 'admin@test.lockbox.local', password: 'test-admin-password' };
 
 /** Settings of the test stacks: short timings so the suites run in seconds. */
 export const TEST_STACK_ENV: Record<string, string> = {
@@ -29,7 +29,7 @@ export const TEST_STACK_ENV: Record<string, string> = {
   LOCKBOX_WORKER_HEARTBEAT_MS: '1000',
   LOCKBOX_WORKER_EXPIRY_MS: '5000',
   LOCKBOX_DATASET_UPLOAD_MAX_BYTES: String(4 * 1024 * 1024),
-  // Room for the sample analyses the launcher publishes (about 100 MiB each).
+  // Room for the sample analyses the launcher publishes (about 130 MiB each on lockbox/node-base:24).
   LOCKBOX_IMAGE_TARBALL_MAX_BYTES: String(256 * 1024 * 1024),
 };
 
@@ -46,8 +46,23 @@ export function newTestHome(label = 'run'): string {
   return home;
 }
 
+/**
+ * The platform runs on the Node pinned in .node-version, and every process of a test stack inherits
+ * jest's (process.execPath): a suite under another Node would test a platform that does not exist.
+ */
+export function assertPlatformNode(): void {
+  const pinned = `v${readFileSync(join(repoRoot, '.node-version'), 'utf8').trim()}`;
+  if (process.version !== pinned) {
+    throw new Error(
+      `the stack suites run on the platform's Node ${pinned}, but jest runs on ${process.version}: ` +
+        'run them through npm (npm test, npm run test:e2e -- <file>) or scripts/node24 (scripts/node24 npx jest <file>); npm run prereqs installs it',
+    );
+  }
+}
+
 export default async function globalSetup(): Promise<void> {
   if (launcherState()) return;
+  assertPlatformNode();
   const startedAt = Date.now();
   // Labels the images this run builds, so its teardown removes exactly those (buildTestAnalysisImage).
   process.env.LOCKBOX_TEST_SESSION = randomUUID();

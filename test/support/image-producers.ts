@@ -14,7 +14,7 @@ import { TEST_SESSION_LABEL } from './global-setup';
 const run = promisify(execFile);
 const BASE_IMAGE = 'lockbox/busybox:1';
 
-export const INTEROP_TOOLS = ['skopeo', 'buildah', 'umoci'] as const;
+const INTEROP_TOOLS = ['skopeo', 'buildah', 'umoci'] as const;
 
 /** The interop tools missing on this machine. */
 export async function missingInteropTools(): Promise<string[]> {
@@ -43,7 +43,10 @@ function imageLabels(): Record<string, string> {
  * the config bytes it finds.
  */
 export async function imageIdOf(tarball: ProducedTarball): Promise<string> {
-  const { stdout } = await run('skopeo', ['inspect', '--config', '--raw', `${tarball.transport}:${tarball.path}`], { encoding: 'buffer', maxBuffer: 4 * 1024 * 1024 });
+  const { stdout } = await run('skopeo', ['inspect', '--config', '--raw', `${tarball.transport}:${tarball.path}`], {
+    encoding: 'buffer',
+    maxBuffer: 4 * 1024 * 1024,
+  });
   return `sha256:${createHash('sha256').update(stdout).digest('hex')}`;
 }
 

@@ -11,7 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 export const repoRoot = resolve(__dirname, '../..');
 const START_TIMEOUT_MS = 180_000;
 /** What the launcher prints when the stack is ready. */
-export const READY_LINE = 'Lockbox is up.';
+const READY_LINE = 'Lockbox is up.';
 
 export interface RunningLauncher {
   child: ChildProcess;

@@ -74,14 +74,30 @@ export async function login(email: string, password: string, address = clientAdd
   return response.body.accessToken;
 }
 
+/**
+ * The seeded admin's session, logged in once per test file (jest gives each file its own module
+ * registry) and shared by its tests: one account logged in by many concurrent tests at once would
+ * otherwise look like password guessing to the login throttle, which counts every attempt until the
+ * password is proven right.
+ */
+let adminSession: Promise<Session> | undefined;
+
+async function loginAdmin(): Promise<Session> {
+  const email = process.env.LOCKBOX_TEST_ADMIN_EMAIL!;
+  const password = process.env.LOCKBOX_TEST_ADMIN_PASSWORD!;
+  const token = await login(email, password);
+  const me = await api<{ id: string }>('GET', '/me', { token });
+  return { id: me.body.id, email, password, role: 'admin', token };
+}
+
 /** Registers a fresh account of the given role and logs it in; admins are the one seeded by global setup. */
 export async function createSession(role: 'user' | 'developer' | 'admin'): Promise<Session> {
   if (role === 'admin') {
-    const email = process.env.LOCKBOX_TEST_ADMIN_EMAIL!;
-    const password = process.env.LOCKBOX_TEST_ADMIN_PASSWORD!;
-    const token = await login(email, password);
-    const me = await api<{ id: string }>('GET', '/me', { token });
-    return { id: me.body.id, email, password, role, token };
+    adminSession ??= loginAdmin().catch((error: unknown) => {
+      adminSession = undefined;
+      throw error;
+    });
+    return adminSession;
   }
   const email = uniqueEmail(role);
   const password = `pw-${randomUUID()}`;

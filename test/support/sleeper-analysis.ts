@@ -62,7 +62,10 @@ export async function readyDataset(user: Session): Promise<string> {
 
 /** POST /runs of the sleeper; the run's id. */
 export async function requestSleep(user: Session, sleeper: PublishedTestAnalysis, datasetId: string, seconds: number): Promise<string> {
-  const accepted = await api('POST', '/runs', { token: user.token, body: { analysis: sleeper.slug, datasetIds: [datasetId], params: { seconds }, consent: SLEEPER_CONSENT } });
+  const accepted = await api('POST', '/runs', {
+    token: user.token,
+    body: { analysis: sleeper.slug, datasetIds: [datasetId], params: { seconds }, consent: SLEEPER_CONSENT },
+  });
   if (accepted.status !== 202) throw new Error(`POST /runs: ${accepted.status} ${JSON.stringify(accepted.body)}`);
   return accepted.body.id as string;
 }

@@ -40,7 +40,7 @@ export class SqsJournal {
   }
 }
 
-export class DeliveryBarrier {
+class DeliveryBarrier {
   private readonly waiting: Array<() => void> = [];
   private readonly timer: NodeJS.Timeout;
   /** Whether the barrier filled up (rather than timing out). */
@@ -134,7 +134,9 @@ export class SqsProxy {
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const body = await readAll(request);
-    const action = String(request.headers['x-amz-target'] ?? '').split('.').pop();
+    const action = String(request.headers['x-amz-target'] ?? '')
+      .split('.')
+      .pop();
     if (action === 'DeleteMessage' && this.deletesHeld) {
       const held: HeldRequest = { body, request, response, abandoned: false };
       response.on('close', () => (held.abandoned = true));
@@ -175,12 +177,16 @@ export class SqsProxy {
     const upstream = httpRequest(
       { host: this.upstream.hostname, port: this.upstream.port, method: request.method, path: request.url, headers: request.headers },
       (answer) => {
-        void readAll(answer).then(async (bytes) => {
-          if (inspect && answer.statusCode === 200) await inspect(bytes);
-          if (response.destroyed) return;
-          response.writeHead(answer.statusCode ?? 502, answer.headers);
-          response.end(bytes);
-        });
+        // Not awaited (an http callback): a failed read or inspection resets the worker's connection, as
+        // an endpoint gone away does, instead of leaving it unanswered and the rejection unhandled.
+        void readAll(answer)
+          .then(async (bytes) => {
+            if (inspect && answer.statusCode === 200) await inspect(bytes);
+            if (response.destroyed) return;
+            response.writeHead(answer.statusCode ?? 502, answer.headers);
+            response.end(bytes);
+          })
+          .catch(() => response.destroy());
       },
     );
     // The endpoint is away: the worker sees its connection reset, as it would without the proxy.

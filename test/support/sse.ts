@@ -66,7 +66,7 @@ export async function openEventStream(options: EventStreamOptions): Promise<Even
     else headers['last-event-id'] = options.lastEventId;
   }
   const abort = new AbortController();
-  const search = query.size > 0 ? `?${query}` : '';
+  const search = query.size > 0 ? `?${query.toString()}` : '';
   const response = await fetch(`${apiUrl()}/api/v1/events${search}`, { headers, signal: abort.signal });
   if (response.status !== 200 || !response.body) throw new EventStreamRefused(response.status, await response.text());
 
@@ -114,7 +114,7 @@ export async function openEventStream(options: EventStreamOptions): Promise<Even
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         while (cursor < parser.events.length) {
-          const candidate = parser.events[cursor++];
+          const candidate = parser.events[cursor++]!;
           if (predicate(candidate)) return candidate;
         }
         if (ended) throw new Error('the event stream ended before a matching event arrived');

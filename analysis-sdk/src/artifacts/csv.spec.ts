@@ -29,7 +29,7 @@ describe('neutraliseCsv', () => {
     ['a full-width at sign', '＠SUM(1)', "'＠SUM(1)"],
     ['spaces before the trigger', '  =1', "'  =1"],
     ['a lone minus', '-', "'-"],
-    ['an @mention from a person\'s data', '@friend thanks', "'@friend thanks"],
+    ["an @mention from a person's data", '@friend thanks', "'@friend thanks"],
   ])('neutralises a cell that starts with %s', (_, cell, expected) => {
     expect(neutralised(`a,${cell},b\n`)).toBe(`a,${expected},b\n`);
     expect(neutralised(`${cell}\n`)).toBe(`${expected}\n`);

@@ -18,11 +18,19 @@ describe('checkPng', () => {
     ['HTML named .png', Buffer.from('<html><script>alert(1)</script></html>'), 'is not a PNG image: it does not start with the PNG signature'],
     ['an empty file', Buffer.alloc(0), 'is not a PNG image: it does not start with the PNG signature'],
     ['a first chunk other than IHDR', png(chunk('IDAT'), chunk('IEND')), 'is not a valid PNG image: it does not start with an IHDR chunk'],
-    ['a chunk running past the end', png(IHDR, chunk('IDAT', Buffer.alloc(10)).subarray(0, 15)), 'is not a valid PNG image: the IDAT chunk at byte 33 runs past the end of the file'],
+    [
+      'a chunk running past the end',
+      png(IHDR, chunk('IDAT', Buffer.alloc(10)).subarray(0, 15)),
+      'is not a valid PNG image: the IDAT chunk at byte 33 runs past the end of the file',
+    ],
     ['a chunk header cut short', png(IHDR, Buffer.from([0, 0])), 'is not a valid PNG image: the chunk at byte 33 is cut short'],
     ['a chunk with an invalid type', png(IHDR, chunk('<s>\0'), chunk('IEND')), 'is not a valid PNG image: the chunk at byte 33 has no valid type'],
     ['no IEND', png(IHDR, chunk('IDAT')), 'is not a valid PNG image: it has no IEND chunk'],
-    ['a polyglot: bytes after IEND', Buffer.concat([png(IHDR, chunk('IEND')), Buffer.from('<html><script>alert(1)</script>')]), 'has 31 bytes after the end of the PNG image (IEND)'],
+    [
+      'a polyglot: bytes after IEND',
+      Buffer.concat([png(IHDR, chunk('IEND')), Buffer.from('<html><script>alert(1)</script>')]),
+      'has 31 bytes after the end of the PNG image (IEND)',
+    ],
   ])('refuses %s', (_, bytes, reason) => {
     expect(checkPng(bytes)).toBe(reason);
   });

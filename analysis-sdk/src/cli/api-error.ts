@@ -1,6 +1,6 @@
 // Failures talking to the platform, as messages a developer can act on.
 import { LockboxApiError } from '../client';
-import { CliError } from './cli-error';
+import { CliError, systemErrorMessage } from './cli-error';
 
 export function toCliError(error: unknown, url: string): CliError {
   if (error instanceof CliError) return error;
@@ -8,5 +8,6 @@ export function toCliError(error: unknown, url: string): CliError {
     if (error.statusCode === 401) return new CliError(`${error.message}\nThe stored token is not valid any more: run lockbox login again`);
     return new CliError(error.message);
   }
-  return new CliError(`cannot reach ${url}: ${(error as Error).message}`);
+  // fetch says only "fetch failed"; the reason (refused, unknown host…) is in its cause.
+  return new CliError(`cannot reach ${url}: ${systemErrorMessage(error) ?? (error as Error).message}`);
 }

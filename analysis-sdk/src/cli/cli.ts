@@ -1,5 +1,5 @@
 // Dispatching `lockbox <command> …`: help, usage errors and exit codes in one place.
-import { CliError } from './cli-error';
+import { CliError, systemErrorMessage } from './cli-error';
 import type { CliIo } from './cli-io';
 import { commandHelp, parseCommandArgs, type Command } from './command';
 import { baseCommand } from './commands/base.command';
@@ -72,6 +72,12 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     if (error instanceof CliError) {
       io.err(`lockbox ${command.name}: ${error.message}\n`);
       return error.exitCode;
+    }
+    // A path or address the user gave that does not work, which a command did not put in its own words.
+    const systemError = systemErrorMessage(error);
+    if (systemError !== undefined) {
+      io.err(`lockbox ${command.name}: ${systemError}\n`);
+      return 1;
     }
     io.err(`lockbox ${command.name}: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     return 1;

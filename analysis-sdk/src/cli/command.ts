@@ -57,7 +57,11 @@ export function parseCommandArgs(command: Command, argv: readonly string[]): Par
 }
 
 export function commandHelp(command: Command): string {
-  const lines = [`Usage: lockbox ${command.name}${command.synopsis ? ` ${command.synopsis}` : ''}${Object.keys(command.options).length ? ' [options]' : ''}`, '', command.summary];
+  const lines = [
+    `Usage: lockbox ${command.name}${command.synopsis ? ` ${command.synopsis}` : ''}${Object.keys(command.options).length ? ' [options]' : ''}`,
+    '',
+    command.summary,
+  ];
   if (command.details) lines.push('', command.details.trim());
   const rows = Object.entries(command.options).map(([name, spec]) => [
     `${spec.short ? `-${spec.short}, ` : '    '}--${name}${spec.type === 'string' ? ` <${spec.value ?? 'value'}>` : ''}`,

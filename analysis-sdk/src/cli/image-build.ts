@@ -1,12 +1,12 @@
 // Building an analysis image offline: esbuild bundles src/main.ts with the SDK and every dependency
 // into one main.js, which goes into a build context with the project's Dockerfile, on top of the
 // locally built base image. Nothing is fetched during `docker build`.
-import { copyFile, mkdtemp, rm, stat } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build, type Message, type Plugin } from 'esbuild';
 import { CliError } from './cli-error';
-import { BASE_IMAGE_TAG, docker, imageId } from './docker-cli';
+import { BASE_IMAGE_TAG, baseImagesOf, docker, imageId } from './docker-cli';
 import type { AnalysisProject } from './project';
 
 export const ENTRY_FILE = join('src', 'main.ts');
@@ -83,13 +83,20 @@ export async function buildAnalysisImage(
   env: Readonly<Record<string, string | undefined>>,
   log: (line: string) => void,
 ): Promise<BuiltImage> {
-  if (!(await imageId(BASE_IMAGE_TAG))) {
-    throw new CliError(`the base image ${BASE_IMAGE_TAG} is missing from the local Docker Engine: build it with lockbox base build`);
-  }
   const dockerfile = join(project.dir, DOCKERFILE);
-  await stat(dockerfile).catch(() => {
-    throw new CliError(`${dockerfile} not found (lockbox init writes one: FROM ${BASE_IMAGE_TAG}, COPY main.js /app/main.js)`);
+  const dockerfileText = await readFile(dockerfile, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') throw new CliError(`${dockerfile} not found (lockbox init writes one: FROM ${BASE_IMAGE_TAG}, COPY main.js /app/main.js)`);
+    throw new CliError(`cannot read ${dockerfile}: ${error.message}`);
   });
+  // The base is built locally (nothing is pulled), so a missing one is named with the command that builds it.
+  for (const base of baseImagesOf(dockerfileText)) {
+    if (!(await imageId(base, { ...env }))) {
+      const major = base.split(':')[1];
+      throw new CliError(
+        `the base image ${base} is missing from the local Docker Engine: build it with lockbox base build${major === '24' ? '' : ` --node ${major}`}`,
+      );
+    }
+  }
   const context = await mkdtemp(join(tmpdir(), 'lockbox-build-'));
   try {
     log(`bundling ${ENTRY_FILE} with esbuild`);
@@ -99,7 +106,7 @@ export async function buildAnalysisImage(
     log(`building ${tag} (bundle ${formatBytes(bundleBytes)})`);
     const iidFile = join(context, 'image-id');
     await docker(['build', '--quiet', '--iidfile', iidFile, '--tag', tag, context], { env: { ...env, DOCKER_BUILDKIT: '0' } });
-    const id = (await imageId(tag)) ?? '';
+    const id = (await imageId(tag, { ...env })) ?? '';
     if (!/^sha256:[a-f0-9]{64}$/.test(id)) throw new CliError(`docker build gave no image ID for ${tag}`);
     return { imageId: id, tag, bundleBytes };
   } finally {

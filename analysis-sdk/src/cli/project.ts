@@ -36,6 +36,9 @@ export async function readManifestJson(dir: string): Promise<{ manifestPath: str
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
       throw new CliError(`${manifestPath} not found: is ${dir} an analysis project? (create one with lockbox init <dir>)`);
     }
+    if ((error as NodeJS.ErrnoException).code === 'ENOTDIR')
+      throw new CliError(`${dir} is not a directory: give the analysis project's directory (the one holding ${MANIFEST_FILE})`);
+    if ((error as NodeJS.ErrnoException).code === 'EISDIR') throw new CliError(`${manifestPath} is a directory, not the manifest file`);
     throw new CliError(`cannot read ${manifestPath}: ${(error as Error).message}`);
   }
   // The platform's own caps (256 KiB, depth, values), so a manifest is refused here as it would be there.

@@ -1,9 +1,9 @@
 // Staging /input for a local run the way a worker does: run.json, and per consented kind a JSONL file
 // holding only the consented fields of the developer's dataset (projectRecord, as in production).
-import { createReadStream, createWriteStream } from 'node:fs';
-import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { constants, createReadStream, createWriteStream } from 'node:fs';
+import { access, chmod, mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import { once } from 'node:events';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { finished } from 'node:stream/promises';
 import type { RunInput } from '../container-contract';
@@ -17,6 +17,42 @@ const INPUT_FILE_MODE = 0o644;
 /** Line errors listed in full; the rest are only counted. */
 const SHOWN_LINE_ERRORS = 5;
 
+/** What --data takes, for the messages that say it was given something else. */
+export const DATA_EXPECTED = 'a dataset file in canonical JSONL (lockbox fixtures writes fixtures/data.jsonl), or a directory of such .jsonl files';
+
+/**
+ * The files --data names: the dataset file itself, or every `*.jsonl` file of a directory (such as the
+ * fixtures/ directory lockbox fixtures writes into), in name order. CliError, saying what --data
+ * expects, for anything else.
+ */
+export async function datasetFiles(dataPath: string): Promise<string[]> {
+  const info = await stat(dataPath).catch((error: NodeJS.ErrnoException) => {
+    throw new CliError(
+      error.code === 'ENOENT' ? `--data ${dataPath} not found: it must be ${DATA_EXPECTED}` : `cannot read --data ${dataPath}: ${error.message}`,
+    );
+  });
+  let files: string[];
+  if (info.isFile()) {
+    files = [dataPath];
+  } else if (info.isDirectory()) {
+    const names = (await readdir(dataPath)).filter((name) => name.endsWith('.jsonl')).sort();
+    files = [];
+    for (const name of names) {
+      // A directory or socket named *.jsonl is not a dataset; a symbolic link to a file is.
+      if ((await stat(join(dataPath, name)).catch(() => undefined))?.isFile()) files.push(join(dataPath, name));
+    }
+    if (files.length === 0) throw new CliError(`--data ${dataPath} is a directory without .jsonl files: --data takes ${DATA_EXPECTED}`);
+  } else {
+    throw new CliError(`--data ${dataPath} is neither a file nor a directory: --data takes ${DATA_EXPECTED}`);
+  }
+  for (const file of files) {
+    await access(file, constants.R_OK).catch((error: NodeJS.ErrnoException) => {
+      throw new CliError(`cannot read --data ${file}: ${error.code === 'EACCES' ? 'permission denied' : error.message}`);
+    });
+  }
+  return files;
+}
+
 export interface StagedInput {
   inputDir: string;
   /** Records staged per consented kind. */
@@ -28,7 +64,8 @@ export interface StagedInput {
   undeclaredRecords: number;
 }
 
-export async function stageRunInput(parentDir: string, runInput: RunInput, dataPath: string): Promise<StagedInput> {
+/** Stages run.json and the consented fields of the records in `dataFiles` (from datasetFiles), in that order. */
+export async function stageRunInput(parentDir: string, runInput: RunInput, dataFiles: readonly string[]): Promise<StagedInput> {
   const inputDir = join(parentDir, 'input');
   const dataDir = join(inputDir, 'data');
   await mkdir(dataDir, { recursive: true });
@@ -39,18 +76,36 @@ export async function stageRunInput(parentDir: string, runInput: RunInput, dataP
   await chmod(runJson, INPUT_FILE_MODE);
 
   const scopes = runInput.scopes as ConsentScopes;
-  const outputs = new Map<RecordKind, { stream: NodeJS.WritableStream & { end(): void }; fields: readonly string[]; count: number }>();
+  const outputs: StagedOutputs = new Map();
   // One file per consented kind, even an empty one, as the worker stages it.
   for (const [kind, fields] of Object.entries(scopes)) {
     if (!isRecordKind(kind) || !fields) continue;
     outputs.set(kind, { stream: createWriteStream(join(dataDir, `${kind}.jsonl`), { mode: INPUT_FILE_MODE }), fields, count: 0 });
   }
   const staged: StagedInput = { inputDir, records: {}, skippedLines: 0, lineErrors: [], undeclaredRecords: 0 };
-  const source = createReadStream(dataPath);
-  const opened = once(source, 'open').catch((error: NodeJS.ErrnoException) => {
-    throw new CliError(error.code === 'ENOENT' ? `--data ${dataPath} not found` : `cannot read --data ${dataPath}: ${error.message}`);
+  try {
+    for (const dataFile of dataFiles) {
+      // Line errors name the file when there are several.
+      const where = dataFiles.length > 1 ? `${basename(dataFile)} ` : '';
+      await stageFile(dataFile, where, outputs, staged);
+    }
+  } finally {
+    for (const [kind, output] of outputs) {
+      output.stream.end();
+      await finished(output.stream);
+      staged.records[kind] = output.count;
+    }
+  }
+  return staged;
+}
+
+type StagedOutputs = Map<RecordKind, { stream: NodeJS.WritableStream & { end(): void }; fields: readonly string[]; count: number }>;
+
+async function stageFile(dataFile: string, where: string, outputs: StagedOutputs, staged: StagedInput): Promise<void> {
+  const source = createReadStream(dataFile);
+  await once(source, 'open').catch((error: NodeJS.ErrnoException) => {
+    throw new CliError(error.code === 'ENOENT' ? `--data ${dataFile} not found` : `cannot read --data ${dataFile}: ${error.message}`);
   });
-  await opened;
   try {
     let lineNumber = 0;
     for await (const line of createInterface({ input: source, crlfDelay: Infinity })) {
@@ -59,7 +114,7 @@ export async function stageRunInput(parentDir: string, runInput: RunInput, dataP
       const check = validateRecord(line);
       if (!check.ok) {
         staged.skippedLines++;
-        if (staged.lineErrors.length < SHOWN_LINE_ERRORS) staged.lineErrors.push(`line ${lineNumber}: ${check.reason}`);
+        if (staged.lineErrors.length < SHOWN_LINE_ERRORS) staged.lineErrors.push(`${where}line ${lineNumber}: ${check.reason}`);
         continue;
       }
       const output = outputs.get(check.record.kind);
@@ -72,11 +127,5 @@ export async function stageRunInput(parentDir: string, runInput: RunInput, dataP
     }
   } finally {
     source.destroy();
-    for (const [kind, output] of outputs) {
-      output.stream.end();
-      await finished(output.stream);
-      staged.records[kind] = output.count;
-    }
   }
-  return staged;
 }

@@ -18,7 +18,11 @@ describe('the submission file', () => {
     expect(imageBytes).toBe(1500);
     expect(bytes % 512).toBe(0);
 
-    expect(execFileSync('tar', ['tf', join(dir, 'out.tar')], { encoding: 'utf8' }).trim().split('\n')).toEqual(['lockbox.json', 'image.tar']);
+    expect(
+      execFileSync('tar', ['tf', join(dir, 'out.tar')], { encoding: 'utf8' })
+        .trim()
+        .split('\n'),
+    ).toEqual(['lockbox.json', 'image.tar']);
     execFileSync('tar', ['xf', join(dir, 'out.tar'), '-C', dir, 'image.tar', 'lockbox.json']);
     expect((await readFile(join(dir, 'image.tar'))).equals(image)).toBe(true);
 

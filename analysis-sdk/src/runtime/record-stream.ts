@@ -33,10 +33,7 @@ export function recordsPath(kind: RecordKind, inputDir: string = runtimeDirs().i
  * object of this kind throws RecordParseError naming the file and line. A missing file (the kind
  * was not consented, or the user has no such data) yields nothing.
  */
-export async function* records<K extends RecordKind>(
-  kind: K,
-  inputDir: string = runtimeDirs().inputDir,
-): AsyncGenerator<ConsentedRecord<K>, void, undefined> {
+export async function* records<K extends RecordKind>(kind: K, inputDir: string = runtimeDirs().inputDir): AsyncGenerator<ConsentedRecord<K>, void, undefined> {
   // The kind becomes part of a path: only the known names are accepted.
   if (!isRecordKind(kind)) throw new TypeError(`unknown record kind '${String(kind)}' (known kinds: ${RECORD_KIND_NAMES.join(', ')})`);
   const path = recordsPath(kind, inputDir);

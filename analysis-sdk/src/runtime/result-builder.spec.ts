@@ -10,9 +10,25 @@ function fullBuilder(): ResultBuilder {
     .markdown('## When you post\nMostly in the evening.')
     .metric('Posts', 12, 'posts')
     .metric('Average engagement per post', 3.33)
-    .table(['hour', 'posts'], [[0, 4], [1, 8]])
+    .table(
+      ['hour', 'posts'],
+      [
+        [0, 4],
+        [1, 8],
+      ],
+    )
     .chart('Custom', { mark: 'line', data: { values: [{ a: 1, b: 2 }] }, encoding: { x: { field: 'a', type: 'quantitative' } } })
-    .barChart({ title: 'By day', data: [{ day: 'Mon', posts: 3 }, { day: 'Tue', posts: 9 }], x: 'day', y: 'posts', xTitle: 'Day', yTitle: 'Posts' })
+    .barChart({
+      title: 'By day',
+      data: [
+        { day: 'Mon', posts: 3 },
+        { day: 'Tue', posts: 9 },
+      ],
+      x: 'day',
+      y: 'posts',
+      xTitle: 'Day',
+      yTitle: 'Posts',
+    })
     .wordcloud([{ text: 'hello', weight: 3 }]);
 }
 

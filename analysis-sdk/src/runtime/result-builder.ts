@@ -2,14 +2,7 @@
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MAX_RESULT_BYTES } from '../limits';
-import {
-  RESULT_SCHEMA_VERSION,
-  validateResult,
-  type ResultBlock,
-  type ResultDocument,
-  type ResultError,
-  type TableCell,
-} from '../result';
+import { RESULT_SCHEMA_VERSION, validateResult, type ResultBlock, type ResultDocument, type ResultError, type TableCell } from '../result';
 import { runtimeDirs } from './run-input';
 
 export const VEGA_LITE_SCHEMA_URL = 'https://vega.github.io/schema/vega-lite/v5.json';

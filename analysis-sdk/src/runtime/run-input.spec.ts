@@ -40,7 +40,9 @@ describe('readRunInput', () => {
   });
 
   it('says where run.json was expected when it is missing', async () => {
-    await expect(readRunInput(dir)).rejects.toThrow(new RunInputError(`${join(dir, 'run.json')} not found: run inside a Lockbox container, or set LOCKBOX_INPUT_DIR for a local run`));
+    await expect(readRunInput(dir)).rejects.toThrow(
+      new RunInputError(`${join(dir, 'run.json')} not found: run inside a Lockbox container, or set LOCKBOX_INPUT_DIR for a local run`),
+    );
   });
 
   it('rejects malformed JSON and names every missing or wrong field', async () => {

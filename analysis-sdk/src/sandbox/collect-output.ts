@@ -38,8 +38,7 @@ export interface CollectedArtifact {
 export type OutputRejectionReason = 'output_invalid' | 'output_limit';
 
 export type OutputCollection =
-  | { ok: true; result: ResultDocument; resultBytes: Buffer; artifacts: CollectedArtifact[] }
-  | { ok: false; reason: OutputRejectionReason; message: string };
+  { ok: true; result: ResultDocument; resultBytes: Buffer; artifacts: CollectedArtifact[] } | { ok: false; reason: OutputRejectionReason; message: string };
 
 interface OutputFile {
   /** Relative to /output, '/'-separated. */

@@ -150,7 +150,10 @@ describe('parseProgressLine', () => {
   });
 
   it('drops ANSI escape sequences, bidi controls and invisible characters from the message', () => {
-    const line = JSON.stringify({ progress: 0.5, message: '\u001b[2J\u001b[31mReading\u001b[0m \u202egnp.exe\u202c \u2067posts\u2069\u200b\u001b]8;;https://evil.example\u0007here\u001b]8;;\u0007' });
+    const line = JSON.stringify({
+      progress: 0.5,
+      message: '\u001b[2J\u001b[31mReading\u001b[0m \u202egnp.exe\u202c \u2067posts\u2069\u200b\u001b]8;;https://evil.example\u0007here\u001b]8;;\u0007',
+    });
     expect(parseProgressLine(line)).toEqual({ progress: 0.5, message: 'Reading gnp.exe postshere' });
   });
 

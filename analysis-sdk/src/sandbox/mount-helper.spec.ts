@@ -15,7 +15,7 @@ describe('runMountCommand', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it("reports a failing command with its exit code and what it said, to each caller separately", async () => {
+  it('reports a failing command with its exit code and what it said, to each caller separately', async () => {
     const outcomes = await Promise.allSettled(['a', 'b', 'c'].map((name) => runMountCommand('umount', [join(dir, name)], 10_000)));
     for (const [index, outcome] of outcomes.entries()) {
       expect(outcome.status).toBe('rejected');

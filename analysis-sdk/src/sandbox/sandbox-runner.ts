@@ -27,7 +27,7 @@ export interface SandboxRunSpec {
 }
 
 export interface SandboxRunHooks {
-  onProgress?(progress: RunProgress): void;
+  onProgress?: (progress: RunProgress) => void;
   /**
    * Awaited once the container is created and attached, before it starts, i.e. before the analysis can
    * read its input: the place to record that access. A throw means the container never starts; the
@@ -154,7 +154,10 @@ export class SandboxRunner {
       await hooks.beforeStart?.(container.id);
       const hostStartedAt = Date.now();
       await platformStep('start the container', () => container.start());
-      if (hooks.onContainerStarted) void Promise.resolve().then(() => hooks.onContainerStarted?.(container.id)).catch(() => undefined);
+      if (hooks.onContainerStarted)
+        void Promise.resolve()
+          .then(() => hooks.onContainerStarted?.(container.id))
+          .catch(() => undefined);
 
       // Waiting only after start: wait() on a container that never ran returns at once.
       const exited = platformStep('wait for the container', () => container.wait() as Promise<{ StatusCode: number }>);
@@ -193,10 +196,19 @@ export class SandboxRunner {
       // Verdicts in order of cause: what the runner stopped, then what the kernel stopped, then
       // what the analysis itself reported.
       if (stoppedFor === 'deadline') {
-        return { status: 'timed_out', reason: 'deadline', message: `the analysis ran past its ${resources.timeoutSeconds} s deadline and was stopped`, ...base };
+        return {
+          status: 'timed_out',
+          reason: 'deadline',
+          message: `the analysis ran past its ${resources.timeoutSeconds} s deadline and was stopped`,
+          ...base,
+        };
       }
       if (stoppedFor === 'log_limit' || capture.limitExceeded) {
-        return failed('log_limit', `the analysis wrote more than ${describeBytes(spec.limits.runLogKillBytes)} of logs and was stopped`, stoppedFor === undefined);
+        return failed(
+          'log_limit',
+          `the analysis wrote more than ${describeBytes(spec.limits.runLogKillBytes)} of logs and was stopped`,
+          stoppedFor === undefined,
+        );
       }
       if (state.OOMKilled) return failed('oom', `the analysis used more than its ${describeBytes(resources.memoryBytes)} of memory`);
       // A full output area explains a crash better than the exit code it caused.
@@ -325,9 +337,13 @@ async function removeOwnContainer(container: Docker.Container, hooks: SandboxRun
   } catch (error) {
     const code = statusCode(error);
     if (code === 404 || code === 409) {
-      throw new SandboxPlatformError(`container ${container.id} was removed by someone else during the run (a newer attempt?); its outcome is void`, undefined, {
-        cause: error,
-      });
+      throw new SandboxPlatformError(
+        `container ${container.id} was removed by someone else during the run (a newer attempt?); its outcome is void`,
+        undefined,
+        {
+          cause: error,
+        },
+      );
     }
     // The verdict stands; the orphan reaper removes what is left.
     hooks.onCleanupError?.(error);

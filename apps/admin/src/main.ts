@@ -4,7 +4,11 @@ import { DataSource } from 'typeorm';
 import { UsersService } from '@lockbox/accounts';
 import { loadConfig, QUEUE_NAMES, type QueueName } from '@lockbox/config';
 import { dataSourceOptions, runMigrations, User } from '@lockbox/db';
+import { installProcessLogger } from '@lockbox/logging';
 import { QueueRepository } from '@lockbox/queue';
+
+// What the platform's libraries log goes to stderr, as structured lines: stdout is the commands' answer.
+installProcessLogger('admin', undefined, 2);
 
 /** Operator commands: `npm run admin -- <command>`. Works against whatever stack the config points at. */
 async function withDatabase<T>(action: (dataSource: DataSource) => Promise<T>): Promise<T> {
@@ -67,9 +71,7 @@ function queueNames(name: string | undefined): QueueName[] {
   return [name as QueueName];
 }
 
-const dlq = program
-  .command('dlq')
-  .description('Inspect and replay dead letters: messages that failed maxReceiveCount times with a platform fault');
+const dlq = program.command('dlq').description('Inspect and replay dead letters: messages that failed maxReceiveCount times with a platform fault');
 
 dlq
   .command('list')
@@ -95,11 +97,11 @@ dlq
 
 dlq
   .command('redrive')
-  .description("Move every dead letter of a queue back to the queue; workers claim, so a job already finished is not run again")
+  .description('Move every dead letter of a queue back to the queue; workers claim, so a job already finished is not run again')
   .requiredOption('--queue <queue>', `one of ${QUEUE_NAMES.join(', ')}`)
   .action(async (options: { queue: string }) => {
     const [name] = queueNames(options.queue);
-    const moved = await withQueue((queue) => queue.redriveDeadLetters(name));
+    const moved = await withQueue((queue) => queue.redriveDeadLetters(name!)); // one queue named: one name
     console.log(`${name}: redrove ${moved} dead letter(s)`);
   });
 

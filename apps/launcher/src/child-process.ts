@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parentDeathWrapper, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '@lockbox/embedded';
+import { type EchoStyle, TerminalEcho } from './terminal-echo';
 
 /** One platform process (API or worker) run by the launcher, its output kept in `<home>/logs/`. */
 export class PlatformProcess {
@@ -14,7 +15,7 @@ export class PlatformProcess {
     private readonly script: string,
     private readonly env: NodeJS.ProcessEnv,
     private readonly logDir: string,
-    private readonly echo: boolean,
+    private readonly echo: EchoStyle,
   ) {}
 
   /** `onUnexpectedExit` hears how the process ended ("code 1", "signal SIGKILL") unless `stop` ended it. */
@@ -25,11 +26,16 @@ export class PlatformProcess {
     // the parent-death signal ends them even if the launcher itself is killed outright.
     const [file, args] = parentDeathWrapper({ command: process.execPath, args: ['--enable-source-maps', this.script] }, 'SIGTERM');
     const child = spawn(file, args, { env: this.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const echoes: TerminalEcho[] = [];
     for (const stream of [child.stdout, child.stderr]) {
       stream?.pipe(log, { end: false });
-      if (this.echo) stream?.on('data', (chunk: Buffer) => process.stdout.write(prefixLines(this.name, chunk)));
+      if (this.echo === 'off') continue;
+      const echo = new TerminalEcho(this.name, this.echo);
+      echoes.push(echo);
+      stream?.on('data', (chunk: Buffer) => echo.push(chunk));
     }
     child.on('exit', (code, signal) => {
+      for (const echo of echoes) echo.end();
       log.end();
       if (!this.stopping) onUnexpectedExit(code === null ? `signal ${signal}` : `code ${code}`);
     });
@@ -51,13 +57,4 @@ export class PlatformProcess {
     await exited;
     clearTimeout(timer);
   }
-}
-
-function prefixLines(name: string, chunk: Buffer): string {
-  return chunk
-    .toString()
-    .split('\n')
-    .filter((line) => line.length > 0)
-    .map((line) => `[${name}] ${line}\n`)
-    .join('');
 }

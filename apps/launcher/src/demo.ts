@@ -52,7 +52,8 @@ async function main(): Promise<void> {
   if (!apiUrl) throw new Error(`no running Lockbox in ${home}: start it with \`npm run up\` first`);
   // The demo accounts' passwords are published: they exist only on a stack that listens on loopback.
   const apiHost = new URL(apiUrl).hostname;
-  if (!isLoopbackHost(apiHost)) throw new Error(`the demo runs only against a stack on loopback; the one in ${home} listens on ${apiHost}, where it has no demo accounts`);
+  if (!isLoopbackHost(apiHost))
+    throw new Error(`the demo runs only against a stack on loopback; the one in ${home} listens on ${apiHost}, where it has no demo accounts`);
   const health = await fetch(`${apiUrl}/api/v1/health`).catch(() => undefined);
   if (health?.status !== 200) throw new Error(`Lockbox at ${apiUrl} is not healthy (${health?.status ?? 'no answer'}): is \`npm run up\` running?`);
 
@@ -78,7 +79,10 @@ async function main(): Promise<void> {
   const user = await client.login(DEMO_USER.email, DEMO_USER.password);
   const fixture = join(sample.directory, 'fixtures/posts.jsonl');
   const uploaded = await user.uploadDataset(fixture, 'demo posts');
-  const dataset = await user.waitFor<{ status: string; recordCount: number }>(`/datasets/${uploaded.id}`, (value) => value.status !== 'uploaded' && value.status !== 'ingesting');
+  const dataset = await user.waitFor<{ status: string; recordCount: number }>(
+    `/datasets/${uploaded.id}`,
+    (value) => value.status !== 'uploaded' && value.status !== 'ingesting',
+  );
   if (dataset.status !== 'ready') throw new Error(`the dataset was not ingested: ${JSON.stringify(dataset)}`);
   console.log(`  ready: ${dataset.recordCount} records`);
 
@@ -90,7 +94,13 @@ async function main(): Promise<void> {
   const firstEvent = events.next();
   // The stream is open before the run exists, so none of its events can be missed.
   await Promise.race([streamOpen, firstEvent]);
-  const run = await user.request<{ id: string }>('POST', '/runs', { analysis: SAMPLE, version, datasetIds: [uploaded.id], params: {}, consent: { scopes: manifest.scopes } });
+  const run = await user.request<{ id: string }>('POST', '/runs', {
+    analysis: SAMPLE,
+    version,
+    datasetIds: [uploaded.id],
+    params: {},
+    consent: { scopes: manifest.scopes },
+  });
   console.log(`  run ${run.id} queued`);
 
   let finished: { type: string; payload: Record<string, unknown> } | undefined;
@@ -98,7 +108,10 @@ async function main(): Promise<void> {
   for (let next = await firstEvent; !next.done; next = await events.next()) {
     const data = next.value.data as { type?: string; subjectId?: string; payload?: Record<string, unknown> };
     if (data.subjectId !== run.id) continue;
-    if (data.type === 'run.progress') console.log(`  progress ${Math.round(Number(data.payload?.progress ?? 0) * 100)}% ${data.payload?.message ?? ''}`);
+    if (data.type === 'run.progress')
+      console.log(
+        `  progress ${Math.round(Number(data.payload?.progress ?? 0) * 100)}% ${typeof data.payload?.message === 'string' ? data.payload.message : ''}`,
+      );
     if (data.type && ['run.succeeded', 'run.failed', 'run.timed_out', 'run.cancelled'].includes(data.type)) {
       finished = { type: data.type, payload: data.payload ?? {} };
       break;

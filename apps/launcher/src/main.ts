@@ -5,16 +5,22 @@ import { DEMO_DEVELOPER, isLoopbackHost, type SeededAccount } from '@lockbox/acc
 import { LockboxClient } from '@lockbox/analysis-sdk/client';
 import { defaultHome, ensureJwtSecretFile, instanceIdFor, loadConfig, type LockboxConfig, readRuntimeFile, writeRuntimeFile } from '@lockbox/config';
 import { type EmbeddedStack, PRIVATE_UMASK, startEmbeddedStack } from '@lockbox/embedded';
+import { installProcessLogger } from '@lockbox/logging';
 import { dockerClientFor } from '@lockbox/sandbox';
 import { PlatformProcess } from './child-process';
 import { operatorSession } from './operator-session';
 import { prepareStack } from './prepare-stack';
 import { findSampleAnalyses, publishSample } from './sample-analyses';
+import { echoStyleFor } from './terminal-echo';
 import { WorkerSupervisor } from './worker-supervisor';
 
 const distRoot = resolve(__dirname, '../../..');
 const repoRoot = resolve(distRoot, '..');
 const SHUTDOWN_GRACE_MS = 30_000;
+
+// What the platform's libraries log in this process (a queue or storage warning) is structured like the
+// API's and the workers' lines; the launcher's own messages below stay plain sentences for people.
+installProcessLogger('launcher');
 
 function log(message: string): void {
   console.log(`lockbox: ${message}`);
@@ -51,7 +57,9 @@ async function main(): Promise<void> {
     sqs: !env.AWS_REGION && !env.AWS_ENDPOINT_URL_SQS,
     s3: !env.LOCKBOX_S3_BUCKET,
   };
-  const embedded = Object.entries(include).filter(([, start]) => start).map(([name]) => name);
+  const embedded = Object.entries(include)
+    .filter(([, start]) => start)
+    .map(([name]) => name);
   log(embedded.length ? `starting embedded ${embedded.join(', ')} in ${home}` : 'using external services only');
   const stack = await startEmbeddedStack({ home, include, log });
   try {
@@ -96,7 +104,7 @@ async function startPlatform(home: string, stack: EmbeddedStack): Promise<void> 
     const seeded = await prepareStack(config, log);
 
     const childEnv = { ...env, LOCKBOX_HOME: home, PORT: String(apiPort), HOST: apiHost };
-    const echo = env.LOCKBOX_LAUNCHER_QUIET !== '1';
+    const echo = echoStyleFor(env);
     const api = new PlatformProcess('api', join(distRoot, 'apps/api/src/main.js'), childEnv, join(home, 'logs'), echo);
     processes.push(api);
     api.start((how) => {

@@ -76,7 +76,7 @@ async function findOwnSubmission(developer: LockboxClient, manifest: Manifest): 
 }
 
 /** Whether this exact version is already in the published catalogue. */
-export async function isPublished(client: LockboxClient, manifest: Manifest): Promise<boolean> {
+async function isPublished(client: LockboxClient, manifest: Manifest): Promise<boolean> {
   try {
     const analysis = await client.request<{ versions?: Array<{ version: string }> }>('GET', `/analyses/${manifest.name}`);
     return (analysis.versions ?? []).some((version) => version.version === manifest.version);

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { PlatformProcess } from './child-process';
+import type { EchoStyle } from './terminal-echo';
 
 /** A worker that dies is started again after this pause. */
 const RESTART_DELAY_MS = 1_000;
@@ -33,7 +34,7 @@ export class WorkerSupervisor {
     script: string,
     env: NodeJS.ProcessEnv,
     private readonly logDir: string,
-    echo: boolean,
+    echo: EchoStyle,
     private readonly log: (message: string) => void,
   ) {
     // One worker logs to logs/worker.log, as it always has; more are worker-2, worker-3, …

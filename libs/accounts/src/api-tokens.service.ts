@@ -24,9 +24,7 @@ export class ApiTokensService {
   async issue(userId: string, name: string, expiresInDays?: number): Promise<{ apiToken: ApiToken; token: string }> {
     const token = `${API_TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
     const expiresAt = expiresInDays ? new Date(Date.now() + expiresInDays * 86_400_000) : null;
-    const apiToken = await this.tokens.save(
-      this.tokens.create({ userId, name, tokenHash: hashToken(token), tokenPrefix: token.slice(0, 12), expiresAt }),
-    );
+    const apiToken = await this.tokens.save(this.tokens.create({ userId, name, tokenHash: hashToken(token), tokenPrefix: token.slice(0, 12), expiresAt }));
     return { apiToken, token };
   }
 

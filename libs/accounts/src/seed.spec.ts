@@ -9,7 +9,14 @@ class AccountsInMemory {
   readonly rows: User[] = [];
 
   async add(email: string, password: string, role: UserRole): Promise<User> {
-    const user = { id: `id-${this.rows.length}`, email, passwordHash: await hashPassword(password), role, sessionEpoch: 0, createdAt: new Date(Date.now() + this.rows.length) } as User;
+    const user = {
+      id: `id-${this.rows.length}`,
+      email,
+      passwordHash: await hashPassword(password),
+      role,
+      sessionEpoch: 0,
+      createdAt: new Date(Date.now() + this.rows.length),
+    } as User;
     this.rows.push(user);
     return user;
   }
@@ -86,7 +93,7 @@ describe('seedAccounts', () => {
     const accounts = new AccountsInMemory();
     const configured = await seedAccounts(accounts.service, configFor('127.0.0.1', { email: 'ops@example.com', password: 'configured password' }), generate);
     expect(configured[0]).toMatchObject({ email: 'ops@example.com', role: 'admin' });
-    expect(configured[0].password).toBeUndefined();
+    expect(configured[0]?.password).toBeUndefined();
     // Without the setting later on, the existing admin is the operator's: no admin@lockbox.local appears.
     await seedAccounts(accounts.service, configFor('127.0.0.1'), generate);
     expect(accounts.rows.map((row) => row.email)).not.toContain(DEFAULT_ADMIN_EMAIL);
@@ -109,9 +116,12 @@ describe('seedAccounts', () => {
     const accounts = new AccountsInMemory();
     await seedAccounts(accounts.service, configFor('127.0.0.1'), generate);
     await expect(seedAccounts(accounts.service, configFor('0.0.0.0'), generate)).rejects.toThrow(DemoAccountsRefusedError);
-    await expect(seedAccounts(accounts.service, configFor('192.0.2.10'), generate)).rejects.toThrow(/developer@lockbox\.local, user@lockbox\.local still have their published passwords/);
+    await expect(seedAccounts(accounts.service, configFor('192.0.2.10'), generate)).rejects.toThrow(
+      /developer@lockbox\.local, user@lockbox\.local still have their published passwords/,
+    );
 
-    for (const demo of [DEMO_DEVELOPER, DEMO_USER]) await accounts.service.setPassword(accounts.rows.find((row) => row.email === demo.email)!.id, 'a private one');
+    for (const demo of [DEMO_DEVELOPER, DEMO_USER])
+      await accounts.service.setPassword(accounts.rows.find((row) => row.email === demo.email)!.id, 'a private one');
     await expect(seedAccounts(accounts.service, configFor('0.0.0.0'), generate)).resolves.toHaveLength(1);
   });
 });

@@ -46,7 +46,10 @@ export class DemoAccountsRefusedError extends Error {
 
 /** Whether `host` (what the API listens on, HOST) is reachable from this machine only. */
 export function isLoopbackHost(host: string): boolean {
-  const name = host.trim().toLowerCase().replace(/^\[|\]$/g, '');
+  const name = host
+    .trim()
+    .toLowerCase()
+    .replace(/^\[|\]$/g, '');
   return name === 'localhost' || name === '::1' || /^127(\.\d{1,3}){3}$/.test(name) || name === '::ffff:127.0.0.1';
 }
 
@@ -116,7 +119,11 @@ function strongPassword(): string {
 export async function operatorAdmin(users: UsersService, config: LockboxConfig): Promise<User> {
   const admin = config.seedAdmin ? await users.findByEmail(config.seedAdmin.email) : await users.findFirstAdmin();
   if (!admin || admin.role !== 'admin') {
-    throw new Error(config.seedAdmin ? `${config.seedAdmin.email} (LOCKBOX_ADMIN_EMAIL) is not an admin account` : 'this stack has no admin account: start it with `npm run up`');
+    throw new Error(
+      config.seedAdmin
+        ? `${config.seedAdmin.email} (LOCKBOX_ADMIN_EMAIL) is not an admin account`
+        : 'this stack has no admin account: start it with `npm run up`',
+    );
   }
   return admin;
 }

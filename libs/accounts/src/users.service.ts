@@ -44,7 +44,7 @@ export class UsersService {
       .orIgnore()
       .returning('id')
       .execute();
-    return inserted.raw.length > 0;
+    return (inserted.raw as unknown[]).length > 0; // RETURNING's rows
   }
 
   /** Creates the account, or sets its password (ending its sessions) and role if it exists. Used by the admin command. */

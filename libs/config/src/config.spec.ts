@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, ensureJwtSecretFile, loadConfig } from './config';
+import { ConfigError, ensureJwtSecretFile, loadConfig, loadLogSettings } from './config';
 import { writeRuntimeFile } from './runtime-file';
 
 const external = {
@@ -88,15 +88,22 @@ describe('jobs.maxAttempts and the job deadlines', () => {
   it('caps lost attempts at 3 by default, and keeps the cap below the SQS receive count so a crashing job ends before its message is dead-lettered', () => {
     expect(loadConfig(external).jobs.maxAttempts).toBe(3);
     expect(loadConfig({ ...external, LOCKBOX_JOB_MAX_ATTEMPTS: '4' }).jobs.maxAttempts).toBe(4);
-    expect(() => loadConfig({ ...external, LOCKBOX_JOB_MAX_ATTEMPTS: '5' })).toThrow(/LOCKBOX_JOB_MAX_ATTEMPTS \(5\) must be lower than LOCKBOX_SQS_MAX_RECEIVE_COUNT \(5\)/);
+    expect(() => loadConfig({ ...external, LOCKBOX_JOB_MAX_ATTEMPTS: '5' })).toThrow(
+      /LOCKBOX_JOB_MAX_ATTEMPTS \(5\) must be lower than LOCKBOX_SQS_MAX_RECEIVE_COUNT \(5\)/,
+    );
     expect(loadConfig({ ...external, LOCKBOX_JOB_MAX_ATTEMPTS: '5', LOCKBOX_SQS_MAX_RECEIVE_COUNT: '6' }).jobs.maxAttempts).toBe(5);
     expect(() => loadConfig({ ...external, LOCKBOX_JOB_MAX_ATTEMPTS: '0' })).toThrow(/LOCKBOX_JOB_MAX_ATTEMPTS must be an integer from 1/);
   });
 
   it('gives checks and ingests 30 minutes by default; a check must have time for the longest smoke run', () => {
     expect(loadConfig(external).jobs).toMatchObject({ checkDeadlineMs: 1_800_000, ingestDeadlineMs: 1_800_000 });
-    expect(loadConfig({ ...external, LOCKBOX_CHECK_DEADLINE_MS: '900001', LOCKBOX_INGEST_DEADLINE_MS: '1000' }).jobs).toMatchObject({ checkDeadlineMs: 900_001, ingestDeadlineMs: 1_000 });
-    expect(() => loadConfig({ ...external, LOCKBOX_CHECK_DEADLINE_MS: '900000' })).toThrow(/LOCKBOX_CHECK_DEADLINE_MS must be longer than the longest run timeout \(900 s\)/);
+    expect(loadConfig({ ...external, LOCKBOX_CHECK_DEADLINE_MS: '900001', LOCKBOX_INGEST_DEADLINE_MS: '1000' }).jobs).toMatchObject({
+      checkDeadlineMs: 900_001,
+      ingestDeadlineMs: 1_000,
+    });
+    expect(() => loadConfig({ ...external, LOCKBOX_CHECK_DEADLINE_MS: '900000' })).toThrow(
+      /LOCKBOX_CHECK_DEADLINE_MS must be longer than the longest run timeout \(900 s\)/,
+    );
   });
 });
 
@@ -135,11 +142,52 @@ describe('auth throttling settings', () => {
   });
 });
 
+describe('api.http', () => {
+  it('waits on clients by progress, not by total time, with documented defaults', () => {
+    expect(loadConfig(external).api.http).toEqual({ idleTimeoutMs: 60_000, headersTimeoutMs: 20_000, keepAliveTimeoutMs: 5_000, bodyMinBytesPerSecond: 1024 });
+    const tuned = loadConfig({ ...external, LOCKBOX_HTTP_IDLE_TIMEOUT_MS: '2000', LOCKBOX_HTTP_BODY_MIN_BYTES_PER_S: '0' }).api.http;
+    expect(tuned).toMatchObject({ idleTimeoutMs: 2000, bodyMinBytesPerSecond: 0 });
+    expect(() => loadConfig({ ...external, LOCKBOX_HTTP_HEADERS_TIMEOUT_MS: '0' })).toThrow(/LOCKBOX_HTTP_HEADERS_TIMEOUT_MS must be an integer from 500/);
+  });
+});
+
+describe('quotas', () => {
+  it('has a documented default for each, at least 500 active runs, and takes each from its setting', () => {
+    expect(loadConfig(external).quotas).toEqual({ activeRuns: 500, datasets: 100, datasetBytes: 10 * 1024 ** 3, pendingSubmissions: 10, sseConnections: 10 });
+    const quotas = loadConfig({
+      ...external,
+      LOCKBOX_QUOTA_ACTIVE_RUNS: '3',
+      LOCKBOX_QUOTA_DATASETS: '4',
+      LOCKBOX_QUOTA_DATASET_BYTES: '5000',
+      LOCKBOX_QUOTA_PENDING_SUBMISSIONS: '6',
+      LOCKBOX_QUOTA_SSE_CONNECTIONS: '7',
+    }).quotas;
+    expect(quotas).toEqual({ activeRuns: 3, datasets: 4, datasetBytes: 5000, pendingSubmissions: 6, sseConnections: 7 });
+    expect(() => loadConfig({ ...external, LOCKBOX_QUOTA_DATASETS: '0' })).toThrow(/LOCKBOX_QUOTA_DATASETS must be an integer from 1/);
+  });
+});
+
 describe('sandbox.requiredRuntime', () => {
   it('is unset by default, runsc when LOCKBOX_SANDBOX_RUNTIME=runsc, and rejects anything else', () => {
     expect(loadConfig(external).sandbox.requiredRuntime).toBeUndefined();
     expect(loadConfig({ ...external, LOCKBOX_SANDBOX_RUNTIME: 'runsc' }).sandbox.requiredRuntime).toBe('runsc');
     expect(() => loadConfig({ ...external, LOCKBOX_SANDBOX_RUNTIME: 'kata' })).toThrow(/LOCKBOX_SANDBOX_RUNTIME must be runsc or runc/);
+  });
+});
+
+describe('log (LOCKBOX_LOG_LEVEL, LOCKBOX_LOG_FORMAT)', () => {
+  it('logs at info, pretty on a terminal only, by default; takes any pino level and a format', () => {
+    expect(loadConfig(external).log).toEqual({ level: 'info', format: 'auto' });
+    expect(loadConfig({ ...external, LOCKBOX_LOG_LEVEL: 'debug', LOCKBOX_LOG_FORMAT: 'json' }).log).toEqual({ level: 'debug', format: 'json' });
+    expect(loadConfig({ ...external, LOCKBOX_LOG_LEVEL: 'WARN' }).log.level).toBe('warn');
+  });
+
+  it('refuses an unknown level or format, while the log settings alone fall back to the defaults so the refusal can be logged', () => {
+    expect(() => loadConfig({ ...external, LOCKBOX_LOG_LEVEL: 'loud' })).toThrow(
+      /LOCKBOX_LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent/,
+    );
+    expect(() => loadConfig({ ...external, LOCKBOX_LOG_FORMAT: 'xml' })).toThrow(/LOCKBOX_LOG_FORMAT must be one of auto, json, pretty/);
+    expect(loadLogSettings({ LOCKBOX_LOG_LEVEL: 'loud', LOCKBOX_LOG_FORMAT: 'pretty' })).toEqual({ level: 'info', format: 'pretty' });
   });
 });
 

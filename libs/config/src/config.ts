@@ -27,12 +27,53 @@ export interface SqsConfig {
   maxReceiveCount: number;
 }
 
+/** pino's levels, and `silent`. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+/** `auto`: pretty on a terminal, JSON lines otherwise (a file, a pipe, a log collector). */
+export const LOG_FORMATS = ['auto', 'json', 'pretty'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
+export interface LogSettings {
+  level: LogLevel;
+  format: LogFormat;
+}
+
 export interface S3Config {
   region: string;
   endpoint?: string;
   credentials?: AwsCredentials;
   bucket: string;
   forcePathStyle: boolean;
+}
+
+/**
+ * How long the API's HTTP server waits on a client. There is no limit on a request's total time (a 2 GiB
+ * upload on a slow line may take hours): a client is cut off only when it stops making progress.
+ */
+export interface HttpServerLimits {
+  /** A connection on which the client sends nothing and reads nothing for this long is closed. */
+  idleTimeoutMs: number;
+  /** The request line and headers must arrive within this. */
+  headersTimeoutMs: number;
+  /** An idle keep-alive connection is closed after this (keep it above a load balancer's idle timeout). */
+  keepAliveTimeoutMs: number;
+  /** A request body must move at least this fast, measured over each `idleTimeoutMs` window; 0 turns the check off. */
+  bodyMinBytesPerSecond: number;
+}
+
+/** Per-user limits on what one account may hold or have going at once; a request over one is answered 429. */
+export interface QuotaLimits {
+  /** Runs queued or running, per user. */
+  activeRuns: number;
+  /** Datasets kept, per user. */
+  datasets: number;
+  /** Bytes of the raw uploads of a user's datasets together. */
+  datasetBytes: number;
+  /** Submissions a developer has waiting for checks or review (submitted, checking, awaiting_review). */
+  pendingSubmissions: number;
+  /** Open `GET /events` streams, per user, across all API instances. */
+  sseConnections: number;
 }
 
 export interface LockboxConfig {
@@ -43,8 +84,9 @@ export interface LockboxConfig {
    * `catalogueCacheMs`: how long an API instance may answer a catalogue search from memory.
    * `trustProxy`: which proxies' X-Forwarded-For gives the client's address (express's `trust proxy`):
    * none by default, so a client cannot choose the address its logins are throttled by.
+   * `http`: the HTTP server's timeouts (an idle timeout and a minimum body rate, never a total one).
    */
-  api: { host: string; port: number; catalogueCacheMs: number; trustProxy: TrustProxy };
+  api: { host: string; port: number; catalogueCacheMs: number; trustProxy: TrustProxy; http: HttpServerLimits };
   database: { url: string };
   redis: { url: string };
   sqs: SqsConfig;
@@ -122,6 +164,10 @@ export interface LockboxConfig {
   stats: { minPeople: number; roundTo: number; runsPerPerson: number; publishDelayHours: number };
   /** What `npm run up` starts: the number of worker processes it runs (and restarts when one dies). */
   launcher: { workers: number };
+  quotas: QuotaLimits;
+
+  /** The process's own log lines (libs/logging): LOCKBOX_LOG_LEVEL, LOCKBOX_LOG_FORMAT. */
+  log: LogSettings;
   seedAdmin?: { email: string; password: string };
   limits: PlatformLimits;
 }
@@ -220,6 +266,14 @@ class EnvReader {
     return entries;
   }
 
+  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
+    const raw = this.env[name]?.trim().toLowerCase();
+    if (raw === undefined || raw === '') return fallback;
+    if ((allowed as readonly string[]).includes(raw)) return raw as T;
+    this.problems.push(`${name} must be one of ${allowed.join(', ')} (got "${this.env[name]}")`);
+    return fallback;
+  }
+
   boolean(name: string, fallback: boolean): boolean {
     const raw = this.env[name];
     if (raw === undefined || raw === '') return fallback;
@@ -231,10 +285,22 @@ class EnvReader {
 }
 
 function isAddressOrSubnet(entry: string): boolean {
-  const [address, prefix, ...rest] = entry.split('/');
+  const [address = '', prefix, ...rest] = entry.split('/');
   const family = isIP(address);
   if (family === 0 || rest.length > 0) return false;
   return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
+}
+
+function readLogSettings(read: EnvReader): LogSettings {
+  return { level: read.oneOf('LOCKBOX_LOG_LEVEL', LOG_LEVELS, 'info'), format: read.oneOf('LOCKBOX_LOG_FORMAT', LOG_FORMATS, 'auto') };
+}
+
+/**
+ * The log settings alone, for a process to start logging before (and whether or not) the rest of its
+ * configuration is valid. A bad value falls back to the default here; `loadConfig` reports it.
+ */
+export function loadLogSettings(env: Env = process.env): LogSettings {
+  return readLogSettings(new EnvReader(env));
 }
 
 export function defaultHome(env: Env = process.env): string {
@@ -291,6 +357,12 @@ export function loadConfig(env: Env = process.env): LockboxConfig {
       port: read.integer('PORT', 3000, 0, 65535),
       catalogueCacheMs: read.integer('LOCKBOX_CATALOGUE_CACHE_MS', 1_000, 0, 60_000),
       trustProxy: read.trustProxy('LOCKBOX_TRUST_PROXY'),
+      http: {
+        idleTimeoutMs: read.integer('LOCKBOX_HTTP_IDLE_TIMEOUT_MS', 60_000, 500, 3_600_000),
+        headersTimeoutMs: read.integer('LOCKBOX_HTTP_HEADERS_TIMEOUT_MS', 20_000, 500, 600_000),
+        keepAliveTimeoutMs: read.integer('LOCKBOX_HTTP_KEEP_ALIVE_TIMEOUT_MS', 5_000, 500, 600_000),
+        bodyMinBytesPerSecond: read.integer('LOCKBOX_HTTP_BODY_MIN_BYTES_PER_S', 1024, 0, 1024 ** 3),
+      },
     },
     database: {
       url: read.required('DATABASE_URL', read.url('DATABASE_URL', read.string('DATABASE_URL', runtime.databaseUrl), ['postgres:', 'postgresql:']), noStack),
@@ -357,9 +429,23 @@ export function loadConfig(env: Env = process.env): LockboxConfig {
       publishDelayHours: read.integer('LOCKBOX_STATS_PUBLISH_DELAY_H', 24, 1, 168),
     },
     launcher: { workers: read.integer('LOCKBOX_WORKERS', 1, 1, 32) },
+    quotas: {
+      activeRuns: read.integer('LOCKBOX_QUOTA_ACTIVE_RUNS', 500, 1, 1_000_000),
+      datasets: read.integer('LOCKBOX_QUOTA_DATASETS', 100, 1, 1_000_000),
+      datasetBytes: read.integer('LOCKBOX_QUOTA_DATASET_BYTES', 10 * 1024 ** 3, 1, Number.MAX_SAFE_INTEGER),
+      pendingSubmissions: read.integer('LOCKBOX_QUOTA_PENDING_SUBMISSIONS', 10, 1, 10_000),
+      sseConnections: read.integer('LOCKBOX_QUOTA_SSE_CONNECTIONS', 10, 1, 10_000),
+    },
+
+    log: readLogSettings(read),
     limits: definePlatformLimits({
       datasetUploadMaxBytes: read.integer('LOCKBOX_DATASET_UPLOAD_MAX_BYTES', DEFAULT_PLATFORM_LIMITS.datasetUploadMaxBytes, 1, MAX_S3_OBJECT_BYTES),
-      imageTarballMaxBytes: read.integer('LOCKBOX_IMAGE_TARBALL_MAX_BYTES', DEFAULT_PLATFORM_LIMITS.imageTarballMaxBytes, 1, DEFAULT_PLATFORM_LIMITS.imageDecompressedMaxBytes),
+      imageTarballMaxBytes: read.integer(
+        'LOCKBOX_IMAGE_TARBALL_MAX_BYTES',
+        DEFAULT_PLATFORM_LIMITS.imageTarballMaxBytes,
+        1,
+        DEFAULT_PLATFORM_LIMITS.imageDecompressedMaxBytes,
+      ),
     }),
   };
 
@@ -372,10 +458,14 @@ export function loadConfig(env: Env = process.env): LockboxConfig {
   // Each lost attempt may leave its message undeleted: below maxReceiveCount, the cap ends a crashing job
   // (its owner told) before SQS could park one of its messages in the dead-letter queue.
   if (config.jobs.maxAttempts >= config.sqs.maxReceiveCount) {
-    read.problems.push(`LOCKBOX_JOB_MAX_ATTEMPTS (${config.jobs.maxAttempts}) must be lower than LOCKBOX_SQS_MAX_RECEIVE_COUNT (${config.sqs.maxReceiveCount})`);
+    read.problems.push(
+      `LOCKBOX_JOB_MAX_ATTEMPTS (${config.jobs.maxAttempts}) must be lower than LOCKBOX_SQS_MAX_RECEIVE_COUNT (${config.sqs.maxReceiveCount})`,
+    );
   }
   if (config.jobs.checkDeadlineMs <= config.limits.runTimeoutMaxSeconds * 1000) {
-    read.problems.push(`LOCKBOX_CHECK_DEADLINE_MS must be longer than the longest run timeout (${config.limits.runTimeoutMaxSeconds} s), which a smoke run may take`);
+    read.problems.push(
+      `LOCKBOX_CHECK_DEADLINE_MS must be longer than the longest run timeout (${config.limits.runTimeoutMaxSeconds} s), which a smoke run may take`,
+    );
   }
   if (config.auth.sessionIdleSeconds > config.auth.sessionMaxSeconds) read.problems.push('LOCKBOX_SESSION_IDLE_S must not exceed LOCKBOX_SESSION_MAX_S');
   if (config.auth.jwtSecret && config.auth.jwtSecret.length < 32) read.problems.push('JWT_SECRET must be at least 32 characters');

@@ -17,9 +17,12 @@ import { SubmissionReview1764000000002 } from './migrations/1764000000002-submis
 import { VersionSuspension1764000000020 } from './migrations/1764000000020-version-suspension';
 import { RunArtifacts1764100000000 } from './migrations/1764100000000-run-artifacts';
 import { JobAttemptCap1764200000000 } from './migrations/1764200000000-job-attempt-cap';
+import { QuotaIndexes1764300000000 } from './migrations/1764300000000-quota-indexes';
 import { SessionEpoch1764400000000 } from './migrations/1764400000000-session-epoch';
 import { PublishedWeekFigures1764500000000 } from './migrations/1764500000000-published-week-figures';
-import { BrowserSessions1764600000000 } from './migrations/1764600000000-browser-sessions';
+import { OutboxCorrelation1764700000000 } from './migrations/1764700000000-outbox-correlation';
+import { BrowserSessions1764900000000 } from './migrations/1764900000000-browser-sessions';
+import { QueryLogger } from './query-logger';
 
 export const ENTITIES = [
   User,
@@ -43,9 +46,11 @@ export const MIGRATIONS = [
   VersionSuspension1764000000020,
   RunArtifacts1764100000000,
   JobAttemptCap1764200000000,
+  QuotaIndexes1764300000000,
   SessionEpoch1764400000000,
   PublishedWeekFigures1764500000000,
-  BrowserSessions1764600000000,
+  OutboxCorrelation1764700000000,
+  BrowserSessions1764900000000,
 ];
 
 /** Any fixed number works; every process that migrates takes the same lock. */
@@ -60,6 +65,8 @@ export function dataSourceOptions(databaseUrl: string): DataSourceOptions {
     migrationsTransactionMode: 'each',
     synchronize: false,
     logging: ['error'],
+    // Never TypeORM's own: it prints a failed query's parameters, which hold people's data.
+    logger: new QueryLogger(),
     extra: {
       // Fail fast when PostgreSQL is away, so callers can answer 503 instead of hanging.
       connectionTimeoutMillis: 5000,

@@ -38,7 +38,14 @@ type Queryable = Pick<EntityManager, 'query'>;
  * redelivery, a re-send by the reconciler or a dead letter redriven. Returns undefined when someone else
  * holds the job or it is already finished: the message was a duplicate.
  */
-export async function claimJob(db: Queryable, table: JobTable, id: string, workerId: string, leaseMs: number, maxAttempts: number): Promise<JobClaim | undefined> {
+export async function claimJob(
+  db: Queryable,
+  table: JobTable,
+  id: string,
+  workerId: string,
+  leaseMs: number,
+  maxAttempts: number,
+): Promise<JobClaim | undefined> {
   const { waiting, active } = JOB_STATUSES[table];
   // Every expression on the right reads the row as it was; RETURNING reads it as written.
   const [rows] = (await db.query(
@@ -67,12 +74,16 @@ export async function renewLease(db: Queryable, table: JobTable, claim: JobClaim
   return affected === 1;
 }
 
-/** Hands the job back (shutdown, platform fault): waiting again, free for the next worker. */
+/**
+ * Hands the job back (shutdown, platform fault): waiting again, free for the next worker. The worker makes
+ * its message visible again at once, which is as good as a fresh send, so the reconciler's clock restarts
+ * (last_published_at) and it does not send a duplicate while the next worker picks the message up.
+ */
 export async function releaseJob(db: Queryable, table: JobTable, claim: JobClaim): Promise<boolean> {
   const { waiting, active } = JOB_STATUSES[table];
   const [, affected] = (await db.query(
     `UPDATE ${table}
-        SET status = $4, lease_owner = NULL, lease_expires_at = NULL, row_version = row_version + 1, updated_at = now()
+        SET status = $4, lease_owner = NULL, lease_expires_at = NULL, row_version = row_version + 1, last_published_at = now(), updated_at = now()
       WHERE id = $1 AND lease_owner = $2 AND row_version = $3 AND status = $5`,
     [claim.id, claim.workerId, claim.rowVersion, waiting, active],
   )) as [unknown, number];

@@ -83,7 +83,7 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
   const services = present(stack.services);
   const results = await Promise.allSettled(services.map((service) => service.start()));
   const failures = results.flatMap((result, index) =>
-    result.status === 'rejected' ? [`${services[index].name}: ${result.reason instanceof Error ? result.reason.message : String(result.reason)}`] : [],
+    result.status === 'rejected' ? [`${services[index]!.name}: ${result.reason instanceof Error ? result.reason.message : String(result.reason)}`] : [],
   );
   if (failures.length > 0) {
     await stack.stop().catch(() => undefined);

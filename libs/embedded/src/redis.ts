@@ -111,7 +111,7 @@ function answersPing(port: number, password: string): Promise<boolean> {
     socket.on('data', (chunk) => {
       reply += chunk.toString('latin1');
       const lines = reply.split('\r\n');
-      if (lines.length > 2 || lines[0].startsWith('-')) finish(lines[0] === '+OK' && lines[1] === '+PONG');
+      if (lines.length > 2 || lines[0]!.startsWith('-')) finish(lines[0] === '+OK' && lines[1] === '+PONG');
     });
   });
 }

@@ -58,7 +58,9 @@ function signatureRefusal(request, credentials, now = Date.now()) {
   const path = queryStart < 0 ? request.url : request.url.slice(0, queryStart);
   const query = queryStart < 0 ? '' : request.url.slice(queryStart + 1);
   // S3 signs the path as sent (already URI-encoded once, never normalised).
-  const canonicalRequest = [request.method, path, canonicalQuery(query), headerLines.join(''), signedHeaderList, request.headers['x-amz-content-sha256']].join('\n');
+  const canonicalRequest = [request.method, path, canonicalQuery(query), headerLines.join(''), signedHeaderList, request.headers['x-amz-content-sha256']].join(
+    '\n',
+  );
   const scope = `${scopeDate}/${region}/s3/aws4_request`;
   const stringToSign = ['AWS4-HMAC-SHA256', amzDate, scope, createHash('sha256').update(canonicalRequest, 'utf8').digest('hex')].join('\n');
   const signingKey = ['s3', 'aws4_request'].reduce((key, part) => hmac(key, part), hmac(hmac(`AWS4${credentials.secretAccessKey}`, scopeDate), region));

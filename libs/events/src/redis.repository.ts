@@ -11,6 +11,24 @@ export interface RedisTuning {
   maxReconnectDelayMs?: number;
 }
 
+/** Redis's own clock in ms, so that leases taken by instances whose clocks differ expire alike. */
+const NOW_MS = `local clock = redis.call('TIME') local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)`;
+
+/** KEYS[1] the set; ARGV member, limit, ttlMs. Drops expired leases, then takes one if there is room. Returns {taken, held}. */
+const ACQUIRE_LEASE = `${NOW_MS}
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+local held = redis.call('ZCARD', KEYS[1])
+if held >= tonumber(ARGV[2]) then return {0, held} end
+redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), ARGV[1])
+redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[3]))
+return {1, held + 1}`;
+
+/** KEYS[1] the set; ARGV ttlMs, then the members to renew (only those still held). */
+const RENEW_LEASES = `${NOW_MS}
+for i = 2, #ARGV do redis.call('ZADD', KEYS[1], 'XX', now + tonumber(ARGV[1]), ARGV[i]) end
+if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[1])) end
+return 0`;
+
 interface Subscription {
   handlers: Set<ChannelHandler>;
   /** Settles when Redis has confirmed the SUBSCRIBE; later subscribers to the channel wait for it too. */
@@ -95,7 +113,7 @@ export class RedisRepository implements OnApplicationShutdown {
     if (!results) throw new Error(`Redis aborted the transaction counting ${key}`);
     const failed = results.find(([error]) => error);
     if (failed?.[0]) throw failed[0];
-    return Number(results[0][1]);
+    return Number(results[0]![1]); // the first reply is INCR's
   }
 
   /** The hits counted so far in the key's current window (0 once it has expired), without adding one. */
@@ -114,6 +132,25 @@ export class RedisRepository implements OnApplicationShutdown {
     return this.client.eval(script, keys.length, ...keys, ...args);
   }
 
+  /**
+   * Takes one of at most `limit` leases in the set `key` for `member`, held for `ttlMs` unless renewed. A
+   * lease whose holder died without releasing it stops counting once it expires. Atomic across every
+   * instance. Returns whether the lease was taken and how many are held (with it, when it was).
+   */
+  async acquireLease(key: string, member: string, limit: number, ttlMs: number): Promise<{ acquired: boolean; held: number }> {
+    const [taken, held] = (await this.client.eval(ACQUIRE_LEASE, 1, key, member, limit, ttlMs)) as [number, number];
+    return { acquired: taken === 1, held };
+  }
+
+  /** Extends the leases still held among `members` by `ttlMs` from now. */
+  async renewLeases(key: string, members: string[], ttlMs: number): Promise<void> {
+    if (members.length > 0) await this.client.eval(RENEW_LEASES, 1, key, ttlMs, ...members);
+  }
+
+  async releaseLease(key: string, member: string): Promise<void> {
+    await this.client.zrem(key, member);
+  }
+
   /** Returns whether the key existed. */
   async deleteKey(key: string): Promise<boolean> {
     return (await this.client.del(key)) > 0;
@@ -130,7 +167,8 @@ export class RedisRepository implements OnApplicationShutdown {
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.client, this.subscriber].map((connection) => (connection ? this.disconnect(connection) : undefined)));
+    const connections = [this.client, this.subscriber].filter((connection) => connection !== undefined);
+    await Promise.all(connections.map((connection) => this.disconnect(connection)));
     this.subscriber = undefined;
     this.subscriptions.clear();
   }

@@ -31,6 +31,7 @@ export type FileFaultReason = (typeof FILE_FAULTS)[number];
 /** One record is dropped: the file goes on. */
 export const SKIP_REASONS = [
   'element_too_large',
+  'too_deep',
   'line_too_long',
   'record_too_large',
   'field_too_large',
@@ -43,12 +44,22 @@ export const SKIP_REASONS = [
   'not_a_tweet',
   'not_a_reaction',
   'not_a_participant',
+  'not_a_record',
   'bad_timestamp',
+  'bad_coordinates',
   'missing_field',
   'bad_value',
   'invalid_record',
 ] as const;
 export type SkipReason = (typeof SKIP_REASONS)[number];
+
+/**
+ * What a file's report notes without dropping anything: elements the format knows and does not import (an
+ * ad in a watch history, a Timeline activity segment), and texts kept as written because they could not be
+ * repaired. Counted per file, with the first one's place and message.
+ */
+export const NOTE_REASONS = ['not_imported', 'text_not_repaired'] as const;
+export type NoteReason = (typeof NOTE_REASONS)[number];
 
 /** Why a file of the archive was not read. Every file not read is listed (up to a cap) and counted. */
 export const NOT_READ_REASONS = ['unsafe_name', 'duplicate_name', 'nested_archive', 'not_imported', 'not_understood'] as const;

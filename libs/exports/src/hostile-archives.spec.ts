@@ -18,7 +18,7 @@ import {
   truncatedDeflate,
   unsupportedMethod,
   wideCsvArchive,
-  } from '../test-fixtures/hostile-archives';
+} from '../test-fixtures/hostile-archives';
 import { RawZipBuilder } from '../test-fixtures/zip-writer';
 import type { IngestReport } from './report';
 
@@ -49,7 +49,10 @@ describe('hostile archives: each ends with its own reason, memory bounded', () =
 
   it('stops a deflate bomb at the ratio cap, inflating no further than the cap allows', async () => {
     const { report, records } = await collectIngest(blankBomb(10 * MiB), { format: 'auto' });
-    expect(report.failure).toEqual({ reason: 'zip_bomb', message: expect.stringMatching(/^data\/tweets\.js inflates to more than 100 times its compressed size/) });
+    expect(report.failure).toEqual({
+      reason: 'zip_bomb',
+      message: expect.stringMatching(/^data\/tweets\.js inflates to more than 100 times its compressed size/),
+    });
     expect(records).toHaveLength(0);
     // The ratio is checked chunk by chunk: about the floor (1 MiB) is inflated, never the 10 MiB declared.
     expect(report.bytesInflated).toBeLessThan(1.2 * MiB);
@@ -99,7 +102,12 @@ describe('hostile archives: each ends with its own reason, memory bounded', () =
   it('lists nested archives as not read and never opens them', async () => {
     const { report } = await collectIngest(await nestedArchives(), { format: 'auto' });
     expect(report).toMatchObject({ status: 'ready', records: { 'social.posts': 2 }, notReadCounts: { nested_archive: 3 } });
-    expect(report.notRead.filter((file) => file.reason === 'nested_archive').map((file) => file.name).sort()).toEqual(['backup.tar', 'data/like.js.gz', 'data/more-tweets.zip']);
+    expect(
+      report.notRead
+        .filter((file) => file.reason === 'nested_archive')
+        .map((file) => file.name)
+        .sort(),
+    ).toEqual(['backup.tar', 'data/like.js.gz', 'data/more-tweets.zip']);
     expect(report.files.map((file) => file.name)).toEqual(['data/tweets.js']);
   });
 
@@ -109,7 +117,7 @@ describe('hostile archives: each ends with its own reason, memory bounded', () =
     expect(report.files.map((file) => file.name)).toEqual(['data/tweets.js']);
     const unsafe = report.notRead.filter((file) => file.reason === 'unsafe_name');
     expect(unsafe).toHaveLength(HOSTILE_NAMES.length);
-    for (const [index, { problem }] of HOSTILE_NAMES.entries()) expect(unsafe[index].detail).toMatch(problem);
+    for (const [index, { problem }] of HOSTILE_NAMES.entries()) expect(unsafe[index]?.detail).toMatch(problem);
     // Control and bidi characters are escaped in the report, and long names are cut.
     expect(unsafe.map((file) => file.name)).toContain('data/tweets-part3\\u{0007}.js');
     expect(unsafe.map((file) => file.name)).toContain('data/\\u{202e}sj.3trap-steewt');
@@ -159,13 +167,18 @@ describe('hostile archives: each ends with its own reason, memory bounded', () =
     expect(peakBufferedBytes).toBeLessThanOrEqual(1 * MiB);
     // The other side: an element under the cap is held whole and parsed (its text is then too long for a record).
     const under = await collectIngest(await giantElementArchive(900 * 1024), { format: 'x-archive' });
-    expect(fileNamed(under.report, 'data/tweets.js').skips).toEqual([{ element: [1], reason: 'invalid_record', message: expect.stringMatching(/^text must be/) }]);
+    expect(fileNamed(under.report, 'data/tweets.js').skips).toEqual([
+      { element: [1], reason: 'invalid_record', message: expect.stringMatching(/^text must be/) },
+    ]);
     expect(under.peakBufferedBytes).toBeGreaterThan(900 * 1024);
   });
 
   it('fails a CSV whose header has one column more than the cap, and reads one at the cap', async () => {
     const over = await collectIngest(await wideCsvArchive(1001), { format: 'reddit' });
-    expect(fileNamed(over.report, 'comments.csv').failure).toEqual({ reason: 'too_many_columns', message: 'the header cannot be read: the record has more than 1000 columns' });
+    expect(fileNamed(over.report, 'comments.csv').failure).toEqual({
+      reason: 'too_many_columns',
+      message: 'the header cannot be read: the record has more than 1000 columns',
+    });
     expect(over.report).toMatchObject({ status: 'ready', records: { 'social.posts': 1 } });
     const at = await collectIngest(await wideCsvArchive(1000), { format: 'reddit' });
     expect(fileNamed(at.report, 'comments.csv').records).toEqual({ 'social.comments': 1 });
@@ -183,7 +196,7 @@ describe('hostile archives: each ends with its own reason, memory bounded', () =
     const ok = JSON.stringify({ kind: 'social.posts', timestamp: '2026-01-05T18:20:00Z', platform: 'x', type: 'post', text: 'ok' });
     const { report, peakBufferedBytes } = await collectIngest(Buffer.from(`${ok}\n${line}\n${ok}\n`), { format: 'lockbox-jsonl' });
     expect(report).toMatchObject({ status: 'ready', recordCount: 2, skipped: 1 });
-    expect(report.files[0].skips).toEqual([{ line: 2, reason: 'line_too_long', message: 'the line is longer than 1 MiB' }]);
+    expect(report.files[0]?.skips).toEqual([{ line: 2, reason: 'line_too_long', message: 'the line is longer than 1 MiB' }]);
     expect(peakBufferedBytes).toBeLessThanOrEqual(1 * MiB);
   });
 });

@@ -9,15 +9,5 @@ export * from './ingest-export';
 export { type ArchiveSource, BufferArchiveSource, FileArchiveSource } from './archive/archive-source';
 export { displayName } from './archive/entry-names';
 export type { ExportFormat, EntryParser, EntryPlan, EntryRole, FormatPlan, ParsedItem, RecordLocation } from './formats/export-format';
-export {
-  EXPORT_FORMATS,
-  EXPORT_FORMAT_NAMES,
-  MAPPED_FORMATS,
-  type Detection,
-  type ExportFormatName,
-  type RequestedFormat,
-  detectFormat,
-  detectFormats,
-  isExportFormatName,
-} from './formats/registry';
-export { checkMapping, type ExportMapping, type MappingCheck, TIMESTAMP_FORMATS, type TimestampFormat } from './formats/mapped/export-mapping';
+export { EXPORT_FORMATS, MAPPED_FORMATS, type Detection, type ExportFormatName, type RequestedFormat, detectFormat, detectFormats } from './formats/registry';
+export { checkMapping, type ExportMapping, type MappingCheck, type TimestampFormat } from './formats/mapped/export-mapping';

@@ -25,12 +25,19 @@ describe('ingestExport', () => {
       detected: "a file of JSON lines, not an archive: Lockbox's canonical JSONL",
       records: { 'social.posts': 2 },
     });
-    expect(report.files[0]).toMatchObject({ name: 'upload', skipped: 1, skips: [{ line: 3, reason: 'invalid_record', message: expect.stringContaining("no field 'timestamp'") }] });
+    expect(report.files[0]).toMatchObject({
+      name: 'upload',
+      skipped: 1,
+      skips: [{ line: 3, reason: 'invalid_record', message: expect.stringContaining("no field 'timestamp'") }],
+    });
     expect(records.map((record) => (record as { text?: string }).text)).toEqual(['one', 'two']);
   });
 
   it('reads canonical JSONL files in a ZIP, found by their extension', async () => {
-    const archive = await zipFiles([{ name: 'a.jsonl', data: `${post('a')}\n` }, { name: 'b.jsonl', data: `${post('b')}\n` }]);
+    const archive = await zipFiles([
+      { name: 'a.jsonl', data: `${post('a')}\n` },
+      { name: 'b.jsonl', data: `${post('b')}\n` },
+    ]);
     const { report } = await collectIngest(archive, { format: 'auto' });
     expect(report).toMatchObject({ status: 'ready', format: 'lockbox-jsonl', detected: "2 .jsonl files: Lockbox's canonical JSONL", recordCount: 2 });
   });
@@ -88,7 +95,14 @@ describe('ingestExport', () => {
     const upload = await xArchive2022();
     const failing: ArchiveSource = {
       size: upload.length,
-      read: (start, end) => (start > 0 && end - start > 1000 ? new Readable({ read() { this.destroy(new SourceReadError(new Error('connection reset'))); } }) : new BufferArchiveSource(upload).read(start, end)),
+      read: (start, end) =>
+        start > 0 && end - start > 1000
+          ? new Readable({
+              read() {
+                this.destroy(new SourceReadError(new Error('connection reset')));
+              },
+            })
+          : new BufferArchiveSource(upload).read(start, end),
     };
     await expect(ingestExport(failing, { format: 'auto', onRecord: () => undefined })).rejects.toBeInstanceOf(SourceReadError);
 
@@ -105,7 +119,9 @@ describe('ingestExport', () => {
     await expect(stopped).rejects.toThrow('lease lost');
     expect(seen).toHaveLength(3);
 
-    await expect(ingestExport(new BufferArchiveSource(upload), { format: 'auto', onRecord: () => Promise.reject(new Error('storage full')) })).rejects.toThrow('storage full');
+    await expect(ingestExport(new BufferArchiveSource(upload), { format: 'auto', onRecord: () => Promise.reject(new Error('storage full')) })).rejects.toThrow(
+      'storage full',
+    );
   });
 
   it('takes limits as positive integers only', () => {

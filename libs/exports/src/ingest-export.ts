@@ -83,13 +83,24 @@ async function ingest(ingestion: Ingestion): Promise<void> {
   await readArchive(ingestion, entries);
 }
 
-/** The format of an upload that is not a ZIP: a named JSONL or CSV format, or `auto` on a JSON object. */
+// A Google file people upload on its own: the phone's Timeline.json, Records.json, or a watch history. Its
+// first key tells it from Lockbox's JSONL, whose lines start with {"kind": …
+const GOOGLE_BARE_FILE =
+  /^\uFEFF?\s*(?:\{\s*"(?:semanticSegments|rawSignals|userLocationProfile|locations|timelineObjects)"\s*:|\[\s*\{\s*"(?:header|title|startTime|endTime)"\s*:)/;
+
+/** The format of an upload that is not a ZIP: a named format that reads bare files, or `auto` on a JSON document. */
 async function bareFormat(ingestion: Ingestion): Promise<{ name: ExportFormatName; plan: EntryPlan } | undefined> {
   const { format, mapping } = ingestion.options;
   let name: ExportFormatName | undefined;
   if (format === 'auto') {
-    const head = (await readRange(ingestion.source, 0, Math.min(ingestion.source.size, 64))).toString('utf8');
-    if (/^\uFEFF?\s*\{/.test(head)) {
+    const head = (await readRange(ingestion.source, 0, Math.min(ingestion.source.size, 256))).toString('utf8');
+    if (GOOGLE_BARE_FILE.test(head)) {
+      name = 'google-takeout';
+      ingestion.report.setFormat(
+        name,
+        'a Google file, not an archive: location history (Timeline.json, Records.json) or activity (watch-history.json, MyActivity.json)',
+      );
+    } else if (/^\uFEFF?\s*\{/.test(head)) {
       name = 'lockbox-jsonl';
       ingestion.report.setFormat(name, "a file of JSON lines, not an archive: Lockbox's canonical JSONL");
     }
@@ -139,15 +150,19 @@ function chooseFormat(ingestion: Ingestion, names: readonly string[]): ExportFor
   if (found.length === 0) {
     throw new ArchiveFault(
       'format_not_detected',
-      'no known export was found: Lockbox looked for an X archive (data/tweets.js, tweet.js, like.js…) and a Reddit data request ' +
-        '(comments.csv, posts.csv, post_votes.csv…); to read other CSV or JSONL files, name the format (csv, jsonl) with a mapping',
+      'no known export was found: Lockbox looked for an X archive (data/tweets.js, tweet.js, like.js…), a Reddit data request ' +
+        '(comments.csv, posts.csv, post_votes.csv…), a Facebook or Instagram JSON export (your_facebook_activity/, your_instagram_activity/, ' +
+        'posts/your_posts_1.json…) and a Google Takeout (YouTube history, My Activity, location history, Timeline.json); to read other CSV ' +
+        'or JSONL files, name the format (csv, jsonl) with a mapping',
     );
   }
   if (found.length > 1) {
     throw new ArchiveFault('format_ambiguous', `the archive looks like more than one export (${found.map((one) => one.evidence).join('; ')}): name its format`);
   }
-  ingestion.report.setFormat(found[0].format, found[0].evidence);
-  return EXPORT_FORMATS[found[0].format];
+  // Exactly one format was found: none and several are refused above.
+  const only = found[0]!;
+  ingestion.report.setFormat(only.format, only.evidence);
+  return EXPORT_FORMATS[only.format];
 }
 
 async function readArchive(ingestion: Ingestion, entries: readonly ArchiveEntry[]): Promise<void> {
@@ -156,7 +171,7 @@ async function readArchive(ingestion: Ingestion, entries: readonly ArchiveEntry[
   const root = commonRoot(safe.map((entry) => entry.name));
   const relative = (entry: ArchiveEntry): string => entry.name.slice(root.length);
   const format = chooseFormat(ingestion, safe.map(relative));
-  const plan: FormatPlan = format.plan({ mapping: options.mapping });
+  const plan: FormatPlan = format.plan({ mapping: options.mapping, names: safe.map(relative) });
 
   const reads: { entry: ArchiveEntry; plan: EntryPlan }[] = [];
   for (const entry of safe) {
@@ -198,6 +213,10 @@ async function readFile(ingestion: Ingestion, file: FileTally, plan: EntryPlan, 
       options.stop?.throwIfAborted();
       if (item.type === 'skip') {
         file.addSkip(item.at, item.reason, item.message);
+        continue;
+      }
+      if (item.type === 'note') {
+        file.addNote(item.at, item.reason, item.message);
         continue;
       }
       const checked = validateRecord(item.record);

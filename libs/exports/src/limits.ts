@@ -38,7 +38,7 @@ const KiB = 1024;
 const MiB = 1024 * KiB;
 const GiB = 1024 * MiB;
 
-export const DEFAULT_EXPORT_LIMITS: Readonly<ExportLimits> = Object.freeze({
+const DEFAULT_EXPORT_LIMITS: Readonly<ExportLimits> = Object.freeze({
   // X archives carry one file per photo and video; 100,000 is well past the largest seen, and the
   // central directory's metadata stays a few tens of MB.
   maxEntries: 100_000,

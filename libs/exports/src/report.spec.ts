@@ -16,7 +16,7 @@ describe('IngestReportBuilder', () => {
     expect(built.filesNotListed).toBe(2);
     expect(built.files.map((file) => file.skips.length)).toEqual([2, 2, 2]);
     expect(built.files[0]).toMatchObject({ skipped: 4, records: { 'social.comments': 1 } });
-    expect(built.files[0].skips[0].message).toHaveLength(300);
+    expect(built.files[0]?.skips[0]?.message).toHaveLength(300);
     expect(built).toMatchObject({ status: 'ready', recordCount: 5, skipped: 20, notReadCounts: { not_understood: 5 }, notReadNotListed: 2 });
     expect(built.notRead).toHaveLength(3);
   });

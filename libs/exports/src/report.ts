@@ -1,6 +1,6 @@
 import type { RecordKind } from '@lockbox/analysis-sdk';
 import { displayName } from './archive/entry-names';
-import type { ArchiveFaultReason, FileFaultReason, NotReadReason, SkipReason } from './faults';
+import type { ArchiveFaultReason, FileFaultReason, NoteReason, NotReadReason, SkipReason } from './faults';
 import type { RecordLocation } from './formats/export-format';
 import type { RequestedFormat } from './formats/registry';
 import type { ExportLimits } from './limits';
@@ -13,6 +13,16 @@ export interface SkipEntry {
   element?: number[];
   reason: SkipReason;
   message: string;
+}
+
+/** One reason a file's report notes, how often, and where it was first seen. */
+export interface NoteEntry {
+  reason: NoteReason;
+  count: number;
+  /** The first one's message. */
+  message: string;
+  line?: number;
+  element?: number[];
 }
 
 export interface FileReport {
@@ -28,6 +38,8 @@ export interface FileReport {
   skips: SkipEntry[];
   /** Set when the file could not be read (further): records before the fault are kept. */
   failure?: { reason: FileFaultReason; message: string };
+  /** What was noted without dropping a record, one entry per reason; absent when nothing was. */
+  notes?: NoteEntry[];
 }
 
 export interface NotReadFile {
@@ -63,6 +75,8 @@ export interface IngestReport {
   notReadNotListed: number;
   /** Filled by the caller: records already in the person's other datasets (same stable key). */
   alreadyPresent?: number;
+  /** Notes over every file, per reason (see each file's notes); absent when there are none. */
+  notes?: Partial<Record<NoteReason, number>>;
 }
 
 const MAX_MESSAGE_CHARS = 300;
@@ -108,6 +122,19 @@ export class FileTally {
   fail(reason: FileFaultReason, message: string): void {
     this.report.failure = { reason, message: shorten(message) };
   }
+
+  addNote(at: RecordLocation, reason: NoteReason, message: string): void {
+    this.report.notes ??= [];
+    const entry = this.report.notes.find((note) => note.reason === reason);
+    if (entry) entry.count++;
+    else {
+      const first: NoteEntry = { reason, count: 1, message: shorten(message) };
+      if (at.line !== undefined) first.line = at.line;
+      if (at.element !== undefined) first.element = [...at.element];
+      this.report.notes.push(first);
+    }
+    this.owner.countNote(reason);
+  }
 }
 
 export class IngestReportBuilder {
@@ -120,6 +147,7 @@ export class IngestReportBuilder {
   private recordCount = 0;
   private skipped = 0;
   private skipsListed = 0;
+  private readonly notes: Partial<Record<NoteReason, number>> = {};
   private failure: IngestReport['failure'];
   private format: string | undefined;
   private detected: string | undefined;
@@ -168,6 +196,10 @@ export class IngestReportBuilder {
     this.skipped++;
   }
 
+  countNote(reason: NoteReason): void {
+    this.notes[reason] = (this.notes[reason] ?? 0) + 1;
+  }
+
   /** Per file up to maxSkipsListed, and ten times that over the report, so it stays small. */
   mayListSkip(listedInFile: number): boolean {
     if (listedInFile >= this.limits.maxSkipsListed || this.skipsListed >= this.limits.maxSkipsListed * 10) return false;
@@ -195,6 +227,7 @@ export class IngestReportBuilder {
     if (this.failure) report.failure = this.failure;
     if (this.format !== undefined) report.format = this.format;
     if (this.detected !== undefined) report.detected = this.detected;
+    if (Object.keys(this.notes).length > 0) report.notes = this.notes;
     return report;
   }
 

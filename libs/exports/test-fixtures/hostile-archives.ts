@@ -9,8 +9,12 @@ import { sampleTweetElement, ytdFile } from './x-archive-sample';
 const MiB = 1024 * 1024;
 
 /** A valid tweets.js with the first `count` sample tweets. */
-export function tweetsJs(count = 2): string {
-  return ytdFile('tweets', 0, Array.from({ length: count }, (_, index) => sampleTweetElement(index)));
+function tweetsJs(count = 2): string {
+  return ytdFile(
+    'tweets',
+    0,
+    Array.from({ length: count }, (_, index) => sampleTweetElement(index)),
+  );
 }
 
 /**
@@ -142,8 +146,10 @@ export function lyingSize(inflatedBytes: number): Buffer {
  * tweets.js on one line: a tweet, then one element of `elementBytes` of incompressible text (the 900 MB
  * one-line case, scaled to the cap), then another tweet.
  */
-export function oneLineGiantElement(elementBytes: number): string {
-  const giant = { tweet: { id_str: '1', created_at: 'Sat Jun 06 13:02:35 +0000 2020', full_text: randomBytes(elementBytes).toString('base64').slice(0, elementBytes) } };
+function oneLineGiantElement(elementBytes: number): string {
+  const giant = {
+    tweet: { id_str: '1', created_at: 'Sat Jun 06 13:02:35 +0000 2020', full_text: randomBytes(elementBytes).toString('base64').slice(0, elementBytes) },
+  };
   return `window.YTD.tweets.part0 = ${JSON.stringify([sampleTweetElement(0), giant, sampleTweetElement(1)])}`;
 }
 

@@ -20,7 +20,10 @@ describe('the bench archive generator', () => {
       const source = await FileArchiveSource.open(path);
       try {
         const kinds: Record<string, number> = {};
-        const { report, peakBufferedBytes } = await ingestExport(source, { format: 'auto', onRecord: (record) => void (kinds[record.kind] = (kinds[record.kind] ?? 0) + 1) });
+        const { report, peakBufferedBytes } = await ingestExport(source, {
+          format: 'auto',
+          onRecord: (record) => void (kinds[record.kind] = (kinds[record.kind] ?? 0) + 1),
+        });
         expect(report).toMatchObject({ status: 'ready', skipped: 0, records: { 'social.posts': generated.tweets, 'social.reactions': generated.likes } });
         expect(kinds).toEqual(report.records);
         expect(peakBufferedBytes).toBeLessThan(16 * 1024);

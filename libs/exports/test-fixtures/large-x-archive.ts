@@ -15,7 +15,7 @@ export interface LargeXArchive {
 }
 
 /** Tweets files are split in parts of at most this size, as X splits big archives. */
-export const PART_BYTES = 64 * 1024 * 1024;
+const PART_BYTES = 64 * 1024 * 1024;
 const LIKES_SHARE = 0.1;
 
 const WORDS = (
@@ -24,7 +24,8 @@ const WORDS = (
   'coffee morning train late weekend market garden library music concert football match weather ' +
   'the a and to of in is it for on with at this that ☀️ 🚲 🍞 😊 🎉 ❤️ 🙏 😂 &amp; &lt;3'
 ).split(' ');
-const SYLLABLES = 'ka ri ste mø sk ol ber gen lund vig hav by ø ja ne tor dal mark ing sen heim bach stein wald dorf lin ku pa zo re mi la fu gy qu ex ax om ut'.split(' ');
+const SYLLABLES =
+  'ka ri ste mø sk ol ber gen lund vig hav by ø ja ne tor dal mark ing sen heim bach stein wald dorf lin ku pa zo re mi la fu gy qu ex ax om ut'.split(' ');
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const DAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
 
@@ -55,7 +56,7 @@ class TweetGenerator {
 
   /** Half common words, half made-up ones (names, places, slang), so texts vary like real ones. */
   private word(): string {
-    if (this.random() < 0.5) return WORDS[this.int(WORDS.length)];
+    if (this.random() < 0.5) return WORDS[this.int(WORDS.length)]!;
     const syllables = 1 + this.int(3);
     let made = '';
     for (let i = 0; i < syllables; i++) made += SYLLABLES[this.int(SYLLABLES.length)];
@@ -100,7 +101,12 @@ class TweetGenerator {
       full_text: text,
       lang: 'da',
     };
-    if (kind === 2) Object.assign(tweet, { in_reply_to_status_id_str: String(this.int(1e15)), in_reply_to_user_id_str: String(this.int(1e9)), in_reply_to_screen_name: 'nabo' });
+    if (kind === 2)
+      Object.assign(tweet, {
+        in_reply_to_status_id_str: String(this.int(1e15)),
+        in_reply_to_user_id_str: String(this.int(1e9)),
+        in_reply_to_screen_name: 'nabo',
+      });
     return JSON.stringify({ tweet }, null, 2).replace(/^(\s*"[^"\n]*"): /gm, '$1 : ');
   }
 

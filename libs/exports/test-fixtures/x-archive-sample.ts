@@ -36,7 +36,11 @@ export interface ExpectedPost {
   shares: number;
 }
 
-const link = (code: string, expanded: string): UrlEntity => ({ url: `https://t.co/${code}`, expanded_url: expanded, display_url: expanded.replace(/^https?:\/\//, '').slice(0, 24) });
+const link = (code: string, expanded: string): UrlEntity => ({
+  url: `https://t.co/${code}`,
+  expanded_url: expanded,
+  display_url: expanded.replace(/^https?:\/\//, '').slice(0, 24),
+});
 
 const TWEETS: TweetSpec[] = [
   {
@@ -111,24 +115,90 @@ const TWEETS: TweetSpec[] = [
 ];
 
 export const EXPECTED_POSTS: ExpectedPost[] = [
-  { id: '1269000000000000001', timestamp: '2020-06-06T13:02:35Z', type: 'post', text: 'Første solskinsdag i København ☀️🚲 cyklen er fundet frem & kaffen er klar', likes: 12, shares: 3 },
-  { id: '1269000000000000002', timestamp: '2020-06-07T08:15:00Z', type: 'post', text: 'Nyt indlæg om surdejsbrød 🍞 https://brod.example.dk/surdej?kilde=x&sprog=da', likes: 7, shares: 1 },
-  { id: '1269000000000000003', timestamp: '2020-06-08T19:45:10Z', type: 'reply', text: '@jonas_weber Danke für den Tipp! <3 Schöne Grüße nach Berlin', likes: 2, shares: 0 },
-  { id: '1269000000000000004', timestamp: '2020-06-09T06:30:00Z', type: 'repost', text: 'RT @bydelsnyt: Ny cykelsti på Nørrebrogade åbner i dag https://bydelsnyt.example.dk/cykelsti-noerrebrogade', likes: 0, shares: 0 },
-  { id: '1269000000000000005', timestamp: '2020-06-10T21:05:59Z', type: 'post', text: 'Sagde hun: "Hygge er ikke et ord, det er en følelse" 😊 🕯', likes: 31, shares: 5 },
-  { id: '1269000000000000006', timestamp: '2020-06-11T12:00:00Z', type: 'post', text: `Udsigten fra Rundetårn i dag https://x.com/${ACCOUNT_NAME}/status/1269000000000000006/photo/1`, likes: 44, shares: 8 },
-  { id: '1269000000000000007', timestamp: '2020-06-12T17:20:30Z', type: 'post', text: 'Weißwurstfrühstück in München 🥨 > alles andere. Link folgt: https://t.co/NotListed1', likes: 1000000, shares: 12 },
-  { id: '1269000000000000008', timestamp: '2020-06-13T23:59:59Z', type: 'reply', text: '@mette_k @jonas_weber Vi ses på lørdag!\nHusk madpakken 🧺', likes: 3, shares: 0 },
+  {
+    id: '1269000000000000001',
+    timestamp: '2020-06-06T13:02:35Z',
+    type: 'post',
+    text: 'Første solskinsdag i København ☀️🚲 cyklen er fundet frem & kaffen er klar',
+    likes: 12,
+    shares: 3,
+  },
+  {
+    id: '1269000000000000002',
+    timestamp: '2020-06-07T08:15:00Z',
+    type: 'post',
+    text: 'Nyt indlæg om surdejsbrød 🍞 https://brod.example.dk/surdej?kilde=x&sprog=da',
+    likes: 7,
+    shares: 1,
+  },
+  {
+    id: '1269000000000000003',
+    timestamp: '2020-06-08T19:45:10Z',
+    type: 'reply',
+    text: '@jonas_weber Danke für den Tipp! <3 Schöne Grüße nach Berlin',
+    likes: 2,
+    shares: 0,
+  },
+  {
+    id: '1269000000000000004',
+    timestamp: '2020-06-09T06:30:00Z',
+    type: 'repost',
+    text: 'RT @bydelsnyt: Ny cykelsti på Nørrebrogade åbner i dag https://bydelsnyt.example.dk/cykelsti-noerrebrogade',
+    likes: 0,
+    shares: 0,
+  },
+  {
+    id: '1269000000000000005',
+    timestamp: '2020-06-10T21:05:59Z',
+    type: 'post',
+    text: 'Sagde hun: "Hygge er ikke et ord, det er en følelse" 😊 🕯',
+    likes: 31,
+    shares: 5,
+  },
+  {
+    id: '1269000000000000006',
+    timestamp: '2020-06-11T12:00:00Z',
+    type: 'post',
+    text: `Udsigten fra Rundetårn i dag https://x.com/${ACCOUNT_NAME}/status/1269000000000000006/photo/1`,
+    likes: 44,
+    shares: 8,
+  },
+  {
+    id: '1269000000000000007',
+    timestamp: '2020-06-12T17:20:30Z',
+    type: 'post',
+    text: 'Weißwurstfrühstück in München 🥨 > alles andere. Link folgt: https://t.co/NotListed1',
+    likes: 1000000,
+    shares: 12,
+  },
+  {
+    id: '1269000000000000008',
+    timestamp: '2020-06-13T23:59:59Z',
+    type: 'reply',
+    text: '@mette_k @jonas_weber Vi ses på lørdag!\nHusk madpakken 🧺',
+    likes: 3,
+    shares: 0,
+  },
 ];
 
 /** Liked tweets (other people's): the export gives the id and text, never when. */
 export const LIKED_TWEET_IDS = ['1260000000000000101', '1260000000000000102', '1260000000000000103', '1260000000000000104'];
-const LIKED_TEXTS = ['Bedste fastelavnsboller i byen 🥐', 'Ich habe heute 10 km geschafft! 🏃‍♀️', 'Who else is watching the eclipse?', 'Rødgrød med fløde &amp; en kop te'];
+const LIKED_TEXTS = [
+  'Bedste fastelavnsboller i byen 🥐',
+  'Ich habe heute 10 km geschafft! 🏃‍♀️',
+  'Who else is watching the eclipse?',
+  'Rødgrød med fløde &amp; en kop te',
+];
 
 /** The sample's direct messages, in file order: direction as seen from the account. */
 export const EXPECTED_MESSAGES = [
   { id: '1270000000000000201', timestamp: '2020-06-14T09:00:00.123Z', direction: 'sent', text: 'Hej Jonas! Kommer du til København i juli?' },
-  { id: '1270000000000000202', timestamp: '2020-06-14T09:05:42Z', direction: 'received', text: 'Ja! Ich freue mich schon 😄 Hier ist der Plan: https://plan.example.de/reise' },
+  {
+    id: '1270000000000000202',
+    timestamp: '2020-06-14T09:05:42Z',
+    direction: 'received',
+    text: 'Ja! Ich freue mich schon 😄 Hier ist der Plan: https://plan.example.de/reise',
+  },
   { id: '1270000000000000203', timestamp: '2020-06-14T09:07:00.500Z', direction: 'sent', text: 'Perfekt & tak <3' },
   { id: '1270000000000000301', timestamp: '2020-06-15T18:00:00Z', direction: 'received', text: 'Hvem tager kagen med til fredag?' },
   { id: '1270000000000000302', timestamp: '2020-06-15T18:01:10Z', direction: 'sent', text: 'Det gør jeg 🎂' },
@@ -151,9 +221,29 @@ function tweetObject(spec: TweetSpec): Record<string, unknown> {
     entities: {
       hashtags: [],
       symbols: [],
-      user_mentions: spec.reply_to ? [{ name: spec.reply_to.screen_name, screen_name: spec.reply_to.screen_name, indices: ['0', '12'], id_str: spec.reply_to.user, id: spec.reply_to.user }] : [],
+      user_mentions: spec.reply_to
+        ? [
+            {
+              name: spec.reply_to.screen_name,
+              screen_name: spec.reply_to.screen_name,
+              indices: ['0', '12'],
+              id_str: spec.reply_to.user,
+              id: spec.reply_to.user,
+            },
+          ]
+        : [],
       urls: (spec.urls ?? []).map((url) => ({ ...url, indices: ['10', '33'] })),
-      ...(spec.media ? { media: spec.media.map((media) => ({ ...media, indices: ['29', '52'], type: 'photo', id_str: '1269000000000009999', media_url_https: 'https://pbs.twimg.com/media/Example.jpg' })) } : {}),
+      ...(spec.media
+        ? {
+            media: spec.media.map((media) => ({
+              ...media,
+              indices: ['29', '52'],
+              type: 'photo',
+              id_str: '1269000000000009999',
+              media_url_https: 'https://pbs.twimg.com/media/Example.jpg',
+            })),
+          }
+        : {}),
     },
     display_text_range: ['0', String(spec.full_text.length)],
     favorite_count: spec.favorite_count,
@@ -213,9 +303,14 @@ function directMessages(): unknown[] {
         conversationId: `${ACCOUNT_ID}-${FRIEND_ID}`,
         messages: [
           messageCreate('1270000000000000201', ACCOUNT_ID, FRIEND_ID, 'Hej Jonas! Kommer du til København i juli?', '2020-06-14T09:00:00.123Z'),
-          messageCreate('1270000000000000202', FRIEND_ID, ACCOUNT_ID, 'Ja! Ich freue mich schon 😄 Hier ist der Plan: https://t.co/PlAn000001', '2020-06-14T09:05:42.000Z', [
-            { url: 'https://t.co/PlAn000001', expanded: 'https://plan.example.de/reise', display: 'plan.example.de/reise' },
-          ]),
+          messageCreate(
+            '1270000000000000202',
+            FRIEND_ID,
+            ACCOUNT_ID,
+            'Ja! Ich freue mich schon 😄 Hier ist der Plan: https://t.co/PlAn000001',
+            '2020-06-14T09:05:42.000Z',
+            [{ url: 'https://t.co/PlAn000001', expanded: 'https://plan.example.de/reise', display: 'plan.example.de/reise' }],
+          ),
           messageCreate('1270000000000000203', ACCOUNT_ID, FRIEND_ID, 'Perfekt &amp; tak &lt;3', '2020-06-14T09:07:00.500Z'),
         ],
       },
@@ -245,7 +340,13 @@ function manifest(): string {
     archiveInfo: { sizeBytes: '123456', generationDate: '2024-05-01T10:00:00.000Z', isPartialArchive: false, maxPartSizeBytes: '53687091200' },
     dataTypes: {
       account: files('account.js', 'YTD.account.part0', 1),
-      tweets: { mediaDirectory: 'data/tweets_media', files: [{ fileName: 'data/tweets.js', globalName: 'YTD.tweets.part0', count: '5' }, { fileName: 'data/tweets-part1.js', globalName: 'YTD.tweets.part1', count: '3' }] },
+      tweets: {
+        mediaDirectory: 'data/tweets_media',
+        files: [
+          { fileName: 'data/tweets.js', globalName: 'YTD.tweets.part0', count: '5' },
+          { fileName: 'data/tweets-part1.js', globalName: 'YTD.tweets.part1', count: '3' },
+        ],
+      },
       like: files('like.js', 'YTD.like.part0', 4),
       directMessages: files('direct-messages.js', 'YTD.direct_messages.part0', 1),
       directMessagesGroup: files('direct-messages-group.js', 'YTD.direct_messages_group.part0', 1),
@@ -276,7 +377,7 @@ export function xArchive2022Files(): ArchiveFile[] {
 }
 
 /** The older layout: files at the root, tweet.js with bare tweet objects (no wrapper), no messages. */
-export function xArchiveOlderFiles(): ArchiveFile[] {
+function xArchiveOlderFiles(): ArchiveFile[] {
   return [
     { name: 'account.js', data: ytd('account', 0, accountObject()) },
     { name: 'tweet.js', data: ytd('tweet', 0, TWEETS.map(tweetObject)) },
@@ -291,7 +392,9 @@ export const xArchiveOlder = (): Promise<Buffer> => zipFiles(xArchiveOlderFiles(
 
 /** What a sample tweet looks like in a tweets.js element, for tests that build their own files. */
 export function sampleTweetElement(index: number): unknown {
-  return { tweet: tweetObject(TWEETS[index]) };
+  const tweet = TWEETS[index];
+  if (!tweet) throw new Error(`the sample has ${TWEETS.length} tweets, not ${index + 1}`);
+  return { tweet: tweetObject(tweet) };
 }
 
 export { ytd as ytdFile };

@@ -61,11 +61,7 @@ export class RawZipBuilder {
   private records = 0;
 
   /** A local header and its data; `method` 8 deflates `data` unless `compressed` is given. */
-  addLocal(
-    name: string | Buffer,
-    data: Buffer,
-    options: { method?: number; flags?: number; compressed?: Buffer; declaredSize?: number } = {},
-  ): LocalEntry {
+  addLocal(name: string | Buffer, data: Buffer, options: { method?: number; flags?: number; compressed?: Buffer; declaredSize?: number } = {}): LocalEntry {
     const method = options.method ?? 8;
     const body = options.compressed ?? (method === 8 ? deflateRawSync(data) : data);
     const entry: LocalEntry = {
@@ -100,7 +96,11 @@ export class RawZipBuilder {
 
   /** A central directory record for `entry`; `overrides` change what it declares. */
   addCentral(entry: LocalEntry, overrides: Partial<Omit<LocalEntry, 'name'>> & { name?: string | Buffer } = {}): void {
-    const record = { ...entry, ...overrides, name: overrides.name === undefined ? entry.name : typeof overrides.name === 'string' ? Buffer.from(overrides.name, 'utf8') : overrides.name };
+    const record = {
+      ...entry,
+      ...overrides,
+      name: overrides.name === undefined ? entry.name : typeof overrides.name === 'string' ? Buffer.from(overrides.name, 'utf8') : overrides.name,
+    };
     const header = Buffer.alloc(46);
     header.writeUInt32LE(0x02014b50, 0);
     header.writeUInt16LE(0x031e, 4);

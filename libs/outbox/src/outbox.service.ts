@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { LOCKBOX_CONFIG, type LockboxConfig } from '@lockbox/config';
 import { JOB_STATUSES, type JobTable } from '@lockbox/db';
+import { currentCorrelationId, runWithLogContext } from '@lockbox/logging';
 import { type QueueMessage, QueueRepository, toQueueMessage } from '@lockbox/queue';
 
 /** Which table holds the job each message type points at. */
@@ -16,6 +17,7 @@ interface PendingRow {
   id: string;
   message_type: QueueMessage['type'];
   subject_id: string;
+  correlation_id: string | null;
 }
 
 /**
@@ -33,11 +35,17 @@ export class OutboxService {
     private readonly queue: QueueRepository,
   ) {}
 
-  /** Records a message inside the caller's transaction; returns the outbox id to publish after commit. */
-  async add(manager: EntityManager, message: QueueMessage): Promise<string> {
-    const [row] = (await manager.query(`INSERT INTO outbox (message_type, subject_id) VALUES ($1, $2) RETURNING id`, [message.type, message.id])) as Array<{
-      id: string;
-    }>;
+  /**
+   * Records a message inside the caller's transaction; returns the outbox id to publish after commit.
+   * The message carries the correlation id of the request being served (its log context) unless given one.
+   */
+  async add(manager: EntityManager, message: QueueMessage, correlationId = currentCorrelationId()): Promise<string> {
+    const [row] = (await manager.query(`INSERT INTO outbox (message_type, subject_id, correlation_id) VALUES ($1, $2, $3) RETURNING id`, [
+      message.type,
+      message.id,
+      correlationId ?? null,
+    ])) as Array<{ id: string }>;
+    if (!row) throw new Error('the outbox insert returned no row');
     return row.id;
   }
 
@@ -45,7 +53,7 @@ export class OutboxService {
   async publish(outboxIds: string[]): Promise<void> {
     if (outboxIds.length === 0) return;
     const rows = (await this.dataSource.query(
-      `SELECT id, message_type, subject_id FROM outbox WHERE id = ANY($1::bigint[]) AND published_at IS NULL`,
+      `SELECT id, message_type, subject_id, correlation_id FROM outbox WHERE id = ANY($1::bigint[]) AND published_at IS NULL`,
       [outboxIds],
     )) as PendingRow[];
     await Promise.all(rows.map((row) => this.send(row)));
@@ -55,7 +63,7 @@ export class OutboxService {
   async publishPending(limit = 100): Promise<number> {
     return this.dataSource.transaction(async (manager) => {
       const rows = (await manager.query(
-        `SELECT id, message_type, subject_id FROM outbox
+        `SELECT id, message_type, subject_id, correlation_id FROM outbox
           WHERE published_at IS NULL AND created_at < now() - interval '1 second'
           ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
         [limit],
@@ -68,13 +76,16 @@ export class OutboxService {
   /**
    * Re-sends jobs still waiting long after their message was last sent, and jobs whose worker's lease
    * expired: the queue may have lost the message (the embedded SQS endpoint keeps queues in memory).
+   * The message sent again keeps the correlation id of the request that created the job.
    */
   async republishStale(limit = 100): Promise<number> {
     const afterSeconds = this.config.jobs.republishAfterMs / 1000;
     let republished = 0;
     for (const [type, table] of Object.entries(JOB_TABLE_OF) as Array<[QueueMessage['type'], JobTable]>) {
       const rows = (await this.dataSource.query(
-        `SELECT job.id FROM ${table} job
+        `SELECT job.id,
+                (SELECT origin.correlation_id FROM outbox origin WHERE origin.subject_id = job.id ORDER BY origin.id LIMIT 1) AS correlation_id
+           FROM ${table} job
           WHERE ((job.status = $1 AND (job.last_published_at IS NULL OR job.last_published_at < now() - make_interval(secs => $3)))
                  OR (job.status = $2 AND job.lease_expires_at < now()
                      AND (job.last_published_at IS NULL OR job.last_published_at < job.lease_expires_at
@@ -84,9 +95,9 @@ export class OutboxService {
             AND NOT EXISTS (SELECT 1 FROM outbox pending WHERE pending.published_at IS NULL AND pending.subject_id = job.id)
           LIMIT $4`,
         [JOB_STATUSES[table].waiting, JOB_STATUSES[table].active, afterSeconds, limit],
-      )) as Array<{ id: string }>;
-      for (const { id } of rows) {
-        const outboxId = await this.dataSource.transaction((manager) => this.add(manager, toQueueMessage({ type, id })));
+      )) as Array<{ id: string; correlation_id: string | null }>;
+      for (const { id, correlation_id: correlationId } of rows) {
+        const outboxId = await this.dataSource.transaction((manager) => this.add(manager, toQueueMessage({ type, id }), correlationId ?? undefined));
         await this.publish([outboxId]);
         republished++;
       }
@@ -94,10 +105,15 @@ export class OutboxService {
     return republished;
   }
 
-  private async send(row: PendingRow, manager?: EntityManager): Promise<boolean> {
+  /** Sends one row; its lines carry the job's correlation id, whoever sends it (the request, the poller). */
+  private send(row: PendingRow, manager?: EntityManager): Promise<boolean> {
+    return runWithLogContext({ correlationId: row.correlation_id ?? undefined }, () => this.sendRow(row, manager));
+  }
+
+  private async sendRow(row: PendingRow, manager?: EntityManager): Promise<boolean> {
     const db = manager ?? this.dataSource;
     try {
-      await this.queue.send(toQueueMessage({ type: row.message_type, id: row.subject_id }));
+      await this.queue.send(toQueueMessage({ type: row.message_type, id: row.subject_id }), { correlationId: row.correlation_id });
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       this.logger.warn(`outbox ${row.id} (${row.message_type} ${row.subject_id}) not sent yet: ${message}`);

@@ -4,10 +4,7 @@ import type { QueueName } from '@lockbox/config';
  * Every message the platform puts on a queue. A message is only a pointer to a row: PostgreSQL is the
  * source of truth, so a handler re-reads the job by id and claims it before doing anything.
  */
-export type QueueMessage =
-  | { type: 'run.execute'; id: string }
-  | { type: 'dataset.ingest'; id: string }
-  | { type: 'submission.check'; id: string };
+export type QueueMessage = { type: 'run.execute'; id: string } | { type: 'dataset.ingest'; id: string } | { type: 'submission.check'; id: string };
 
 export type QueueMessageType = QueueMessage['type'];
 

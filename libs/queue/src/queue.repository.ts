@@ -7,6 +7,7 @@ import {
   GetQueueUrlCommand,
   ListQueuesCommand,
   type Message,
+  type MessageAttributeValue,
   ReceiveMessageCommand,
   SendMessageCommand,
   SetQueueAttributesCommand,
@@ -14,6 +15,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { deadLetterQueueNameFor, QUEUE_NAMES, type QueueName, queueNameFor, type SqsConfig } from '@lockbox/config';
+import { isCorrelationId } from '@lockbox/logging';
 import { QUEUE_OF, type QueueMessage, serializeQueueMessage } from './queue-message';
 
 const DAY_SECONDS = 86_400;
@@ -22,6 +24,11 @@ const SOURCE_RETENTION_SECONDS = 4 * DAY_SECONDS;
 /** How long listing or redriving hides the dead letters it holds before handing them back. */
 const DEAD_LETTER_HOLD_SECONDS = 30;
 const SQS_BATCH_MAX = 10;
+/**
+ * The message attribute that carries the correlation id of the request that queued the job, so the
+ * worker's log lines for it carry the id too. The body stays `{type, id}`.
+ */
+export const CORRELATION_ID_ATTRIBUTE = 'correlationId';
 
 export interface ReceivedMessage {
   messageId: string;
@@ -30,6 +37,8 @@ export interface ReceivedMessage {
   /** How many times SQS has delivered this message, this delivery included. */
   receiveCount: number;
   sentAt: Date;
+  /** The request's correlation id the message was sent with, if it had a well-formed one. */
+  correlationId?: string;
 }
 
 export type DeadLetter = Omit<ReceivedMessage, 'receiptHandle'>;
@@ -43,6 +52,11 @@ export interface ReceiveOptions {
   visibilityTimeoutSeconds?: number;
   /** Aborting a long poll (e.g. on SIGTERM) resolves with no messages. */
   abortSignal?: AbortSignal;
+}
+
+export interface SendOptions {
+  /** Sent as the CORRELATION_ID_ATTRIBUTE message attribute; ignored unless it is a well-formed id. */
+  correlationId?: string | null;
 }
 
 export interface QueueDepth {
@@ -89,13 +103,20 @@ function isAborted(error: unknown, signal: AbortSignal | undefined): boolean {
 }
 
 function toReceived(message: Message): ReceivedMessage {
+  // Anyone who can write to the queue can set attributes: an id that is not well formed is dropped.
+  const correlationId = message.MessageAttributes?.[CORRELATION_ID_ATTRIBUTE]?.StringValue;
   return {
     messageId: message.MessageId ?? '',
     receiptHandle: message.ReceiptHandle ?? '',
     body: message.Body ?? '',
     receiveCount: Number(message.Attributes?.ApproximateReceiveCount ?? 1),
     sentAt: new Date(Number(message.Attributes?.SentTimestamp ?? Date.now())),
+    ...(isCorrelationId(correlationId) ? { correlationId } : {}),
   };
+}
+
+function attributesFor(correlationId: string | null | undefined): Record<string, MessageAttributeValue> | undefined {
+  return isCorrelationId(correlationId) ? { [CORRELATION_ID_ATTRIBUTE]: { DataType: 'String', StringValue: correlationId } } : undefined;
 }
 
 /**
@@ -134,8 +155,8 @@ export class QueueRepository implements OnApplicationShutdown {
   }
 
   /** Publishes a message to the queue its type belongs to; returns the SQS message id. */
-  async send(message: QueueMessage): Promise<string> {
-    return this.sendBody(QUEUE_OF[message.type], serializeQueueMessage(message));
+  async send(message: QueueMessage, options: SendOptions = {}): Promise<string> {
+    return this.sendBody(QUEUE_OF[message.type], serializeQueueMessage(message), options.correlationId);
   }
 
   async receive(queue: QueueName, options: ReceiveOptions = {}): Promise<ReceivedMessage[]> {
@@ -148,6 +169,7 @@ export class QueueRepository implements OnApplicationShutdown {
           WaitTimeSeconds: options.waitTimeSeconds ?? this.config.waitTimeSeconds,
           VisibilityTimeout: options.visibilityTimeoutSeconds,
           MessageSystemAttributeNames: ['ApproximateReceiveCount', 'SentTimestamp'],
+          MessageAttributeNames: [CORRELATION_ID_ATTRIBUTE],
         }),
         { abortSignal },
       );
@@ -238,21 +260,25 @@ export class QueueRepository implements OnApplicationShutdown {
       const batch = await this.receiveHeld(url, SQS_BATCH_MAX);
       if (batch.length === 0) return moved;
       for (const message of batch) {
-        await this.sendBody(queue, message.body);
+        await this.sendBody(queue, message.body, message.correlationId);
         await this.client.send(new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: message.receiptHandle }));
         moved += 1;
       }
     }
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Synchronous, but a promise like every repository's shutdown, which callers await alike. */
+  onApplicationShutdown(): Promise<void> {
     this.client.destroy();
+    return Promise.resolve();
   }
 
-  private async sendBody(queue: QueueName, body: string): Promise<string> {
+  private async sendBody(queue: QueueName, body: string, correlationId?: string | null): Promise<string> {
     const name = queueNameFor(this.config, queue);
     const attempt = async () => {
-      const { MessageId } = await this.client.send(new SendMessageCommand({ QueueUrl: await this.urlOf(name), MessageBody: body }));
+      const { MessageId } = await this.client.send(
+        new SendMessageCommand({ QueueUrl: await this.urlOf(name), MessageBody: body, MessageAttributes: attributesFor(correlationId) }),
+      );
       return MessageId ?? '';
     };
     try {
@@ -298,6 +324,8 @@ export class QueueRepository implements OnApplicationShutdown {
         WaitTimeSeconds: 1,
         VisibilityTimeout: DEAD_LETTER_HOLD_SECONDS,
         MessageSystemAttributeNames: ['ApproximateReceiveCount', 'SentTimestamp'],
+        // A redriven message keeps its correlation id.
+        MessageAttributeNames: [CORRELATION_ID_ATTRIBUTE],
       }),
     );
     return (Messages ?? []).map(toReceived);

@@ -1,7 +1,7 @@
 import Docker from 'dockerode';
 import type { EngineStatus } from '@lockbox/db';
 
-export const BASE_IMAGE = 'lockbox/node-base:20';
+export const BASE_IMAGE = 'lockbox/node-base:24';
 const KNOWN_RUNTIMES = ['runc', 'runsc'] as const;
 export type ContainerRuntime = (typeof KNOWN_RUNTIMES)[number];
 

@@ -135,7 +135,7 @@ export async function inspectImageTarball(source: Readable, limits: PlatformLimi
 }
 
 /** Inspects an uncompressed image tarball that is already a local file (e.g. a spool). */
-export async function inspectImageTarballFile(path: string, limits: PlatformLimits): Promise<ImageInspection> {
+async function inspectImageTarballFile(path: string, limits: PlatformLimits): Promise<ImageInspection> {
   return new TarballInspection(path, limits).run();
 }
 
@@ -238,7 +238,10 @@ class TarballInspection {
   private config?: ImageConfigSummary;
   private compressedBytes = 0;
   private readonly decompressed: Budget;
-  private readonly layerEntries = new Budget(MAX_LAYER_ENTRIES, () => new IntakeLimitError('entry_count', `the layers hold more than ${MAX_LAYER_ENTRIES} entries`));
+  private readonly layerEntries = new Budget(
+    MAX_LAYER_ENTRIES,
+    () => new IntakeLimitError('entry_count', `the layers hold more than ${MAX_LAYER_ENTRIES} entries`),
+  );
 
   constructor(
     private readonly path: string,
@@ -246,7 +249,11 @@ class TarballInspection {
   ) {
     this.decompressed = new Budget(
       limits.imageDecompressedMaxBytes,
-      (used) => new IntakeLimitError('decompressed_size', `the layers decompress to more than ${bytesText(limits.imageDecompressedMaxBytes)} (stopped after ${used} bytes)`),
+      (used) =>
+        new IntakeLimitError(
+          'decompressed_size',
+          `the layers decompress to more than ${bytesText(limits.imageDecompressedMaxBytes)} (stopped after ${used} bytes)`,
+        ),
     );
   }
 
@@ -282,7 +289,8 @@ class TarballInspection {
     if (!config) return;
     if (plan.configSha256 !== undefined) this.checkDigest(config.bytes, plan.configSha256, plan.configWhat);
     if (plan.indexConfigSha256 !== undefined) {
-      if (plan.indexConfigSha256 === sha256Hex(config.bytes)) this.findings.note('the tarball has both manifest.json and an OCI index.json; they name the same image');
+      if (plan.indexConfigSha256 === sha256Hex(config.bytes))
+        this.findings.note('the tarball has both manifest.json and an OCI index.json; they name the same image');
       else this.findings.violation('layout', 'manifest.json and index.json describe different images');
     }
     const diffIds = this.checkConfig(config, plan.layerCount);
@@ -295,7 +303,7 @@ class TarballInspection {
   private async indexEntries(): Promise<boolean> {
     let count = 0;
     try {
-      await walkTar(createReadStream(this.path), async (header) => {
+      await walkTar(createReadStream(this.path), (header) => {
         count += 1;
         if (count > MAX_OUTER_ENTRIES) throw new IntakeLimitError('entry_count', `the tarball has more than ${MAX_OUTER_ENTRIES} entries`);
         this.indexEntry(header);
@@ -384,7 +392,10 @@ class TarballInspection {
       for (let slash = entry.path.indexOf('/'); slash !== -1; slash = entry.path.indexOf('/', slash + 1)) {
         const ancestor = this.entries.get(entry.path.slice(0, slash));
         if (ancestor && ancestor.type !== 'directory') {
-          this.findings.violation('duplicate_entry', `tarball entry ${quoteName(entry.path)} is below ${quoteName(ancestor.path)}, which is a ${ancestor.type}, not a directory`);
+          this.findings.violation(
+            'duplicate_entry',
+            `tarball entry ${quoteName(entry.path)} is below ${quoteName(ancestor.path)}, which is a ${ancestor.type}, not a directory`,
+          );
           break;
         }
       }
@@ -400,7 +411,8 @@ class TarballInspection {
     for (const entry of this.entries.values()) {
       if (entry.type !== 'symlink') continue;
       const problem = this.linkProblem(entry, layerFiles);
-      if (problem) this.findings.violation('link_target', `tarball entry ${quoteName(entry.path)} is a symlink to ${quoteName(entry.linkname ?? '')}, ${problem}`);
+      if (problem)
+        this.findings.violation('link_target', `tarball entry ${quoteName(entry.path)} is a symlink to ${quoteName(entry.linkname ?? '')}, ${problem}`);
     }
   }
 
@@ -460,7 +472,9 @@ class TarballInspection {
     if (repoTags.length > 0) {
       this.findings.note(`RepoTags ${repoTags.slice(0, 5).map(quoteName).join(', ')} are ignored: the image is loaded untagged and referred to by its ID`);
     }
-    this.layout ??= (layerPaths as string[]).every((layer) => LEGACY_LAYER_PATH.test(normalizeEntryPath(layer).path ?? '')) ? 'docker-save' : 'docker-archive-links';
+    this.layout ??= (layerPaths as string[]).every((layer) => LEGACY_LAYER_PATH.test(normalizeEntryPath(layer).path ?? ''))
+      ? 'docker-save'
+      : 'docker-archive-links';
     this.layerCount = layerPaths.length;
     const configEntry = this.resolve(item.Config, `manifest.json's Config`, false);
     if (!configEntry) return undefined;
@@ -662,13 +676,16 @@ class TarballInspection {
     const spelledRight = [
       this.checkKeySpelling(root, ['architecture', 'os', 'config', 'rootfs'], 'the image config', 'config'),
       this.checkKeySpelling(config, [...IMAGE_CONFIG_FIELDS], 'the image config\'s "config"', 'config'),
-      this.checkKeySpelling(rootfs, ['type', 'diff_ids'], 'the image config\'s rootfs', 'config'),
+      this.checkKeySpelling(rootfs, ['type', 'diff_ids'], "the image config's rootfs", 'config'),
     ].every(Boolean);
 
     this.architecture = typeof root.architecture === 'string' ? root.architecture : undefined;
     this.os = typeof root.os === 'string' ? root.os : undefined;
     if (this.architecture !== 'amd64') {
-      this.findings.violation('architecture', `the image is for ${quoteName(String(this.architecture))}; only amd64 images can run (build with --platform linux/amd64)`);
+      this.findings.violation(
+        'architecture',
+        `the image is for ${quoteName(String(this.architecture))}; only amd64 images can run (build with --platform linux/amd64)`,
+      );
     }
     if (this.os !== 'linux') this.findings.violation('architecture', `the image is for the OS ${quoteName(String(this.os))}; only linux images can run`);
 
@@ -713,7 +730,10 @@ class TarballInspection {
       }
       const diffId = diffIds?.[index];
       if (diffId !== undefined && diffId !== reading.diffId) {
-        this.findings.violation('digest_mismatch', `${layer.label}: its uncompressed content hashes to ${reading.diffId}, but rootfs.diff_ids[${index}] is ${diffId}`);
+        this.findings.violation(
+          'digest_mismatch',
+          `${layer.label}: its uncompressed content hashes to ${reading.diffId}, but rootfs.diff_ids[${index}] is ${diffId}`,
+        );
       }
       if (reading.compression === 'zstd') zstdLayers += 1;
       setuidCount += reading.setuidCount;
@@ -758,7 +778,9 @@ const JSON_PROBLEM_RULES: Partial<Record<ImageJsonProblemKind, IntakeRule>> = { 
 /** How an index descriptor's platform reads in a message, e.g. `linux/arm64`. */
 function platformOf(descriptor: unknown): string {
   const platform = asObject(asObject(descriptor)?.platform);
-  return platform ? `${String(platform.os)}/${String(platform.architecture)}${typeof platform.variant === 'string' ? `/${platform.variant}` : ''}` : 'no platform';
+  return platform
+    ? `${String(platform.os)}/${String(platform.architecture)}${typeof platform.variant === 'string' ? `/${platform.variant}` : ''}`
+    : 'no platform';
 }
 
 /** The fields of the image config's "config" object that the image-config policy reads. */
@@ -783,7 +805,6 @@ function summarizeConfig(config: Record<string, unknown>, diffIds: string[]): Im
 function sha256Hex(bytes: Buffer): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
-
 
 function bytesText(bytes: number): string {
   for (const [unit, size] of [

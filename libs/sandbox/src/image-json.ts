@@ -16,7 +16,7 @@ import { foldCase, quoteName } from './image-intake-rules';
 /** manifest.json, index.json, OCI manifests and configs are small (a few KiB). */
 export const IMAGE_JSON_MAX_BYTES = 1024 * 1024;
 /** Real manifests and configs nest 5 levels at most. */
-export const IMAGE_JSON_MAX_DEPTH = 64;
+const IMAGE_JSON_MAX_DEPTH = 64;
 
 export type ImageJsonProblemKind = 'size' | 'encoding' | 'syntax' | 'depth' | 'duplicate_key';
 

@@ -87,7 +87,7 @@ export async function inspectLayer(raw: Readable, context: LayerContext): Promis
   try {
     await walkTar(
       tarBytes,
-      async (header) => {
+      (header) => {
         const tooMany = context.entryBudget.take(1);
         if (tooMany) throw tooMany;
         rules.check(header);
@@ -190,7 +190,10 @@ class LayerEntryRules {
     }
     const through = this.symlinkAbove(target.path);
     if (through !== undefined) {
-      this.findings.violation('link_then_write', `${where} is a hardlink to ${quoteName(linkname)}, through the symlink ${quoteName(through)} created earlier in the same layer`);
+      this.findings.violation(
+        'link_then_write',
+        `${where} is a hardlink to ${quoteName(linkname)}, through the symlink ${quoteName(through)} created earlier in the same layer`,
+      );
     }
   }
 
@@ -204,7 +207,6 @@ class LayerEntryRules {
     return undefined;
   }
 }
-
 
 function ignore(): void {
   // Errors of these pipelines reach the reader at their end, which reports them.

@@ -166,7 +166,9 @@ async function copyEntry(pack: tar.Pack, header: TarHeader, body: AsyncIterable<
   const { name, type, size, mode, uid, gid, mtime, devmajor, devminor } = header;
   let sink!: ReturnType<tar.Pack['entry']>;
   const written = new Promise<void>((resolve, reject) => {
-    sink = pack.entry({ name, type, size, mode, uid, gid, mtime, devmajor, devminor, linkname: header.linkname ?? undefined }, (error) => (error ? reject(error) : resolve()));
+    sink = pack.entry({ name, type, size, mode, uid, gid, mtime, devmajor, devminor, linkname: header.linkname ?? undefined }, (error) =>
+      error ? reject(error) : resolve(),
+    );
   });
   for await (const chunk of body) {
     keep?.(chunk);

@@ -99,7 +99,7 @@ export interface WalkTarOptions {
  */
 export async function walkTar(
   source: Readable,
-  onEntry: (header: TarHeader, body: AsyncIterable<Buffer>) => Promise<void>,
+  onEntry: (header: TarHeader, body: AsyncIterable<Buffer>) => Promise<void> | void,
   options: WalkTarOptions = {},
 ): Promise<void> {
   const reader = new TarReader(source, options.allowUnknownFormat ?? false);
@@ -265,7 +265,8 @@ class TarReader {
 function entryHeader(header: BlockHeader, meta: PendingMeta, byteOffset: number): TarHeader {
   const pax = meta.pax ?? new Map<string, Buffer>();
   for (const key of pax.keys()) {
-    if (key.startsWith('GNU.sparse.')) throw new TarHeaderError(`${quoteBytes(header.name)} is a GNU sparse file (PAX ${key}), which tar readers expand differently`);
+    if (key.startsWith('GNU.sparse.'))
+      throw new TarHeaderError(`${quoteBytes(header.name)} is a GNU sparse file (PAX ${key}), which tar readers expand differently`);
   }
   const name = replacedField(header.name, pax.get('path'), meta.longName, 'path');
   const linkname = replacedField(header.linkname, pax.get('linkpath'), meta.longLink, 'link target');
@@ -318,7 +319,7 @@ function replacedField(ustar: Buffer, paxValue: Buffer | undefined, gnuValue: Bu
  * the value's beginning in the field: as bytes (GNU tar), with non-ASCII characters dropped (Go) or turned
  * into "?" (Python). A value that fits the field must be the field.
  */
-export function replacementAgrees(ustar: Buffer, replacement: Buffer): boolean {
+function replacementAgrees(ustar: Buffer, replacement: Buffer): boolean {
   if (ustar.equals(replacement)) return true;
   const ascii = replacement.every((byte) => byte < 0x80);
   if (ascii && replacement.length <= USTAR_NAME_BYTES) return false;

@@ -52,7 +52,8 @@ export class CuratedRecordsReader {
         } catch {
           throw new CuratedRecordsCorruptError(dataset.id, kind, `line ${line.number} is not JSON`);
         }
-        if ((record as { kind?: unknown } | null)?.kind !== kind) throw new CuratedRecordsCorruptError(dataset.id, kind, `line ${line.number} is not a ${kind} record`);
+        if ((record as { kind?: unknown } | null)?.kind !== kind)
+          throw new CuratedRecordsCorruptError(dataset.id, kind, `line ${line.number} is not a ${kind} record`);
         read++;
         yield record as RecordByKind[K];
       }

@@ -49,7 +49,12 @@ describe('readJsonlLines', () => {
 
   it('reports invalid UTF-8 instead of replacing it, and decodes multi-byte characters split across chunks', async () => {
     const euro = Buffer.from('€');
-    const result = await lines([Buffer.concat([Buffer.from('"'), euro.subarray(0, 1)]), Buffer.concat([euro.subarray(1), Buffer.from('"\n')]), Buffer.from([0x22, 0xff, 0xfe, 0x22, 0x0a]), 'fine']);
+    const result = await lines([
+      Buffer.concat([Buffer.from('"'), euro.subarray(0, 1)]),
+      Buffer.concat([euro.subarray(1), Buffer.from('"\n')]),
+      Buffer.from([0x22, 0xff, 0xfe, 0x22, 0x0a]),
+      'fine',
+    ]);
     expect(result).toEqual([
       { number: 1, text: '"€"' },
       { number: 2, error: 'line is not valid UTF-8' },

@@ -45,7 +45,7 @@ export async function* readJsonlLines(source: AsyncIterable<Uint8Array | string>
       tooLong = false;
       return { number, error: `line is longer than ${describeBytes(maxLineBytes)}` };
     }
-    let bytes = parts.length === 1 ? parts[0] : Buffer.concat(parts, length);
+    let bytes = parts.length === 1 ? parts[0]! : Buffer.concat(parts, length);
     parts = [];
     length = 0;
     if (bytes.length > 0 && bytes[bytes.length - 1] === 0x0d) bytes = bytes.subarray(0, bytes.length - 1);

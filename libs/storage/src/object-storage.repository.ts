@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { pipeline, Readable, Transform, type TransformCallback } from 'node:stream';
 import {
-  AbortMultipartUploadCommand,
   type BucketLocationConstraint,
   CreateBucketCommand,
   DeleteObjectCommand,
@@ -13,9 +12,9 @@ import {
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
 import { Logger, type OnApplicationShutdown } from '@nestjs/common';
 import type { S3Config } from '@lockbox/config';
+import { uploadInParts } from './multipart-upload';
 
 /** Above this a single PUT is refused by S3, so known-length bodies go multipart too. */
 const SINGLE_PUT_MAX_BYTES = 5 * 1024 ** 3;
@@ -109,8 +108,8 @@ function isNotFound(error: unknown): boolean {
 }
 
 /**
- * Hashes and counts the bytes passing through, and holds the body to its declared length. (The count must
- * not be called `size`: lib-storage reads `Body.size` as the total length and would plan zero parts.)
+ * Hashes and counts the bytes passing through, and holds the body to its declared length. (The count is not
+ * called `size`: AWS SDK helpers read a body's `size` as its total length.)
  */
 class DigestStream extends Transform {
   bytes = 0;
@@ -189,7 +188,8 @@ export class ObjectStorageRepository implements OnApplicationShutdown {
 
   /**
    * Streams a body to `key`, hashing it on the way. With a known length it is one streaming PUT; otherwise
-   * a multipart upload that holds at most a few parts in memory.
+   * a multipart upload that holds at most a few parts in memory. When the body or S3 fails part-way,
+   * nothing is left: no object from this call, and no multipart upload open.
    */
   async putStream(key: string, body: Readable, options: PutOptions = {}): Promise<StoredObject> {
     assertObjectKey(key);
@@ -201,22 +201,32 @@ export class ObjectStorageRepository implements OnApplicationShutdown {
     let bodyError: Error | undefined;
     pipeline(body, digest, (error) => {
       if (!error) return;
-      bodyError = error;
+      bodyError ??= error;
       failed.abort(error);
     });
     try {
       if (contentLength !== undefined && contentLength <= SINGLE_PUT_MAX_BYTES) {
-        await this.client.send(
-          new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: digest, ContentLength: contentLength, ContentType: contentType }),
-          { abortSignal: failed.signal },
-        );
+        try {
+          await this.client.send(
+            new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: digest, ContentLength: contentLength, ContentType: contentType }),
+            { abortSignal: failed.signal },
+          );
+        } catch (error) {
+          // The SDK reports our abort as its own AbortError: the body's failure is the one that matters.
+          throw bodyError ?? error;
+        }
       } else {
-        await this.uploadMultipart(key, digest, contentType);
+        // Reads the body itself, so it throws the body's own error when that is what failed.
+        await uploadInParts(
+          digest,
+          { client: this.client, bucket: this.bucket, key, contentType },
+          { partBytes: MULTIPART_PART_BYTES, concurrency: MULTIPART_CONCURRENCY, warn: (message) => this.logger.warn(message) },
+        );
       }
     } catch (error) {
       digest.destroy();
       body.destroy();
-      throw digest.mismatch ?? bodyError ?? error;
+      throw digest.mismatch ?? error;
     }
     if (digest.mismatch) throw digest.mismatch;
     return { size: digest.bytes, sha256: digest.digest() };
@@ -224,9 +234,7 @@ export class ObjectStorageRepository implements OnApplicationShutdown {
 
   async putBuffer(key: string, buffer: Buffer, contentType?: string): Promise<StoredObject> {
     assertObjectKey(key);
-    await this.client.send(
-      new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: buffer, ContentLength: buffer.length, ContentType: contentType }),
-    );
+    await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: buffer, ContentLength: buffer.length, ContentType: contentType }));
     return { size: buffer.length, sha256: createHash('sha256').update(buffer).digest('hex') };
   }
 
@@ -285,7 +293,7 @@ export class ObjectStorageRepository implements OnApplicationShutdown {
         const keys = page.slice(start, start + DELETE_BATCH_MAX).map((object) => ({ Key: object.key }));
         const { Errors } = await this.client.send(new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: keys, Quiet: true } }));
         if (Errors && Errors.length > 0) {
-          const first = Errors[0];
+          const first = Errors[0]!;
           throw new Error(`Could not delete ${Errors.length} object(s) under ${JSON.stringify(prefix)}, e.g. ${first.Key}: ${first.Code} ${first.Message}`);
         }
         deleted += keys.length;
@@ -307,33 +315,10 @@ export class ObjectStorageRepository implements OnApplicationShutdown {
     await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }), { abortSignal: AbortSignal.timeout(timeoutMs) });
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Synchronous, but a promise like every repository's shutdown, which callers await alike. */
+  onApplicationShutdown(): Promise<void> {
     this.client.destroy();
-  }
-
-  /**
-   * lib-storage multipart upload; a body that fits in one part becomes a single PUT. The upload is aborted
-   * here rather than by lib-storage: s3rver has no AbortMultipartUpload (405), and lib-storage would then
-   * throw that instead of the failure that caused the abort.
-   */
-  private async uploadMultipart(key: string, body: Readable, contentType: string | undefined): Promise<void> {
-    const upload = new Upload({
-      client: this.client,
-      params: { Bucket: this.bucket, Key: key, Body: body, ContentType: contentType },
-      partSize: MULTIPART_PART_BYTES,
-      queueSize: MULTIPART_CONCURRENCY,
-      leavePartsOnError: true,
-    });
-    try {
-      await upload.done();
-    } catch (error) {
-      if (upload.uploadId) {
-        await this.client
-          .send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: upload.uploadId }))
-          .catch(() => undefined);
-      }
-      throw error;
-    }
+    return Promise.resolve();
   }
 
   private async getObject(key: string): Promise<{ body: Readable; size?: number }> {
@@ -359,7 +344,7 @@ export class ObjectStorageRepository implements OnApplicationShutdown {
       const objects = (page.Contents ?? []).map((object) => ({ key: object.Key ?? '', size: object.Size ?? 0, lastModified: object.LastModified }));
       if (objects.length > 0) yield objects;
       if (!page.IsTruncated || objects.length === 0) return;
-      marker = page.NextMarker ?? objects[objects.length - 1].key;
+      marker = page.NextMarker ?? objects[objects.length - 1]!.key;
     }
   }
 

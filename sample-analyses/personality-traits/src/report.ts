@@ -4,7 +4,13 @@ import { LEAN_THRESHOLD_PER_THOUSAND, MIN_WORDS_FOR_ESTIMATE, type Counted, type
 
 const round = (value: number, digits = 1) => Math.round(value * 10 ** digits) / 10 ** digits;
 const formatCount = (value: number) => value.toLocaleString('en-US');
-const listed = (words: readonly Counted[]) => (words.length === 0 ? '—' : words.slice(0, 8).map((w) => `${w.word} (${w.count})`).join(', '));
+const listed = (words: readonly Counted[]) =>
+  words.length === 0
+    ? '—'
+    : words
+        .slice(0, 8)
+        .map((w) => `${w.word} (${w.count})`)
+        .join(', ');
 
 export function traitsReport(stats: TraitStats, lexicon: Lexicon): ResultBuilder {
   const result = new ResultBuilder();
@@ -26,7 +32,9 @@ export function traitsReport(stats: TraitStats, lexicon: Lexicon): ResultBuilder
   if (stats.words === 0) {
     return result
       .summary('No text to analyse: the dataset has no social.posts records with words in them.')
-      .markdown('There was no text in the posts you shared, so there is nothing to estimate. Add a dataset with the text of your posts and run the analysis again.')
+      .markdown(
+        'There was no text in the posts you shared, so there is nothing to estimate. Add a dataset with the text of your posts and run the analysis again.',
+      )
       .metric('Words', 0, 'words')
       .markdown(method);
   }
@@ -53,7 +61,15 @@ export function traitsReport(stats: TraitStats, lexicon: Lexicon): ResultBuilder
   for (const score of stats.scores) result.metric(`${score.label} (net per 1,000 words)`, round(score.netPerThousand, 2));
   result.table(
     ['Trait', '"Higher" words', '"Lower" words', 'Net per 1,000 words', 'Lean', 'Matched "higher" words', 'Matched "lower" words'],
-    stats.scores.map((score) => [score.label, score.higher, score.lower, round(score.netPerThousand, 2), score.lean, listed(score.higherWords), listed(score.lowerWords)]),
+    stats.scores.map((score) => [
+      score.label,
+      score.higher,
+      score.lower,
+      round(score.netPerThousand, 2),
+      score.lean,
+      listed(score.higherWords),
+      listed(score.lowerWords),
+    ]),
   );
   result.barChart({
     title: 'Net lean per trait (per 1,000 words)',

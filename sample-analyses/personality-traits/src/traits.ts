@@ -49,7 +49,7 @@ export const MIN_WORDS_FOR_ESTIMATE = 500;
 export const LEAN_THRESHOLD_PER_THOUSAND = 2;
 
 /** Lower-case words; mentions and links are not the user's own words. */
-export function wordsOf(text: string): string[] {
+function wordsOf(text: string): string[] {
   const cleaned = text
     .replace(/https?:\/\/\S+/gi, ' ')
     .replace(/@[\w.]+/g, ' ')

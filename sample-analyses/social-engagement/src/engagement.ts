@@ -70,10 +70,7 @@ function best(buckets: readonly EngagementBucket[]): number | null {
  * Tallies engagement by hour of day, day of week and type. Accepts a stream (the SDK's records())
  * or an array, and keeps only running totals, so memory does not grow with the dataset.
  */
-export async function computeEngagement(
-  posts: Iterable<PostRecord> | AsyncIterable<PostRecord>,
-  params: EngagementParams = {},
-): Promise<EngagementStats> {
+export async function computeEngagement(posts: Iterable<PostRecord> | AsyncIterable<PostRecord>, params: EngagementParams = {}): Promise<EngagementStats> {
   const offsetMinutes = params.timezoneOffsetMinutes ?? 0;
   const totals = emptyBucket();
   const byHour = Array.from({ length: 24 }, emptyBucket);
@@ -107,9 +104,7 @@ export async function computeEngagement(
     averageEngagementPerPost: totals.posts === 0 ? 0 : totals.engagement / totals.posts,
     byHour,
     byDay,
-    byType: [...byType]
-      .map(([type, bucket]) => ({ type, ...bucket }))
-      .sort((a, b) => b.posts - a.posts || a.type.localeCompare(b.type)),
+    byType: [...byType].map(([type, bucket]) => ({ type, ...bucket })).sort((a, b) => b.posts - a.posts || a.type.localeCompare(b.type)),
     bestHour: best(byHour),
     bestDay: best(byDay),
     skipped,

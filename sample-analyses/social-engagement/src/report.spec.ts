@@ -41,7 +41,12 @@ describe('engagementReport', () => {
     expect(validateResult(doc).ok).toBe(true);
     expect(doc.summary).toMatch(/^200 posts, [\d,]+ engagements \([\d.]+ per post\); best hour \d\d:00 UTC, best day [A-Z][a-z]+day\.$/);
     const metrics = Object.fromEntries(doc.blocks.flatMap((block) => (block.type === 'metric' ? [[block.label, block.value]] : [])));
-    expect(metrics).toMatchObject({ Posts: 200, 'Total likes': stats.totals.likes, 'Total comments': stats.totals.comments, 'Total shares': stats.totals.shares });
+    expect(metrics).toMatchObject({
+      Posts: 200,
+      'Total likes': stats.totals.likes,
+      'Total comments': stats.totals.comments,
+      'Total shares': stats.totals.shares,
+    });
     expect(Object.keys(metrics)).toEqual(expect.arrayContaining([expect.stringMatching(/^Best hour: /), expect.stringMatching(/^Best day: /)]));
     const table = doc.blocks.find((block) => block.type === 'table');
     expect(table).toMatchObject({ columns: ['Hour (UTC)', 'Posts', 'Engagement', 'Average per post'] });

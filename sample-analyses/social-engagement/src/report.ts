@@ -36,7 +36,8 @@ export function engagementReport(stats: EngagementStats): ResultBuilder {
   );
 
   const typeLines = stats.byType.map(
-    (bucket) => `- **${TYPE_LABELS[bucket.type] ?? bucket.type}**: ${formatCount(bucket.posts)}, with ${round(bucket.engagement / bucket.posts, 1)} engagements each on average`,
+    (bucket) =>
+      `- **${TYPE_LABELS[bucket.type] ?? bucket.type}**: ${formatCount(bucket.posts)}, with ${round(bucket.engagement / bucket.posts, 1)} engagements each on average`,
   );
   result.markdown(
     [
@@ -59,7 +60,12 @@ export function engagementReport(stats: EngagementStats): ResultBuilder {
 
   result.table(
     [`Hour (${zone})`, 'Posts', 'Engagement', 'Average per post'],
-    stats.byHour.map((bucket, hour) => [hourLabel(hour), bucket.posts, bucket.engagement, bucket.posts === 0 ? null : round(bucket.engagement / bucket.posts, 1)]),
+    stats.byHour.map((bucket, hour) => [
+      hourLabel(hour),
+      bucket.posts,
+      bucket.engagement,
+      bucket.posts === 0 ? null : round(bucket.engagement / bucket.posts, 1),
+    ]),
   );
 
   result

@@ -64,8 +64,7 @@ function reference(texts: string[]) {
     }
     return found;
   };
-  const ranked = (found: Record<string, number>) =>
-    Object.entries(found).sort(([a, x], [b, y]) => y - x || (a < b ? -1 : a > b ? 1 : 0));
+  const ranked = (found: Record<string, number>) => Object.entries(found).sort(([a, x], [b, y]) => y - x || (a < b ? -1 : a > b ? 1 : 0));
   const syllableTotal = all.reduce((sum, word) => sum + countSyllables(word), 0);
   const lengths = sentences.map((s) => s.length);
   const between = (min: number, max: number) => lengths.filter((n) => n >= min && n <= max).length;

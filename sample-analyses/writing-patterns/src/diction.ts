@@ -61,7 +61,7 @@ export const STOP_WORDS: ReadonlySet<string> = new Set(
   ).split(' '),
 );
 
-export const SENTENCE_LENGTH_BUCKETS: readonly { label: string; min: number; max: number | null }[] = [
+const SENTENCE_LENGTH_BUCKETS: readonly { label: string; min: number; max: number | null }[] = [
   { label: '1–5', min: 1, max: 5 },
   { label: '6–10', min: 6, max: 10 },
   { label: '11–15', min: 11, max: 15 },
@@ -80,7 +80,7 @@ function clean(text: string): string {
 }
 
 /** Sentences end at . ! ? or a line break; each sentence is its list of words. */
-export function sentencesOf(text: string): string[][] {
+function sentencesOf(text: string): string[][] {
   return clean(text)
     .split(/[.!?\n]+/)
     .map((sentence) => sentence.match(/[a-z]+(?:'[a-z]+)*/g) ?? [])

@@ -12,7 +12,9 @@ export function dictionReport(stats: DictionStats): ResultBuilder {
   if (stats.words === 0 || stats.fleschReadingEase === null) {
     return result
       .summary('No text to analyse: the dataset has no social.posts records with words in them.')
-      .markdown('There was no text in the posts you shared, so there is nothing to measure yet. Add a dataset with the text of your posts and run the analysis again.')
+      .markdown(
+        'There was no text in the posts you shared, so there is nothing to measure yet. Add a dataset with the text of your posts and run the analysis again.',
+      )
       .metric('Words', 0, 'words');
   }
 

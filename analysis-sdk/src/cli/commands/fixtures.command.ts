@@ -34,10 +34,14 @@ export const fixturesCommand: Command = {
   name: 'fixtures',
   brief: 'write synthetic personal data for the declared scopes',
   synopsis: '[dir]',
-  summary: 'Writes deterministic synthetic personal data for the record kinds lockbox.json declares, as a dataset file (canonical JSONL, the format users upload).',
+  summary:
+    'Writes deterministic synthetic personal data for the record kinds lockbox.json declares, as a dataset file (canonical JSONL, the format users upload).',
   details: `The records span six weeks with a daily rhythm (more in the evening than at night), realistic
-text and right-skewed engagement counts. The same --seed and --records always give the same file,
-so tests can check exact numbers. Use the file with lockbox run --data <file>.`,
+text, right-skewed engagement counts and native ids in each platform's shape. Watch history has a few
+removed videos (no title); location points and visits circle an invented person's home, work and
+errands at full precision, so grains such as latitude@1km have something to round. The same --seed
+and --records always give the same file, so tests can check exact numbers. Use the file with
+lockbox run --data <file>.`,
   options: {
     records: { type: 'string', value: 'n', description: `records per declared kind (default ${DEFAULT_FIXTURE_RECORDS}, at most ${MAX_FIXTURE_RECORDS})` },
     seed: { type: 'string', value: 's', description: `seed of the generator (default ${DEFAULT_FIXTURE_SEED})` },

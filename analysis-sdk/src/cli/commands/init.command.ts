@@ -2,7 +2,7 @@
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { NAME_PATTERN, validateManifest } from '../../manifest';
-import { CliError, UsageError } from '../cli-error';
+import { CliError, systemErrorMessage, UsageError } from '../cli-error';
 import { stringOption, type Command } from '../command';
 import { sdkVersion } from '../sdk-package';
 import { analysisNameFrom, scaffoldFiles } from '../scaffold';
@@ -12,7 +12,8 @@ export const initCommand: Command = {
   name: 'init',
   brief: 'create a working analysis project',
   synopsis: '<dir>',
-  summary: 'Creates a working analysis in <dir>: lockbox.json, src/main.ts (SDK runtime), src/analysis.ts and its test, a Dockerfile FROM the base image, and fixtures.',
+  summary:
+    'Creates a working analysis in <dir>: lockbox.json, src/main.ts (SDK runtime), src/analysis.ts and its test, a Dockerfile FROM the base image, and fixtures.',
   details: `The analysis counts posts and likes by hour of day. It builds and runs as is:
   cd <dir> && lockbox test && lockbox run --data ${DEFAULT_FIXTURES_FILE}
 <dir> must not exist or be empty.`,
@@ -41,11 +42,20 @@ export const initCommand: Command = {
 
     for (const [path, content] of Object.entries(files)) {
       const target = join(dir, path);
-      await mkdir(dirname(target), { recursive: true });
-      await writeFile(target, content);
+      try {
+        await mkdir(dirname(target), { recursive: true });
+        await writeFile(target, content);
+      } catch (error) {
+        throw new CliError(`cannot write ${target}: ${systemErrorMessage(error) ?? (error as Error).message}`);
+      }
     }
     const shown = relative(io.cwd, dir) || '.';
-    io.err(`created ${name} in ${shown}:\n${Object.keys(files).sort().map((path) => `  ${path}`).join('\n')}\n\nNext:\n  cd ${shown}\n  lockbox test\n  lockbox run --data ${DEFAULT_FIXTURES_FILE}\n`);
+    io.err(
+      `created ${name} in ${shown}:\n${Object.keys(files)
+        .sort()
+        .map((path) => `  ${path}`)
+        .join('\n')}\n\nNext:\n  cd ${shown}\n  lockbox test\n  lockbox run --data ${DEFAULT_FIXTURES_FILE}\n`,
+    );
     io.out(`${dir}\n`);
     return 0;
   },

@@ -2,7 +2,7 @@
 import { hostname } from 'node:os';
 import { createInterface } from 'node:readline';
 import { LockboxApiError, LockboxClient } from '../../client';
-import { CliError, UsageError } from '../cli-error';
+import { CliError, systemErrorMessage, UsageError } from '../cli-error';
 import type { CliIo } from '../cli-io';
 import { stringOption, type Command } from '../command';
 import { saveCredentials } from '../credentials';
@@ -16,7 +16,10 @@ export function platformUrl(text: string): string {
     throw new UsageError(`--url '${text}' is not a URL (e.g. http://127.0.0.1:3000)`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`--url must be an http(s) URL (got ${url.protocol})`);
-  return url.toString().replace(/\/+$/, '').replace(/\/api\/v1$/, '');
+  return url
+    .toString()
+    .replace(/\/+$/, '')
+    .replace(/\/api\/v1$/, '');
 }
 
 export const loginCommand: Command = {
@@ -50,9 +53,15 @@ DELETE /api/v1/me/tokens/<id>.`,
       token = await session.request<{ id: string; token: string }>('POST', '/me/tokens', { name: tokenName }, 'create a personal API token');
     } catch (error) {
       if (error instanceof LockboxApiError) throw new CliError(error.statusCode === 401 ? `login failed: wrong email or password for ${email}` : error.message);
-      throw new CliError(`cannot reach ${url}: ${(error as Error).message}`);
+      throw new CliError(`cannot reach ${url}: ${systemErrorMessage(error) ?? (error as Error).message}`);
     }
-    const path = await saveCredentials(io.env, { url, email, token: token.token, tokenId: token.id, createdAt: new Date().toISOString() });
+    const path = await saveCredentials(io.env, { url, email, token: token.token, tokenId: token.id, createdAt: new Date().toISOString() }).catch(
+      (error: unknown) => {
+        throw new CliError(
+          `logged in, but the token cannot be stored: ${systemErrorMessage(error) ?? (error as Error).message} (set LOCKBOX_CONFIG_DIR to a writable directory)`,
+        );
+      },
+    );
     io.err(`logged in to ${url} as ${email}; token "${tokenName}" stored in ${path}\n`);
     return 0;
   },

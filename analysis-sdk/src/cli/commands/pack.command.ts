@@ -35,7 +35,9 @@ export async function packProject(project: AnalysisProject, io: CliIo, outPath: 
     await docker(['save', '--output', imageTar, image.imageId]);
     const { imageBytes } = await writeSubmissionFile(outPath, project.manifest, imageTar);
     if (imageBytes > DEFAULT_PLATFORM_LIMITS.imageTarballMaxBytes) {
-      io.err(`warning: the image is ${formatBytes(imageBytes)}, over the platform's default cap of ${formatBytes(DEFAULT_PLATFORM_LIMITS.imageTarballMaxBytes)}\n`);
+      io.err(
+        `warning: the image is ${formatBytes(imageBytes)}, over the platform's default cap of ${formatBytes(DEFAULT_PLATFORM_LIMITS.imageTarballMaxBytes)}\n`,
+      );
     }
     return { path: outPath, imageId: image.imageId, imageBytes, layers };
   } finally {
@@ -47,7 +49,8 @@ export const packCommand: Command = {
   name: 'pack',
   brief: 'write the submission file (manifest + image)',
   synopsis: '[dir]',
-  summary: 'Builds the image and writes the submission file: a tar holding lockbox.json and image.tar (docker save of the image, by ID). Reports the image size.',
+  summary:
+    'Builds the image and writes the submission file: a tar holding lockbox.json and image.tar (docker save of the image, by ID). Reports the image size.',
   details: `The file is a plain POSIX tar with exactly two entries, ${SUBMISSION_MANIFEST_ENTRY} first and then ${SUBMISSION_IMAGE_ENTRY};
 lockbox submit sends them as the manifest and image parts of POST /submissions.`,
   options: {

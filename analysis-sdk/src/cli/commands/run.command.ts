@@ -1,8 +1,7 @@
 // lockbox run: builds the image and runs it on local data with the platform's own sandbox code
 // (SandboxRunner → buildContainerPolicy), so a local verdict is the production verdict.
 import { randomUUID } from 'node:crypto';
-import { constants } from 'node:fs';
-import { access, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import Docker from 'dockerode';
@@ -18,7 +17,7 @@ import type { CliIo } from '../cli-io';
 import { stringOption, type Command } from '../command';
 import { buildAnalysisImage, formatBytes } from '../image-build';
 import { loadProject } from '../project';
-import { stageRunInput } from '../run-input';
+import { DATA_EXPECTED, datasetFiles, stageRunInput } from '../run-input';
 
 /** Labels local runs apart from any platform stack's containers, so no worker's reaper touches them. */
 export const LOCAL_RUN_INSTANCE = 'lockbox-cli';
@@ -65,33 +64,32 @@ export const runCommand: Command = {
   name: 'run',
   brief: "run the analysis locally in the platform's sandbox",
   synopsis: '[dir]',
-  summary: 'Builds the analysis image and runs it on a local dataset in the platform\'s sandbox: the same container policy, consent projection, output collection and result validation as a production run.',
-  details: `--data is a dataset file in the canonical JSONL format (what lockbox fixtures writes and users upload).
-Only the fields lockbox.json declares reach the container, as with a user's consent. Invalid lines are
+  summary:
+    "Builds the analysis image and runs it on a local dataset in the platform's sandbox: the same container policy, consent projection, output collection and result validation as a production run.",
+  details: `--data is a dataset file in the canonical JSONL format (what lockbox fixtures writes and users upload),
+or a directory such as fixtures/, whose *.jsonl files are read in name order. Only the fields lockbox.json declares reach the container, as with a user's consent. Invalid lines are
 skipped and reported, as the platform's ingest does. The result is written to <dir>/${DEFAULT_RESULT_FILE}
 (or --out). Exits 1 when the run fails, times out or writes an invalid result, with the reason.`,
   options: {
-    data: { type: 'string', short: 'd', value: 'path', description: 'the dataset file (canonical JSONL); required' },
-    params: { type: 'string', short: 'p', value: 'json', description: 'the run\'s parameters as a JSON object (default {})' },
+    data: { type: 'string', short: 'd', value: 'path', description: 'the dataset: a canonical JSONL file, or a directory of them; required' },
+    params: { type: 'string', short: 'p', value: 'json', description: "the run's parameters as a JSON object (default {})" },
     out: { type: 'string', short: 'o', value: 'path', description: `where to write result.json (default <dir>/${DEFAULT_RESULT_FILE})` },
   },
   minPositionals: 0,
   maxPositionals: 1,
   async run(args, io) {
     const dataOption = stringOption(args, 'data');
-    if (dataOption === undefined) throw new UsageError('--data <path> is required: the dataset to run on (lockbox fixtures writes one)');
+    if (dataOption === undefined) throw new UsageError(`--data <path> is required: ${DATA_EXPECTED}`);
     const project = await loadProject(io.cwd, args.positionals[0]);
     const { manifest } = project;
     const params = parseParamsOption(stringOption(args, 'params'));
     // The platform refuses such a run at POST /runs, before anything starts.
     const checked = validateParams(manifest.params, params);
-    if (!checked.ok) throw new CliError(`the params do not fit the manifest's params schema:\n${checked.errors.map((error) => `  - ${error.message}`).join('\n')}`);
+    if (!checked.ok)
+      throw new CliError(`the params do not fit the manifest's params schema:\n${checked.errors.map((error) => `  - ${error.message}`).join('\n')}`);
 
-    const dataPath = resolve(io.cwd, dataOption);
     // Before the build, which takes a while: a typo in --data should fail at once.
-    await access(dataPath, constants.R_OK).catch(() => {
-      throw new CliError(`--data ${dataPath} cannot be read (does it exist?)`);
-    });
+    const dataFiles = await datasetFiles(resolve(io.cwd, dataOption));
     const image = await buildAnalysisImage(project, io.env, (line) => io.err(`${line}\n`));
     io.err(`image ${image.imageId}\n`);
 
@@ -99,10 +97,11 @@ skipped and reported, as the platform's ingest does. The result is written to <d
     try {
       const runId = `local-${randomUUID()}`;
       const runInput: RunInput = { runId, analysis: manifest.name, version: manifest.version, params, scopes: manifest.scopes };
-      const staged = await stageRunInput(workDir, runInput, dataPath);
+      const staged = await stageRunInput(workDir, runInput, dataFiles);
       const counts = Object.entries(staged.records).map(([kind, count]) => `${count} ${kind}`);
       io.err(`staged ${counts.join(', ') || 'no records'} (consented fields only)\n`);
-      if (staged.skippedLines > 0) io.err(`skipped ${staged.skippedLines} invalid lines of ${dataOption}:\n${staged.lineErrors.map((line) => `  ${line}\n`).join('')}`);
+      if (staged.skippedLines > 0)
+        io.err(`skipped ${staged.skippedLines} invalid lines of ${dataOption}:\n${staged.lineErrors.map((line) => `  ${line}\n`).join('')}`);
       if (staged.undeclaredRecords > 0) io.err(`left out ${staged.undeclaredRecords} records of kinds lockbox.json does not declare\n`);
 
       const outcome = await runInSandbox(io, {
@@ -141,9 +140,15 @@ async function report(io: CliIo, projectDir: string, outcome: SandboxOutcome, ou
     throw new CliError(`run ${outcome.status}${outcome.reason ? ` (${outcome.reason})` : ''}: ${outcome.message}`);
   }
   const resultPath = outOption ? resolve(io.cwd, outOption) : join(projectDir, DEFAULT_RESULT_FILE);
-  await mkdir(dirname(resultPath), { recursive: true });
-  await writeFile(resultPath, outcome.resultBytes);
-  io.err(`run succeeded in ${(outcome.containerMs / 1000).toFixed(1)} s; result ${formatBytes(outcome.resultBytes.length)}${outcome.artifacts.length ? `, ${outcome.artifacts.length} artifacts` : ''}\n`);
+  try {
+    await mkdir(dirname(resultPath), { recursive: true });
+    await writeFile(resultPath, outcome.resultBytes);
+  } catch (error) {
+    throw new CliError(`the run succeeded, but its result cannot be written to ${resultPath}: ${(error as Error).message} (choose another --out)`);
+  }
+  io.err(
+    `run succeeded in ${(outcome.containerMs / 1000).toFixed(1)} s; result ${formatBytes(outcome.resultBytes.length)}${outcome.artifacts.length ? `, ${outcome.artifacts.length} artifacts` : ''}\n`,
+  );
   io.out(describeResult(outcome.result));
   io.out(`result: ${relative(io.cwd, resultPath) || resultPath}\n`);
   return 0;

@@ -18,7 +18,14 @@ describe('describeSubmission', () => {
         ],
         violations: [{ rule: 'smoke_run', message: 'the smoke run wrote an invalid result: blocks[0].type is unknown' }],
         notes: [],
-        smokeRun: { status: 'failed', reason: 'output_invalid', message: 'blocks[0].type is unknown', containerMs: 600, records: { 'social.posts': 200 }, logTail: 'boom\n' },
+        smokeRun: {
+          status: 'failed',
+          reason: 'output_invalid',
+          message: 'blocks[0].type is unknown',
+          containerMs: 600,
+          records: { 'social.posts': 200 },
+          logTail: 'boom\n',
+        },
       },
     });
     expect(text).toContain('busy-hours 0.1.0  check_failed');

@@ -27,7 +27,19 @@ interface CheckReportView {
   [key: string]: unknown;
 }
 
-const SHOWN_ELSEWHERE = new Set(['passed', 'checkedAt', 'imageId', 'imageBytes', 'decompressedBytes', 'layers', 'steps', 'violations', 'notes', 'layout', 'smokeRun']);
+const SHOWN_ELSEWHERE = new Set([
+  'passed',
+  'checkedAt',
+  'imageId',
+  'imageBytes',
+  'decompressedBytes',
+  'layers',
+  'steps',
+  'violations',
+  'notes',
+  'layout',
+  'smokeRun',
+]);
 
 /** What the checks' run of the image on synthetic data showed. */
 interface SmokeRunView {
@@ -48,11 +60,22 @@ function describeSmokeRun(smoke: SmokeRunView): string[] {
     smoke.runtime ? `runtime ${smoke.runtime}` : undefined,
     typeof smoke.peakMemoryBytes === 'number' ? `peak memory ${formatBytes(smoke.peakMemoryBytes)}` : undefined,
     smoke.outputBytes !== undefined ? `output ${formatBytes(smoke.outputBytes)}` : undefined,
-    smoke.records ? `on ${Object.entries(smoke.records).map(([kind, count]) => `${count} ${kind}`).join(', ')}` : undefined,
+    smoke.records
+      ? `on ${Object.entries(smoke.records)
+          .map(([kind, count]) => `${count} ${kind}`)
+          .join(', ')}`
+      : undefined,
   ].filter(Boolean);
   const lines = [`  smoke run:  ${smoke.status ?? '?'}${smoke.reason ? ` (${smoke.reason})` : ''}${facts.length ? `, ${facts.join(', ')}` : ''}`];
   if (smoke.status !== 'succeeded' && smoke.message) lines.push(`              ${smoke.message}`);
-  if (smoke.logTail) lines.push('  smoke run logs (end):', ...smoke.logTail.trimEnd().split('\n').map((line) => `    ${line}`));
+  if (smoke.logTail)
+    lines.push(
+      '  smoke run logs (end):',
+      ...smoke.logTail
+        .trimEnd()
+        .split('\n')
+        .map((line) => `    ${line}`),
+    );
   return lines;
 }
 
@@ -77,7 +100,7 @@ export function describeSubmission(submission: SubmissionView): string {
     // Whatever else the checks measured (a smoke run's duration, memory, output size…), as they named it.
     for (const [key, value] of Object.entries(report)) {
       if (SHOWN_ELSEWHERE.has(key) || value === null || value === undefined) continue;
-      lines.push(`  ${`${key}:`.padEnd(11)} ${typeof value === 'object' ? JSON.stringify(value) : String(value)}`);
+      lines.push(`  ${`${key}:`.padEnd(11)} ${typeof value === 'string' ? value : JSON.stringify(value)}`);
     }
     for (const violation of report.violations ?? []) lines.push(`  FAILED ${violation.rule}: ${violation.message}`);
     for (const note of report.notes ?? []) lines.push(`  note: ${note}`);

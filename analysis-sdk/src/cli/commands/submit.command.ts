@@ -20,7 +20,8 @@ export const submitCommand: Command = {
   name: 'submit',
   brief: 'submit an analysis for review',
   synopsis: '[file-or-dir]',
-  summary: 'Submits an analysis to the platform you logged in to: a submission file from lockbox pack, or a project directory (packed first). Prints the submission ID.',
+  summary:
+    'Submits an analysis to the platform you logged in to: a submission file from lockbox pack, or a project directory (packed first). Prints the submission ID.',
   details: `The image is streamed from the file, never held in memory. The platform answers at once for a bad
 manifest, a file that is not an image or one over its size cap; deeper checks (image intake, a smoke
 run) follow: see them with lockbox status <id> --watch, or pass --watch here.`,

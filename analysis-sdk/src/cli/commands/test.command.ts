@@ -23,7 +23,7 @@ export const testCommand: Command = {
   name: 'test',
   brief: "run the analysis' own tests",
   synopsis: '[dir]',
-  summary: 'Runs the analysis\' tests: every src/**/*.test.ts, bundled with esbuild (TypeScript, the SDK) and run with node --test.',
+  summary: "Runs the analysis' tests: every src/**/*.test.ts, bundled with esbuild (TypeScript, the SDK) and run with node --test.",
   options: {},
   minPositionals: 0,
   maxPositionals: 1,

@@ -9,7 +9,8 @@ export const validateCommand: Command = {
   name: 'validate',
   brief: "check lockbox.json by the platform's rules",
   synopsis: '[dir]',
-  summary: 'Checks lockbox.json with the platform\'s own rules: every field, the params JSON Schema, the consent scopes (known record kinds and fields) and the resources against the platform maxima.',
+  summary:
+    "Checks lockbox.json with the platform's own rules: every field, the params JSON Schema, the consent scopes (known record kinds and fields) and the resources against the platform maxima.",
   details: 'Each problem names its field, e.g. "resources.memory must be at most 2g". Exits 1 when there is any.',
   options: {},
   minPositionals: 0,

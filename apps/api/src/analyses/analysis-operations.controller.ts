@@ -19,7 +19,12 @@ export class AnalysisOperationsController {
   @Post(':slug/versions/:version/suspend')
   @Roles('admin')
   @HttpCode(200)
-  async suspend(@CurrentCaller() caller: Caller, @Param('slug') slug: string, @Param('version') version: string, @Body() body: SuspendVersionDto): Promise<SuspensionOutcome> {
+  async suspend(
+    @CurrentCaller() caller: Caller,
+    @Param('slug') slug: string,
+    @Param('version') version: string,
+    @Body() body: SuspendVersionDto,
+  ): Promise<SuspensionOutcome> {
     return this.suspension.suspend(caller.id, slug, version, body.reason.trim());
   }
 
@@ -39,7 +44,14 @@ export class AnalysisOperationsController {
     schema: {
       example: {
         analysis: 'social-engagement',
-        method: { weeks: 'ISO 8601 weeks, UTC, by the time each run was requested', minPeople: 10, roundTo: 10, runsPerPerson: 1, publishDelayHours: 24, durationBuckets: ['under1s', 'from1to10s', 'from10to60s', 'over60s'] },
+        method: {
+          weeks: 'ISO 8601 weeks, UTC, by the time each run was requested',
+          minPeople: 10,
+          roundTo: 10,
+          runsPerPerson: 1,
+          publishDelayHours: 24,
+          durationBuckets: ['under1s', 'from1to10s', 'from10to60s', 'over60s'],
+        },
         weeks: [
           {
             week: '2026-W48',

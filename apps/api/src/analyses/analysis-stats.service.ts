@@ -18,7 +18,7 @@ import {
 } from './weekly-figures';
 
 /** Closed weeks shown, newest first: a year. */
-export const WEEKS_SHOWN = 52;
+const WEEKS_SHOWN = 52;
 
 /** How the weekly figures are made, so a client can say it next to them. */
 export interface StatsMethod extends WeekPolicy {
@@ -125,7 +125,10 @@ export class AnalysisStatsService {
     return (await this.readWeeks(analysis)).map((row) => toStatsWeekView(row.week_start, row.published_at, row.figures));
   }
 
-  private async readWeeks(analysis: { id: string; weekStarts: string[] }): Promise<Array<{ week_start: string; published_at: Date; figures: PublishedWeekFigures }>> {
+  private async readWeeks(analysis: {
+    id: string;
+    weekStarts: string[];
+  }): Promise<Array<{ week_start: string; published_at: Date; figures: PublishedWeekFigures }>> {
     return this.dataSource.query(
       `SELECT to_char(week_start, 'YYYY-MM-DD') AS week_start, published_at, figures
          FROM analysis_week_figures

@@ -107,7 +107,7 @@ export class CatalogueService {
     });
     if (rows.length > 0 || search.offset === 0) return { items, total: rows[0]?.total ?? 0 };
     // Past the last page no row carries the window count.
-    const [{ total }] = (await this.dataSource.query(`SELECT count(*)::int AS total FROM analyses a WHERE ${where}`, parameters)) as Array<{ total: number }>;
+    const [{ total }] = (await this.dataSource.query(`SELECT count(*)::int AS total FROM analyses a WHERE ${where}`, parameters)) as [{ total: number }];
     return { items, total };
   }
 

@@ -5,7 +5,7 @@ describe('newestFirst', () => {
   it('orders by semantic version, not by text', () => {
     const versions = ['1.9.0', '1.10.0', '1.10.0-beta.1', '0.1.0', '2.0.0-rc.1'].map((version) => ({ version }));
     expect(newestFirst(versions).map((entry) => entry.version)).toEqual(['2.0.0-rc.1', '1.10.0', '1.10.0-beta.1', '1.9.0', '0.1.0']);
-    expect(versions[0].version).toBe('1.9.0');
+    expect(versions[0]?.version).toBe('1.9.0');
   });
 });
 

@@ -44,7 +44,8 @@ export class SuspensionService {
         [slug, version],
       )) as Array<{ id: string; status: string; submitted_by: string; row_version: number; title: string; owner_id: string }>;
       if (!found) throw new DomainError('not_found', `Analysis ${slug} has no version ${version}`);
-      if (found.status !== 'published') throw new DomainError('conflict', `Version ${version} of ${slug} is ${found.status}; only a published version can be suspended`);
+      if (found.status !== 'published')
+        throw new DomainError('conflict', `Version ${version} of ${slug} is ${found.status}; only a published version can be suspended`);
 
       const [suspended] = (await manager.query(
         `UPDATE analysis_versions
@@ -70,7 +71,13 @@ export class SuspensionService {
       await manager.query(
         `INSERT INTO audit_events (actor_id, actor, subject_user_id, action, target_type, target_id, detail)
          VALUES ($1, $2, $3, 'analysis.version_suspended', 'analysis_version', $4, $5)`,
-        [adminId, `user:${adminId}`, found.submitted_by, found.id, { analysis: slug, version, reason, cancelledRuns: cancelled.length, stopRequestedRuns: stopping.length }],
+        [
+          adminId,
+          `user:${adminId}`,
+          found.submitted_by,
+          found.id,
+          { analysis: slug, version, reason, cancelledRuns: cancelled.length, stopRequestedRuns: stopping.length },
+        ],
       );
       const developerEvent = await this.events.record(manager, {
         userId: found.owner_id,

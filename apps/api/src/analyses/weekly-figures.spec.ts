@@ -4,7 +4,13 @@ const policy: WeekPolicy = { minPeople: 10, roundTo: 10, runsPerPerson: 1 };
 
 /** Nine people whose runs succeeded in 1–10 s, plus one person's run as given. */
 function crowdAnd(victim: Omit<WeekOutcomeGroup, 'runs'>): ExactWeek {
-  return { people: 10, outcomes: [{ status: 'succeeded', reason: null, bucket: 'from1to10s', runs: 9 }, { ...victim, runs: 1 }] };
+  return {
+    people: 10,
+    outcomes: [
+      { status: 'succeeded', reason: null, bucket: 'from1to10s', runs: 9 },
+      { ...victim, runs: 1 },
+    ],
+  };
 }
 
 describe('roundCount', () => {
@@ -78,7 +84,13 @@ describe('toStatsWeekView', () => {
 
   it('writes a stored week in one key order, whatever order the stored JSON came back in', () => {
     const figures = publishWeek(
-      { people: 30, outcomes: [{ status: 'failed', reason: 'oom', bucket: 'from1to10s', runs: 20 }, { status: 'failed', reason: 'exit_code', bucket: 'under1s', runs: 30 }] },
+      {
+        people: 30,
+        outcomes: [
+          { status: 'failed', reason: 'oom', bucket: 'from1to10s', runs: 20 },
+          { status: 'failed', reason: 'exit_code', bucket: 'under1s', runs: 30 },
+        ],
+      },
       policy,
     );
     const reordered = JSON.parse(JSON.stringify(figures, Object.keys(figures).reverse()));

@@ -27,11 +27,11 @@ export const DURATION_BUCKET_SQL = `CASE WHEN r.container_ms IS NULL THEN NULL
   WHEN r.container_ms < 60000 THEN 'from10to60s' ELSE 'over60s' END`;
 
 /** Runs still queued or running when the week is published count as `unfinished`. */
-export const WEEK_STATUSES = ['succeeded', 'failed', 'timed_out', 'cancelled', 'unfinished'] as const;
+const WEEK_STATUSES = ['succeeded', 'failed', 'timed_out', 'cancelled', 'unfinished'] as const;
 export type WeekStatus = (typeof WEEK_STATUSES)[number];
 
 /** Failure reasons with fewer runs than `roundTo` are not named; they are added up here. */
-export const OTHER_REASONS = 'other';
+const OTHER_REASONS = 'other';
 
 /** The exact runs of one week that count (each person's first `runsPerPerson`), grouped. Never shown. */
 export interface WeekOutcomeGroup {
@@ -131,7 +131,7 @@ export function toStatsWeekView(weekStart: string, publishedAt: Date, figures: P
   const stored = figures.failureReasons;
   const named = Object.keys(stored)
     .filter((reason) => reason !== OTHER_REASONS)
-    .sort((a, b) => stored[b] - stored[a] || a.localeCompare(b));
+    .sort((a, b) => stored[b]! - stored[a]! || a.localeCompare(b));
   return {
     ...view,
     runs: figures.runs,

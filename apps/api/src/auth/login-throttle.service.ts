@@ -87,7 +87,8 @@ export class LoginThrottleService {
   async countRegistration(address: string): Promise<void> {
     const key = `registrations:address:${address}`;
     const count = await this.redis.countInWindow(key, 3600);
-    if (count > this.config.auth.registrationsPerHour) throw tooManyRequests('Too many registrations from this address', Math.max(1, await this.redis.ttl(key)));
+    if (count > this.config.auth.registrationsPerHour)
+      throw tooManyRequests('Too many registrations from this address', Math.max(1, await this.redis.ttl(key)));
   }
 
   private keys(account: string, address: string): string[] {

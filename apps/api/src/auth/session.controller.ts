@@ -1,5 +1,13 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
-import { ApiCookieAuth, ApiForbiddenResponse, ApiNoContentResponse, ApiOkResponse, ApiTags, ApiTooManyRequestsResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import {
+  ApiCookieAuth,
+  ApiForbiddenResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiTags,
+  ApiTooManyRequestsResponse,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { LOCKBOX_CONFIG, type LockboxConfig } from '@lockbox/config';
 import { DomainError } from '@lockbox/errors';
@@ -59,7 +67,11 @@ export class SessionController {
   @ApiUnauthorizedResponse({ description: 'No live session: sign in' })
   current(@CurrentCaller() caller: Caller): BrowserSessionView {
     const sessionId = browserSessionOf(caller);
-    return { user: { id: caller.id, email: caller.email, role: caller.role }, csrfToken: this.sessions.csrfTokenFor(sessionId), idleTimeoutSeconds: this.config.auth.sessionIdleSeconds };
+    return {
+      user: { id: caller.id, email: caller.email, role: caller.role },
+      csrfToken: this.sessions.csrfTokenFor(sessionId),
+      idleTimeoutSeconds: this.config.auth.sessionIdleSeconds,
+    };
   }
 
   /** Signs out: the session is deleted on the server and the cookie cleared. Needs the CSRF token. */
@@ -82,6 +94,7 @@ function pick(user: UserView): BrowserSessionView['user'] {
 
 /** These routes are about the cookie: a bearer token has no browser session to show or end. */
 function browserSessionOf(caller: Caller): string {
-  if (caller.browserSessionId === undefined) throw new DomainError('invalid', 'This route is for the console\'s session cookie; a bearer token has no browser session');
+  if (caller.browserSessionId === undefined)
+    throw new DomainError('invalid', "This route is for the console's session cookie; a bearer token has no browser session");
   return caller.browserSessionId;
 }

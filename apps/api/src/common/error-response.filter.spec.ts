@@ -48,4 +48,14 @@ describe('ErrorResponseFilter logging', () => {
     expect(loggablePath({ originalUrl: '/api/v1/runs/1', url: '/runs/1' })).toBe('/api/v1/runs/1');
     expect(loggablePath({ originalUrl: '', url: '/runs?offset=1' })).toBe('/runs?…');
   });
+
+  it('names the route a request matched, not its path, which can hold a name an analysis chose', () => {
+    const request = {
+      originalUrl: '/api/v1/runs/1/artifacts/alice.png',
+      url: '/api/v1/runs/1/artifacts/alice.png',
+      baseUrl: '',
+      route: { path: '/api/v1/runs/:id/artifacts/:name' },
+    };
+    expect(loggablePath(request)).toBe('/api/v1/runs/:id/artifacts/:name');
+  });
 });

@@ -2,7 +2,7 @@ import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpSta
 import type { Request, Response } from 'express';
 import { STATUS_CODES } from 'node:http';
 import { QueryFailedError } from 'typeorm';
-import { DomainError, type DomainErrorCode } from '@lockbox/errors';
+import { DomainError, type DomainErrorCode, QuotaExceededError, type QuotaName } from '@lockbox/errors';
 import { correlationIdOf } from './correlation-id.middleware';
 
 const STATUS_OF_DOMAIN_ERROR: Record<DomainErrorCode, number> = {
@@ -26,10 +26,14 @@ function isDependencyUnavailable(error: unknown): boolean {
 }
 
 /**
- * The request's path for a log line, without its query string: a query can carry a credential (the
- * single-use `?ticket=` of `GET /events`) or someone's search terms, and logs keep both for too long.
+ * The request's path for a log line: the route it matched (`/api/v1/runs/:id/artifacts/:name`), since a
+ * path can hold a name an analysis chose; otherwise the path without its query string: a query can
+ * carry a credential (the single-use `?ticket=` of `GET /events`) or someone's search terms, and logs
+ * keep both for too long.
  */
-export function loggablePath(request: Pick<Request, 'originalUrl' | 'url'>): string {
+export function loggablePath(request: Pick<Request, 'originalUrl' | 'url'> & { baseUrl?: string; route?: { path?: unknown } }): string {
+  const route = request.route?.path;
+  if (typeof route === 'string') return `${request.baseUrl ?? ''}${route}`;
   const url = request.originalUrl || request.url;
   const query = url.indexOf('?');
   return query < 0 ? url : `${url.slice(0, query)}?…`;
@@ -40,6 +44,10 @@ export interface ErrorResponse {
   error: string;
   message: string | string[];
   correlationId?: string;
+  /** On a 429 for a quota: which one, its limit, and what the caller has in use. */
+  quota?: QuotaName;
+  limit?: number;
+  inUse?: number;
 }
 
 /**
@@ -57,6 +65,7 @@ export class ErrorResponseFilter implements ExceptionFilter {
     const correlationId = correlationIdOf(request);
     const { statusCode, message, headers } = this.describe(exception, correlationId, request);
     const body: ErrorResponse = { statusCode, error: STATUS_CODES[statusCode] ?? 'Error', message, correlationId };
+    if (exception instanceof QuotaExceededError) Object.assign(body, { quota: exception.quota, limit: exception.limit, inUse: exception.inUse });
     if (response.headersSent) {
       response.end();
       return;

@@ -20,7 +20,9 @@ describe('createValidationPipe', () => {
   const asBody = { type: 'body' as const, metatype: CreateRunDto };
 
   it('refuses a body nested past its cap with a 400, before class-transformer copies it (50,000 levels would overflow its stack)', async () => {
-    await expect(pipe.transform(body({ a: nested(50_000) }), asBody)).rejects.toThrow(new BadRequestException('The request body is nested more than 16 levels deep'));
+    await expect(pipe.transform(body({ a: nested(50_000) }), asBody)).rejects.toThrow(
+      new BadRequestException('The request body is nested more than 16 levels deep'),
+    );
   });
 
   it('holds the depth cap on both sides: the body and params are 2 levels', async () => {

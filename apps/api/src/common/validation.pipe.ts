@@ -4,9 +4,7 @@ import { type JsonCaps, measureJson } from '@lockbox/analysis-sdk';
 function describe(errors: ValidationError[], parent = ''): string[] {
   return errors.flatMap((error) => {
     const path = parent ? `${parent}.${error.property}` : error.property;
-    const own = Object.values(error.constraints ?? {}).map((message) =>
-      message.startsWith('property ') ? `${path}: unknown field` : `${path}: ${message}`,
-    );
+    const own = Object.values(error.constraints ?? {}).map((message) => (message.startsWith('property ') ? `${path}: unknown field` : `${path}: ${message}`));
     return [...own, ...describe(error.children ?? [], path)];
   });
 }

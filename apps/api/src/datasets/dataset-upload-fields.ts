@@ -49,8 +49,9 @@ export function parseDatasetUploadFields(fields: Record<string, string | undefin
   } else {
     name = fields.name.trim();
     if (name === '') throw new DomainError('invalid', 'The "name" field must not be empty');
-    if (characterCount(name) > DATASET_NAME_MAX_CHARS) throw new DomainError('invalid', `The "name" field must be at most ${DATASET_NAME_MAX_CHARS} characters`);
+    if (characterCount(name) > DATASET_NAME_MAX_CHARS)
+      throw new DomainError('invalid', `The "name" field must be at most ${DATASET_NAME_MAX_CHARS} characters`);
     if (CONTROL_CHARACTER.test(name)) throw new DomainError('invalid', 'The "name" field must not contain control characters');
   }
-  return { format, source: DATASET_FORMATS[format].source, name };
+  return { format, source: DATASET_FORMATS[format]!.source, name };
 }

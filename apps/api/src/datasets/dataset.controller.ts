@@ -10,6 +10,7 @@ import {
   ApiNotFoundResponse,
   ApiPayloadTooLargeResponse,
   ApiTags,
+  ApiTooManyRequestsResponse,
 } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { type Caller, CurrentCaller, Roles } from '../auth/auth.decorators';
@@ -45,13 +46,20 @@ export class DatasetController {
   @ApiAcceptedResponse({ description: 'Stored; ingestion is queued (status `uploaded`)' })
   @ApiBadRequestResponse({ description: 'No file, an empty file, an unsupported format or a bad name' })
   @ApiPayloadTooLargeResponse({ description: 'The file is larger than the dataset upload limit' })
+  @ApiTooManyRequestsResponse({
+    description:
+      'The caller has as many datasets, or as many bytes in them, as the quotas allow: the body names `quota` (`datasets` or `dataset_bytes`), `limit` and `inUse`',
+  })
   async upload(@CurrentCaller() caller: Caller, @Req() request: Request): Promise<DatasetView> {
     return toDatasetView(await this.datasets.upload(caller.id, request));
   }
 
   /** The caller's datasets, newest first. */
   @Get()
-  async list(@CurrentCaller() caller: Caller, @Query() page: PageQuery): Promise<{ items: DatasetSummaryView[]; total: number; offset: number; limit: number }> {
+  async list(
+    @CurrentCaller() caller: Caller,
+    @Query() page: PageQuery,
+  ): Promise<{ items: DatasetSummaryView[]; total: number; offset: number; limit: number }> {
     const { items, total } = await this.datasets.list(caller.id, page.offset, page.limit);
     return { items: items.map(toDatasetSummaryView), total, offset: page.offset, limit: page.limit };
   }

@@ -1,18 +1,26 @@
 import { randomUUID } from 'node:crypto';
+import { type Readable, Transform, type TransformCallback } from 'node:stream';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import type { Request } from 'express';
 import { DataSource, type EntityManager, Repository } from 'typeorm';
 import { LOCKBOX_CONFIG, type LockboxConfig } from '@lockbox/config';
 import { AuditEvent, Dataset } from '@lockbox/db';
-import { DomainError } from '@lockbox/errors';
+import { DomainError, QuotaExceededError } from '@lockbox/errors';
 import { OutboxService } from '@lockbox/outbox';
 import { ObjectStorageRepository, rawUploadKey, type StoredObject } from '@lockbox/storage';
 import { parseMultipart } from '../common/multipart';
+import { lockUserQuotas } from '../common/quotas';
 import { DATASET_FORMAT_MAX_BYTES, DATASET_NAME_MAX_BYTES, parseDatasetUploadFields, UPLOAD_SOURCE } from './dataset-upload-fields';
 
 interface StoredUpload extends StoredObject {
   filename: string;
+}
+
+/** What a user's datasets take up, against the `datasets` and `dataset_bytes` quotas. */
+interface DatasetUsage {
+  datasets: number;
+  bytes: number;
 }
 
 /**
@@ -31,8 +39,14 @@ export class DatasetService {
     private readonly outbox: OutboxService,
   ) {}
 
-  /** Streams a multipart upload to S3 and queues its ingestion. Whatever goes wrong, no object is left behind. */
+  /**
+   * Streams a multipart upload to S3 and queues its ingestion. Whatever goes wrong, no object is left
+   * behind. The quotas are checked before a byte is read, the upload is stopped as soon as it would pass
+   * the user's bytes quota, and both are checked again, for good, in the transaction that records it.
+   */
   async upload(userId: string, request: Request): Promise<Dataset> {
+    const usage = await this.usage(this.dataSource.manager, userId);
+    this.assertRoomForAnother(usage);
     const id = randomUUID();
     const uploadedAt = new Date();
     // The file part may arrive before the format field, so its key cannot wait for the format: uploads
@@ -45,7 +59,7 @@ export class DatasetService {
         fields: { format: { maxBytes: DATASET_FORMAT_MAX_BYTES }, name: { maxBytes: DATASET_NAME_MAX_BYTES } },
         handleFile: async (file) => {
           fileStarted = true;
-          const object = await this.storage.putStream(rawKey, file.stream, { contentType: 'application/x-ndjson' });
+          const object = await this.storage.putStream(rawKey, this.withinBytesQuota(file.stream, usage), { contentType: 'application/x-ndjson' });
           return { ...object, filename: file.filename };
         },
       });
@@ -56,6 +70,9 @@ export class DatasetService {
       if (upload.size === 0) throw new DomainError('invalid', 'The file is empty');
 
       const { dataset, outboxId } = await this.dataSource.transaction(async (manager) => {
+        // Uploads of one user at once each passed the first check: this one decides.
+        await lockUserQuotas(manager, userId);
+        this.assertRoomForAnother(await this.usage(manager, userId), upload.size);
         await manager.insert(Dataset, { id, userId, name, format, source, status: 'uploaded', sizeBytes: upload.size, sha256: upload.sha256, rawKey });
         const outboxId = await this.outbox.add(manager, { type: 'dataset.ingest', id });
         await this.audit(manager, userId, 'dataset.uploaded', id, { name, format, sizeBytes: upload.size, sha256: upload.sha256 });
@@ -69,6 +86,56 @@ export class DatasetService {
       if (fileStarted) await this.deleteQuietly(rawKey);
       throw error;
     }
+  }
+
+  private async usage(manager: EntityManager, userId: string): Promise<DatasetUsage> {
+    const [row] = (await manager.query(`SELECT count(*)::int AS datasets, coalesce(sum(size_bytes), 0)::text AS bytes FROM datasets WHERE user_id = $1`, [
+      userId,
+    ])) as [
+      {
+        datasets: number;
+        bytes: string;
+      },
+    ];
+    return { datasets: row.datasets, bytes: Number(row.bytes) };
+  }
+
+  /** Room for one more dataset of `bytes` (unknown before the upload: then, room for at least one byte). */
+  private assertRoomForAnother(usage: DatasetUsage, bytes = 1): void {
+    const { datasets: limit, datasetBytes } = this.config.quotas;
+    if (usage.datasets >= limit) {
+      throw new QuotaExceededError(
+        'datasets',
+        limit,
+        usage.datasets,
+        `You have ${usage.datasets} datasets, the most allowed (${limit}); delete one to upload another`,
+      );
+    }
+    if (usage.bytes + bytes > datasetBytes) throw this.bytesQuotaExceeded(usage);
+  }
+
+  private bytesQuotaExceeded(usage: DatasetUsage): QuotaExceededError {
+    const limit = this.config.quotas.datasetBytes;
+    return new QuotaExceededError(
+      'dataset_bytes',
+      limit,
+      usage.bytes,
+      `Your datasets hold ${usage.bytes} bytes, and this upload would take them past the limit of ${limit} bytes; delete a dataset to make room`,
+    );
+  }
+
+  /** Fails the upload as soon as it passes what the user's bytes quota has room for, so no more of it is stored. */
+  private withinBytesQuota(stream: Readable, usage: DatasetUsage): Readable {
+    const room = this.config.quotas.datasetBytes - usage.bytes;
+    let seen = 0;
+    const counted = new Transform({
+      transform: (chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback) => {
+        seen += chunk.length;
+        callback(seen > room ? this.bytesQuotaExceeded(usage) : null, chunk);
+      },
+    });
+    stream.on('error', (error: Error) => counted.destroy(error));
+    return stream.pipe(counted);
   }
 
   async list(userId: string, offset: number, limit: number): Promise<{ items: Dataset[]; total: number }> {
@@ -99,7 +166,7 @@ export class DatasetService {
       ];
       if (rows.length === 0) throw new DomainError('not_found', 'Dataset not found');
       await this.audit(manager, userId, 'dataset.deleted', id, { name: dataset.name, curatedObjectsDeleted: erased });
-      return rows[0].curated_prefix;
+      return rows[0]!.curated_prefix;
     });
     // An ingestion that started after we read the row has set its prefix since: erase that too.
     if (curatedPrefix && curatedPrefix !== dataset.curatedPrefix) await this.storage.deletePrefix(curatedPrefix);

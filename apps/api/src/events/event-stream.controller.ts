@@ -1,5 +1,5 @@
 import { Controller, Get, Headers, Post, Query, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiHeader, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiHeader, ApiOkResponse, ApiProduces, ApiTags, ApiTooManyRequestsResponse } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { DomainError } from '@lockbox/errors';
 import { AcceptsEventTicket, type Caller, CurrentCaller } from '../auth/auth.decorators';
@@ -25,6 +25,9 @@ export class EventStreamController {
   @ApiProduces('text/event-stream')
   @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'Replay the events after this id' })
   @ApiOkResponse({ description: 'An endless text/event-stream; `:keepalive` comments every 15 s' })
+  @ApiTooManyRequestsResponse({
+    description: 'The caller has as many streams open as the quota allows, across all API instances (`quota`: `sse_connections`, with `limit` and `inUse`)',
+  })
   async stream(
     @CurrentCaller() caller: Caller,
     @Query() query: EventStreamQuery,

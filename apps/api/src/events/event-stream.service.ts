@@ -3,9 +3,10 @@ import { InjectRepository } from '@nestjs/typeorm';
 import type { Response } from 'express';
 import { MoreThan, type Repository } from 'typeorm';
 import { PlatformEvent } from '@lockbox/db';
-import { DomainError } from '@lockbox/errors';
+import { DomainError, QuotaExceededError } from '@lockbox/errors';
 import { type LiveEvent, RedisRepository, userEventsChannel } from '@lockbox/events';
 import { EventStream, type EventStreamOptions, isLiveEvent, type UserEventSource } from './event-stream';
+import { EventStreamConnections } from './event-stream-connections';
 
 const STREAM_SETTINGS: Omit<EventStreamOptions, 'lastEventId'> = {
   retryMs: 2_000,
@@ -31,11 +32,26 @@ export class EventStreamService implements BeforeApplicationShutdown {
   constructor(
     @InjectRepository(PlatformEvent) private readonly events: Repository<PlatformEvent>,
     private readonly redis: RedisRepository,
+    private readonly connections: EventStreamConnections,
   ) {}
 
-  /** Streams until the client goes away. Answers 503 (nothing written yet) when Redis cannot be reached. */
+  /**
+   * Streams until the client goes away. Answers 429 (nothing written yet) when the user has as many
+   * streams open as the quota allows, and 503 when Redis cannot be reached.
+   */
   async stream(userId: string, lastEventId: string | undefined, response: Response): Promise<void> {
+    let release: () => void;
+    try {
+      release = await this.connections.open(userId);
+    } catch (error) {
+      if (error instanceof QuotaExceededError) throw error;
+      this.logger.warn(`event-stream quota for ${userId} unavailable: ${error instanceof Error ? error.message : String(error)}`);
+      throw new DomainError('unavailable', 'Live events are unavailable; retry shortly');
+    }
+    // The client may have gone while Redis answered; the stream below would never see it go.
+    if (response.destroyed) return release();
     const stream = new EventStream(response, this.sourceFor(userId), { ...STREAM_SETTINGS, lastEventId });
+    stream.onClose(release);
     try {
       await stream.subscribe();
     } catch (error) {

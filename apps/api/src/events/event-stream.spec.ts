@@ -76,7 +76,11 @@ describe('formatSseEvent', () => {
   });
 
   it('cannot be made to forge fields through the type', () => {
-    expect(formatSseEvent(event('1', 'x\nid: 999')).split('\n').filter((line) => line.startsWith('id:'))).toEqual(['id: 1']);
+    expect(
+      formatSseEvent(event('1', 'x\nid: 999'))
+        .split('\n')
+        .filter((line) => line.startsWith('id:')),
+    ).toEqual(['id: 1']);
   });
 });
 

@@ -134,7 +134,7 @@ export class EventStream {
         this.write(formatSseEvent(event));
       }
       if (page.length < this.options.replayPageSize || this.closed) return;
-      cursor = page[page.length - 1].id;
+      cursor = page[page.length - 1]!.id; // a full page: not empty
       await this.drained();
     }
   }

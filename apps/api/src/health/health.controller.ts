@@ -27,7 +27,9 @@ export class HealthController {
   @Get('details')
   @Roles('admin')
   @ApiBearerAuth()
-  async details(@Res({ passthrough: true }) response: Response): Promise<HealthReport | (HealthReport & { statusCode: number; error: string; message: string })> {
+  async details(
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<HealthReport | (HealthReport & { statusCode: number; error: string; message: string })> {
     const report = await this.health.report();
     if (report.status === 'ok') return report;
     const down = Object.entries(report.checks)

@@ -76,7 +76,10 @@ export class MeController {
    */
   @Post('password')
   @HttpCode(200)
-  @ApiOkResponse({ description: 'A new access token (none for a browser session, which has ended); every earlier access token, personal API token and browser session of the account is void' })
+  @ApiOkResponse({
+    description:
+      'A new access token (none for a browser session, which has ended); every earlier access token, personal API token and browser session of the account is void',
+  })
   @ApiForbiddenResponse({ description: 'The current password is wrong' })
   async changePassword(
     @CurrentCaller() caller: Caller,

@@ -11,7 +11,6 @@ const row = (overrides: Partial<RunViewRow>): RunViewRow => ({
   dataset_ids: ['dataset-1'],
   params: {},
   queued_at: new Date('2026-01-01T00:00:00Z'),
-  queue_position: null,
   started_at: null,
   running_for_seconds: null,
   finished_at: null,
@@ -38,7 +37,7 @@ describe('toRunView', () => {
   });
 
   it('shows a queued run its place in the queue', () => {
-    const view = toRunView(row({ status: 'queued', queue_position: 3 }));
+    const view = toRunView(row({ status: 'queued' }), 3);
     expect(view.queuePosition).toBe(3);
     expect(view.runningForSeconds).toBeNull();
   });
@@ -46,7 +45,14 @@ describe('toRunView', () => {
   it('shows a running run how long it has run and its last progress message', () => {
     const view = toRunView(
       row({ status: 'running', started_at: new Date('2026-01-01T00:00:05Z'), running_for_seconds: 42, progress: 0.5, progress_message: 'halfway' }),
+      7,
     );
-    expect(view).toMatchObject({ queuePosition: null, runningForSeconds: 42, progress: 0.5, progressMessage: 'halfway', startedAt: '2026-01-01T00:00:05.000Z' });
+    expect(view).toMatchObject({
+      queuePosition: null,
+      runningForSeconds: 42,
+      progress: 0.5,
+      progressMessage: 'halfway',
+      startedAt: '2026-01-01T00:00:05.000Z',
+    });
   });
 });

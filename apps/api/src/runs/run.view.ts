@@ -49,7 +49,6 @@ export interface RunViewRow {
   dataset_ids: string[];
   params: Record<string, unknown>;
   queued_at: Date;
-  queue_position: number | null;
   started_at: Date | null;
   running_for_seconds: number | null;
   finished_at: Date | null;
@@ -68,12 +67,14 @@ export interface RunViewRow {
   created_at: Date;
 }
 
-/** A run with its analysis version and consent receipt; callers add WHERE (always with r.user_id) and ORDER. */
+/**
+ * A run with its analysis version and consent receipt; callers add WHERE (always with r.user_id) and
+ * ORDER. Queue positions are not here: they look at the whole queue, so QUEUE_POSITIONS_SQL finds them
+ * for a page at once rather than once per row.
+ */
 export const RUN_VIEW_SQL = `
   SELECT r.id, r.status, r.reason, r.message, a.slug, a.title, v.version, r.dataset_ids, r.params,
          r.queued_at, r.started_at, r.finished_at,
-         CASE WHEN r.status = 'queued'
-              THEN (SELECT count(*)::int FROM runs earlier WHERE earlier.status = 'queued' AND earlier.queued_at < r.queued_at) END AS queue_position,
          CASE WHEN r.status = 'running'
               THEN floor(extract(epoch FROM now() - coalesce(r.started_at, r.updated_at)))::int END AS running_for_seconds, r.container_ms, r.attempts, r.progress, r.progress_message,
          r.cancel_requested_at, r.result_summary, r.result_key, r.log_key, r.artifacts,
@@ -83,9 +84,26 @@ export const RUN_VIEW_SQL = `
     JOIN analyses a ON a.id = v.analysis_id
     LEFT JOIN consent_receipts c ON c.run_id = r.id`;
 
+/** One page of the caller's runs (`$1` the user, `$2` limit, `$3` offset), newest first. */
+export const RUN_PAGE_SQL = `${RUN_VIEW_SQL} WHERE r.user_id = $1 ORDER BY r.created_at DESC, r.id LIMIT $2 OFFSET $3`;
+
+/**
+ * Where each of the runs `$1` (the caller's, already scoped) that is queued stands in the platform's queue:
+ * how many runs, anyone's, were queued before it. One pass over the queue (index runs_queued_idx), up to
+ * the latest of them, however many runs are asked about.
+ */
+export const QUEUE_POSITIONS_SQL = `
+  SELECT id, position FROM (
+    SELECT id, (rank() OVER (ORDER BY queued_at) - 1)::int AS position
+      FROM runs
+     WHERE status = 'queued' AND queued_at <= (SELECT max(queued_at) FROM runs WHERE id = ANY($1::uuid[]) AND status = 'queued')
+  ) queue
+  WHERE id = ANY($1::uuid[])`;
+
 const iso = (date: Date | null): string | null => (date ? date.toISOString() : null);
 
-export function toRunView(row: RunViewRow): RunView {
+/** `queuePosition` comes from QUEUE_POSITIONS_SQL, for a queued run. */
+export function toRunView(row: RunViewRow, queuePosition: number | null = null): RunView {
   return {
     id: row.id,
     status: row.status,
@@ -95,7 +113,7 @@ export function toRunView(row: RunViewRow): RunView {
     datasetIds: row.dataset_ids,
     params: row.params,
     queuedAt: row.queued_at.toISOString(),
-    queuePosition: row.queue_position,
+    queuePosition: row.status === 'queued' ? queuePosition : null,
     startedAt: iso(row.started_at),
     runningForSeconds: row.running_for_seconds,
     finishedAt: iso(row.finished_at),

@@ -1,5 +1,14 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, ParseUUIDPipe, Post, Query, Res, StreamableFile } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBearerAuth, ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
+import {
+  ApiAcceptedResponse,
+  ApiBearerAuth,
+  ApiConflictResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiProduces,
+  ApiTags,
+  ApiTooManyRequestsResponse,
+} from '@nestjs/swagger';
 import type { Response } from 'express';
 import { RUN_REASONS, RUN_STATUSES } from '@lockbox/db';
 import { type Caller, CurrentCaller, Roles } from '../auth/auth.decorators';
@@ -25,6 +34,9 @@ export class RunsController {
   @ApiAcceptedResponse({ description: 'The run is queued' })
   @ApiNotFoundResponse({ description: 'No such published analysis version, or a dataset that is not yours' })
   @ApiConflictResponse({ description: 'A dataset is not ready' })
+  @ApiTooManyRequestsResponse({
+    description: 'The caller has as many runs queued or running as the quota allows (`quota`: `active_runs`, with `limit` and `inUse`)',
+  })
   async create(@CurrentCaller() caller: Caller, @Body() body: CreateRunDto): Promise<RunView> {
     return this.runs.create(caller.id, body);
   }
@@ -54,7 +66,11 @@ export class RunsController {
   @ApiProduces('text/plain')
   @ApiOkResponse({ description: "The analysis' stdout and stderr as kept (capped)" })
   @ApiNotFoundResponse({ description: 'No such run of yours, or no logs yet' })
-  async logs(@CurrentCaller() caller: Caller, @Param('id', new ParseUUIDPipe()) id: string, @Res({ passthrough: true }) response: Response): Promise<StreamableFile> {
+  async logs(
+    @CurrentCaller() caller: Caller,
+    @Param('id', new ParseUUIDPipe()) id: string,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<StreamableFile> {
     const stream = await this.runs.logs(caller.id, id);
     // Written by third-party code: never let a browser take it for anything but text.
     response.setHeader('X-Content-Type-Options', 'nosniff');
@@ -83,7 +99,11 @@ export class RunsController {
   @ApiOkResponse({ description: 'The queued run is cancelled' })
   @ApiAcceptedResponse({ description: 'The running run will be stopped by its worker' })
   @ApiConflictResponse({ description: 'The run has already finished' })
-  async cancel(@CurrentCaller() caller: Caller, @Param('id', new ParseUUIDPipe()) id: string, @Res({ passthrough: true }) response: Response): Promise<RunView> {
+  async cancel(
+    @CurrentCaller() caller: Caller,
+    @Param('id', new ParseUUIDPipe()) id: string,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<RunView> {
     const outcome = await this.runs.cancel(caller.id, id);
     response.status(outcome === 'cancelled' ? HttpStatus.OK : HttpStatus.ACCEPTED);
     return this.runs.get(caller.id, id);

@@ -1,5 +1,11 @@
+import type { DataSource } from 'typeorm';
+import type { LockboxConfig } from '@lockbox/config';
+import type { PlatformEventsService } from '@lockbox/events';
+import type { OutboxService } from '@lockbox/outbox';
+import type { ObjectStorageRepository } from '@lockbox/storage';
 import { isConsentScopesShape } from './dto/create-run.dto';
-import { describeScopes, pickPublishedVersion } from './runs.service';
+import { QUEUE_POSITIONS_SQL, RUN_PAGE_SQL, type RunViewRow } from './run.view';
+import { describeScopes, pickPublishedVersion, RunsService } from './runs.service';
 
 describe('run requests', () => {
   it('picks the highest published version in semver order, not text order', () => {
@@ -29,5 +35,60 @@ describe('run requests', () => {
     expect(isConsentScopesShape({ 'social.posts': 'timestamp' })).toBe(false);
     expect(isConsentScopesShape({ 'social.posts': [1] })).toBe(false);
     expect(isConsentScopesShape(null)).toBe(false);
+  });
+});
+
+describe('GET /runs', () => {
+  function queuedRow(n: number): RunViewRow {
+    return {
+      id: `run-${n}`,
+      status: n % 2 === 0 ? 'queued' : 'succeeded',
+      reason: null,
+      message: null,
+      slug: 'sample',
+      title: 'Sample',
+      version: '1.0.0',
+      dataset_ids: [],
+      params: {},
+      queued_at: new Date(2026, 0, 1, 0, 0, n),
+      started_at: null,
+      running_for_seconds: null,
+      finished_at: null,
+      container_ms: null,
+      attempts: 0,
+      progress: null,
+      progress_message: null,
+      cancel_requested_at: null,
+      result_summary: null,
+      result_key: null,
+      log_key: null,
+      artifacts: [],
+      consent_scopes: null,
+      consent_image_id: null,
+      consent_granted_at: null,
+      created_at: new Date(2026, 0, 1),
+    };
+  }
+
+  it.each([1, 100])('answers a page of %i runs in three queries, the queue positions of all its queued runs in one', async (size) => {
+    const rows = Array.from({ length: size }, (_, n) => queuedRow(n));
+    const queries: Array<{ sql: string; parameters: unknown[] }> = [];
+    const dataSource = {
+      query: async (sql: string, parameters: unknown[]) => {
+        queries.push({ sql, parameters });
+        if (sql === RUN_PAGE_SQL) return rows;
+        if (sql === QUEUE_POSITIONS_SQL) return (parameters[0] as string[]).map((id, position) => ({ id, position: position + 10 }));
+        return [{ total: size }];
+      },
+    } as unknown as DataSource;
+    const service = new RunsService({} as LockboxConfig, dataSource, {} as OutboxService, {} as PlatformEventsService, {} as ObjectStorageRepository);
+
+    const { items, total } = await service.list('user-1', 0, size);
+    expect(total).toBe(size);
+    expect(queries).toHaveLength(3);
+    const queued = rows.filter((row) => row.status === 'queued').map((row) => row.id);
+    expect(queries.find((query) => query.sql === QUEUE_POSITIONS_SQL)?.parameters).toEqual([queued]);
+    expect(items.filter((item) => item.status === 'queued').map((item) => item.queuePosition)).toEqual(queued.map((_, position) => position + 10));
+    expect(items.filter((item) => item.status !== 'queued').every((item) => item.queuePosition === null)).toBe(true);
   });
 });

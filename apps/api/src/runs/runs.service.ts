@@ -5,13 +5,26 @@ import { rcompare } from 'semver';
 import { DataSource, type EntityManager } from 'typeorm';
 import { type ConsentScopes, type Manifest, type ParamsValidation, scopesEqual, UnsupportedParamsSchemaError, validateParams } from '@lockbox/analysis-sdk';
 import { LOCKBOX_CONFIG, type LockboxConfig } from '@lockbox/config';
-import { Analysis, AnalysisVersion, type DatasetStatus, notificationFor, preparedQuery, RUN_FINISHED_EVENT, runFinishedDedupeKey, type RunStatus, type RunVerdict, type StoredArtifact } from '@lockbox/db';
-import { DomainError } from '@lockbox/errors';
+import {
+  Analysis,
+  AnalysisVersion,
+  type DatasetStatus,
+  notificationFor,
+  preparedQuery,
+  RUN_FINISHED_EVENT,
+  runFinishedDedupeKey,
+  type RunStatus,
+  type RunVerdict,
+  type StoredArtifact,
+} from '@lockbox/db';
+import { DomainError, QuotaExceededError } from '@lockbox/errors';
 import { PlatformEventsService } from '@lockbox/events';
+import { addToLogContext } from '@lockbox/logging';
 import { OutboxService } from '@lockbox/outbox';
 import { ObjectNotFoundError, ObjectStorageRepository } from '@lockbox/storage';
+import { lockUserQuotas } from '../common/quotas';
 import type { CreateRunDto } from './dto/create-run.dto';
-import { RUN_VIEW_SQL, type RunView, type RunViewRow, toRunView } from './run.view';
+import { QUEUE_POSITIONS_SQL, RUN_PAGE_SQL, RUN_VIEW_SQL, type RunView, type RunViewRow, toRunView } from './run.view';
 
 /** What a cancel request did: stopped a queued run at once, or asked the worker to stop a running one. */
 export type CancelOutcome = 'cancelled' | 'requested';
@@ -42,7 +55,10 @@ function checkParams(manifest: Manifest, params: unknown): ParamsValidation {
     return validateParams(manifest.params, params);
   } catch (error) {
     if (!(error instanceof UnsupportedParamsSchemaError)) throw error;
-    throw new DomainError('conflict', `${manifest.name} ${manifest.version} cannot take runs: its params schema uses what the platform no longer evaluates (${error.problems.map((problem) => problem.field).join(', ')}); its developer must publish a new version`);
+    throw new DomainError(
+      'conflict',
+      `${manifest.name} ${manifest.version} cannot take runs: its params schema uses what the platform no longer evaluates (${error.problems.map((problem) => problem.field).join(', ')}); its developer must publish a new version`,
+    );
   }
 }
 
@@ -88,6 +104,7 @@ export class RunsService {
     if (!checked.ok) throw new DomainError('invalid', checked.errors.map((error) => error.message).join('; '));
 
     const { runId, outboxId, recorded } = await this.dataSource.transaction(async (manager) => {
+      await this.assertRoomForRun(manager, userId);
       await this.checkDatasets(manager, userId, request.datasetIds);
       const [run] = (await manager.query(
         `INSERT INTO runs (user_id, analysis_version_id, dataset_ids, params, status, queued_at)
@@ -126,6 +143,9 @@ export class RunsService {
       );
       return { runId, outboxId, recorded };
     });
+    // The rest of the request's lines, its access line too, name the run.
+    addToLogContext({ runId });
+    this.logger.log(`run ${runId} queued`);
 
     // Read before publishing, so the answer shows the run as it was accepted (a worker may claim it at once).
     const accepted = await this.get(userId, runId);
@@ -136,20 +156,25 @@ export class RunsService {
   }
 
   async list(userId: string, offset: number, limit: number): Promise<{ items: RunView[]; total: number }> {
-    const rows = (await this.dataSource.query(`${RUN_VIEW_SQL} WHERE r.user_id = $1 ORDER BY r.created_at DESC, r.id LIMIT $2 OFFSET $3`, [
-      userId,
-      limit,
-      offset,
-    ])) as RunViewRow[];
-    const [{ total }] = (await this.dataSource.query(`SELECT count(*)::int AS total FROM runs WHERE user_id = $1`, [userId])) as Array<{ total: number }>;
-    return { items: rows.map(toRunView), total };
+    const rows = (await this.dataSource.query(RUN_PAGE_SQL, [userId, limit, offset])) as RunViewRow[];
+    const [{ total }] = (await this.dataSource.query(`SELECT count(*)::int AS total FROM runs WHERE user_id = $1`, [userId])) as [{ total: number }];
+    const positions = await this.queuePositions(rows);
+    return { items: rows.map((row) => toRunView(row, positions.get(row.id))), total };
   }
 
   async get(userId: string, runId: string): Promise<RunView> {
     // What clients poll while they wait: a prepared statement.
     const [row] = await preparedQuery<RunViewRow>(this.dataSource, `${RUN_VIEW_SQL} WHERE r.id = $1 AND r.user_id = $2`, [runId, userId]);
     if (!row) throw runNotFound(runId);
-    return toRunView(row);
+    return toRunView(row, (await this.queuePositions([row])).get(row.id));
+  }
+
+  /** The queue positions of those of these runs that are queued, in one query (none when none is). */
+  private async queuePositions(rows: RunViewRow[]): Promise<Map<string, number>> {
+    const queued = rows.filter((row) => row.status === 'queued').map((row) => row.id);
+    if (queued.length === 0) return new Map();
+    const positions = (await this.dataSource.query(QUEUE_POSITIONS_SQL, [queued])) as Array<{ id: string; position: number }>;
+    return new Map(positions.map(({ id, position }) => [id, position]));
   }
 
   /** The validated result document, as the worker stored it. */
@@ -259,6 +284,28 @@ export class RunsService {
     return { analysis, version: picked };
   }
 
+  /**
+   * The active-runs quota: runs queued or running, counted under the user's quota lock, so that requests
+   * at once cannot both take the last slot. (Fair scheduling between users is the queue's job, later.)
+   */
+  private async assertRoomForRun(manager: EntityManager, userId: string): Promise<void> {
+    await lockUserQuotas(manager, userId);
+    const [{ active }] = (await manager.query(`SELECT count(*)::int AS active FROM runs WHERE user_id = $1 AND status IN ('queued', 'running')`, [userId])) as [
+      {
+        active: number;
+      },
+    ];
+    const limit = this.config.quotas.activeRuns;
+    if (active >= limit) {
+      throw new QuotaExceededError(
+        'active_runs',
+        limit,
+        active,
+        `You have ${active} runs queued or running, the most allowed at once (${limit}); wait for some to finish, or cancel some`,
+      );
+    }
+  }
+
   /** Every dataset must be the caller's own and ready; rows are share-locked so none is deleted under the run. */
   private async checkDatasets(manager: EntityManager, userId: string, datasetIds: string[]): Promise<void> {
     const rows = (await manager.query(`SELECT id, status FROM datasets WHERE id = ANY($1::uuid[]) AND user_id = $2 FOR SHARE`, [datasetIds, userId])) as Array<{
@@ -276,10 +323,10 @@ export class RunsService {
   }
 
   private async findOwn(userId: string, runId: string): Promise<OwnRunRow> {
-    const [row] = (await this.dataSource.query(`SELECT id, status, result_key, log_key, artifacts, cancel_requested_at FROM runs WHERE id = $1 AND user_id = $2`, [
-      runId,
-      userId,
-    ])) as OwnRunRow[];
+    const [row] = (await this.dataSource.query(
+      `SELECT id, status, result_key, log_key, artifacts, cancel_requested_at FROM runs WHERE id = $1 AND user_id = $2`,
+      [runId, userId],
+    )) as OwnRunRow[];
     if (!row) throw runNotFound(runId);
     return row;
   }

@@ -6,12 +6,13 @@ import { DataSource, type EntityManager, type FindOptionsOrder, type FindOptions
 import { type Manifest, parseManifest } from '@lockbox/analysis-sdk';
 import { LOCKBOX_CONFIG, type LockboxConfig } from '@lockbox/config';
 import { Analysis, AnalysisVersion, type AnalysisVersionStatus } from '@lockbox/db';
-import { DomainError } from '@lockbox/errors';
+import { DomainError, QuotaExceededError } from '@lockbox/errors';
 import { PlatformEventsService } from '@lockbox/events';
 import { OutboxService } from '@lockbox/outbox';
 import { ObjectStorageRepository } from '@lockbox/storage';
 import { CatalogueService } from '../analyses/catalogue.service';
 import { newestFirst } from '../analyses/published-versions';
+import { lockUserQuotas } from '../common/quotas';
 import { TarballSignatureCheck } from './tarball-signature';
 
 /** An image tarball stored in S3 for a submission that is not recorded yet. */
@@ -62,9 +63,31 @@ export class SubmissionService {
 
   /** The whole submission in one call, for callers other than the HTTP route (e.g. seeding the sample analysis). */
   async submit(developerId: string, manifestText: string, image: Readable): Promise<AnalysisVersion> {
+    await this.assertRoomForSubmission(developerId);
     const manifest = this.parseManifest(manifestText);
     const upload = await this.storeImage(developerId, manifest, image);
     return this.record(developerId, manifest, upload);
+  }
+
+  /**
+   * The developer's pending-submissions quota. Checked before a byte of the image is read (without a
+   * lock: the quick answer), and again, for good, in the transaction that records the submission.
+   */
+  async assertRoomForSubmission(developerId: string, manager: EntityManager = this.dataSource.manager): Promise<void> {
+    const limit = this.config.quotas.pendingSubmissions;
+    // Pending: still owed checks or a review, and holding its stored tarball (the index analysis_versions_pending_idx).
+    const [{ pending }] = (await manager.query(
+      `SELECT count(*)::int AS pending FROM analysis_versions WHERE submitted_by = $1 AND status IN ('submitted', 'checking', 'awaiting_review')`,
+      [developerId],
+    )) as [{ pending: number }];
+    if (pending >= limit) {
+      throw new QuotaExceededError(
+        'pending_submissions',
+        limit,
+        pending,
+        `You have ${pending} submissions waiting for checks or review, the most allowed at once (${limit}); submit again once one has its verdict`,
+      );
+    }
   }
 
   /**
@@ -108,6 +131,9 @@ export class SubmissionService {
     let recorded: { version: AnalysisVersion; outboxId: string };
     try {
       recorded = await this.dataSource.transaction(async (manager) => {
+        // Submissions of one developer at once each passed the quick check: this one decides.
+        await lockUserQuotas(manager, developerId);
+        await this.assertRoomForSubmission(developerId, manager);
         const analysisId = await this.claimName(manager, developerId, manifest);
         if (await manager.exists(AnalysisVersion, { where: { analysisId, version: manifest.version } })) throw versionTaken(manifest);
         await manager.query(
@@ -133,7 +159,9 @@ export class SubmissionService {
       throw error;
     }
     // Committed: a publish failure is left to the outbox poller rather than failing the request.
-    await this.outbox.publish([recorded.outboxId]).catch((error: unknown) => this.logger.warn(`publishing the check of ${upload.versionId} failed: ${describe(error)}`));
+    await this.outbox
+      .publish([recorded.outboxId])
+      .catch((error: unknown) => this.logger.warn(`publishing the check of ${upload.versionId} failed: ${describe(error)}`));
     return recorded.version;
   }
 
@@ -246,8 +274,9 @@ export class SubmissionService {
       id: string;
       owner_id: string;
     }>;
-    if (analysis.owner_id !== developerId) throw nameTaken(manifest);
-    return analysis.id;
+    // One row: the insert above made it or found it, and analyses are never deleted.
+    if (analysis!.owner_id !== developerId) throw nameTaken(manifest);
+    return analysis!.id;
   }
 
   /**
@@ -255,7 +284,10 @@ export class SubmissionService {
    * catalogue only once an admin has approved it.
    */
   private async refreshListing(manager: EntityManager, approved: AnalysisVersion): Promise<void> {
-    const published = await manager.find(AnalysisVersion, { where: { analysisId: approved.analysisId, status: 'published' }, select: { id: true, version: true } });
+    const published = await manager.find(AnalysisVersion, {
+      where: { analysisId: approved.analysisId, status: 'published' },
+      select: { id: true, version: true },
+    });
     if (newestFirst(published)[0]?.id !== approved.id) return;
     const { title, description, category, price } = approved.manifest;
     await manager.update(Analysis, { id: approved.analysisId }, { title, description, category, price });

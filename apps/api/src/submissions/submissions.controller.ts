@@ -1,5 +1,5 @@
-import { Body, Controller, Get, HttpCode, Inject, Param, ParseUUIDPipe, PayloadTooLargeException, Post, Query, Req } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiConsumes, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, Inject, Param, ParseUUIDPipe, Post, Query, Req } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiConsumes, ApiTags, ApiTooManyRequestsResponse } from '@nestjs/swagger';
 import type { Request } from 'express';
 import type { Readable } from 'node:stream';
 import { type Manifest, MANIFEST_MAX_BYTES } from '@lockbox/analysis-sdk';
@@ -12,9 +12,6 @@ import { ListSubmissionsQuery } from './dto/list-submissions.query';
 import { RejectSubmissionDto } from './dto/reject-submission.dto';
 import { type StoredUpload, SubmissionService } from './submission.service';
 import { toSubmissionView, type SubmissionView } from './submission.view';
-
-/** Besides the image: the manifest part and the multipart framing. */
-const NON_IMAGE_BYTES_MAX = 2 * MANIFEST_MAX_BYTES + 64 * 1024;
 
 @ApiTags('submissions')
 @ApiBearerAuth()
@@ -44,7 +41,13 @@ export class SubmissionsController {
       },
     },
   })
+  @ApiTooManyRequestsResponse({
+    description:
+      'The developer has as many submissions waiting for checks or review as the quota allows (`quota`: `pending_submissions`, with `limit` and `inUse`)',
+  })
   async submit(@CurrentCaller() caller: Caller, @Req() request: Request): Promise<SubmissionView> {
+    // Before a byte of the body is read: a developer at the quota is answered at once.
+    await this.submissions.assertRoomForSubmission(caller.id);
     const { manifest, upload } = await this.receive(caller, request);
     return toSubmissionView(await this.submissions.record(caller.id, manifest, upload));
   }
@@ -79,23 +82,21 @@ export class SubmissionsController {
     return toSubmissionView(await this.submissions.review(caller.id, id, 'reject', body.reason.trim()), caller);
   }
 
-  /** Reads the multipart body: validates the manifest, streams the image to S3. Leaves nothing stored when it fails. */
+  /**
+   * Reads the multipart body: validates the manifest, streams the image to S3. Leaves nothing stored when
+   * it fails. The parser refuses a second manifest or image part (a manifest sent as a field and as a
+   * file too), an unknown part and a body declared larger than the caps allow, before storing anything.
+   */
   private async receive(caller: Caller, request: Request): Promise<{ manifest: Manifest; upload: StoredUpload }> {
-    const imageCap = this.config.limits.imageTarballMaxBytes;
-    // A body declared larger than any acceptable one is refused without storing a byte of it.
-    const declaredBytes = Number(request.headers['content-length']);
-    const declaredTooLarge = Number.isFinite(declaredBytes) && declaredBytes > imageCap + NON_IMAGE_BYTES_MAX;
     let manifestFile: Promise<string> | undefined;
     let manifest: Manifest | undefined;
     let upload: StoredUpload | undefined;
     try {
       const { fields } = await parseMultipart<void>(request, {
-        files: { manifest: { maxBytes: MANIFEST_MAX_BYTES }, image: { maxBytes: imageCap } },
+        files: { manifest: { maxBytes: MANIFEST_MAX_BYTES }, image: { maxBytes: this.config.limits.imageTarballMaxBytes } },
         fields: { manifest: { maxBytes: MANIFEST_MAX_BYTES } },
-        // A part whose handler fails is discarded by parseMultipart.
         handleFile: async (file, fieldsSoFar) => {
           if (file.fieldName === 'manifest') {
-            if (fieldsSoFar.manifest !== undefined) throw manifestTwice();
             manifestFile = readText(file.stream);
             await manifestFile;
             return;
@@ -103,11 +104,9 @@ export class SubmissionsController {
           const text = fieldsSoFar.manifest ?? (await manifestFile);
           if (text === undefined) throw new DomainError('invalid', 'Send the manifest part before the image part');
           manifest = this.submissions.parseManifest(text);
-          if (declaredTooLarge) throw new PayloadTooLargeException(`"image" is larger than the limit of ${imageCap} bytes`);
           upload = await this.submissions.storeImage(caller.id, manifest, file.stream);
         },
       });
-      if (fields.manifest !== undefined && manifestFile) throw manifestTwice();
       const text = fields.manifest ?? (await manifestFile);
       if (text === undefined) throw new DomainError('invalid', 'The manifest part is required');
       // Without an image, the manifest's own problems are still worth reporting.
@@ -119,10 +118,6 @@ export class SubmissionsController {
       throw error;
     }
   }
-}
-
-function manifestTwice(): DomainError {
-  return new DomainError('invalid', 'Send the manifest once, as a text field or as a file part');
 }
 
 /** The part's size is capped by the multipart parser (413 past the cap). */

@@ -13,7 +13,15 @@ function headersFor(path: string, secure = false): Record<string, string> {
 describe('securityHeaders', () => {
   it("gives the console's pages the strict CSP: scripts, styles and connections from the origin only, no framing", () => {
     for (const path of ['/', '/catalogue', '/runs/abc', '/assets/index-x.js', '/apiary']) expect(headersFor(path)['content-security-policy']).toBe(CONSOLE_CSP);
-    for (const directive of ["script-src 'self'", "style-src 'self'", "connect-src 'self'", "object-src 'none'", "base-uri 'none'", "form-action 'self'", "frame-ancestors 'none'"]) {
+    for (const directive of [
+      "script-src 'self'",
+      "style-src 'self'",
+      "connect-src 'self'",
+      "object-src 'none'",
+      "base-uri 'none'",
+      "form-action 'self'",
+      "frame-ancestors 'none'",
+    ]) {
       expect(CONSOLE_CSP.split('; ')).toContain(directive);
     }
     expect(CONSOLE_CSP).not.toMatch(/unsafe-(eval|inline)/);

@@ -33,25 +33,25 @@ export default function Chart({ title, spec }: { title: string; spec: Record<str
     const copy = JSON.parse(JSON.stringify(spec)) as Record<string, unknown>;
     const draw = (): void => {
       embed(element, copy as never, {
-      actions: false,
-      ast: true,
-      expr: expressionInterpreter,
-      loader: NO_NETWORK_LOADER as never,
-      renderer: 'svg',
-      defaultStyle: false,
-      tooltip: false,
-      hover: false,
-      logLevel: 0,
-      config: { background: 'transparent' },
-    }).then(
-      (embedded) => {
-        if (cancelled) embedded.finalize();
-        else result = embedded;
-      },
-      (error: unknown) => {
-        if (!cancelled) setFailure(error instanceof Error ? error.message : 'The chart could not be drawn');
-      },
-    );
+        actions: false,
+        ast: true,
+        expr: expressionInterpreter,
+        loader: NO_NETWORK_LOADER as never,
+        renderer: 'svg',
+        defaultStyle: false,
+        tooltip: false,
+        hover: false,
+        logLevel: 0,
+        config: { background: 'transparent' },
+      }).then(
+        (embedded) => {
+          if (cancelled) embedded.finalize();
+          else result = embedded;
+        },
+        (error: unknown) => {
+          if (!cancelled) setFailure(error instanceof Error ? error.message : 'The chart could not be drawn');
+        },
+      );
     };
     // Each chart is compiled and drawn in a task of its own, so a page of charts never blocks input long.
     const timer = window.setTimeout(draw, 0);

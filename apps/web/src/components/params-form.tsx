@@ -10,7 +10,19 @@ interface ParamsFormProps {
   onChange: (name: string, value: FormValue) => void;
 }
 
-function Control({ field, value, id, describedBy, onChange }: { field: ParamField; value: FormValue | undefined; id: string; describedBy: string | undefined; onChange: (value: FormValue) => void }) {
+function Control({
+  field,
+  value,
+  id,
+  describedBy,
+  onChange,
+}: {
+  field: ParamField;
+  value: FormValue | undefined;
+  id: string;
+  describedBy: string | undefined;
+  onChange: (value: FormValue) => void;
+}) {
   const control = field.control;
   const text = typeof value === 'string' ? value : '';
   switch (control.kind) {
@@ -66,7 +78,17 @@ function Control({ field, value, id, describedBy, onChange }: { field: ParamFiel
         />
       );
     case 'text':
-      return <input id={id} type="text" value={text} maxLength={control.maxLength} required={field.required} aria-describedby={describedBy} onChange={(event) => onChange(event.target.value)} />;
+      return (
+        <input
+          id={id}
+          type="text"
+          value={text}
+          maxLength={control.maxLength}
+          required={field.required}
+          aria-describedby={describedBy}
+          onChange={(event) => onChange(event.target.value)}
+        />
+      );
   }
 }
 
@@ -81,7 +103,11 @@ export function ParamsForm({ fields, values, errors, onChange }: ParamsFormProps
         const errorId = errors[field.name] ? `${id}-error` : undefined;
         const describedBy = [helpId, errorId].filter(Boolean).join(' ') || undefined;
         const hint =
-          field.control.kind === 'list' ? ' (one per line)' : field.control.kind === 'number' && field.control.minimum !== undefined && field.control.maximum !== undefined ? ` (${field.control.minimum} to ${field.control.maximum})` : '';
+          field.control.kind === 'list'
+            ? ' (one per line)'
+            : field.control.kind === 'number' && field.control.minimum !== undefined && field.control.maximum !== undefined
+              ? ` (${field.control.minimum} to ${field.control.maximum})`
+              : '';
         return (
           <div className={`field${field.control.kind === 'checkbox' ? ' field-inline' : ''}`} key={field.name}>
             <label htmlFor={id}>

@@ -45,7 +45,9 @@ function MetricGroup({ group }: { group: { metrics: MetricBlock[]; index: number
 function cellText(cell: unknown): string {
   if (cell === null || cell === undefined) return '';
   if (typeof cell === 'number') return formatNumber(cell);
-  return String(cell);
+  // The validator admits scalars only; anything else is shown as its JSON, still as text.
+  if (typeof cell === 'object') return JSON.stringify(cell);
+  return String(cell as string | boolean | bigint | symbol);
 }
 
 function Table({ block, index }: { block: TableBlock; index: number }) {
@@ -122,7 +124,12 @@ export function ResultBlocks({ blocks }: { blocks: unknown[] }) {
   const rendered = blocks.map((raw, index) => {
     const block = validBlock(raw);
     const key = `${baseId}-${index}`;
-    if (!block) return <p key={key} className="muted">(A part of this result could not be shown.)</p>;
+    if (!block)
+      return (
+        <p key={key} className="muted">
+          (A part of this result could not be shown.)
+        </p>
+      );
     switch (block.type) {
       case 'markdown':
         return <Markdown key={key} block={block} />;

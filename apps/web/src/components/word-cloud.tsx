@@ -25,7 +25,12 @@ export function WordCloud({ block }: { block: WordcloudBlock }) {
       <ul>
         {words.map((word, index) => (
           <li key={index}>
-            <button type="button" className="word" style={{ fontSize: `${(sizes[index] ?? MIN_EM).toFixed(2)}em` }} aria-label={`${word.text}, weight ${formatNumber(word.weight)}`}>
+            <button
+              type="button"
+              className="word"
+              style={{ fontSize: `${(sizes[index] ?? MIN_EM).toFixed(2)}em` }}
+              aria-label={`${word.text}, weight ${formatNumber(word.weight)}`}
+            >
               <span aria-hidden="true">{word.text}</span>
               <span className="word-weight" aria-hidden="true">
                 weight {formatNumber(word.weight)}

@@ -1,7 +1,32 @@
 import { renderMarkdown } from './markdown';
 
 /** The tags the renderer may emit; anything else would be markup a result smuggled in. */
-const ALLOWED_TAGS = new Set(['p', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'ul', 'ol', 'li', 'blockquote', 'pre', 'code', 'hr', 'table', 'thead', 'tbody', 'tr', 'th', 'td', 'em', 'strong', 's', 'br']);
+const ALLOWED_TAGS = new Set([
+  'p',
+  'h1',
+  'h2',
+  'h3',
+  'h4',
+  'h5',
+  'h6',
+  'ul',
+  'ol',
+  'li',
+  'blockquote',
+  'pre',
+  'code',
+  'hr',
+  'table',
+  'thead',
+  'tbody',
+  'tr',
+  'th',
+  'td',
+  'em',
+  'strong',
+  's',
+  'br',
+]);
 
 function tagsOf(html: string): string[] {
   return [...html.matchAll(/<\/?([a-zA-Z0-9]+)/g)].map((match) => match[1]!.toLowerCase());
@@ -31,7 +56,9 @@ describe('renderMarkdown', () => {
   });
 
   it('makes no link, image or autolink from any syntax', () => {
-    const html = renderMarkdown('[click](javascript:alert(1)) ![img](https://example.com/x.png) <https://example.com> https://example.com www.example.com\n\n[ref]\n\n[ref]: https://example.com');
+    const html = renderMarkdown(
+      '[click](javascript:alert(1)) ![img](https://example.com/x.png) <https://example.com> https://example.com www.example.com\n\n[ref]\n\n[ref]: https://example.com',
+    );
     expect(html).not.toMatch(/<a\b|<img\b|href=|src=/i);
   });
 
@@ -40,7 +67,14 @@ describe('renderMarkdown', () => {
   });
 
   it('emits only the fixed set of tags whatever it is given', () => {
-    const hostile = ['<div onclick=x>', '<svg><script>x</script></svg>', '<a href="javascript:x">a</a>', '<iframe src=x>', '<style>*{}</style>', '> quote\n\n---\n\n1. one'].join('\n\n');
+    const hostile = [
+      '<div onclick=x>',
+      '<svg><script>x</script></svg>',
+      '<a href="javascript:x">a</a>',
+      '<iframe src=x>',
+      '<style>*{}</style>',
+      '> quote\n\n---\n\n1. one',
+    ].join('\n\n');
     for (const tag of tagsOf(renderMarkdown(hostile))) expect(ALLOWED_TAGS.has(tag)).toBe(true);
   });
 });

@@ -6,7 +6,23 @@
 // text. The result validator already refuses links, images and HTML; this holds even if it did not.
 import MarkdownIt from 'markdown-it';
 
-const ENABLED_RULES = ['heading', 'lheading', 'list', 'blockquote', 'code', 'fence', 'hr', 'paragraph', 'table', 'emphasis', 'strikethrough', 'backticks', 'newline', 'escape', 'entity'];
+const ENABLED_RULES = [
+  'heading',
+  'lheading',
+  'list',
+  'blockquote',
+  'code',
+  'fence',
+  'hr',
+  'paragraph',
+  'table',
+  'emphasis',
+  'strikethrough',
+  'backticks',
+  'newline',
+  'escape',
+  'entity',
+];
 
 function createRenderer() {
   const markdown = new MarkdownIt('zero', { html: false, linkify: false, typographer: false, breaks: false });

@@ -67,7 +67,12 @@ export function fieldsFromSchema(schema: ParamsSchema): ParamField[] {
     if (!isObject(property) || name.startsWith(HIDDEN_PREFIX)) continue;
     const control = controlFor(property);
     if (!control) continue;
-    const field: ParamField = { name, label: typeof property.title === 'string' && property.title.trim() ? property.title : name, required: required.has(name), control };
+    const field: ParamField = {
+      name,
+      label: typeof property.title === 'string' && property.title.trim() ? property.title : name,
+      required: required.has(name),
+      control,
+    };
     if (typeof property.description === 'string') field.description = property.description;
     if (property.default !== undefined) field.defaultValue = property.default;
     fields.push(field);
@@ -91,10 +96,17 @@ export function initialValues(fields: ParamField[]): FormValues {
         values[field.name] = Array.isArray(value) ? value.map(String).join('\n') : '';
         break;
       default:
-        values[field.name] = value === undefined || value === null ? '' : String(value);
+        values[field.name] = scalarText(value);
     }
   }
   return values;
+}
+
+/** A schema's default as the text of an input: a scalar as written, anything else (a schema error) as its JSON. */
+function scalarText(value: unknown): string {
+  if (value === undefined || value === null) return '';
+  if (typeof value === 'object') return JSON.stringify(value);
+  return String(value as string | number | boolean | bigint | symbol);
 }
 
 function parseScalar(text: string, type: ScalarType): Scalar | undefined {
@@ -154,7 +166,10 @@ export function paramsFromValues(fields: ParamField[], values: FormValues): Para
       else if (control.maximum !== undefined && number > control.maximum) errors[field.name] = `Enter ${control.maximum} or less`;
       else params[field.name] = number;
     } else if (control.kind === 'list') {
-      const items = text.split('\n').map((line) => line.trim()).filter((line) => line !== '');
+      const items = text
+        .split('\n')
+        .map((line) => line.trim())
+        .filter((line) => line !== '');
       const parsed = items.map((item) => parseScalar(item, control.itemType));
       if (parsed.some((item) => item === undefined)) errors[field.name] = `Each line must be a ${control.itemType === 'string' ? 'text' : control.itemType}`;
       else if (control.maxItems !== undefined && parsed.length > control.maxItems) errors[field.name] = `At most ${control.maxItems} lines`;

@@ -43,7 +43,11 @@ describe('describeScope', () => {
 describe('scopeChanges', () => {
   it('finds what was added and removed since the consented scopes', () => {
     const changes = scopeChanges({ 'social.posts': ['timestamp', 'likes'] }, { 'social.posts': ['timestamp', 'text'], 'social.comments': ['timestamp'] });
-    expect(changes).toEqual({ added: { 'social.posts': ['text'], 'social.comments': ['timestamp'] }, removed: { 'social.posts': ['likes'] }, unchanged: false });
+    expect(changes).toEqual({
+      added: { 'social.posts': ['text'], 'social.comments': ['timestamp'] },
+      removed: { 'social.posts': ['likes'] },
+      unchanged: false,
+    });
   });
 
   it('says unchanged when the fields are the same, in any order', () => {

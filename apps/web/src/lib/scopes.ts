@@ -32,6 +32,13 @@ const FIELD_WORDS: Record<string, string> = {
   query: 'what you searched for',
   name: 'the name',
   duration: 'how long it lasted',
+  channel: 'the channel that published it',
+  removed: 'whether it was removed',
+  accuracy: 'how accurate the position was',
+  durationSeconds: 'how long you stayed',
+  placeName: "the place's name",
+  placeId: "the place's id (it names a precise place)",
+  semanticType: 'what kind of place it was (home, work…)',
 };
 
 const GRAIN_WORDS: Record<string, string> = {

@@ -43,7 +43,10 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     return () => setSessionLostHandler(undefined);
   }, [adopt, sessionEnded]);
 
-  const signIn = useCallback(async (email: string, password: string) => adopt(await api<BrowserSession>('POST', '/auth/session', { email, password })), [adopt]);
+  const signIn = useCallback(
+    async (email: string, password: string) => adopt(await api<BrowserSession>('POST', '/auth/session', { email, password })),
+    [adopt],
+  );
 
   const signOut = useCallback(async () => {
     try {

@@ -69,7 +69,8 @@ export interface Dataset {
   name: string;
   format: string;
   source: string;
-  status: DatasetStatus | string;
+  /** One of DatasetStatus from this API; a newer API may add others, shown as they are. */
+  status: string;
   sizeBytes: number;
   recordCount: number;
   recordKinds: Record<string, number>;

@@ -32,11 +32,24 @@ export default function Account() {
         <p>Changing it signs you out everywhere, here too, and ends every API token of yours.</p>
         <div className="field">
           <label htmlFor="current-password">Current password</label>
-          <input id="current-password" type="password" autoComplete="current-password" value={currentPassword} onChange={(event) => setCurrentPassword(event.target.value)} />
+          <input
+            id="current-password"
+            type="password"
+            autoComplete="current-password"
+            value={currentPassword}
+            onChange={(event) => setCurrentPassword(event.target.value)}
+          />
         </div>
         <div className="field">
           <label htmlFor="new-password">New password</label>
-          <input id="new-password" type="password" autoComplete="new-password" minLength={10} value={newPassword} onChange={(event) => setNewPassword(event.target.value)} />
+          <input
+            id="new-password"
+            type="password"
+            autoComplete="new-password"
+            minLength={10}
+            value={newPassword}
+            onChange={(event) => setNewPassword(event.target.value)}
+          />
         </div>
         <ErrorMessage error={error} />
         <button type="submit" disabled={busy}>

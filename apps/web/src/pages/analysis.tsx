@@ -90,7 +90,13 @@ function RunForm({ analysis, version }: { analysis: AnalysisDetail; version: Ver
     setError(undefined);
     if (Object.keys(outcome.errors).length > 0 || chosen.length === 0 || !consented) return;
     setBusy(true);
-    api<Run>('POST', '/runs', { analysis: analysis.slug, version: version.version, datasetIds: chosen, params: outcome.params, consent: { scopes: version.scopes } }).then(
+    api<Run>('POST', '/runs', {
+      analysis: analysis.slug,
+      version: version.version,
+      datasetIds: chosen,
+      params: outcome.params,
+      consent: { scopes: version.scopes },
+    }).then(
       (run) => navigate(`/runs/${run.id}`),
       (failure: unknown) => {
         setBusy(false);
@@ -154,7 +160,8 @@ function RunForm({ analysis, version }: { analysis: AnalysisDetail; version: Ver
             }}
             aria-describedby={consentError ? 'consent-error' : undefined}
           />
-          I consent to this one run reading exactly the fields listed above from the datasets I chose. Lockbox keeps a receipt of this consent; it does not carry over to any other run or version.
+          I consent to this one run reading exactly the fields listed above from the datasets I chose. Lockbox keeps a receipt of this consent; it does not
+          carry over to any other run or version.
         </label>
         {consentError ? (
           <p className="error" id="consent-error" role="alert">

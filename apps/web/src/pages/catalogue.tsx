@@ -71,7 +71,8 @@ export default function Catalogue() {
                 <Link to={`/analyses/${encodeURIComponent(entry.slug)}`}>{entry.title}</Link>
               </h2>
               <p className="muted">
-                {CATEGORIES.find((item) => item.value === entry.category)?.label ?? entry.category} · version {entry.latestVersion.version} · {entry.price === 0 ? 'free' : `${entry.price} credits`}
+                {CATEGORIES.find((item) => item.value === entry.category)?.label ?? entry.category} · version {entry.latestVersion.version} ·{' '}
+                {entry.price === 0 ? 'free' : `${entry.price} credits`}
               </p>
               <p>{entry.description}</p>
             </li>

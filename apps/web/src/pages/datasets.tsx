@@ -90,7 +90,12 @@ function UploadForm({ onUploaded }: { onUploaded: (dataset: Dataset) => void }) 
       </div>
       <div className="field">
         <label htmlFor="upload-format">Format</label>
-        <select id="upload-format" value={format} onChange={(event) => setFormat(event.target.value)} aria-describedby={formatError ? 'upload-format-error' : undefined}>
+        <select
+          id="upload-format"
+          value={format}
+          onChange={(event) => setFormat(event.target.value)}
+          aria-describedby={formatError ? 'upload-format-error' : undefined}
+        >
           {UPLOAD_FORMATS.map((entry) => (
             <option key={entry.value} value={entry.value}>
               {entry.label}
@@ -104,7 +109,8 @@ function UploadForm({ onUploaded }: { onUploaded: (dataset: Dataset) => void }) 
           <label htmlFor="upload-mapping">Mapping</label>
           <textarea id="upload-mapping" rows={4} value={mapping} onChange={(event) => setMapping(event.target.value)} aria-describedby="upload-mapping-help" />
           <p className="help" id="upload-mapping-help">
-            JSON naming the record kind and which column or field holds each of its fields, e.g. {'{"kind":"social.posts","fields":{"timestamp":"date","text":"body"}}'}.
+            JSON naming the record kind and which column or field holds each of its fields, e.g.{' '}
+            {'{"kind":"social.posts","fields":{"timestamp":"date","text":"body"}}'}.
           </p>
         </div>
       ) : null}

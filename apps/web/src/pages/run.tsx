@@ -34,7 +34,10 @@ function Status({ run }: { run: Run }) {
     return (
       <div role="status" aria-live="polite" className="run-status">
         <p>
-          <strong>Queued.</strong> {run.queuePosition === null || run.queuePosition === 0 ? 'It starts next.' : `${run.queuePosition} ${run.queuePosition === 1 ? 'run is' : 'runs are'} ahead of it.`}
+          <strong>Queued.</strong>{' '}
+          {run.queuePosition === null || run.queuePosition === 0
+            ? 'It starts next.'
+            : `${run.queuePosition} ${run.queuePosition === 1 ? 'run is' : 'runs are'} ahead of it.`}
         </p>
         <ProgressBar fraction={null} label="Waiting to start" />
       </div>
@@ -57,7 +60,8 @@ function Status({ run }: { run: Run }) {
       <p>
         <strong>{statusWords(run.status)}</strong>
         {run.finishedAt ? ` ${formatDateTime(run.finishedAt)}` : ''}
-        {run.containerMs !== null ? `, after ${run.containerMs < 1000 ? 'less than a second' : formatDuration(run.containerMs / 1000)}` : ''}.{reason ? ` It did not succeed because ${reason}.` : ''}
+        {run.containerMs !== null ? `, after ${run.containerMs < 1000 ? 'less than a second' : formatDuration(run.containerMs / 1000)}` : ''}.
+        {reason ? ` It did not succeed because ${reason}.` : ''}
       </p>
       {run.message && run.status !== 'succeeded' ? <p>{run.message}</p> : null}
     </div>
@@ -130,7 +134,10 @@ export default function RunPage({ id }: { id: string }) {
   const run = useAsync(() => api<Run>('GET', `/runs/${encodeURIComponent(id)}`), [id]);
   const { reload, setData, data } = run;
   const withResult = data?.status === 'succeeded' && data.hasResult;
-  const result = useAsync(() => (withResult ? api<ResultDocument>('GET', `/runs/${encodeURIComponent(id)}/result`) : Promise.resolve(undefined)), [id, withResult]);
+  const result = useAsync(
+    () => (withResult ? api<ResultDocument>('GET', `/runs/${encodeURIComponent(id)}/result`) : Promise.resolve(undefined)),
+    [id, withResult],
+  );
   const onEvent = useCallback(
     (event: LiveEvent) => {
       if (!event.type.startsWith('run.') || event.subjectId !== id) return;
@@ -159,7 +166,8 @@ export default function RunPage({ id }: { id: string }) {
     <>
       <PageHeading title={`Run of ${data.analysis.title}`}>Run of {data.analysis.title}</PageHeading>
       <p className="muted">
-        Version {data.analysis.version} · requested {formatDateTime(data.queuedAt)} · <Link to={`/analyses/${encodeURIComponent(data.analysis.slug)}`}>about this analysis</Link>
+        Version {data.analysis.version} · requested {formatDateTime(data.queuedAt)} ·{' '}
+        <Link to={`/analyses/${encodeURIComponent(data.analysis.slug)}`}>about this analysis</Link>
       </p>
       <Status run={data} />
       {withResult ? <ErrorMessage error={result.error} /> : null}

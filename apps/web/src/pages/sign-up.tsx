@@ -66,7 +66,8 @@ export default function SignUp() {
             <input type="radio" name="role" value="user" checked={role === 'user'} onChange={() => setRole('user')} /> analyse my own data
           </label>
           <label className="choice">
-            <input type="radio" name="role" value="developer" checked={role === 'developer'} onChange={() => setRole('developer')} /> publish analyses (developer)
+            <input type="radio" name="role" value="developer" checked={role === 'developer'} onChange={() => setRole('developer')} /> publish analyses
+            (developer)
           </label>
         </fieldset>
         <ErrorMessage error={error} />

@@ -25,7 +25,10 @@ describe('stageFixtures', () => {
   it('stages run.json and synthetic records with only the declared fields, readable by the container user', async () => {
     const { inputDir, records } = await stageFixtures(join(work, 'attempt'), 'check-v1', manifest, 7);
     expect(records).toEqual({ 'social.posts': SMOKE_RUN_RECORDS });
-    const lines = readFileSync(join(inputDir, 'data', 'social.posts.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    const lines = readFileSync(join(inputDir, 'data', 'social.posts.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(lines).toHaveLength(SMOKE_RUN_RECORDS);
     for (const line of lines) expect(Object.keys(line).sort()).toEqual(['kind', 'text', 'timestamp']);
     expect(JSON.parse(readFileSync(join(inputDir, 'run.json'), 'utf8'))).toEqual({
@@ -43,7 +46,8 @@ describe('stageFixtures', () => {
     const previous = process.umask(0o077);
     try {
       const { inputDir } = await stageFixtures(join(work, 'private'), 'run', manifest, 7);
-      for (const path of ['run.json', 'data/social.posts.jsonl']) expect({ path, mode: statSync(join(inputDir, path)).mode & 0o777 }).toEqual({ path, mode: 0o644 });
+      for (const path of ['run.json', 'data/social.posts.jsonl'])
+        expect({ path, mode: statSync(join(inputDir, path)).mode & 0o777 }).toEqual({ path, mode: 0o644 });
     } finally {
       process.umask(previous);
     }

@@ -82,7 +82,15 @@ export class SmokeRun {
       forceRunsc: this.settings.requiredRuntime === 'runsc',
     });
     if (choice.refusal !== undefined) {
-      const report: SmokeRunReport = { status: 'not_run', message: choice.refusal, records: {}, containerMs: 0, outputBytes: 0, logBytes: 0, peakMemoryBytes: null };
+      const report: SmokeRunReport = {
+        status: 'not_run',
+        message: choice.refusal,
+        records: {},
+        containerMs: 0,
+        outputBytes: 0,
+        logBytes: 0,
+        peakMemoryBytes: null,
+      };
       return { report, violation: { rule: 'smoke_run', message: `the smoke run could not start: ${choice.refusal}` } };
     }
 
@@ -97,7 +105,11 @@ export class SmokeRun {
       const memory = new PeakMemory(this.docker);
       let containerId: string | undefined;
       const onStop = () => {
-        if (containerId) void this.docker.getContainer(containerId).kill({ signal: 'SIGKILL' }).catch(() => undefined);
+        if (containerId)
+          void this.docker
+            .getContainer(containerId)
+            .kill({ signal: 'SIGKILL' })
+            .catch(() => undefined);
       };
       stop.addEventListener('abort', onStop);
       let outcome;
@@ -240,6 +252,7 @@ class PeakMemory {
         // The container has gone, or this runtime reports no stats: keep what was seen.
       }
     };
+    // Not awaited: a sample catches its own errors, and a late one only raises the peak.
     void sample();
     this.timer = setInterval(() => void sample(), MEMORY_SAMPLE_MS);
   }

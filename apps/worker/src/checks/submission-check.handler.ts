@@ -105,7 +105,12 @@ export class SubmissionCheckHandler implements JobHandler<'submission.check'> {
       `the checks were tried ${claim.lostAttempts} times and each attempt killed or stalled the worker running them (for example, output the worker ran out of memory reading), so they were not tried again`,
     );
     this.logger.warn(`submission ${id}: ${claim.lostAttempts} check attempt(s) lost, the cap; failing it and flagging it for the admins`);
-    const recorded = await this.finish(version, claim, findings, { job: 'check', jobId: version.id, lostAttempts: claim.lostAttempts, actor: `worker:${this.identity.id}` });
+    const recorded = await this.finish(version, claim, findings, {
+      job: 'check',
+      jobId: version.id,
+      lostAttempts: claim.lostAttempts,
+      actor: `worker:${this.identity.id}`,
+    });
     if (recorded === false) return;
     lease.stop();
     await this.events.publish(recorded);

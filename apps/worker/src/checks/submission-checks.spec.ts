@@ -37,12 +37,33 @@ function versionWith(overrides: Partial<Manifest> = {}): AnalysisVersion {
 }
 
 function passingInspection(): ImageInspection {
-  return { ok: true, imageId: IMAGE_ID, layout: 'oci-layout', layers: 2, tarballBytes: 4096, compressedBytes: 3000, decompressedBytes: 8000, violations: [], notes: ['USER ignored'] };
+  return {
+    ok: true,
+    imageId: IMAGE_ID,
+    layout: 'oci-layout',
+    layers: 2,
+    tarballBytes: 4096,
+    compressedBytes: 3000,
+    decompressedBytes: 8000,
+    violations: [],
+    notes: ['USER ignored'],
+  };
 }
 
-const SMOKE_REPORT: SmokeRunReport = { runtime: 'runc', status: 'succeeded', message: 'ok', records: { 'social.posts': 200 }, containerMs: 800, outputBytes: 1200, logBytes: 40, peakMemoryBytes: null };
+const SMOKE_REPORT: SmokeRunReport = {
+  runtime: 'runc',
+  status: 'succeeded',
+  message: 'ok',
+  records: { 'social.posts': 200 },
+  containerMs: 800,
+  outputBytes: 1200,
+  logBytes: 40,
+  peakMemoryBytes: null,
+};
 
-function setUp(options: { inspection?: ImageInspection; imageStored?: boolean; engineConfig?: unknown; engineReachable?: boolean; smoke?: SmokeRunFinding } = {}) {
+function setUp(
+  options: { inspection?: ImageInspection; imageStored?: boolean; engineConfig?: unknown; engineReachable?: boolean; smoke?: SmokeRunFinding } = {},
+) {
   jest.mocked(inspectImageTarball).mockResolvedValue(options.inspection ?? passingInspection());
   const storage = {
     getStream: jest.fn(async () => Readable.from([Buffer.from('tarball')])),
@@ -54,7 +75,13 @@ function setUp(options: { inspection?: ImageInspection; imageStored?: boolean; e
     inspectImage: jest.fn(async () => options.engineConfig ?? { Id: IMAGE_ID, Architecture: 'amd64', Os: 'linux', Config: {} }),
   };
   const smoke = { run: jest.fn(async () => options.smoke ?? { report: SMOKE_REPORT }) };
-  const checks = new SubmissionChecks(DEFAULT_PLATFORM_LIMITS, {} as Docker, engine as unknown as DockerEngineRepository, storage as unknown as ObjectStorageRepository, smoke as unknown as SmokeRun);
+  const checks = new SubmissionChecks(
+    DEFAULT_PLATFORM_LIMITS,
+    {} as Docker,
+    engine as unknown as DockerEngineRepository,
+    storage as unknown as ObjectStorageRepository,
+    smoke as unknown as SmokeRun,
+  );
   const loader = jest.mocked(ImageLoader).mock.results.at(-1)!.value as { load: jest.Mock; remove: jest.Mock };
   return { checks, storage, engine, loader, smoke };
 }
@@ -68,12 +95,27 @@ describe('SubmissionChecks', () => {
     const { checks, storage, loader } = setUp();
     const findings = await checks.check(versionWith(), new AbortController().signal);
     expect(findings!.passed).toBe(true);
-    expect(outcomes(findings!.steps)).toEqual({ manifest: 'passed', intake: 'passed', store: 'passed', load: 'passed', engine_config: 'passed', smoke_run: 'passed' });
+    expect(outcomes(findings!.steps)).toEqual({
+      manifest: 'passed',
+      intake: 'passed',
+      store: 'passed',
+      load: 'passed',
+      engine_config: 'passed',
+      smoke_run: 'passed',
+    });
     expect(findings!.imageKey).toBe(imageKeyOf(IMAGE_ID));
     expect(storage.putStream).toHaveBeenCalledWith(imageKeyOf(IMAGE_ID), expect.any(Readable), expect.anything());
     expect(sanitizeImageTarball).toHaveBeenCalledTimes(1);
     expect(loader.load).toHaveBeenCalledWith(expect.any(Readable), IMAGE_ID);
-    expect(findings!.toReport(new Date(0))).toMatchObject({ passed: true, imageId: IMAGE_ID, layers: 2, imageBytes: 4096, decompressedBytes: 8000, notes: ['USER ignored'], smokeRun: SMOKE_REPORT });
+    expect(findings!.toReport(new Date(0))).toMatchObject({
+      passed: true,
+      imageId: IMAGE_ID,
+      layers: 2,
+      imageBytes: 4096,
+      decompressedBytes: 8000,
+      notes: ['USER ignored'],
+      smokeRun: SMOKE_REPORT,
+    });
   });
 
   it('does not write an image tarball that is already stored (a redelivery, or an identical image)', async () => {
@@ -89,7 +131,14 @@ describe('SubmissionChecks', () => {
     const findings = await checks.check(versionWith({ resources: { ...manifest.resources, memory: '4g' } }), new AbortController().signal);
     expect(findings!.passed).toBe(false);
     expect(findings!.violations).toEqual([{ rule: 'manifest', message: expect.stringMatching(/^resources\.memory must be between/) }]);
-    expect(outcomes(findings!.steps)).toEqual({ manifest: 'failed', intake: 'passed', store: 'skipped', load: 'skipped', engine_config: 'skipped', smoke_run: 'skipped' });
+    expect(outcomes(findings!.steps)).toEqual({
+      manifest: 'failed',
+      intake: 'passed',
+      store: 'skipped',
+      load: 'skipped',
+      engine_config: 'skipped',
+      smoke_run: 'skipped',
+    });
     expect(storage.putStream).not.toHaveBeenCalled();
     expect(loader.load).not.toHaveBeenCalled();
   });
@@ -120,14 +169,14 @@ describe('SubmissionChecks', () => {
     await expect(away.checks.check(versionWith(), new AbortController().signal)).rejects.toThrow(ImageLoadError);
   });
 
-  it("judges the image config again as the engine read it, and removes an image that fails that way", async () => {
+  it('judges the image config again as the engine read it, and removes an image that fails that way', async () => {
     const { checks, loader } = setUp({ engineConfig: { Id: IMAGE_ID, Architecture: 'amd64', Os: 'linux', Config: { Volumes: { '/data': {} } } } });
     const findings = await checks.check(versionWith(), new AbortController().signal);
     expect(findings!.violations).toEqual([{ rule: 'config', message: expect.stringMatching(/^as the engine reads the image: VOLUME is not allowed: \/data/) }]);
     expect(loader.remove).toHaveBeenCalledWith(IMAGE_ID);
   });
 
-  it('fails the check with the smoke run\'s cause, keeps its report and removes the image', async () => {
+  it("fails the check with the smoke run's cause, keeps its report and removes the image", async () => {
     const report: SmokeRunReport = { ...SMOKE_REPORT, status: 'failed', reason: 'exit_code', exitCode: 3, message: 'exited with code 3' };
     const { checks, loader, smoke } = setUp({ smoke: { report, violation: { rule: 'smoke_run', message: 'the smoke run crashed: exited with code 3' } } });
     const findings = await checks.check(versionWith(), new AbortController().signal);

@@ -51,7 +51,7 @@ export interface CheckStep {
   readonly name: string;
   /** Steps that work on the image itself (store, load, …) only run while every earlier step has passed. */
   readonly needsPassingImage: boolean;
-  run(version: AnalysisVersion, findings: CheckFindings, stop: AbortSignal): Promise<void>;
+  run(version: AnalysisVersion, findings: CheckFindings, stop: AbortSignal): Promise<void> | void;
 }
 
 /** The S3 key of an image's sanitised tarball; content-addressed, so identical images share one object. */
@@ -106,7 +106,7 @@ export class SubmissionChecks {
   }
 
   /** Again, against this worker's limits: they are settings, and may have changed since the submission. */
-  private async checkManifest(version: AnalysisVersion, findings: CheckFindings): Promise<void> {
+  private checkManifest(version: AnalysisVersion, findings: CheckFindings): void {
     const validation = validateManifest(version.manifest, this.limits);
     if (!validation.ok) for (const error of validation.errors) findings.violation('manifest', error.message);
   }

@@ -23,10 +23,12 @@ export class JobGate {
     return new Promise((resolve) => {
       this.waitingToEnter.push(() => {
         this.sharing += 1;
-        resolve(once(() => {
-          this.sharing -= 1;
-          this.admit();
-        }));
+        resolve(
+          once(() => {
+            this.sharing -= 1;
+            this.admit();
+          }),
+        );
       });
       this.admit();
     });
@@ -45,10 +47,12 @@ export class JobGate {
       const admitted = () => {
         stop.removeEventListener('abort', onStop);
         this.aloneInside = true;
-        resolve(once(() => {
-          this.aloneInside = false;
-          this.admit();
-        }));
+        resolve(
+          once(() => {
+            this.aloneInside = false;
+            this.admit();
+          }),
+        );
       };
       stop.addEventListener('abort', onStop, { once: true });
       this.waitingAlone.push(admitted);

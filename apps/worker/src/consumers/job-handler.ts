@@ -15,7 +15,7 @@ export interface JobContext {
    * The job no longer needs its share of the worker's capacity for its queue (a run whose container has
    * exited): the consumer may take the next message while this job finishes. Called again, or not at all, is fine.
    */
-  giveBackCapacity(): void;
+  giveBackCapacity: () => void;
   /**
    * Aborted when the job overran its queue's deadline (`jobDeadlineMs`): the worker has given up on it as
    * stalled and taken its share of capacity back. The job's lease is no longer renewed (the handler sees it

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { LOCKBOX_CONFIG, type LockboxConfig } from '@lockbox/config';
 import { claimJob, type JobClaim, type JobTable, releaseJob, renewLease } from '@lockbox/db';
+import { addToLogContext } from '@lockbox/logging';
 import { WorkerIdentity } from '../heartbeat/worker-identity';
 import type { JobContext } from './job-handler';
 
@@ -37,6 +38,7 @@ export class JobLeaseService {
   async claim(table: JobTable, id: string, context: ClaimContext): Promise<HeldLease | undefined> {
     const claim = await claimJob(this.dataSource, table, id, this.identity.id, this.config.jobs.leaseMs, this.config.jobs.maxAttempts);
     if (!claim) return undefined;
+    addToLogContext({ attempt: claim.attempts });
     const lease = this.keep(table, claim, context.abandoned);
     if (claim.exhausted || claim.lostAttempts === 0) return lease;
     this.logger.warn(`${table} ${id}: attempt ${claim.attempts} after ${claim.lostAttempts} lost one(s); it runs alone on this worker`);
@@ -61,7 +63,9 @@ export class JobLeaseService {
           }
         })
         // A database blip is not a lost lease; the next renewal tries again before the lease runs out.
-        .catch((error: unknown) => this.logger.warn(`renewing the lease on ${table} ${claim.id} failed: ${error instanceof Error ? error.message : error}`));
+        .catch((error: unknown) =>
+          this.logger.warn(`renewing the lease on ${table} ${claim.id} failed: ${error instanceof Error ? error.message : String(error)}`),
+        );
     }, this.config.jobs.leaseRenewMs);
     // Given up as stalled: the lease is left to expire, so the next claim counts this attempt as lost.
     const onAbandoned = () => {

@@ -1,4 +1,5 @@
 import type { QueueName } from '@lockbox/config';
+import { currentLogContext, type LogContext } from '@lockbox/logging';
 import type { QueueMessage, ReceivedMessage } from '@lockbox/queue';
 import type { JobContext, JobHandler } from './job-handler';
 import { jobDeadlineMs, QueueConsumerService } from './queue-consumer.service';
@@ -21,9 +22,16 @@ class MemoryQueue {
   readonly deleted: string[] = [];
   readonly madeVisible: Array<{ receiptHandle: string; seconds: number }> = [];
 
-  send(queue: QueueName, message: QueueMessage): void {
+  send(queue: QueueName, message: QueueMessage, correlationId?: string): void {
     const list = this.waiting.get(queue) ?? [];
-    list.push({ messageId: `m-${message.id}`, receiptHandle: `r-${message.id}`, body: JSON.stringify(message), receiveCount: 1, sentAt: new Date() });
+    list.push({
+      messageId: `m-${message.id}`,
+      receiptHandle: `r-${message.id}`,
+      body: JSON.stringify(message),
+      receiveCount: 1,
+      sentAt: new Date(),
+      correlationId,
+    });
     this.waiting.set(queue, list);
   }
 
@@ -157,9 +165,41 @@ describe('QueueConsumerService', () => {
   });
 });
 
+describe('QueueConsumerService log context', () => {
+  it("runs each job in a log context of its own: the correlation id its message carried, its job's id and type", async () => {
+    const seen = new Map<string, LogContext>();
+    const runs = new HeldHandler('run.execute');
+    const ingest = new HeldHandler('dataset.ingest');
+    for (const handler of [runs, ingest]) {
+      handler.onStart = async (id) => {
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        seen.set(id, currentLogContext());
+      };
+    }
+    const { service, queue } = consumer([runs, ingest], ['runs', 'ingest'], { runs: 2, ingest: 1 });
+    queue.send('runs', { type: 'run.execute', id: ids.first }, 'request-1');
+    queue.send('runs', { type: 'run.execute', id: ids.second });
+    queue.send('ingest', { type: 'dataset.ingest', id: ids.quick }, 'request-2');
+    service.onApplicationBootstrap();
+    await eventually(() => seen.size === 3, 'three jobs');
+    expect(Object.fromEntries(seen)).toEqual({
+      [ids.first]: { correlationId: 'request-1', jobType: 'run.execute', runId: ids.first },
+      [ids.second]: { jobType: 'run.execute', runId: ids.second },
+      [ids.quick]: { correlationId: 'request-2', jobType: 'dataset.ingest', datasetId: ids.quick },
+    });
+    expect(currentLogContext()).toEqual({});
+    for (const id of [ids.first, ids.second]) runs.end(id);
+    ingest.end(ids.quick);
+    await service.beforeApplicationShutdown();
+  });
+});
+
 describe('jobDeadlineMs', () => {
   it('bounds a run by the longest run timeout, the overdue grace and one lease; checks and ingests by their settings', () => {
-    const config = { jobs: { runOverdueGraceMs: 300_000, leaseMs: 30_000, checkDeadlineMs: 1_800_000, ingestDeadlineMs: 600_000 }, limits: { runTimeoutMaxSeconds: 900 } };
+    const config = {
+      jobs: { runOverdueGraceMs: 300_000, leaseMs: 30_000, checkDeadlineMs: 1_800_000, ingestDeadlineMs: 600_000 },
+      limits: { runTimeoutMaxSeconds: 900 },
+    };
     expect(jobDeadlineMs(config as never, 'runs')).toBe(1_230_000);
     expect(jobDeadlineMs(config as never, 'checks')).toBe(1_800_000);
     expect(jobDeadlineMs(config as never, 'ingest')).toBe(600_000);

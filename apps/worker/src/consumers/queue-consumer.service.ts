@@ -3,6 +3,7 @@ import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnAppl
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { LOCKBOX_CONFIG, type LockboxConfig, type QueueName } from '@lockbox/config';
+import { addToLogContext, type LogContext, runWithLogContext } from '@lockbox/logging';
 import {
   MessageNotInFlightError,
   parseQueueMessage,
@@ -19,6 +20,13 @@ import { JOB_HANDLERS, type JobContext, type JobHandler } from './job-handler';
 import { QueueCapacity } from './queue-capacity';
 
 const MAX_BACKOFF_SECONDS = 15 * 60;
+
+/** The log context field that names a message's job. */
+const SUBJECT_FIELD: Readonly<Record<QueueMessageType, keyof Pick<LogContext, 'runId' | 'datasetId' | 'submissionId'>>> = {
+  'run.execute': 'runId',
+  'dataset.ingest': 'datasetId',
+  'submission.check': 'submissionId',
+};
 
 /**
  * How long one job of the queue may take before the worker gives up on it as stalled. A run's own
@@ -109,7 +117,8 @@ export class QueueConsumerService implements OnApplicationBootstrap, BeforeAppli
       }
       for (const message of messages) {
         const giveBack = capacity.take();
-        const job = this.process(queue, message, giveBack).finally(() => {
+        // Every line about the job carries the correlation id of the request that queued it.
+        const job = runWithLogContext({ correlationId: message.correlationId }, () => this.process(queue, message, giveBack)).finally(() => {
           giveBack();
           this.inFlight.delete(job);
         });
@@ -131,6 +140,8 @@ export class QueueConsumerService implements OnApplicationBootstrap, BeforeAppli
       return;
     }
 
+    addToLogContext({ jobType: message.type, [SUBJECT_FIELD[message.type]]: message.id });
+    const startedAt = performance.now();
     const keepHidden = this.keepHiddenWhileHandling(queue, received);
     let leave = await this.gate.enter();
     if (this.shutdown.signal.aborted) {
@@ -187,6 +198,11 @@ export class QueueConsumerService implements OnApplicationBootstrap, BeforeAppli
     await this.queue.delete(queue, received.receiptHandle).catch((error: unknown) => {
       // The outcome is committed; a redelivery will find nothing to claim and be acknowledged then.
       this.logger.warn(`could not delete message ${received.messageId} from ${queue}: ${describe(error)}`);
+    });
+    const durationMs = Math.round(performance.now() - startedAt);
+    this.logger.log(`${message.type} ${message.id} handled in ${durationMs} ms (delivery ${received.receiveCount})`, {
+      durationMs,
+      delivery: received.receiveCount,
     });
   }
 

@@ -29,7 +29,7 @@ export class HeartbeatService implements OnApplicationBootstrap, OnApplicationSh
     this.logger.log(`worker ${this.identity.id}: runtimes ${runtimes.join(', ') || 'none'}`);
     await this.beat();
     this.timer = setInterval(() => {
-      this.beat().catch((error: unknown) => this.logger.warn(`heartbeat failed: ${error instanceof Error ? error.message : error}`));
+      this.beat().catch((error: unknown) => this.logger.warn(`heartbeat failed: ${error instanceof Error ? error.message : String(error)}`));
     }, this.config.worker.heartbeatIntervalMs);
   }
 

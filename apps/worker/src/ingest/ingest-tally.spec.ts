@@ -24,8 +24,8 @@ describe('IngestTally', () => {
   it('shortens very long reasons', () => {
     const tally = new IngestTally();
     tally.addError(1, 'x'.repeat(5000));
-    expect(tally.lineErrors[0].reason.length).toBe(300);
-    expect(tally.lineErrors[0].reason.endsWith('…')).toBe(true);
+    expect(tally.lineErrors[0]?.reason.length).toBe(300);
+    expect(tally.lineErrors[0]?.reason.endsWith('…')).toBe(true);
   });
 
   it('fails without valid records, naming the first error', () => {
@@ -38,5 +38,11 @@ describe('IngestTally', () => {
     single.addError(1, 'line is not valid JSON');
     expect(single.outcome().failureMessage).toBe('no valid records: the only line has an error, e.g. line 1: line is not valid JSON');
     expect(new IngestTally().outcome()).toEqual({ status: 'failed', failureMessage: 'no valid records: the file has only blank lines' });
+  });
+
+  it('fails without an example when it keeps no line error', () => {
+    const tally = new IngestTally(0);
+    tally.addError(1, 'line is not valid JSON');
+    expect(tally.outcome().failureMessage).toBe('no valid records: the only line has an error');
   });
 });

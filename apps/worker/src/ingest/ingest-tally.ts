@@ -41,6 +41,7 @@ export class IngestTally {
     if (this.errorCount === 0) return { status: 'failed', failureMessage: 'no valid records: the file has only blank lines' };
     const [first] = this.lineErrors;
     const lines = this.errorCount === 1 ? 'the only line has an error' : `all ${plural(this.errorCount, 'line')} have errors`;
-    return { status: 'failed', failureMessage: `no valid records: ${lines}, e.g. line ${first.line}: ${first.reason}` };
+    const example = first === undefined ? '' : `, e.g. line ${first.line}: ${first.reason}`;
+    return { status: 'failed', failureMessage: `no valid records: ${lines}${example}` };
   }
 }

@@ -27,7 +27,13 @@ function harness(lease: { attempts: number; lostAttempts: number; exhausted: boo
   const recorded = { userId: 'user-1', event: { id: '1' } };
   const events = { record: jest.fn().mockResolvedValue(recorded), publish: jest.fn() };
   const handler = new IngestHandler(dataSource as never, leases as never, storage as never, events as never, { id: 'worker-1' } as never);
-  const context: JobContext = { receiveCount: 4, shutdown: new AbortController().signal, giveBackCapacity: () => undefined, abandoned: new AbortController().signal, runAlone: async () => true };
+  const context: JobContext = {
+    receiveCount: 4,
+    shutdown: new AbortController().signal,
+    giveBackCapacity: () => undefined,
+    abandoned: new AbortController().signal,
+    runAlone: async () => true,
+  };
   return { handler, context, updates, inserted, storage, events, leases, recorded };
 }
 
@@ -42,7 +48,9 @@ describe('IngestHandler', () => {
     const [update] = h.updates;
     expect(update!.slice(0, 2)).toEqual([DATASET_ID, 'failed']);
     expect(update![6]).toMatch(/^ingesting it was tried 3 times and each attempt killed or stalled the worker/);
-    expect(h.inserted).toEqual([expect.objectContaining({ action: 'dataset.ingested', detail: { status: 'failed', recordCount: 0, errorCount: 0, reason: 'attempts_exhausted' } })]);
+    expect(h.inserted).toEqual([
+      expect.objectContaining({ action: 'dataset.ingested', detail: { status: 'failed', recordCount: 0, errorCount: 0, reason: 'attempts_exhausted' } }),
+    ]);
     expect(h.events.record).toHaveBeenCalledWith(
       expect.anything(),
       expect.objectContaining({

@@ -155,7 +155,15 @@ export class IngestHandler implements JobHandler<'dataset.ingest'> {
         userId: dataset.userId,
         type: ready ? 'dataset.ready' : 'dataset.failed',
         subjectId: dataset.id,
-        payload: { datasetId: dataset.id, name: dataset.name, status: outcome.status, recordCount, recordKinds, errorCount, failureMessage: outcome.failureMessage },
+        payload: {
+          datasetId: dataset.id,
+          name: dataset.name,
+          status: outcome.status,
+          recordCount,
+          recordKinds,
+          errorCount,
+          failureMessage: outcome.failureMessage,
+        },
         dedupeKey: `dataset:${dataset.id}:ingested`,
         notification: ready
           ? { title: 'Dataset ready', body: `Your dataset "${dataset.name}" is ready: ${plural(recordCount, 'record')}` }

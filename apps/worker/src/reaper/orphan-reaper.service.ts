@@ -9,7 +9,16 @@ import { DataSource } from 'typeorm';
 import { listStackContainers, removeContainer } from '@lockbox/analysis-sdk/sandbox';
 import { LOCKBOX_CONFIG, type LockboxConfig } from '@lockbox/config';
 import { DOCKER_CLIENT } from '@lockbox/sandbox';
-import { type AttemptRef, isAttemptHeld, type LeaseHolder, type LeaseView, mountPointsUnder, STAGING_KINDS, stagingDirAttempt, stagingDirOf } from './orphan-reaper';
+import {
+  type AttemptRef,
+  isAttemptHeld,
+  type LeaseHolder,
+  type LeaseView,
+  mountPointsUnder,
+  STAGING_KINDS,
+  stagingDirAttempt,
+  stagingDirOf,
+} from './orphan-reaper';
 
 const runCommand = promisify(execFile);
 const UMOUNT_TIMEOUT_MS = 10_000;

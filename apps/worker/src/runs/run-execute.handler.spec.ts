@@ -45,7 +45,15 @@ const claimedRun: ClaimedRun = {
 };
 
 function outcome(overrides: Partial<SandboxOutcome> = {}): SandboxOutcome {
-  return { status: 'succeeded', message: 'the analysis finished', containerMs: 42, logs: Buffer.from('hello\n'), logBytesTotal: 6, artifacts: [], ...overrides };
+  return {
+    status: 'succeeded',
+    message: 'the analysis finished',
+    containerMs: 42,
+    logs: Buffer.from('hello\n'),
+    logBytesTotal: 6,
+    artifacts: [],
+    ...overrides,
+  };
 }
 
 interface Harness {
@@ -91,7 +99,9 @@ function harness(attempts = 1, claimed: { lostAttempts: number; exhausted: boole
 
   jest.spyOn(RunStateStore.prototype, 'load').mockResolvedValue(claimedRun);
   jest.spyOn(RunStateStore.prototype, 'markStarted').mockResolvedValue({ held: true, recorded: undefined });
-  jest.spyOn(RunStateStore.prototype, 'datasets').mockResolvedValue([{ id: DATASET_ID, status: 'ready', curatedPrefix: 'curated/x/', recordKinds: { 'social.posts': 1 } }]);
+  jest
+    .spyOn(RunStateStore.prototype, 'datasets')
+    .mockResolvedValue([{ id: DATASET_ID, status: 'ready', curatedPrefix: 'curated/x/', recordKinds: { 'social.posts': 1 } }]);
   jest.spyOn(RunStateStore.prototype, 'recordProgress').mockResolvedValue(undefined);
   const cancelRequested = jest.spyOn(RunStateStore.prototype, 'cancelRequested').mockResolvedValue(false);
   const finish = jest.spyOn(RunStateStore.prototype, 'finish').mockResolvedValue({ recorded: undefined });
@@ -212,7 +222,9 @@ describe('RunExecuteHandler', () => {
     jest.spyOn(SandboxRunner.prototype, 'run').mockResolvedValue(outcome({ result: { schemaVersion: 1, summary: 'done', blocks: [] }, resultBytes }));
     const storage = (h.handler as unknown as { storage: { list: jest.Mock; delete: jest.Mock } }).storage;
     const run = `runs/user-1/${RUN_ID}/`;
-    storage.list.mockResolvedValue([`${run}attempt-1/result.json`, `${run}attempt-2/logs.txt`, `${run}attempt-3/logs.txt`, `${run}attempt-3/result.json`].map((key) => ({ key })));
+    storage.list.mockResolvedValue(
+      [`${run}attempt-1/result.json`, `${run}attempt-2/logs.txt`, `${run}attempt-3/logs.txt`, `${run}attempt-3/result.json`].map((key) => ({ key })),
+    );
     await h.handler.handle({ type: 'run.execute', id: RUN_ID }, contextOf(h, 1));
 
     expect(storage.list).toHaveBeenCalledWith(run);
@@ -288,7 +300,11 @@ describe('RunExecuteHandler', () => {
     storage.getStream.mockRejectedValue(new ObjectNotFoundError('images/sha256:abc.tar'));
     await h.handler.handle({ type: 'run.execute', id: RUN_ID }, contextOf(h, 1));
     expect(run).not.toHaveBeenCalled();
-    expect(h.finish).toHaveBeenCalledWith(expect.anything(), claimedRun, expect.objectContaining({ verdict: expect.objectContaining({ status: 'failed', reason: 'image_unavailable' }) }));
+    expect(h.finish).toHaveBeenCalledWith(
+      expect.anything(),
+      claimedRun,
+      expect.objectContaining({ verdict: expect.objectContaining({ status: 'failed', reason: 'image_unavailable' }) }),
+    );
     // No container ever saw the data: nothing to audit as accessed.
     expect(h.recordDataAccess).not.toHaveBeenCalled();
   });
@@ -296,7 +312,9 @@ describe('RunExecuteHandler', () => {
   it('fails a run whose manifest asks for runsc on a worker without it, and never runs it under runc', async () => {
     const h = harness();
     const run = jest.spyOn(SandboxRunner.prototype, 'run');
-    jest.spyOn(RunStateStore.prototype, 'load').mockResolvedValue({ ...claimedRun, version: { ...claimedRun.version, manifest: { ...claimedRun.version.manifest, runtime: 'runsc' } } });
+    jest
+      .spyOn(RunStateStore.prototype, 'load')
+      .mockResolvedValue({ ...claimedRun, version: { ...claimedRun.version, manifest: { ...claimedRun.version.manifest, runtime: 'runsc' } } });
     await h.handler.handle({ type: 'run.execute', id: RUN_ID }, contextOf(h, 1));
     expect(run).not.toHaveBeenCalled();
     expect(h.finish.mock.calls[0][2].verdict).toEqual({ status: 'failed', reason: 'image_unavailable', message: expect.stringMatching(/gVisor/) });
@@ -319,7 +337,9 @@ describe('RunExecuteHandler', () => {
     expect(datasets).not.toHaveBeenCalled();
     expect(h.recordDataAccess).not.toHaveBeenCalled();
     // What a dead worker's attempt may have left running is looked for and killed.
-    expect(docker.listContainers).toHaveBeenCalledWith(expect.objectContaining({ filters: expect.objectContaining({ label: expect.arrayContaining([`lockbox.run=${RUN_ID}`]) }) }));
+    expect(docker.listContainers).toHaveBeenCalledWith(
+      expect.objectContaining({ filters: expect.objectContaining({ label: expect.arrayContaining([`lockbox.run=${RUN_ID}`]) }) }),
+    );
     expect(h.finish).toHaveBeenCalledTimes(1);
     expect(h.finish).toHaveBeenCalledWith(
       expect.objectContaining({ rowVersion: 7, exhausted: true }),

@@ -6,7 +6,14 @@ import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import { DataSource } from 'typeorm';
 import { ContainerPolicyError, parseResources, type RunInput, type SandboxRuntime } from '@lockbox/analysis-sdk';
-import { artifactContentType, killRunContainers, type RunProgress, type SandboxOutcome, SandboxRunner, type SandboxRunSpec } from '@lockbox/analysis-sdk/sandbox';
+import {
+  artifactContentType,
+  killRunContainers,
+  type RunProgress,
+  type SandboxOutcome,
+  SandboxRunner,
+  type SandboxRunSpec,
+} from '@lockbox/analysis-sdk/sandbox';
 import { LOCKBOX_CONFIG, type LockboxConfig } from '@lockbox/config';
 import { exhaustedRunVerdict, type QuarantineCause, type RunVerdict, type StoredArtifact } from '@lockbox/db';
 import { PlatformEventsService } from '@lockbox/events';
@@ -170,8 +177,7 @@ export class RunExecuteHandler implements JobHandler<'run.execute'> {
     ]);
 
     phases.mark('store');
-    const verdict: RunVerdict =
-      sandbox && (succeeded || !cancelled) ? verdictOf(sandbox) : await this.cancelVerdict(run);
+    const verdict: RunVerdict = sandbox && (succeeded || !cancelled) ? verdictOf(sandbox) : await this.cancelVerdict(run);
     await this.finish(lease, run, verdict, {
       containerMs: sandbox?.containerMs ?? null,
       resultKey,
@@ -197,7 +203,11 @@ export class RunExecuteHandler implements JobHandler<'run.execute'> {
     await killRunContainers(this.docker, { instance: this.config.instanceId, runId: run.id }).catch((error: unknown) =>
       this.logger.warn(`run ${run.id}: killing the containers of its lost attempts failed: ${describe(error)}`),
     );
-    const verdict = exhaustedRunVerdict({ cancelRequested: run.cancelRequested, versionSuspended: run.version.status === 'suspended', lostAttempts: claim.lostAttempts });
+    const verdict = exhaustedRunVerdict({
+      cancelRequested: run.cancelRequested,
+      versionSuspended: run.version.status === 'suspended',
+      lostAttempts: claim.lostAttempts,
+    });
     const quarantine: QuarantineCause = { job: 'run', jobId: run.id, lostAttempts: claim.lostAttempts, actor: `worker:${this.identity.id}` };
     this.logger.warn(`run ${run.id}: ${claim.lostAttempts} attempt(s) lost, the cap; ending it and flagging version ${run.version.id} for the admins`);
     await this.finish(lease, run, verdict, { ...emptyFinish(), quarantine });
@@ -263,7 +273,15 @@ export class RunExecuteHandler implements JobHandler<'run.execute'> {
           // Stopped meanwhile (lease lost, shutdown, cancel): the container never starts.
           beforeStart: async (id) => {
             if (stopped) throw new Error(`not starting the container: ${stopped}`);
-            const access = { datasetIds: run.datasetIds, scopes: run.consent.scopes, imageId: run.consent.imageId, runtime, records: staged.records, workerId: this.identity.id, containerId: id };
+            const access = {
+              datasetIds: run.datasetIds,
+              scopes: run.consent.scopes,
+              imageId: run.consent.imageId,
+              runtime,
+              records: staged.records,
+              workerId: this.identity.id,
+              containerId: id,
+            };
             if (await this.runs.recordDataAccess(claim, run, access)) return;
             stop('lease_lost');
             throw new Error('not starting the container: the claim no longer holds');
@@ -330,7 +348,7 @@ export class RunExecuteHandler implements JobHandler<'run.execute'> {
       : { status: 'cancelled', reason: 'by_user', message: 'You cancelled the run.' };
   }
 
-    /** Makes sure the consented image is in this engine. False when neither it nor its tarball exists. */
+  /** Makes sure the consented image is in this engine. False when neither it nor its tarball exists. */
   private async ensureImage(run: ClaimedRun): Promise<boolean> {
     const imageId = run.consent.imageId;
     if (await this.images.has(imageId)) return true;

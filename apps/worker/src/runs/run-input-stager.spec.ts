@@ -44,7 +44,10 @@ describe('RunInputStager', () => {
     expect(staged.inputDir).toBe(join(attemptDir, 'input'));
     expect(staged.records).toEqual({ 'social.posts': 3, 'social.reactions': 0 });
     expect(JSON.parse(readFileSync(join(staged.inputDir, 'run.json'), 'utf8'))).toEqual(runInput);
-    const posts = readFileSync(join(staged.inputDir, 'data/social.posts.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+    const posts = readFileSync(join(staged.inputDir, 'data/social.posts.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     expect(posts).toEqual([
       { kind: 'social.posts', timestamp: '2026-01-05T18:20:00Z', likes: 3 },
       { kind: 'social.posts', timestamp: '2026-01-06T10:00:00Z', likes: 0 },

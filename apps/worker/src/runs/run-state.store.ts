@@ -110,10 +110,10 @@ export class RunStateStore {
 
   /** The run's datasets that still exist and belong to its owner, in the run's order. */
   async datasets(run: ClaimedRun): Promise<CuratedDataset[]> {
-    const rows = (await this.dataSource.query(
-      `SELECT id, status, curated_prefix, record_kinds FROM datasets WHERE id = ANY($1::uuid[]) AND user_id = $2`,
-      [run.datasetIds, run.userId],
-    )) as Array<{ id: string; status: string; curated_prefix: string | null; record_kinds: Record<string, number> }>;
+    const rows = (await this.dataSource.query(`SELECT id, status, curated_prefix, record_kinds FROM datasets WHERE id = ANY($1::uuid[]) AND user_id = $2`, [
+      run.datasetIds,
+      run.userId,
+    ])) as Array<{ id: string; status: string; curated_prefix: string | null; record_kinds: Record<string, number> }>;
     const byId = new Map(rows.map((row) => [row.id, { id: row.id, status: row.status, curatedPrefix: row.curated_prefix, recordKinds: row.record_kinds }]));
     return run.datasetIds.flatMap((id) => byId.get(id) ?? []);
   }

@@ -5,7 +5,7 @@ import { DOCKER_CLIENT } from '@lockbox/sandbox';
 import { type SandboxEnvironmentFacts, sandboxEnvironmentProblems } from './sandbox-environment';
 import { WorkerRuntimesService } from './worker-runtimes.service';
 
-export class SandboxEnvironmentError extends Error {
+class SandboxEnvironmentError extends Error {
   constructor(readonly problems: string[]) {
     super(`This host would weaken the sandbox, so the worker does not start:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
     this.name = 'SandboxEnvironmentError';

@@ -12,6 +12,10 @@ export class OutboxMessage {
   @Column({ name: 'subject_id', type: 'uuid' })
   subjectId: string;
 
+  /** The id of the request that queued the job (`X-Request-Id`), sent with the message for the worker's log lines. */
+  @Column({ name: 'correlation_id', type: 'text', nullable: true })
+  correlationId: string | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 

@@ -3,7 +3,6 @@ import { JobColumns } from './job-columns';
 
 export const RUN_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'timed_out', 'cancelled'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
-export const TERMINAL_RUN_STATUSES: readonly RunStatus[] = ['succeeded', 'failed', 'timed_out', 'cancelled'];
 
 /**
  * Why a run did not succeed: one vocabulary everywhere (API, events, notifications). `attempts_exhausted`:
@@ -93,7 +92,12 @@ export class Run extends JobColumns {
   @Column({ name: 'log_key', type: 'text', nullable: true })
   logKey: string | null;
 
-  @Column({ name: 'log_bytes', type: 'bigint', nullable: true, transformer: { to: (value: number | null) => value, from: (value: string | null) => (value === null ? null : Number(value)) } })
+  @Column({
+    name: 'log_bytes',
+    type: 'bigint',
+    nullable: true,
+    transformer: { to: (value: number | null) => value, from: (value: string | null) => (value === null ? null : Number(value)) },
+  })
   logBytes: number | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })

@@ -8,7 +8,9 @@ export class VersionSuspension1764000000020 implements MigrationInterface {
   name = 'VersionSuspension1764000000020';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`ALTER TABLE analysis_versions ADD COLUMN suspended_at timestamptz, ADD COLUMN suspended_by uuid, ADD COLUMN suspension_reason text`);
+    await queryRunner.query(
+      `ALTER TABLE analysis_versions ADD COLUMN suspended_at timestamptz, ADD COLUMN suspended_by uuid, ADD COLUMN suspension_reason text`,
+    );
     await queryRunner.query(`
       ALTER TABLE analysis_versions ADD CONSTRAINT analysis_versions_suspension_check
         CHECK (status <> 'suspended' OR (suspended_at IS NOT NULL AND suspension_reason IS NOT NULL))`);

@@ -1,7 +1,17 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 const JOB_TABLES = ['runs', 'datasets', 'analysis_versions'];
-const RUN_REASONS_BEFORE = ['exit_code', 'oom', 'output_invalid', 'output_limit', 'log_limit', 'image_unavailable', 'deadline', 'by_user', 'analysis_suspended'];
+const RUN_REASONS_BEFORE = [
+  'exit_code',
+  'oom',
+  'output_invalid',
+  'output_limit',
+  'log_limit',
+  'image_unavailable',
+  'deadline',
+  'by_user',
+  'analysis_suspended',
+];
 
 /**
  * Nothing is retried forever. `lost_attempts` counts, per job, the attempts that ended without an outcome

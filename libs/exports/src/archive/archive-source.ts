@@ -15,7 +15,7 @@ export interface ArchiveSource {
 }
 
 /** Storage errors become SourceReadError, so the ingestion tells them from a bad archive. */
-export function asSourceError(error: unknown): SourceReadError {
+function asSourceError(error: unknown): SourceReadError {
   return error instanceof SourceReadError ? error : new SourceReadError(error);
 }
 

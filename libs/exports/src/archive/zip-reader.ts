@@ -91,7 +91,7 @@ function toEntry(entry: yauzl.Entry, maxNameBytes: number): ArchiveEntry {
 function assignLimits(entries: ArchiveEntry[], size: number): void {
   const byOffset = [...entries].sort((a, b) => a.offset - b.offset);
   for (let i = 0; i < byOffset.length; i++) {
-    const entry = byOffset[i];
+    const entry = byOffset[i]!;
     const next = byOffset[i + 1];
     entry.limit = next ? next.offset : size;
     const minimumEnd = entry.offset + LOCAL_HEADER_BYTES + entry.nameBytes + entry.compressedSize;

@@ -1,4 +1,4 @@
-import type { SkipReason } from '../faults';
+import type { NoteReason, SkipReason } from '../faults';
 import type { ExportLimits } from '../limits';
 import type { BufferGauge } from '../streams/buffer-gauge';
 import type { ExportMapping } from './mapped/export-mapping';
@@ -9,10 +9,14 @@ export interface RecordLocation {
   element?: readonly number[];
 }
 
-/** What a parser gives for each record of its file: a candidate record (validated later), or a skip. */
+/**
+ * What a parser gives for each record of its file: a candidate record (validated later), a skip, or a
+ * note (something the report tells without dropping a record: an element not imported, a text kept as written).
+ */
 export type ParsedItem =
   | { type: 'record'; record: Record<string, unknown>; at: RecordLocation }
-  | { type: 'skip'; reason: SkipReason; message: string; at: RecordLocation };
+  | { type: 'skip'; reason: SkipReason; message: string; at: RecordLocation }
+  | { type: 'note'; reason: NoteReason; message: string; at: RecordLocation };
 
 export interface ParseContext {
   limits: ExportLimits;
@@ -42,6 +46,11 @@ export interface FormatPlan {
 
 export interface PlanOptions {
   mapping?: ExportMapping;
+  /**
+   * Every file name of the archive (relative to its root), for formats whose roles depend on the archive's
+   * structure rather than on fixed names (Google Takeout's folders are named in the account's language).
+   */
+  names?: readonly string[];
 }
 
 export interface ExportFormat {
@@ -58,4 +67,8 @@ export function skipItem(reason: SkipReason, message: string, at: RecordLocation
 
 export function recordItem(record: Record<string, unknown>, at: RecordLocation): ParsedItem {
   return { type: 'record', record, at };
+}
+
+export function noteItem(reason: NoteReason, message: string, at: RecordLocation): ParsedItem {
+  return { type: 'note', reason, message, at };
 }

@@ -1,3 +1,8 @@
+import { facebook2024Files, facebookOlderFiles } from '../../test-fixtures/facebook-sample';
+import { takeoutEnglishFiles, takeoutGermanFiles } from '../../test-fixtures/google-takeout-sample';
+import { instagramFiles } from '../../test-fixtures/instagram-sample';
+import { redditFiles } from '../../test-fixtures/reddit-sample';
+import { xArchive2022Files } from '../../test-fixtures/x-archive-sample';
 import { detectFormat, detectFormats } from './registry';
 
 describe('detectFormat', () => {
@@ -7,7 +12,7 @@ describe('detectFormat', () => {
       evidence: 'data/manifest.js and data/tweets.js: an X archive (2022+ layout)',
     });
     expect(detectFormat(['data/tweet.js', 'data/account.js'])).toEqual({ format: 'x-archive', evidence: 'data/tweet.js: an X archive (older layout)' });
-    expect(detectFormat(['tweet.js'])).toEqual({ format: 'x-archive', evidence: "tweet.js: an X archive (older layout, files at the root)" });
+    expect(detectFormat(['tweet.js'])).toEqual({ format: 'x-archive', evidence: 'tweet.js: an X archive (older layout, files at the root)' });
   });
 
   it('tells a Reddit data request by two of its files, one of them read', () => {
@@ -22,12 +27,34 @@ describe('detectFormat', () => {
   });
 
   it("tells Lockbox's canonical JSONL when every file is .jsonl", () => {
-    expect(detectFormat(['posts.jsonl', 'dir/', 'reactions.jsonl'])).toEqual({ format: 'lockbox-jsonl', evidence: "2 .jsonl files: Lockbox's canonical JSONL" });
+    expect(detectFormat(['posts.jsonl', 'dir/', 'reactions.jsonl'])).toEqual({
+      format: 'lockbox-jsonl',
+      evidence: "2 .jsonl files: Lockbox's canonical JSONL",
+    });
     expect(detectFormat(['posts.jsonl', 'notes.txt'])).toBeUndefined();
   });
 
   it('finds nothing in unknown names, and every format when names of several are mixed', () => {
     expect(detectFormat(['photos/a.jpg', 'notes.txt'])).toBeUndefined();
     expect(detectFormats(['data/tweets.js', 'comments.csv', 'posts.csv']).map((found) => found.format)).toEqual(['x-archive', 'reddit']);
+  });
+
+  it('detects each sample export as its own format and no other', () => {
+    const strip = (names: string[]) => {
+      const first = names[0]?.split('/')[0] ?? '';
+      return names.every((name) => name.startsWith(`${first}/`)) ? names.map((name) => name.slice(first.length + 1)) : names;
+    };
+    const samples: [string, string[]][] = [
+      ['x-archive', xArchive2022Files().map((file) => file.name)],
+      ['reddit', redditFiles().map((file) => file.name)],
+      ['facebook', facebook2024Files().map((file) => file.name)],
+      ['facebook', facebookOlderFiles().map((file) => file.name)],
+      ['instagram', instagramFiles('older').map((file) => file.name)],
+      ['instagram', instagramFiles('2023').map((file) => file.name)],
+      ['instagram', instagramFiles('2025').map((file) => file.name)],
+      ['google-takeout', strip(takeoutEnglishFiles().map((file) => file.name))],
+      ['google-takeout', strip(takeoutGermanFiles().map((file) => file.name))],
+    ];
+    for (const [format, names] of samples) expect([format, detectFormats(names).map((found) => found.format)]).toEqual([format, [format]]);
   });
 });

@@ -1,13 +1,18 @@
 import type { ExportFormat } from './export-format';
+import { FACEBOOK } from './facebook/facebook.format';
+import { GOOGLE_TAKEOUT } from './google-takeout/google-takeout.format';
+import { INSTAGRAM } from './instagram/instagram.format';
 import { LOCKBOX_JSONL } from './lockbox-jsonl/lockbox-jsonl.format';
 import { MAPPED_CSV, MAPPED_JSONL } from './mapped/mapped.formats';
 import { REDDIT } from './reddit/reddit.format';
 import { X_ARCHIVE } from './x-archive/x-archive.format';
 
-// Part 2 (facebook, instagram, google-takeout) plugs in here: a format says how it recognises an archive
-// (`detect`) and which files it reads with which parser (`plan`).
+// A format says how it recognises an archive (`detect`) and which files it reads with which parser (`plan`).
 export const EXPORT_FORMATS = {
   'x-archive': X_ARCHIVE,
+  facebook: FACEBOOK,
+  instagram: INSTAGRAM,
+  'google-takeout': GOOGLE_TAKEOUT,
   reddit: REDDIT,
   csv: MAPPED_CSV,
   jsonl: MAPPED_JSONL,
@@ -18,13 +23,9 @@ export type ExportFormatName = keyof typeof EXPORT_FORMATS;
 /** What an upload may ask for: a format by name, or `auto` to detect it. */
 export type RequestedFormat = ExportFormatName | 'auto';
 
-export const EXPORT_FORMAT_NAMES = Object.keys(EXPORT_FORMATS) as ExportFormatName[];
+const EXPORT_FORMAT_NAMES = Object.keys(EXPORT_FORMATS) as ExportFormatName[];
 /** Formats that need a mapping at upload. */
 export const MAPPED_FORMATS: readonly ExportFormatName[] = ['csv', 'jsonl'];
-
-export function isExportFormatName(value: unknown): value is ExportFormatName {
-  return typeof value === 'string' && Object.prototype.hasOwnProperty.call(EXPORT_FORMATS, value);
-}
 
 export interface Detection {
   format: ExportFormatName;

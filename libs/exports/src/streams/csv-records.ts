@@ -36,7 +36,7 @@ function countNewlines(chunk: Buffer, from: number, to: number): number {
  * (columns, one field's bytes, the record's bytes) is read to its end without being kept and reported,
  * so memory stays bounded by the caps whatever the input. Fields are decoded strictly as UTF-8.
  */
-export class CsvScanner {
+class CsvScanner {
   private state = FIELD_START;
   private line = 1;
   private recordLine = 1;

@@ -85,7 +85,7 @@ describe('readJsonElements', () => {
     // Exactly at the cap, an element is kept.
     const exact = JSON.stringify({ s: 'y'.repeat(1024 - 8) });
     expect(Buffer.byteLength(exact)).toBe(1024);
-    expect((await elements(`[${exact}]`, options(), 100))[0].ok).toBe(true);
+    expect((await elements(`[${exact}]`, options(), 100))[0]?.ok).toBe(true);
   });
 
   it('reports an element that is not valid JSON or not valid UTF-8, and goes on', async () => {
@@ -101,12 +101,95 @@ describe('readJsonElements', () => {
     expect((await fault(elements('[1]; alert(1)'))).message).toBe('there is content after the JSON array');
   });
 
+  it('hands over the elements a chunk completed before a fault, then fails the file', async () => {
+    const kept: JsonElement[] = [];
+    const error = await fault(
+      (async () => {
+        for await (const element of readJsonElements(chunksOf('[{"a": 1}, {"b": 2}] and more', 100_000), options())) kept.push(element);
+      })(),
+    );
+    expect(error.message).toBe('there is content after the JSON array');
+    expect(kept.map((element) => element.ok && element.value)).toEqual([{ a: 1 }, { b: 2 }]);
+  });
+
   it('fails the file when the structure around the elements nests past the depth cap', async () => {
     const path = ['*', 'a', '*'];
     const deep = `[${'['.repeat(20)}${']'.repeat(20)}]`;
     const error = await fault(elements(deep, options({ path, maxDepth: 16 })));
     expect(error).toMatchObject({ reason: 'too_deep' });
     expect(await elements(`[${'['.repeat(10)}${']'.repeat(10)}]`, options({ path, maxDepth: 16 }))).toEqual([]);
+  });
+
+  it('skips an element nested past the depth cap, holding none of it, and reads the next', async () => {
+    const gauge = new BufferGauge();
+    const deep = `${'['.repeat(5000)}${']'.repeat(5000)}`;
+    const found = await elements(`[{"a": 1}, ${deep}, {"b": [[2]]}]`, options({ maxDepth: 16, maxElementBytes: 64 * 1024, gauge }), 64);
+    expect(found).toEqual([
+      { ok: true, value: { a: 1 }, at: [0] },
+      { ok: false, reason: 'too_deep', message: 'the element nests deeper than 16 levels', at: [1] },
+      { ok: true, value: { b: [[2]] }, at: [2] },
+    ]);
+    expect(gauge.peakBytes).toBeLessThan(64);
+    // The other side: an element exactly at the cap (15 levels inside the root array) is read.
+    const atCap = `${'['.repeat(15)}${']'.repeat(15)}`;
+    expect((await elements(`[${atCap}]`, options({ maxDepth: 16 })))[0]?.ok).toBe(true);
+    expect((await elements(`[[${atCap}]]`, options({ maxDepth: 16 })))[0]).toMatchObject({ ok: false, reason: 'too_deep' });
+  });
+
+  it('reads the elements under a key of a root object, and the first key of several vintages', async () => {
+    const records = { version: 3, locations: [{ latitudeE7: 1 }, { latitudeE7: 2 }], settings: { locations: ['not these'] } };
+    for (const size of [1, 4, 1000]) {
+      expect(await elements(JSON.stringify(records), options({ path: ['locations', '*'] }), size)).toEqual([
+        { ok: true, value: { latitudeE7: 1 }, at: [0] },
+        { ok: true, value: { latitudeE7: 2 }, at: [1] },
+      ]);
+    }
+    // Elements from either path, each saying which one it was found at.
+    const paths = [['comments_v2', '*'], ['comments', '*'], ['*']];
+    expect(await elements('{"comments": [1, 2]}', options({ paths }))).toEqual([
+      { ok: true, value: 1, at: [0], path: 1 },
+      { ok: true, value: 2, at: [1], path: 1 },
+    ]);
+    expect(await elements('[{"x": 1}]', options({ paths }))).toEqual([{ ok: true, value: { x: 1 }, at: [0], path: 2 }]);
+    // Two arrays of one root object, in file order.
+    expect(
+      await elements(
+        '{"semanticSegments": [1], "rawSignals": [2], "userLocationProfile": {}}',
+        options({
+          paths: [
+            ['semanticSegments', '*'],
+            ['rawSignals', '*'],
+          ],
+        }),
+      ),
+    ).toEqual([
+      { ok: true, value: 1, at: [0], path: 0 },
+      { ok: true, value: 2, at: [0], path: 1 },
+    ]);
+    // An empty list under the key is no fault.
+    expect(await elements('{"comments_v2": []}', options({ paths }))).toEqual([]);
+  });
+
+  it('fails a file whose root is not the shape its paths expect, saying which keys were looked for', async () => {
+    expect(
+      (
+        await fault(
+          elements(
+            '{"reactions": []}',
+            options({
+              paths: [
+                ['comments_v2', '*'],
+                ['comments', '*'],
+              ],
+            }),
+          ),
+        )
+      ).message,
+    ).toBe('the JSON object has no "comments_v2" or "comments"');
+    expect((await fault(elements('{}', options({ path: ['locations', '*'] })))).message).toBe('the JSON object has no "locations"');
+    expect((await fault(elements('[1]', options({ path: ['locations', '*'] })))).message).toBe('the content is a JSON array, not an object with "locations"');
+    expect((await fault(elements('"text"', options({ path: ['locations', '*'] })))).message).toBe('the content is not JSON');
+    expect((await fault(elements('{"locations": [1]', options({ path: ['locations', '*'] })))).message).toBe('the file ends before its JSON is closed');
   });
 });
 

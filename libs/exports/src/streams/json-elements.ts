@@ -3,19 +3,26 @@ import { describeBytes } from '../limits';
 import type { BufferGauge } from './buffer-gauge';
 
 /**
- * Where the wanted elements are, below a root array: `'*'` is any index of an array, any other string a
- * key of an object. `['*']` gives each element of the root array; `['*', 'dmConversation', 'messages', '*']`
- * gives each message of each conversation, without ever holding a whole conversation.
+ * Where the wanted elements are, from the root: `'*'` is any index of an array, any other string a key of
+ * an object. `['*']` gives each element of a root array; `['*', 'dmConversation', 'messages', '*']` gives
+ * each message of each conversation, without ever holding a whole conversation; `['locations', '*']` each
+ * element of the array under a root object's `locations` key.
  */
 export type JsonPath = readonly string[];
 
 export type JsonElement =
-  | { ok: true; value: unknown; at: readonly number[] }
-  | { ok: false; reason: SkipReason; message: string; at: readonly number[] };
+  { ok: true; value: unknown; at: readonly number[]; path?: number } | { ok: false; reason: SkipReason; message: string; at: readonly number[]; path?: number };
 
 export interface JsonElementOptions {
-  path: JsonPath;
+  /** One path to the elements. */
+  path?: JsonPath;
+  /**
+   * Or several, for a file whose vintages put the elements in different places (`['comments_v2', '*']`,
+   * `['comments', '*']`); each element then carries `path`, the index of the path it was found at.
+   */
+  paths?: readonly JsonPath[];
   maxElementBytes: number;
+  /** Nesting of arrays and objects: around the elements (deeper fails the file), and within one (that element is skipped). */
   maxDepth: number;
   gauge?: BufferGauge;
 }
@@ -50,8 +57,8 @@ function isDelimiter(byte: number): boolean {
 /** An array or object around the elements, outside any element being captured. */
 interface Frame {
   isArray: boolean;
-  /** Whether this container is on the way to the wanted elements. */
-  onPath: boolean;
+  /** The paths this container is on the way along (indexes into the paths); empty when on none. */
+  alive: readonly number[];
   /** Arrays: the index of the current element. */
   index: number;
   /** Objects on the path: the last key read. */
@@ -65,11 +72,15 @@ interface Capture {
   depth: number;
   chunks: Buffer[];
   bytes: number;
-  oversize: boolean;
+  /** Why the element is scanned to its end without being kept, once it is known. */
+  dropped?: 'element_too_large' | 'too_deep';
   /** Where the capture's bytes start in the current chunk. */
   from: number;
   at: number[];
+  path: number;
 }
+
+const NO_PATHS: readonly number[] = [];
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -87,14 +98,20 @@ function parseElement(bytes: Buffer, at: number[]): JsonElement {
   }
 }
 
+function describePaths(paths: readonly JsonPath[]): string {
+  const keys = [...new Set(paths.map((path) => path[0]).filter((segment) => segment !== '*'))];
+  return keys.map((key) => JSON.stringify(key)).join(' or ');
+}
+
 /**
- * A byte-level scanner over a JSON document whose root is an array. It tracks only the structure around
- * the wanted elements (brackets, strings and the keys on the path) and copies out each wanted element's
- * bytes, up to `maxElementBytes`: a bigger element is scanned to its end without being kept, and skipped.
- * Nothing is ever evaluated; each element is handed to JSON.parse. UTF-8 needs no decoding to scan: no
- * byte of a multi-byte character can look like a quote or a bracket.
+ * A byte-level scanner over a JSON document whose root is an array or an object. It tracks only the
+ * structure around the wanted elements (brackets, strings and the keys on the paths) and copies out each
+ * wanted element's bytes, up to `maxElementBytes`: a bigger element, or one nested deeper than `maxDepth`,
+ * is scanned to its end without being kept, and skipped. Nothing is ever evaluated; each element is handed
+ * to JSON.parse, never nested deeper than `maxDepth`. UTF-8 needs no decoding to scan: no byte of a
+ * multi-byte character can look like a quote or a bracket.
  */
-export class JsonElementScanner {
+class JsonElementScanner {
   private mode = BEFORE_ROOT;
   private readonly frames: Frame[] = [];
   private capture: Capture | undefined;
@@ -103,16 +120,38 @@ export class JsonElementScanner {
   private keyParts: Buffer[] | undefined;
   private keyBytes = 0;
   private semicolonSeen = false;
+  /** A fault found after elements of the same chunk: thrown once they are handed over. */
+  private fault: FileFault | undefined;
+  private readonly paths: readonly JsonPath[];
+  private rootIsObject = false;
+  /** Whether a root object had a key that starts one of the paths. */
+  private rootKeyFound = false;
 
   constructor(private readonly options: JsonElementOptions) {
-    if (options.path.length === 0 || options.path[0] !== '*') throw new Error("a JSON path starts with '*': the root is an array");
+    this.paths = options.paths ?? (options.path ? [options.path] : []);
+    if (this.paths.length === 0 || this.paths.some((path) => path.length === 0)) throw new Error('a JSON element scanner needs at least one non-empty path');
   }
 
-  /** Scans one chunk; returns the elements it completed. Throws FileFault when the document is unusable. */
+  /**
+   * Scans one chunk; returns the elements it completed. Throws FileFault when the document is unusable;
+   * elements the chunk completed before the fault are returned first, and the fault thrown next.
+   */
   push(chunk: Buffer): JsonElement[] {
+    if (this.fault) throw this.fault;
     const out: JsonElement[] = [];
+    try {
+      this.scan(chunk, out);
+    } catch (error) {
+      if (!(error instanceof FileFault) || out.length === 0) throw error;
+      this.fault = error;
+    }
+    return out;
+  }
+
+  private scan(chunk: Buffer, out: JsonElement[]): void {
     let i = 0;
     const n = chunk.length;
+    // Each step is called with i < n, so chunk[i] is a byte; outside BEFORE_ROOT and AFTER_ROOT a frame is open.
     while (i < n) {
       switch (this.mode) {
         case BEFORE_ROOT:
@@ -141,26 +180,38 @@ export class JsonElementScanner {
       this.keep(chunk, this.capture.from, n);
       this.capture.from = 0;
     }
-    return out;
   }
 
   /** Called after the last chunk: the root array must have been closed. */
   end(): void {
-    if (this.mode === BEFORE_ROOT) throw new FileFault('not_parseable', 'the file holds no JSON array');
-    if (this.mode !== AFTER_ROOT) throw new FileFault('not_parseable', 'the file ends before its JSON array is closed');
+    if (this.fault) throw this.fault;
+    const what = this.acceptsObject() ? 'JSON' : 'JSON array';
+    if (this.mode === BEFORE_ROOT) throw new FileFault('not_parseable', `the file holds no ${what}`);
+    if (this.mode !== AFTER_ROOT) throw new FileFault('not_parseable', `the file ends before its ${what} is closed`);
+    if (this.rootIsObject && !this.rootKeyFound) throw new FileFault('not_parseable', `the JSON object has no ${describePaths(this.paths)}`);
+  }
+
+  private acceptsObject(): boolean {
+    return this.paths.some((path) => path[0] !== '*');
   }
 
   private beforeRoot(chunk: Buffer, i: number): number {
-    const byte = chunk[i];
+    const byte = chunk[i]!;
     if (isWhitespace(byte)) return i + 1;
-    if (byte !== OPEN_ARRAY) throw new FileFault('not_parseable', 'the content is not a JSON array');
-    this.frames.push({ isArray: true, onPath: true, index: 0, key: undefined, expectKey: false });
+    const isArray = byte === OPEN_ARRAY;
+    if (!isArray && (byte !== OPEN_OBJECT || !this.acceptsObject())) {
+      throw new FileFault('not_parseable', this.acceptsObject() ? 'the content is not JSON' : 'the content is not a JSON array');
+    }
+    const alive = this.paths.flatMap((path, index) => ((path[0] === '*') === isArray ? [index] : []));
+    if (alive.length === 0) throw new FileFault('not_parseable', `the content is a JSON array, not an object with ${describePaths(this.paths)}`);
+    this.rootIsObject = !isArray;
+    this.frames.push({ isArray, alive, index: 0, key: undefined, expectKey: !isArray });
     this.mode = STRUCTURE;
     return i + 1;
   }
 
   private afterRoot(chunk: Buffer, i: number): number {
-    const byte = chunk[i];
+    const byte = chunk[i]!;
     if (isWhitespace(byte)) return i + 1;
     if (byte === SEMICOLON && !this.semicolonSeen) {
       this.semicolonSeen = true;
@@ -171,10 +222,10 @@ export class JsonElementScanner {
 
   private structure(chunk: Buffer, from: number): number {
     let i = from;
-    while (i < chunk.length && isWhitespace(chunk[i])) i++;
+    while (i < chunk.length && isWhitespace(chunk[i]!)) i++;
     if (i === chunk.length) return i;
-    const byte = chunk[i];
-    const frame = this.frames[this.frames.length - 1];
+    const byte = chunk[i]!;
+    const frame = this.frames[this.frames.length - 1]!;
     switch (byte) {
       case COMMA:
         if (frame.isArray) frame.index++;
@@ -200,15 +251,26 @@ export class JsonElementScanner {
     }
   }
 
+  /** The paths that go on through the current value of `parent`, at `depth`. */
+  private matching(parent: Frame, depth: number): readonly number[] {
+    if (parent.alive.length === 0) return NO_PATHS;
+    const matched = parent.alive.filter((index) => {
+      const segment = this.paths[index]?.[depth - 1];
+      return segment !== undefined && (parent.isArray ? segment === '*' : segment === parent.key);
+    });
+    if (matched.length > 0 && depth === 1 && !parent.isArray) this.rootKeyFound = true;
+    return matched;
+  }
+
   /** A value begins at `i`: capture it if it is a wanted element, else track or skip it. */
   private startValue(chunk: Buffer, i: number, kind: Capture['kind']): number {
-    const { path, maxDepth } = this.options;
-    const parent = this.frames[this.frames.length - 1];
+    const { maxDepth } = this.options;
+    const parent = this.frames[this.frames.length - 1]!;
     const depth = this.frames.length;
-    const segment = path[depth - 1];
-    const matches = parent.onPath && segment !== undefined && (parent.isArray ? segment === '*' : segment === parent.key);
-    if (matches && depth === path.length) {
-      this.capture = { kind, depth: 0, chunks: [], bytes: 0, oversize: false, from: i, at: this.elementAt() };
+    const matched = this.matching(parent, depth);
+    const complete = matched.find((index) => this.paths[index]?.length === depth);
+    if (complete !== undefined) {
+      this.capture = { kind, depth: 0, chunks: [], bytes: 0, from: i, at: this.elementAt(), path: complete };
       if (kind === 'container') {
         this.capture.depth = 1;
         this.mode = CAPTURE_STRUCTURE;
@@ -223,7 +285,8 @@ export class JsonElementScanner {
     if (kind === 'container') {
       if (this.frames.length >= maxDepth) throw new FileFault('too_deep', `the JSON nests deeper than ${maxDepth} levels`);
       const isArray = chunk[i] === OPEN_ARRAY;
-      this.frames.push({ isArray, onPath: matches && depth < path.length, index: 0, key: undefined, expectKey: !isArray });
+      const alive = matched.length === 0 ? NO_PATHS : matched.filter((index) => this.paths[index]!.length > depth);
+      this.frames.push({ isArray, alive, index: 0, key: undefined, expectKey: !isArray });
     } else if (kind === 'string') {
       this.carriedBackslashes = 0;
       this.mode = STRING;
@@ -235,13 +298,13 @@ export class JsonElementScanner {
   /** The element's place: its index in each array on the path, outermost first. */
   private elementAt(): number[] {
     const at: number[] = [];
-    for (const frame of this.frames) if (frame.isArray && frame.onPath) at.push(frame.index);
+    for (const frame of this.frames) if (frame.isArray && frame.alive.length > 0) at.push(frame.index);
     return at;
   }
 
   private startKey(frame: Frame, i: number): number {
     this.carriedBackslashes = 0;
-    this.keyParts = frame.onPath ? [] : undefined;
+    this.keyParts = frame.alive.length > 0 ? [] : undefined;
     this.keyBytes = 0;
     this.mode = STRING;
     return i;
@@ -255,7 +318,7 @@ export class JsonElementScanner {
     this.keyBytes += stop - i;
     if (end === -1) return chunk.length;
     this.mode = STRUCTURE;
-    const frame = this.frames[this.frames.length - 1];
+    const frame = this.frames[this.frames.length - 1]!;
     if (!frame.isArray && frame.expectKey) {
       frame.key = this.keyParts && this.keyBytes <= MAX_KEY_BYTES ? decodeKey(Buffer.concat(this.keyParts)) : undefined;
       frame.expectKey = false;
@@ -273,8 +336,11 @@ export class JsonElementScanner {
         this.mode = CAPTURE_STRING;
         return at + 1;
       }
-      if (byte === OPEN_OBJECT || byte === OPEN_ARRAY) capture.depth++;
-      else if (byte === CLOSE_OBJECT || byte === CLOSE_ARRAY) {
+      if (byte === OPEN_OBJECT || byte === OPEN_ARRAY) {
+        capture.depth++;
+        // The element is handed to JSON.parse and walked by parsers: never nested past the cap.
+        if (capture.dropped === undefined && this.frames.length + capture.depth > this.options.maxDepth) this.drop(capture, 'too_deep');
+      } else if (byte === CLOSE_OBJECT || byte === CLOSE_ARRAY) {
         capture.depth--;
         if (capture.depth === 0) return this.finish(chunk, at + 1, out);
       }
@@ -292,7 +358,7 @@ export class JsonElementScanner {
 
   private capturePrimitive(chunk: Buffer, i: number, out: JsonElement[]): number {
     for (let at = i; at < chunk.length; at++) {
-      if (isDelimiter(chunk[at])) {
+      if (isDelimiter(chunk[at]!)) {
         this.finish(chunk, at, out);
         return at;
       }
@@ -320,13 +386,17 @@ export class JsonElementScanner {
     }
   }
 
+  private drop(capture: Capture, why: NonNullable<Capture['dropped']>): void {
+    capture.dropped = why;
+    capture.chunks = [];
+  }
+
   private keep(chunk: Buffer, from: number, to: number): void {
     const capture = this.capture!;
     capture.bytes += to - from;
-    if (capture.oversize) return;
+    if (capture.dropped !== undefined) return;
     if (capture.bytes > this.options.maxElementBytes) {
-      capture.oversize = true;
-      capture.chunks = [];
+      this.drop(capture, 'element_too_large');
       return;
     }
     if (to > from) capture.chunks.push(chunk.subarray(from, to));
@@ -335,19 +405,19 @@ export class JsonElementScanner {
 
   private finish(chunk: Buffer, end: number, out: JsonElement[]): number {
     this.keep(chunk, this.capture!.from, end);
-    const { chunks, oversize, bytes, at } = this.capture!;
+    const { chunks, dropped, bytes, at, path } = this.capture!;
     this.capture = undefined;
     this.mode = STRUCTURE;
-    if (oversize) {
-      out.push({
-        ok: false,
-        reason: 'element_too_large',
-        message: `the element is ${describeBytes(bytes)}, more than ${describeBytes(this.options.maxElementBytes)}`,
-        at,
-      });
+    let element: JsonElement;
+    if (dropped === 'element_too_large') {
+      element = { ok: false, reason: dropped, message: `the element is ${describeBytes(bytes)}, more than ${describeBytes(this.options.maxElementBytes)}`, at };
+    } else if (dropped === 'too_deep') {
+      element = { ok: false, reason: dropped, message: `the element nests deeper than ${this.options.maxDepth} levels`, at };
     } else {
-      out.push(parseElement(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks), at));
+      element = parseElement(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks), at);
     }
+    if (this.options.paths !== undefined) element.path = path;
+    out.push(element);
     return end;
   }
 }

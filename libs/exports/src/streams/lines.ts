@@ -45,7 +45,7 @@ export async function* readLines(input: AsyncIterable<Buffer>, options: LineOpti
       length = 0;
       return { line, skip: 'line_too_long', message: `the line is longer than ${describeBytes(options.maxLineBytes)}` };
     }
-    let bytes = parts.length === 1 ? parts[0] : Buffer.concat(parts, length);
+    let bytes = parts.length === 1 ? parts[0]! : Buffer.concat(parts, length);
     parts = [];
     length = 0;
     if (bytes.length > 0 && bytes[bytes.length - 1] === CR) bytes = bytes.subarray(0, bytes.length - 1);

@@ -8,7 +8,14 @@ describe('timestamps', () => {
   });
 
   it('refuses what X does not write, and dates that do not exist', () => {
-    for (const value of ['Sat Jun 06 13:02:35 2020', '2020-06-06T13:02:35Z', 'Sat Feb 30 13:02:35 +0000 2020', 'Sat Jun 06 24:00:00 +0000 2020', 'Xyz Jun 06 13:02:35 +0000 2020', '']) {
+    for (const value of [
+      'Sat Jun 06 13:02:35 2020',
+      '2020-06-06T13:02:35Z',
+      'Sat Feb 30 13:02:35 +0000 2020',
+      'Sat Jun 06 24:00:00 +0000 2020',
+      'Xyz Jun 06 13:02:35 +0000 2020',
+      '',
+    ]) {
       expect(parseXCreatedAt(value)).toBeUndefined();
     }
   });

@@ -2,7 +2,8 @@
 // source has them. A date that does not exist (30 February, hour 24) is refused, never rolled over.
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-const X_CREATED_AT = /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) (\d{2}) (\d{2}):(\d{2}):(\d{2}) ([+-])(\d{2})(\d{2}) (\d{4})$/;
+const X_CREATED_AT =
+  /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) (\d{2}) (\d{2}):(\d{2}):(\d{2}) ([+-])(\d{2})(\d{2}) (\d{4})$/;
 const ISO = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:([Zz])|([+-])(\d{2}):?(\d{2}))$/;
 const UTC_DATETIME = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?: UTC)?$/;
 const MAX_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
@@ -42,7 +43,16 @@ export function parseXCreatedAt(value: string): string | undefined {
   if (!match) return undefined;
   const [, month, day, hour, minute, second, sign, offsetHours, offsetMinutes, year] = match;
   const offset = (sign === '-' ? -1 : 1) * (Number(offsetHours) * 60 + Number(offsetMinutes));
-  return toRfc3339({ year: Number(year), month: MONTHS.indexOf(month) + 1, day: Number(day), hour: Number(hour), minute: Number(minute), second: Number(second), millisecond: 0, offset });
+  return toRfc3339({
+    year: Number(year),
+    month: MONTHS.indexOf(month!) + 1,
+    day: Number(day),
+    hour: Number(hour),
+    minute: Number(minute),
+    second: Number(second),
+    millisecond: 0,
+    offset,
+  });
 }
 
 /** An ISO 8601 / RFC 3339 date-time with a zone: `2020-01-20T21:42:09.068Z`, `2026-01-05T18:20:00+01:00`. */
@@ -52,7 +62,16 @@ export function parseIsoTimestamp(value: string): string | undefined {
   const [, year, month, day, hour, minute, second, fraction, zulu, sign, offsetHours, offsetMinutes] = match;
   const offset = zulu ? 0 : (sign === '-' ? -1 : 1) * (Number(offsetHours) * 60 + Number(offsetMinutes));
   const millisecond = fraction ? Number(fraction.padEnd(3, '0').slice(0, 3)) : 0;
-  return toRfc3339({ year: Number(year), month: Number(month), day: Number(day), hour: Number(hour), minute: Number(minute), second: Number(second), millisecond, offset });
+  return toRfc3339({
+    year: Number(year),
+    month: Number(month),
+    day: Number(day),
+    hour: Number(hour),
+    minute: Number(minute),
+    second: Number(second),
+    millisecond,
+    offset,
+  });
 }
 
 /** A date and time in UTC without a zone, as Reddit writes it: `2014-08-27 00:59:46 UTC`. */
@@ -60,7 +79,16 @@ export function parseUtcDateTime(value: string): string | undefined {
   const match = UTC_DATETIME.exec(value);
   if (!match) return undefined;
   const [, year, month, day, hour, minute, second] = match;
-  return toRfc3339({ year: Number(year), month: Number(month), day: Number(day), hour: Number(hour), minute: Number(minute), second: Number(second), millisecond: 0, offset: 0 });
+  return toRfc3339({
+    year: Number(year),
+    month: Number(month),
+    day: Number(day),
+    hour: Number(hour),
+    minute: Number(minute),
+    second: Number(second),
+    millisecond: 0,
+    offset: 0,
+  });
 }
 
 /** Seconds (or milliseconds) since 1970 as a number or a string of digits. */

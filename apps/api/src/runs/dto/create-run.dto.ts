@@ -49,9 +49,9 @@ function IsConsentScopes(options?: ValidationOptions): PropertyDecorator {
   );
 }
 
-export class ConsentDto {
+class ConsentDto {
   @ApiProperty({
-    description: "Exactly the scopes the analysis version declares: for each record kind, the fields it may read",
+    description: 'Exactly the scopes the analysis version declares: for each record kind, the fields it may read',
     example: { 'social.posts': ['timestamp', 'likes'] },
   })
   @IsDefined()

@@ -10,7 +10,9 @@ export class ListSubmissionsQuery extends PageQuery {
   @IsIn(ANALYSIS_VERSION_STATUSES)
   status?: AnalysisVersionStatus;
 
-  @ApiPropertyOptional({ description: 'Admins only: `true` lists the versions whose runs or check ran out of attempts (quarantined), most recently flagged first' })
+  @ApiPropertyOptional({
+    description: 'Admins only: `true` lists the versions whose runs or check ran out of attempts (quarantined), most recently flagged first',
+  })
   @IsOptional()
   // Query values are strings; anything but true/false stays a string and fails @IsBoolean.
   @Transform(({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value))

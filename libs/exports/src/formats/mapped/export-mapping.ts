@@ -1,10 +1,19 @@
-import { RECORD_KIND_NAMES, RECORD_KINDS, type RecordFieldSpec, type RecordKind, SOCIAL_PLATFORMS, type SocialPlatform, isRecordKind, recordFieldNames } from '@lockbox/analysis-sdk';
+import {
+  RECORD_KIND_NAMES,
+  RECORD_KINDS,
+  type RecordFieldSpec,
+  type RecordKind,
+  SOCIAL_PLATFORMS,
+  type SocialPlatform,
+  isRecordKind,
+  recordFieldNames,
+} from '@lockbox/analysis-sdk';
 
 // A mapping tells how to read an export that no parser knows: which source column (CSV) or field path
 // (JSONL, dot-separated) gives each canonical field, fixed values for the rest, and the record's kind and
 // platform. It is given at upload and checked before anything is read.
 
-export const TIMESTAMP_FORMATS = ['rfc3339', 'unix-seconds', 'unix-milliseconds', 'x-created-at', 'utc-datetime'] as const;
+const TIMESTAMP_FORMATS = ['rfc3339', 'unix-seconds', 'unix-milliseconds', 'x-created-at', 'utc-datetime'] as const;
 export type TimestampFormat = (typeof TIMESTAMP_FORMATS)[number];
 
 export interface ExportMapping {
@@ -13,7 +22,7 @@ export interface ExportMapping {
   /** Canonical field → source column (CSV) or dot-separated path (JSONL). */
   fields: Readonly<Record<string, string>>;
   /** Canonical field → the same value for every record, e.g. `{"type": "post"}`. */
-  values: Readonly<Record<string, string | number>>;
+  values: Readonly<Record<string, string | number | boolean>>;
   timestampFormat: TimestampFormat;
 }
 
@@ -41,7 +50,10 @@ function fieldProblem(kind: RecordKind, field: string): string | undefined {
 function valueProblem(kind: RecordKind, field: string, value: unknown): string | undefined {
   const spec = specOf(kind, field)!;
   if (spec.type === 'integer') return Number.isSafeInteger(value) && (value as number) >= 0 ? undefined : `values.${field} must be a whole number ≥ 0`;
-  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_VALUE_CHARS) return `values.${field} must be a string of 1 to ${MAX_VALUE_CHARS} characters`;
+  if (spec.type === 'number') return Number.isFinite(value) ? undefined : `values.${field} must be a number`;
+  if (spec.type === 'boolean') return typeof value === 'boolean' ? undefined : `values.${field} must be true or false`;
+  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_VALUE_CHARS)
+    return `values.${field} must be a string of 1 to ${MAX_VALUE_CHARS} characters`;
   if (spec.enum && !spec.enum.includes(value)) return `values.${field} must be one of ${spec.enum.join(', ')}`;
   return undefined;
 }
@@ -66,7 +78,8 @@ export function checkMapping(input: unknown): MappingCheck {
 
   const { kind, platform, fields, values = {}, timestampFormat = 'rfc3339' } = raw;
   if (!isRecordKind(kind)) problems.push(`kind must be one of ${RECORD_KIND_NAMES.join(', ')}`);
-  if (typeof platform !== 'string' || !(SOCIAL_PLATFORMS as readonly string[]).includes(platform)) problems.push(`platform must be one of ${SOCIAL_PLATFORMS.join(', ')}`);
+  if (typeof platform !== 'string' || !(SOCIAL_PLATFORMS as readonly string[]).includes(platform))
+    problems.push(`platform must be one of ${SOCIAL_PLATFORMS.join(', ')}`);
   if (typeof timestampFormat !== 'string' || !(TIMESTAMP_FORMATS as readonly string[]).includes(timestampFormat)) {
     problems.push(`timestampFormat must be one of ${TIMESTAMP_FORMATS.join(', ')}`);
   }
@@ -102,7 +115,7 @@ export function checkMapping(input: unknown): MappingCheck {
       kind,
       platform: platform as SocialPlatform,
       fields: fields as Record<string, string>,
-      values: values as Record<string, string | number>,
+      values: values as Record<string, string | number | boolean>,
       timestampFormat: timestampFormat as TimestampFormat,
     },
   };

@@ -18,14 +18,27 @@ function timestampOf(value: unknown, format: TimestampFormat): string | undefine
   }
 }
 
+const DECIMAL = /^\s*-?\d{1,15}(?:\.\d{1,15})?\s*$/;
+
 function convert(value: unknown, spec: RecordFieldSpec): unknown {
   if (spec.type === 'integer') {
     if (typeof value === 'number') return Number.isSafeInteger(value) ? value : undefined;
     return typeof value === 'string' && /^\s*\d{1,15}\s*$/.test(value) ? Number(value) : undefined;
   }
+  if (spec.type === 'number') {
+    if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
+    return typeof value === 'string' && DECIMAL.test(value) ? Number(value) : undefined;
+  }
+  if (spec.type === 'boolean') {
+    if (typeof value === 'boolean') return value;
+    const word = typeof value === 'string' ? value.trim().toLowerCase() : undefined;
+    return word === 'true' ? true : word === 'false' ? false : undefined;
+  }
   if (typeof value === 'string') return value;
   return typeof value === 'number' && Number.isFinite(value) ? String(value) : undefined;
 }
+
+const EXPECTED_VALUE: Record<RecordFieldSpec['type'], string> = { integer: 'a whole number', number: 'a number', boolean: 'true or false', string: 'text' };
 
 /**
  * A candidate record from one row or line: each mapped field read with `get` (an empty or missing value
@@ -37,10 +50,12 @@ export function mappedRecord(mapping: ExportMapping, get: (source: string) => un
   for (const [field, source] of Object.entries(mapping.fields)) {
     const raw = get(source);
     if (raw === undefined || raw === null || raw === '') continue;
-    const value = field === 'timestamp' ? timestampOf(raw, mapping.timestampFormat) : convert(raw, specs[field]);
+    // checkMapping let only the kind's own fields into the mapping.
+    const spec = specs[field]!;
+    const value = field === 'timestamp' ? timestampOf(raw, mapping.timestampFormat) : convert(raw, spec);
     if (value === undefined) {
       const reason = field === 'timestamp' ? 'bad_timestamp' : 'bad_value';
-      const expected = field === 'timestamp' ? `a ${mapping.timestampFormat} timestamp` : specs[field].type === 'integer' ? 'a whole number' : 'text';
+      const expected = field === 'timestamp' ? `a ${mapping.timestampFormat} timestamp` : EXPECTED_VALUE[spec.type];
       return skipItem(reason, `${field} (from ${JSON.stringify(source.slice(0, 64))}) is not ${expected}`, at);
     }
     record[field] = value;

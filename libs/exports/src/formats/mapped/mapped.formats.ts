@@ -16,12 +16,19 @@ function csvParser(mapping: ExportMapping): EntryParser {
   return async function* (input, context) {
     const { maxCsvColumns, maxCsvFieldBytes, maxCsvRecordBytes } = context.limits;
     let header: Map<string, number> | undefined;
-    for await (const row of readCsvRecords(input, { maxColumns: maxCsvColumns, maxFieldBytes: maxCsvFieldBytes, maxRecordBytes: maxCsvRecordBytes, gauge: context.gauge })) {
+    for await (const row of readCsvRecords(input, {
+      maxColumns: maxCsvColumns,
+      maxFieldBytes: maxCsvFieldBytes,
+      maxRecordBytes: maxCsvRecordBytes,
+      gauge: context.gauge,
+    })) {
       if (header === undefined) {
-        if ('skip' in row) throw new FileFault(row.skip === 'too_many_columns' ? 'too_many_columns' : 'not_parseable', `the header cannot be read: ${row.message}`);
+        if ('skip' in row)
+          throw new FileFault(row.skip === 'too_many_columns' ? 'too_many_columns' : 'not_parseable', `the header cannot be read: ${row.message}`);
         header = new Map(row.fields.map((name, index) => [name.trim(), index]));
         const missing = Object.values(mapping.fields).filter((column) => !header!.has(column));
-        if (missing.length > 0) throw new FileFault('missing_columns', `the header has no column ${missing.map((name) => JSON.stringify(name.slice(0, 64))).join(', ')}`);
+        if (missing.length > 0)
+          throw new FileFault('missing_columns', `the header has no column ${missing.map((name) => JSON.stringify(name.slice(0, 64))).join(', ')}`);
         continue;
       }
       if ('skip' in row) {

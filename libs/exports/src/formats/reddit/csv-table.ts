@@ -3,7 +3,7 @@ import { FileFault } from '../../faults';
 import { readCsvRecords } from '../../streams/csv-records';
 
 /** One data row of a CSV file with a header: its line, and its values by column name. */
-export type CsvTableRow = { ok: true; line: number; get(column: string): string | undefined } | { ok: false; skip: ParsedItem };
+export type CsvTableRow = { ok: true; line: number; get: (column: string) => string | undefined } | { ok: false; skip: ParsedItem };
 
 /**
  * The rows of a CSV file whose first record names its columns. The header must name `required`
@@ -15,7 +15,8 @@ export async function* csvTable(input: AsyncIterable<Buffer>, context: ParseCont
   let columns: Map<string, number> | undefined;
   for await (const row of rows) {
     if (columns === undefined) {
-      if ('skip' in row) throw new FileFault(row.skip === 'too_many_columns' ? 'too_many_columns' : 'not_parseable', `the header cannot be read: ${row.message}`);
+      if ('skip' in row)
+        throw new FileFault(row.skip === 'too_many_columns' ? 'too_many_columns' : 'not_parseable', `the header cannot be read: ${row.message}`);
       columns = new Map(row.fields.map((name, index) => [name.trim().toLowerCase(), index]));
       const missing = required.filter((name) => !columns!.has(name.toLowerCase()));
       if (missing.length > 0) throw new FileFault('missing_columns', `the header has no column ${missing.map((name) => `"${name}"`).join(', ')}`);

@@ -33,13 +33,26 @@ const NOT_IMPORTED: Record<string, string> = {
 
 // Files of a Reddit export that hold nothing the canonical kinds have a place for yet.
 const OTHER_KNOWN = [
-  'announcements', 'approved_submitter_subreddits', 'drafts', 'friends', 'gilded_content', 'gold_received', 'hidden_posts',
-  'moderated_subreddits', 'multireddits', 'payouts', 'poll_votes', 'purchases', 'scheduled_posts', 'subscribed_subreddits', 'subscriptions',
+  'announcements',
+  'approved_submitter_subreddits',
+  'drafts',
+  'friends',
+  'gilded_content',
+  'gold_received',
+  'hidden_posts',
+  'moderated_subreddits',
+  'multireddits',
+  'payouts',
+  'poll_votes',
+  'purchases',
+  'scheduled_posts',
+  'subscribed_subreddits',
+  'subscriptions',
 ];
 
 function tableOf(name: string): { table: string; part: string | undefined } | undefined {
   const match = CSV_FILE.exec(name);
-  return match ? { table: match[1], part: match[2] } : undefined;
+  return match ? { table: match[1]!, part: match[2] } : undefined;
 }
 
 const has = (table: Readonly<Record<string, unknown>>, name: string): boolean => Object.prototype.hasOwnProperty.call(table, name);
@@ -54,9 +67,9 @@ function roleOf(name: string): EntryRole | undefined {
   const { table, part } = found;
   if (has(REDDIT_TABLES, table)) {
     const order = READ_ORDER.indexOf(table) * 10_000 + (part === undefined ? 0 : Number(part));
-    return { read: { part: table, order, parse: redditParser(REDDIT_TABLES[table]) } };
+    return { read: { part: table, order, parse: redditParser(REDDIT_TABLES[table]!) } };
   }
-  if (has(NOT_IMPORTED, table)) return { notImported: NOT_IMPORTED[table] };
+  if (has(NOT_IMPORTED, table)) return { notImported: NOT_IMPORTED[table]! };
   if (OTHER_KNOWN.includes(table)) return { notImported: 'a part of a Reddit export that Lockbox does not import' };
   return undefined;
 }

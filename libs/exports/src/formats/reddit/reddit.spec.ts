@@ -1,5 +1,12 @@
 import { collectIngest, ofKind } from '../../../test-fixtures/collect-ingest';
-import { EXPECTED_REDDIT_COMMENTS, EXPECTED_REDDIT_POSTS, EXPECTED_REDDIT_REACTIONS, redditArchive, redditFiles, SAMPLE_IPS } from '../../../test-fixtures/reddit-sample';
+import {
+  EXPECTED_REDDIT_COMMENTS,
+  EXPECTED_REDDIT_POSTS,
+  EXPECTED_REDDIT_REACTIONS,
+  redditArchive,
+  redditFiles,
+  SAMPLE_IPS,
+} from '../../../test-fixtures/reddit-sample';
 import { zipFiles } from '../../../test-fixtures/zip-writer';
 
 describe('Reddit data request', () => {
@@ -21,7 +28,7 @@ describe('Reddit data request', () => {
       ['saved_posts.csv', { 'social.reactions': 2 }, 0],
       ['saved_comments.csv', { 'social.reactions': 1 }, 0],
     ]);
-    expect(report.files[2].skips).toEqual([{ line: 4, reason: 'not_a_reaction', message: 'the vote\'s direction is "none", neither up nor down' }]);
+    expect(report.files[2]?.skips).toEqual([{ line: 4, reason: 'not_a_reaction', message: 'the vote\'s direction is "none", neither up nor down' }]);
     expect(report.notRead.map((file) => [file.name, file.reason])).toEqual([
       ['comment_headers.csv', 'not_imported'],
       ['messages.csv', 'not_imported'],
@@ -34,12 +41,16 @@ describe('Reddit data request', () => {
   it('reads posts and comments field by field: multi-line quoted bodies, BOM, CRLF, dates as RFC 3339', async () => {
     const { records } = await collectIngest(await redditArchive(), { format: 'reddit' });
     expect(ofKind(records, 'social.posts')).toEqual(EXPECTED_REDDIT_POSTS.map((post) => ({ kind: 'social.posts', platform: 'reddit', type: 'post', ...post })));
-    expect(ofKind(records, 'social.comments')).toEqual(EXPECTED_REDDIT_COMMENTS.map((comment) => ({ kind: 'social.comments', platform: 'reddit', ...comment })));
+    expect(ofKind(records, 'social.comments')).toEqual(
+      EXPECTED_REDDIT_COMMENTS.map((comment) => ({ kind: 'social.comments', platform: 'reddit', ...comment })),
+    );
   });
 
   it('keeps votes and saves as reactions without a timestamp (the export has none)', async () => {
     const { records } = await collectIngest(await redditArchive(), { format: 'reddit' });
-    expect(ofKind(records, 'social.reactions')).toEqual(EXPECTED_REDDIT_REACTIONS.map((reaction) => ({ kind: 'social.reactions', platform: 'reddit', ...reaction })));
+    expect(ofKind(records, 'social.reactions')).toEqual(
+      EXPECTED_REDDIT_REACTIONS.map((reaction) => ({ kind: 'social.reactions', platform: 'reddit', ...reaction })),
+    );
   });
 
   it('never puts the ip column into a record', async () => {
@@ -51,7 +62,10 @@ describe('Reddit data request', () => {
 
   it('skips a row with a bad date or the wrong number of columns, and fails a file without a needed column', async () => {
     const files = [
-      { name: 'comments.csv', data: 'id,permalink,date,ip,subreddit,gildings,link,parent,body,media\nc1,p,27/08/2014,,s,0,l,t3_x,hej,\nc2,p,2014-08-27 00:59:46 UTC,,s\nc3,p,2014-08-27 00:59:46 UTC,,s,0,l,t3_x,ok,\n' },
+      {
+        name: 'comments.csv',
+        data: 'id,permalink,date,ip,subreddit,gildings,link,parent,body,media\nc1,p,27/08/2014,,s,0,l,t3_x,hej,\nc2,p,2014-08-27 00:59:46 UTC,,s\nc3,p,2014-08-27 00:59:46 UTC,,s,0,l,t3_x,ok,\n',
+      },
       { name: 'posts.csv', data: 'id,permalink,date,subreddit\np1,x,2014-08-27 00:59:46 UTC,s\n' },
     ];
     const { report } = await collectIngest(await zipFiles(files), { format: 'reddit' });

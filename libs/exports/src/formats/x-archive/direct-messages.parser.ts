@@ -17,7 +17,7 @@ const MESSAGES_PATH = ['*', 'dmConversation', 'messages', '*'];
  * `direct-messages-group.js` (senderId only). Whether the person sent or received it comes from the
  * account's own id. Conversation events (someone joined, left, renamed it) are not messages.
  */
-export function messageRecord(element: unknown, at: readonly number[], accountId: string): ParsedItem | undefined {
+function messageRecord(element: unknown, at: readonly number[], accountId: string): ParsedItem | undefined {
   const message = own(element, 'messageCreate');
   if (!isObject(message)) return undefined;
   const sender = ownString(message, 'senderId');

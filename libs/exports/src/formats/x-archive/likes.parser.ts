@@ -7,7 +7,7 @@ import { xElements } from './x-elements';
  * was given, so the reaction has no timestamp. The liked tweet's text is someone else's words and has no
  * place in a reaction: it is not kept.
  */
-export function likeRecord(element: unknown, at: readonly number[]): ParsedItem {
+function likeRecord(element: unknown, at: readonly number[]): ParsedItem {
   const wrapped = own(element, 'like');
   const like = isObject(wrapped) ? wrapped : element;
   const tweetId = ownString(like, 'tweetId');

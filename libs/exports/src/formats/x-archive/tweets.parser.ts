@@ -19,7 +19,7 @@ function postType(tweet: unknown, text: string): PostType {
   return 'post';
 }
 
-export function tweetRecord(element: unknown, at: readonly number[]): ParsedItem {
+function tweetRecord(element: unknown, at: readonly number[]): ParsedItem {
   const tweet = unwrap(element);
   const rawText = ownString(tweet, 'full_text') ?? ownString(tweet, 'text');
   const createdAt = ownString(tweet, 'created_at');

@@ -47,7 +47,7 @@ function dataFileRole(base: string, part: string | undefined, account: XAccount)
 
 function roleOf(name: string, account: XAccount): EntryRole | undefined {
   const match = DATA_FILE.exec(name);
-  if (match) return dataFileRole(match[1], match[2], account);
+  if (match) return dataFileRole(match[1]!, match[2], account);
   if (/^(?:data\/)?[a-z0-9_]+_media\//.test(name)) return { notImported: 'photos and videos are not imported' };
   if (name === 'Your archive.html' || name.startsWith('assets/')) return { notImported: "the archive's viewer" };
   if (name.startsWith('data/')) return { notImported: 'a part of an X archive that Lockbox does not import' };

@@ -1,5 +1,14 @@
 import { collectIngest, ofKind } from '../../../test-fixtures/collect-ingest';
-import { ACCOUNT_ID, EXPECTED_MESSAGES, EXPECTED_POSTS, LIKED_TWEET_IDS, xArchive2022, xArchive2022Files, xArchiveOlder, ytdFile } from '../../../test-fixtures/x-archive-sample';
+import {
+  ACCOUNT_ID,
+  EXPECTED_MESSAGES,
+  EXPECTED_POSTS,
+  LIKED_TWEET_IDS,
+  xArchive2022,
+  xArchive2022Files,
+  xArchiveOlder,
+  ytdFile,
+} from '../../../test-fixtures/x-archive-sample';
 import { zipFiles } from '../../../test-fixtures/zip-writer';
 
 describe('X archive', () => {
@@ -61,14 +70,18 @@ describe('X archive', () => {
 
   it('reads the older layout (files at the root, bare tweets in tweet.js) to the same records and the same keys', async () => {
     const older = await collectIngest(await xArchiveOlder(), { format: 'auto' });
-    expect(older.report).toMatchObject({ status: 'ready', detected: 'tweet.js and like.js: an X archive (older layout, files at the root)', records: { 'social.posts': 8, 'social.reactions': 4 } });
+    expect(older.report).toMatchObject({
+      status: 'ready',
+      detected: 'tweet.js and like.js: an X archive (older layout, files at the root)',
+      records: { 'social.posts': 8, 'social.reactions': 4 },
+    });
     expect(older.report.notRead.map((file) => [file.name, file.reason])).toEqual([
       ['profile.js', 'not_imported'],
       ['tweet_media/1269000000000000006-Example.jpg', 'not_imported'],
     ]);
     const modern = await collectIngest(await xArchive2022(), { format: 'auto' });
     expect(ofKind(older.records, 'social.posts')).toEqual(ofKind(modern.records, 'social.posts'));
-    const postKeys = (result: typeof older) => result.keys.filter((_, index) => result.records[index].kind !== 'social.messages');
+    const postKeys = (result: typeof older) => result.keys.filter((_, index) => result.records[index]?.kind !== 'social.messages');
     expect(postKeys(older)).toEqual(postKeys(modern));
   });
 
@@ -78,7 +91,7 @@ describe('X archive', () => {
     const wrapped = await zipFiles(xArchive2022Files().map((file) => ({ ...file, name: `twitter-2024-05-01-abc/${file.name}` })));
     const folder = await collectIngest(wrapped, { format: 'auto' });
     expect(folder.report).toMatchObject({ status: 'ready', format: 'x-archive', recordCount: 17 });
-    expect(folder.report.files[1].name).toBe('twitter-2024-05-01-abc/data/tweets.js');
+    expect(folder.report.files[1]?.name).toBe('twitter-2024-05-01-abc/data/tweets.js');
   });
 
   it('skips, with its element and reason, a tweet without a usable date and an element that is not a tweet', async () => {
@@ -89,7 +102,7 @@ describe('X archive', () => {
       { tweet: { id_str: '3', full_text: 'fine', created_at: 'Sat Jun 06 13:02:35 +0000 2020', favorite_count: 'many' } },
     ]);
     const { report, records } = await collectIngest(await zipFiles([{ name: 'data/tweets.js', data: tweets }]), { format: 'x-archive' });
-    expect(report.files[0].skips).toEqual([
+    expect(report.files[0]?.skips).toEqual([
       { element: [0], reason: 'bad_timestamp', message: expect.stringContaining('created_at') },
       { element: [1], reason: 'bad_timestamp', message: expect.stringContaining('created_at') },
       { element: [2], reason: 'not_a_tweet', message: 'the element is not a tweet (no full_text or created_at)' },
@@ -100,10 +113,23 @@ describe('X archive', () => {
 
   it('skips a message whose account is neither sender nor recipient', async () => {
     const messages = ytdFile('direct_messages', 0, [
-      { dmConversation: { conversationId: 'x', messages: [{ messageCreate: { id: '9', senderId: '5', recipientId: '6', text: 'not ours', createdAt: '2020-06-14T09:00:00.000Z' } }] } },
+      {
+        dmConversation: {
+          conversationId: 'x',
+          messages: [{ messageCreate: { id: '9', senderId: '5', recipientId: '6', text: 'not ours', createdAt: '2020-06-14T09:00:00.000Z' } }],
+        },
+      },
     ]);
     const account = ytdFile('account', 0, [{ account: { accountId: ACCOUNT_ID } }]);
-    const { report } = await collectIngest(await zipFiles([{ name: 'data/account.js', data: account }, { name: 'data/direct-messages.js', data: messages }]), { format: 'x-archive' });
-    expect(report.files[1].skips).toEqual([{ element: [0, 0], reason: 'not_a_participant', message: "the account is neither the message's sender nor its recipient" }]);
+    const { report } = await collectIngest(
+      await zipFiles([
+        { name: 'data/account.js', data: account },
+        { name: 'data/direct-messages.js', data: messages },
+      ]),
+      { format: 'x-archive' },
+    );
+    expect(report.files[1]?.skips).toEqual([
+      { element: [0, 0], reason: 'not_a_participant', message: "the account is neither the message's sender nor its recipient" },
+    ]);
   });
 });

@@ -5,8 +5,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * cookie, stored here as its SHA-256. A row carries the account's session epoch at sign-in, so a
  * password change ends it like every access token; sign-out and the timeouts delete or refuse it.
  */
-export class BrowserSessions1764600000000 implements MigrationInterface {
-  name = 'BrowserSessions1764600000000';
+export class BrowserSessions1764900000000 implements MigrationInterface {
+  name = 'BrowserSessions1764900000000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`

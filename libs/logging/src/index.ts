@@ -1,0 +1,5 @@
+export * from './install';
+export * from './log-context';
+export * from './nest-logger';
+export * from './process-logger';
+export * from './redaction';
