@@ -31,6 +31,17 @@ export async function xArchiveExport(): Promise<JourneyExport> {
   return { file: { name: 'twitter-archive.zip', mimeType: 'application/zip', buffer: await xArchive2022() }, format: 'auto' };
 }
 
+/** The shape of the API's OpenAPI document around the upload's `format` field. */
+interface OpenApiUpload {
+  paths: { '/api/v1/datasets': { post: { requestBody: { content: { 'multipart/form-data': { schema: { properties: { format: { enum: string[] } } } } } } } } };
+}
+
+/** The `format` values POST /datasets accepts, as the API's OpenAPI document lists them. */
+async function acceptedUploadFormats(origin: string): Promise<string[]> {
+  const document = (await (await fetch(`${origin}/api/docs-json`)).json()) as OpenApiUpload;
+  return document.paths['/api/v1/datasets'].post.requestBody.content['multipart/form-data'].schema.properties.format.enum;
+}
+
 const JOURNEY_EXPORT: () => Promise<JourneyExport> = () => Promise.resolve(lockboxJsonlExport());
 
 describe('a person in the console', () => {
@@ -83,6 +94,12 @@ describe('a person in the console', () => {
 
     await page.waitForURL(/\/datasets$/);
     await page.getByRole('heading', { name: 'No data yet' }).waitFor();
+    // The form offers exactly the formats the API's OpenAPI document lists for POST /datasets.
+    const acceptedFormats = await acceptedUploadFormats(watched.origin);
+    await page.locator('#upload-format option').first().waitFor({ state: 'attached' });
+    const offeredFormats = await page.locator('#upload-format option').evaluateAll((options) => options.map((option) => (option as HTMLOptionElement).value));
+    expect(acceptedFormats).toContain(upload.format);
+    expect([...offeredFormats].sort()).toEqual([...acceptedFormats].sort());
     await page.getByLabel('File').setInputFiles(upload.file);
     await page.getByLabel('Format').selectOption(upload.format);
     await page.getByLabel('Name (optional)').fill('My posts');

@@ -6,23 +6,14 @@ import { useLiveEvents } from '../lib/events';
 import { formatBytes, formatDateTime, statusWords } from '../lib/format';
 import { Link, useRouter } from '../lib/router';
 import type { Dataset, Page } from '../lib/types';
-
-/** The formats of ARCHITECTURE §9 (`POST /datasets` `format`); `auto` tells by the contents. */
-export const UPLOAD_FORMATS: readonly { value: string; label: string; mapping?: boolean }[] = [
-  { value: 'auto', label: 'Tell from the file (recommended)' },
-  { value: 'x-archive', label: 'X (Twitter) archive, .zip' },
-  { value: 'facebook', label: 'Facebook download, .zip' },
-  { value: 'instagram', label: 'Instagram download, .zip' },
-  { value: 'reddit', label: 'Reddit data request, .zip' },
-  { value: 'google-takeout', label: 'Google Takeout, .zip' },
-  { value: 'csv', label: 'CSV with a column mapping', mapping: true },
-  { value: 'jsonl', label: 'JSON lines with a field mapping', mapping: true },
-  { value: 'lockbox-jsonl', label: "Lockbox's own records (JSON lines)" },
-];
+import { acceptedUploadFormats } from '../lib/upload-formats';
 
 function UploadForm({ onUploaded }: { onUploaded: (dataset: Dataset) => void }) {
+  const formats = useAsync(acceptedUploadFormats, []);
   const [file, setFile] = useState<File>();
-  const [format, setFormat] = useState('auto');
+  const [chosenFormat, setFormat] = useState<string>();
+  // The recommended format (the first the API lists) until the person picks one.
+  const format = chosenFormat ?? formats.data?.[0]?.value ?? '';
   const [mapping, setMapping] = useState('');
   const [name, setName] = useState('');
   const [progress, setProgress] = useState<number | null>();
@@ -30,7 +21,7 @@ function UploadForm({ onUploaded }: { onUploaded: (dataset: Dataset) => void }) 
   const [fileError, setFileError] = useState<string>();
   const [formatError, setFormatError] = useState<unknown>();
   const fileInput = useRef<HTMLInputElement>(null);
-  const needsMapping = UPLOAD_FORMATS.find((entry) => entry.value === format)?.mapping === true;
+  const needsMapping = formats.data?.find((entry) => entry.value === format)?.mapping === true;
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
@@ -94,15 +85,16 @@ function UploadForm({ onUploaded }: { onUploaded: (dataset: Dataset) => void }) 
           id="upload-format"
           value={format}
           onChange={(event) => setFormat(event.target.value)}
-          aria-describedby={formatError ? 'upload-format-error' : undefined}
+          aria-describedby={formatError || formats.error ? 'upload-format-error' : undefined}
+          aria-busy={formats.loading}
         >
-          {UPLOAD_FORMATS.map((entry) => (
+          {(formats.data ?? []).map((entry) => (
             <option key={entry.value} value={entry.value}>
               {entry.label}
             </option>
           ))}
         </select>
-        <ErrorMessage error={formatError} id="upload-format-error" />
+        <ErrorMessage error={formatError ?? formats.error} id="upload-format-error" />
       </div>
       {needsMapping ? (
         <div className="field">
