@@ -19,6 +19,9 @@ const Runs = lazy(() => import('./pages/runs'));
 const RunPage = lazy(() => import('./pages/run'));
 const Notifications = lazy(() => import('./pages/notifications'));
 const Account = lazy(() => import('./pages/account'));
+const Submissions = lazy(() => import('./pages/developer/submissions'));
+const SubmissionPage = lazy(() => import('./pages/developer/submission'));
+const DeveloperStart = lazy(() => import('./pages/developer/start'));
 
 interface Route {
   pattern: string;
@@ -28,6 +31,8 @@ interface Route {
 
 const EVERYONE: readonly Role[] = ['user', 'developer', 'admin'];
 const PEOPLE: readonly Role[] = ['user'];
+const DEVELOPERS: readonly Role[] = ['developer'];
+const STAFF: readonly Role[] = ['developer', 'admin'];
 
 function page<P extends object>(Component: ComponentType<P>, props: (params: Record<string, string>) => P) {
   return (params: Record<string, string>) => <Component {...props(params)} />;
@@ -40,6 +45,9 @@ export const ROUTES: readonly Route[] = [
   { pattern: '/datasets/:id', roles: PEOPLE, render: page(DatasetPage, (params) => ({ id: params.id ?? '' })) },
   { pattern: '/runs', roles: PEOPLE, render: page(Runs, () => ({})) },
   { pattern: '/runs/:id', roles: PEOPLE, render: page(RunPage, (params) => ({ id: params.id ?? '' })) },
+  { pattern: '/submissions', roles: STAFF, render: page(Submissions, () => ({})) },
+  { pattern: '/submissions/:id', roles: STAFF, render: page(SubmissionPage, (params) => ({ id: params.id ?? '' })) },
+  { pattern: '/developer/start', roles: DEVELOPERS, render: page(DeveloperStart, () => ({})) },
   { pattern: '/notifications', roles: EVERYONE, render: page(Notifications, () => ({})) },
   { pattern: '/account', roles: EVERYONE, render: page(Account, () => ({})) },
 ];

@@ -19,6 +19,9 @@ export const NAV_ENTRIES: readonly NavEntry[] = [
   { to: '/catalogue', label: 'Catalogue', roles: ['user', 'developer', 'admin'] },
   { to: '/datasets', label: 'My data', roles: ['user'] },
   { to: '/runs', label: 'My runs', roles: ['user'] },
+  { to: '/submissions', label: 'My submissions', roles: ['developer'] },
+  { to: '/developer/start', label: 'Start here', roles: ['developer'] },
+  { to: '/submissions', label: 'Review queue', roles: ['admin'] },
 ];
 
 export function navFor(role: Role): NavEntry[] {
@@ -30,7 +33,7 @@ function UnreadCount() {
   const reload = unread.reload;
   const onEvent = useCallback(
     (event: { type: string }) => {
-      if (/^run\.(succeeded|failed|timed_out|cancelled)$|^dataset\.(ready|failed|ingested)$/.test(event.type)) reload();
+      if (/^run\.(succeeded|failed|timed_out|cancelled)$|^dataset\.(ready|failed|ingested)$|^submission\.|^analysis\.suspended$/.test(event.type)) reload();
     },
     [reload],
   );

@@ -26,6 +26,11 @@ const EVENT_TYPES = [
   'dataset.ingested',
   'dataset.failed',
   'dataset.deleted',
+  'submission.awaiting_review',
+  'submission.check_failed',
+  'submission.published',
+  'submission.rejected',
+  'analysis.suspended',
 ];
 
 interface EventsState {

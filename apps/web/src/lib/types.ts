@@ -120,3 +120,91 @@ export interface Notification {
 }
 
 export const FINISHED_RUN_STATUSES: ReadonlySet<string> = new Set(['succeeded', 'failed', 'timed_out', 'cancelled']);
+
+// --- developers and admins (part 2) -------------------------------------------------------------------
+
+export type SubmissionStatus = 'submitted' | 'checking' | 'awaiting_review' | 'published' | 'rejected' | 'check_failed' | 'suspended';
+
+/** apps/api/src/submissions/submission.view.ts; the check report as libs/db's CheckReport. */
+export interface Submission {
+  id: string;
+  analysis: string;
+  version: string;
+  /** One of SubmissionStatus; a newer API may add others, shown as they are. */
+  status: string;
+  manifest: {
+    title: string;
+    description: string;
+    category: string;
+    price: number;
+    entrypoint: string[];
+    resources: ManifestResources;
+    runtime: string | null;
+  };
+  scopes: Scopes;
+  params: { schema: ParamsSchema; defaults: Record<string, unknown> };
+  submittedBy: string;
+  upload: { bytes: number; sha256: string };
+  imageId: string | null;
+  checkReport: CheckReport | null;
+  reviewReason: string | null;
+  reviewedAt: string | null;
+  publishedAt: string | null;
+  suspension: { at: string; reason: string } | null;
+  submittedAt: string;
+  updatedAt: string;
+  quarantine?: { at: string; reason: string } | null;
+}
+
+export interface CheckReport {
+  passed: boolean;
+  checkedAt: string;
+  imageId?: string;
+  layout?: string;
+  imageBytes?: number;
+  decompressedBytes?: number;
+  layers?: number;
+  violations: { rule: string; message: string }[];
+  notes: string[];
+  steps?: { name: string; outcome: 'passed' | 'failed' | 'skipped' }[];
+  smokeRun?: {
+    runtime?: string;
+    status: string;
+    reason?: string;
+    message: string;
+    exitCode?: number;
+    records: Record<string, number>;
+    fixtureSeed?: number;
+    containerMs: number;
+    outputBytes: number;
+    logBytes: number;
+    peakMemoryBytes: number | null;
+    logTail?: string;
+  };
+}
+
+export interface ApiToken {
+  id: string;
+  name: string;
+  prefix: string;
+  createdAt: string;
+  expiresAt: string | null;
+  lastUsedAt: string | null;
+}
+
+export interface StatsWeek {
+  week: string;
+  startsOn: string;
+  publishedAt: string;
+  people: string;
+  runs?: number;
+  byStatus?: Record<string, number>;
+  failureReasons?: Record<string, number>;
+  durations?: Record<string, number>;
+}
+
+export interface AnalysisStats {
+  analysis: string;
+  method: { minPeople: number; roundTo: number; runsPerPerson: number; publishDelayHours: number };
+  weeks: StatsWeek[];
+}
