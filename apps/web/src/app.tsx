@@ -22,6 +22,8 @@ const Account = lazy(() => import('./pages/account'));
 const Submissions = lazy(() => import('./pages/developer/submissions'));
 const SubmissionPage = lazy(() => import('./pages/developer/submission'));
 const DeveloperStart = lazy(() => import('./pages/developer/start'));
+const AdminHealth = lazy(() => import('./pages/admin/health'));
+const Accounts = lazy(() => import('./pages/admin/accounts'));
 
 interface Route {
   pattern: string;
@@ -33,6 +35,7 @@ const EVERYONE: readonly Role[] = ['user', 'developer', 'admin'];
 const PEOPLE: readonly Role[] = ['user'];
 const DEVELOPERS: readonly Role[] = ['developer'];
 const STAFF: readonly Role[] = ['developer', 'admin'];
+const ADMINS: readonly Role[] = ['admin'];
 
 function page<P extends object>(Component: ComponentType<P>, props: (params: Record<string, string>) => P) {
   return (params: Record<string, string>) => <Component {...props(params)} />;
@@ -48,6 +51,8 @@ export const ROUTES: readonly Route[] = [
   { pattern: '/submissions', roles: STAFF, render: page(Submissions, () => ({})) },
   { pattern: '/submissions/:id', roles: STAFF, render: page(SubmissionPage, (params) => ({ id: params.id ?? '' })) },
   { pattern: '/developer/start', roles: DEVELOPERS, render: page(DeveloperStart, () => ({})) },
+  { pattern: '/admin/health', roles: ADMINS, render: page(AdminHealth, () => ({})) },
+  { pattern: '/admin/accounts', roles: ADMINS, render: page(Accounts, () => ({})) },
   { pattern: '/notifications', roles: EVERYONE, render: page(Notifications, () => ({})) },
   { pattern: '/account', roles: EVERYONE, render: page(Account, () => ({})) },
 ];

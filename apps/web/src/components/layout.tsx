@@ -22,6 +22,8 @@ export const NAV_ENTRIES: readonly NavEntry[] = [
   { to: '/submissions', label: 'My submissions', roles: ['developer'] },
   { to: '/developer/start', label: 'Start here', roles: ['developer'] },
   { to: '/submissions', label: 'Review queue', roles: ['admin'] },
+  { to: '/admin/accounts', label: 'Accounts', roles: ['admin'] },
+  { to: '/admin/health', label: 'Health', roles: ['admin'] },
 ];
 
 export function navFor(role: Role): NavEntry[] {

@@ -208,3 +208,38 @@ export interface AnalysisStats {
   method: { minPeople: number; roundTo: number; runsPerPerson: number; publishDelayHours: number };
   weeks: StatsWeek[];
 }
+
+export interface HealthReport {
+  status: 'ok' | 'unavailable';
+  checks: Record<string, { status: 'up' | 'down'; latencyMs: number; error?: string }>;
+  workers: {
+    id: string;
+    hostname: string;
+    pid: number;
+    startedAt: string;
+    lastSeenAt: string;
+    engine: { reachable: boolean; version?: string; error?: string };
+    runtimes: string[];
+  }[];
+}
+
+export interface QueueState {
+  name: string;
+  depth: number;
+  deadLetters: number;
+}
+
+export interface DeadLetter {
+  messageId: string;
+  job: { type: string; id: string } | null;
+  body: string;
+  receiveCount: number;
+  sentAt: string;
+}
+
+export interface Account {
+  id: string;
+  email: string;
+  role: string;
+  createdAt: string;
+}
