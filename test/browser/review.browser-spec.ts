@@ -19,6 +19,7 @@ const PAYLOAD = {
   paramTitle: `<svg onload="${PWN}"> Param title`,
   paramDescription: `<iframe srcdoc="<script>parent.__pwned=1</script>"></iframe> param description`,
   entrypoint: `# <img src=x onerror="${PWN}"> entrypoint`,
+  logLine: `<img src=x onerror="${PWN}"> smoke run log line`,
 };
 
 /** A page's calls with the session's cookie and CSRF token, as the console's own code makes them. */
@@ -135,7 +136,7 @@ describe('developers and admins in the console', () => {
     // The admin's own pages: accounts with their roles; health with dependencies, workers and queues.
     await asAdmin.page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Accounts' }).click();
     await asAdmin.page.getByRole('region', { name: 'Accounts' }).getByText(developer.email).waitFor();
-    await step(asAdmin, '28-admin-accounts');
+    await step(asAdmin, '29-admin-accounts');
     await asAdmin.page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Health' }).click();
     await asAdmin.page.getByRole('list', { name: 'Dependencies' }).getByText('postgres').waitFor();
     await asAdmin.page
@@ -150,7 +151,7 @@ describe('developers and admins in the console', () => {
       .getByText('No dead letters.')
       .or(asAdmin.page.getByRole('list', { name: 'Dead letters of checks' }))
       .waitFor();
-    await step(asAdmin, '29-admin-health');
+    await step(asAdmin, '30-admin-health');
     await expectInert(asAdmin);
     expect(axeFindings).toEqual([]);
     expect(tooWide).toEqual([]);
@@ -194,6 +195,11 @@ describe('developers and admins in the console', () => {
       );
     const first = await submit(hostile);
     expect(first.status).toBe(202);
+    // One that fails its smoke run, printing a payload into the report's log tail (checked below).
+    const failing = await submit(
+      testManifest({ name: `${slug}-fails`, title: 'Fails its checks', entrypoint: ['/bin/sh', '-c', `echo '${PAYLOAD.logLine}'; exit 3`] }),
+    );
+    expect(failing.status).toBe(202);
     await asDeveloper.page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'My submissions' }).click();
     await asDeveloper.page.getByRole('link', { name: `${PAYLOAD.title} 1.0.0` }).click();
     await asDeveloper.page.waitForURL(new RegExp(`/submissions/${first.body.id as string}$`));
@@ -230,6 +236,14 @@ describe('developers and admins in the console', () => {
     expect(await asDeveloper.page.evaluate('window.__sameDocument')).toBe(true);
     await step(asDeveloper, '25-developer-rejected');
 
+    // The failed checks' report, its log tail the developer's text: delivered as text.
+    await asAdmin.page.goto(`/submissions/${failing.body.id as string}`);
+    await asAdmin.page.getByText('Failed the checks', { exact: true }).waitFor({ timeout: 120_000 });
+    await asAdmin.page.getByRole('heading', { name: 'What failed' }).waitFor();
+    await asAdmin.page.getByLabel('Smoke run logs').getByText(PAYLOAD.logLine, { exact: false }).waitFor();
+    await step(asAdmin, '26-admin-check-failed');
+    await expectInert(asAdmin);
+
     // The next version, reading less: approved, then suspended.
     const second = await submit({ ...hostile, version: '1.0.1', scopes: { 'social.posts': ['timestamp', 'likes'] } });
     expect(second.status).toBe(202);
@@ -250,13 +264,13 @@ describe('developers and admins in the console', () => {
     await asAdmin.page.getByLabel('Reason (required)').fill('Suspended while we look into a report');
     await asAdmin.page.getByRole('button', { name: 'Suspend this version' }).click();
     await asAdmin.page.getByText('Suspended', { exact: true }).waitFor();
-    await step(asAdmin, '26-admin-suspended');
+    await step(asAdmin, '27-admin-suspended');
     await expectInert(asAdmin);
 
     await asDeveloper.page.goto(`/submissions/${secondId}`);
     await asDeveloper.page.getByText('Suspended while we look into a report').waitFor();
     await asDeveloper.page.getByRole('heading', { name: 'Runs per week' }).waitFor();
-    await step(asDeveloper, '27-developer-suspended');
+    await step(asDeveloper, '28-developer-suspended');
     await expectInert(asDeveloper);
 
     expect(axeFindings).toEqual([]);
