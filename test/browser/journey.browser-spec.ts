@@ -97,7 +97,9 @@ describe('a person in the console', () => {
     // The form offers exactly the formats the API's OpenAPI document lists for POST /datasets.
     const acceptedFormats = await acceptedUploadFormats(watched.origin);
     await page.locator('#upload-format option').first().waitFor({ state: 'attached' });
-    const offeredFormats = await page.locator('#upload-format option').evaluateAll((options) => options.map((option) => (option as HTMLOptionElement).value));
+    const offeredFormats = await page
+      .locator('#upload-format option')
+      .evaluateAll((options) => options.map((option) => (option as unknown as { value: string }).value));
     expect(acceptedFormats).toContain(upload.format);
     expect([...offeredFormats].sort()).toEqual([...acceptedFormats].sort());
     await page.getByLabel('File').setInputFiles(upload.file);

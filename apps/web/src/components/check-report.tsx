@@ -31,7 +31,7 @@ function SmokeRun({ run }: { run: NonNullable<Report['smokeRun']> }) {
       {run.logTail ? (
         <>
           <h4>The end of its logs</h4>
-          <pre className="logs" tabIndex={0} aria-label="Smoke run logs">
+          <pre className="logs" role="region" tabIndex={0} aria-label="Smoke run logs">
             {run.logTail}
           </pre>
         </>

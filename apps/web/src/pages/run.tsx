@@ -118,7 +118,7 @@ function Logs({ run }: { run: Run }) {
               <ErrorMessage error={logs.error} />
               {logs.data === undefined && !logs.error ? <Loading what="the logs" /> : null}
               {logs.data !== undefined ? (
-                <pre className="logs" tabIndex={0} aria-label="Run logs">
+                <pre className="logs" role="region" tabIndex={0} aria-label="Run logs">
                   {logs.data || '(empty)'}
                 </pre>
               ) : null}

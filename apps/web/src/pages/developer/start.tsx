@@ -75,7 +75,7 @@ function Tokens() {
             It is shown this once. Store it where the CLI reads it (this is what <code>lockbox login</code> would write), then run{' '}
             <code>npx lockbox status</code>:
           </p>
-          <pre className="token" tabIndex={0} aria-label="Command storing the token for the CLI">
+          <pre className="token" role="region" tabIndex={0} aria-label="Command storing the token for the CLI">
             {credentialsFile(created, user?.email ?? '')}
           </pre>
         </div>

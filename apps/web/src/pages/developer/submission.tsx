@@ -59,11 +59,11 @@ function ParamsSection({ submission }: { submission: Submission }) {
     <section className="card" aria-labelledby="params-heading">
       <h2 id="params-heading">Settings people can change</h2>
       <h3>Params schema</h3>
-      <pre className="json" tabIndex={0} aria-label="Params schema">
+      <pre className="json" role="region" tabIndex={0} aria-label="Params schema">
         {JSON.stringify(submission.params.schema, null, 2)}
       </pre>
       <h3>Defaults</h3>
-      <pre className="json" tabIndex={0} aria-label="Params defaults">
+      <pre className="json" role="region" tabIndex={0} aria-label="Params defaults">
         {JSON.stringify(submission.params.defaults, null, 2)}
       </pre>
     </section>
@@ -159,7 +159,7 @@ function Stats({ slug }: { slug: string }) {
           {stats.data.weeks.length === 0 ? (
             <p>No week has closed since it was published.</p>
           ) : (
-            <div className="table-scroll" role="region" aria-label="Runs per week" tabIndex={0}>
+            <div className="table-scroll" role="region" aria-label="Runs per week, as a table" tabIndex={0}>
               <table>
                 <thead>
                   <tr>
