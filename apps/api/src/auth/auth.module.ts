@@ -24,6 +24,6 @@ import { LoginThrottleService } from './login-throttle.service';
   ],
   controllers: [AuthController, SessionController],
   providers: [AuthService, LoginThrottleService, EventTicketService, CallerCache, BrowserSessionService, { provide: APP_GUARD, useClass: AuthGuard }],
-  exports: [AuthService, EventTicketService, BrowserSessionService],
+  exports: [AuthService, EventTicketService, BrowserSessionService, CallerCache],
 })
 export class AuthModule {}
