@@ -28,6 +28,28 @@ function SubmissionList({ items }: { items: Submission[] }) {
   );
 }
 
+/** A developer's submissions as their analyses, each with its versions newest first (the API lists newest first). */
+function ByAnalysis({ items }: { items: Submission[] }) {
+  const analyses = new Map<string, Submission[]>();
+  for (const submission of items) analyses.set(submission.analysis, [...(analyses.get(submission.analysis) ?? []), submission]);
+  return (
+    <>
+      {[...analyses.entries()].map(([slug, versions]) => {
+        const published = versions.find((version) => version.status === 'published');
+        return (
+          <section key={slug} aria-labelledby={`analysis-${slug}`}>
+            <h2 id={`analysis-${slug}`}>
+              {versions[0]?.manifest.title ?? slug} <span className="muted">({slug})</span>
+            </h2>
+            <p className="muted">{published ? `Version ${published.version} is in the catalogue.` : 'No version is in the catalogue.'}</p>
+            <SubmissionList items={versions} />
+          </section>
+        );
+      })}
+    </>
+  );
+}
+
 export default function Submissions() {
   const { user } = useSession();
   const { location, navigate } = useRouter();
@@ -72,7 +94,13 @@ export default function Submissions() {
           )}
         </EmptyState>
       ) : null}
-      {submissions.data && submissions.data.items.length > 0 ? <SubmissionList items={submissions.data.items} /> : null}
+      {submissions.data && submissions.data.items.length > 0 ? (
+        isAdmin ? (
+          <SubmissionList items={submissions.data.items} />
+        ) : (
+          <ByAnalysis items={submissions.data.items} />
+        )
+      ) : null}
     </>
   );
 }
