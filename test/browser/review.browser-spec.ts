@@ -222,7 +222,9 @@ describe('developers and admins in the console', () => {
     await step(asAdmin, '23-admin-queue');
     await asAdmin.page.getByRole('link', { name: `${PAYLOAD.title} 1.0.0` }).click();
     await asAdmin.page.getByRole('heading', { name: `${PAYLOAD.title} 1.0.0` }).waitFor();
-    for (const text of [PAYLOAD.description, PAYLOAD.paramTitle, PAYLOAD.paramDescription, PAYLOAD.entrypoint]) {
+    // The params schema is shown as its JSON: the payloads' quotes are escaped there.
+    const asJson = (text: string) => JSON.stringify(text).slice(1, -1);
+    for (const text of [PAYLOAD.description, asJson(PAYLOAD.paramTitle), asJson(PAYLOAD.paramDescription), PAYLOAD.entrypoint]) {
       await asAdmin.page.getByText(text, { exact: false }).first().waitFor();
     }
     await asAdmin.page.getByText('The first version of this analysis: every field is new.').waitFor();
