@@ -261,6 +261,9 @@ describe('developers and admins in the console', () => {
     );
     await asAdmin.page.goto(`/submissions/${secondId}`);
     await asAdmin.page.getByRole('heading', { name: `${PAYLOAD.title} 1.0.1` }).waitFor();
+    // 1.0.0 was rejected, so nothing is published to compare with; no field is at full precision now.
+    await asAdmin.page.getByText('The first version of this analysis: every field is new.').waitFor();
+    expect(await asAdmin.page.locator('.flag-added').count()).toBe(2);
     expect(await asAdmin.page.locator('.flag-sensitive').count()).toBe(0);
     await asAdmin.page.getByLabel('Reason').fill('Reads only counts now');
     await asAdmin.page.getByRole('button', { name: 'Approve' }).click();
