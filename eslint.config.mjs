@@ -40,6 +40,11 @@ export default tseslint.config(
     },
   },
   {
+    // The console runs in the browser.
+    files: ['apps/web/**/*.{ts,tsx}'],
+    languageOptions: { globals: { ...globals.browser } },
+  },
+  {
     // Tests read JSON responses whose shape is what they assert.
     files: ['test/**/*.ts', '**/*.spec.ts', 'libs/exports/test-fixtures/**'],
     rules: {

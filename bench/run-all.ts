@@ -14,7 +14,7 @@
 //   --exports-mb N      MB of .js files in the generated X archive of the exports benchmark, 0 to skip [500]
 //   --facebook-mb N     MB of .json files in the generated Facebook export of the exports benchmark, 0 to skip [200]
 //   --platform-exports-mb N  MB of .js files in the X archive uploaded through the platform, 0 to skip [200]
-//   --only LIST         some of: throughput,latency,api,data,memory,exports,json,platform-exports
+//   --only LIST         some of: throughput,latency,api,data,memory,exports,json,platform-exports,web
 //   --help              this text
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -26,6 +26,7 @@ import { benchHostileJson } from './hostile-json.bench';
 import { benchRunLatency, type LatencyFigures } from './run-latency.bench';
 import { benchRunThroughput, type ThroughputFigures } from './run-throughput.bench';
 import { BENCH_ANALYSIS_KINDS, buildBenchImage } from './support/bench-analysis';
+import { benchWeb } from './web.bench';
 import { type BenchContext, prepareContext } from './support/bench-context';
 import { flags, intFlag, machineInfo } from './support/figures';
 import { repoRoot, startBenchStack } from './support/stack';
@@ -61,9 +62,9 @@ async function main(): Promise<void> {
   const exportsMb = intFlag(args, 'exports-mb', 500);
   const facebookMb = intFlag(args, 'facebook-mb', 200);
   const platformExportsMb = intFlag(args, 'platform-exports-mb', 200);
-  const only = new Set((args.get('only') ?? 'throughput,latency,api,data,memory,exports,json,platform-exports').split(','));
+  const only = new Set((args.get('only') ?? 'throughput,latency,api,data,memory,exports,json,platform-exports,web').split(','));
   // The exports and hostile-JSON benchmarks need no stack; the others share the stacks below.
-  const needsStack = ['throughput', 'latency', 'api', 'data', 'memory', 'platform-exports'].some((name) => only.has(name));
+  const needsStack = ['throughput', 'latency', 'api', 'data', 'memory', 'platform-exports', 'web'].some((name) => only.has(name));
 
   const results: Record<string, unknown> & { figures: Record<string, unknown>; totalSeconds?: number } = {
     date: new Date().toISOString(),
@@ -131,6 +132,10 @@ async function main(): Promise<void> {
         }
         if (only.has('platform-exports') && platformExportsMb > 0) {
           results.figures.exportsPlatform = await benchExportsPlatform(context, platformExportsMb);
+          await save();
+        }
+        if (only.has('web')) {
+          results.figures.web = await benchWeb(context);
           await save();
         }
       }

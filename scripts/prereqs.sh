@@ -223,6 +223,7 @@ system_packages() {
   local -a test_tools=()
   local tool
   for tool in skopeo umoci buildah; do command -v "$tool" >/dev/null 2>&1 || test_tools+=("$tool"); done
+  [ -x /usr/bin/chromium ] || test_tools+=(chromium) # the console's browser suite (test/browser) drives Debian's Chromium
   local test_tools_note="${test_tools[*]-} not installed: the image interop suite (npm run test:sandbox) needs skopeo, umoci and buildah"
 
   local runsc_note="gVisor runsc is not installed; analyses can only use runc (optional: install gVisor runsc)"
@@ -518,7 +519,7 @@ check_sdk_cli() {
 }
 
 # Commands the suites run: "command:what provides it".
-REQUIRED_COMMANDS=("docker:Docker Engine (docker.io)" "redis-server:redis-server >= 6" "skopeo:skopeo, for the image interop suite" "umoci:umoci, for the image interop suite" "buildah:buildah, for the image interop suite")
+REQUIRED_COMMANDS=("docker:Docker Engine (docker.io)" "redis-server:redis-server >= 6" "skopeo:skopeo, for the image interop suite" "umoci:umoci, for the image interop suite" "buildah:buildah, for the image interop suite" "chromium:chromium (Debian's), for the browser suite")
 
 check_commands() {
   local entry

@@ -107,6 +107,10 @@ export interface LockboxConfig {
     registrationsPerHour: number;
     /** How long the API may reuse a caller's account (role) it looked up: a role change takes effect this late at most. */
     callerCacheMs: number;
+    /** A browser session ends after this long without a request (LOCKBOX_SESSION_IDLE_S). */
+    sessionIdleSeconds: number;
+    /** A browser session ends this long after sign-in, however busy (LOCKBOX_SESSION_MAX_S). */
+    sessionMaxSeconds: number;
   };
   worker: {
     heartbeatIntervalMs: number;
@@ -394,6 +398,8 @@ export function loadConfig(env: Env = process.env): LockboxConfig {
       loginBackoffMaxSeconds: read.integer('LOCKBOX_LOGIN_BACKOFF_MAX_S', 60, 1, 3600),
       registrationsPerHour: read.integer('LOCKBOX_REGISTRATIONS_PER_HOUR', 20, 1, 1_000_000),
       callerCacheMs: read.integer('LOCKBOX_CALLER_CACHE_MS', 2_000, 0, 60_000),
+      sessionIdleSeconds: read.integer('LOCKBOX_SESSION_IDLE_S', 1800, 10, 7 * 86400),
+      sessionMaxSeconds: read.integer('LOCKBOX_SESSION_MAX_S', 43_200, 60, 30 * 86400),
     },
     worker: {
       heartbeatIntervalMs: read.integer('LOCKBOX_WORKER_HEARTBEAT_MS', 5000, 100, 600_000),
@@ -467,6 +473,7 @@ export function loadConfig(env: Env = process.env): LockboxConfig {
       `LOCKBOX_CHECK_DEADLINE_MS must be longer than the longest run timeout (${config.limits.runTimeoutMaxSeconds} s), which a smoke run may take`,
     );
   }
+  if (config.auth.sessionIdleSeconds > config.auth.sessionMaxSeconds) read.problems.push('LOCKBOX_SESSION_IDLE_S must not exceed LOCKBOX_SESSION_MAX_S');
   if (config.auth.jwtSecret && config.auth.jwtSecret.length < 32) read.problems.push('JWT_SECRET must be at least 32 characters');
   if (read.problems.length > 0) throw new ConfigError(read.problems);
   return config;

@@ -7,6 +7,8 @@ import { EventsModule } from '@lockbox/events';
 import { AuthController } from './auth.controller';
 import { AuthGuard } from './auth.guard';
 import { AuthService } from './auth.service';
+import { BrowserSessionService } from './browser-session.service';
+import { SessionController } from './session.controller';
 import { CallerCache } from './caller-cache';
 import { EventTicketService } from './event-ticket.service';
 import { LoginThrottleService } from './login-throttle.service';
@@ -20,8 +22,8 @@ import { LoginThrottleService } from './login-throttle.service';
       useFactory: (config: LockboxConfig) => ({ secret: jwtSigningKey(config.auth.jwtSecret), signOptions: { algorithm: 'HS256' } }),
     }),
   ],
-  controllers: [AuthController],
-  providers: [AuthService, LoginThrottleService, EventTicketService, CallerCache, { provide: APP_GUARD, useClass: AuthGuard }],
-  exports: [AuthService, EventTicketService],
+  controllers: [AuthController, SessionController],
+  providers: [AuthService, LoginThrottleService, EventTicketService, CallerCache, BrowserSessionService, { provide: APP_GUARD, useClass: AuthGuard }],
+  exports: [AuthService, EventTicketService, BrowserSessionService, CallerCache],
 })
 export class AuthModule {}
