@@ -122,7 +122,7 @@ describe('health and docs', () => {
 });
 
 describe('deny by default', () => {
-  const PUBLIC_ROUTES = ['POST /api/v1/auth/register', 'POST /api/v1/auth/login', 'GET /api/v1/health', 'GET /api/v1/ping'];
+  const PUBLIC_ROUTES = ['POST /api/v1/auth/register', 'POST /api/v1/auth/login', 'POST /api/v1/auth/session', 'GET /api/v1/health', 'GET /api/v1/ping'];
 
   it('answers 401 without a token on every documented route except the public ones', async () => {
     const document = (await (await fetch(`${apiUrl()}/api/docs-json`)).json()) as { paths: Record<string, Record<string, unknown>> };
