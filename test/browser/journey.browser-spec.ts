@@ -3,8 +3,6 @@
 // and reads its charts. Each step is screenshotted at desktop and phone width (`npm run screenshots`
 // writes them to docs/screenshots), checked with axe, and checked to fit a 375 px screen. Nothing the
 // page requests leaves the origin, and the page reports no CSP violation.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { Browser } from 'playwright-core';
 import { clientAddress, uniqueEmail } from '../support/session';
@@ -16,17 +14,8 @@ interface JourneyExport {
   format: string;
 }
 
-/** Posts with the fields the sample analysis `social-engagement` reads, in Lockbox's own JSONL. */
-function lockboxJsonlExport(): JourneyExport {
-  const buffer = readFileSync(join(__dirname, '../../sample-analyses/social-engagement/fixtures/posts.jsonl'));
-  return { file: { name: 'my-posts.jsonl', mimeType: 'application/x-ndjson', buffer }, format: 'lockbox-jsonl' };
-}
-
-/**
- * An X archive as X hands it out (libs/exports/test-fixtures), read with format `auto`. POST /datasets
- * accepts it once the export formats are wired into the API: then JOURNEY_EXPORT below switches to it.
- */
-export async function xArchiveExport(): Promise<JourneyExport> {
+/** An X archive as X hands it out (libs/exports/test-fixtures), read with format `auto`. */
+async function xArchiveExport(): Promise<JourneyExport> {
   const { xArchive2022 } = await import('../../libs/exports/test-fixtures/x-archive-sample');
   return { file: { name: 'twitter-archive.zip', mimeType: 'application/zip', buffer: await xArchive2022() }, format: 'auto' };
 }
@@ -42,7 +31,7 @@ async function acceptedUploadFormats(origin: string): Promise<string[]> {
   return document.paths['/api/v1/datasets'].post.requestBody.content['multipart/form-data'].schema.properties.format.enum;
 }
 
-const JOURNEY_EXPORT: () => Promise<JourneyExport> = () => Promise.resolve(lockboxJsonlExport());
+const JOURNEY_EXPORT: () => Promise<JourneyExport> = xArchiveExport;
 
 describe('a person in the console', () => {
   let browser: Browser;
