@@ -42,12 +42,7 @@ export default tseslint.config(
     // behind their libs. Services and handlers in apps/ write no SQL and hold no database, Docker, AWS
     // or Redis client. scripts/architecture-lint.spec.ts proves it catches planted violations.
     files: ['apps/**/*.ts'],
-    ignores: [
-      '**/*.spec.ts',
-      // Datasets and record keys move into libs/db's DatasetsRepository on branch h/ingest (issue 13): drop these lines at merge.
-      'apps/api/src/datasets/dataset.service.ts',
-      'apps/worker/src/ingest/ingest.handler.ts',
-    ],
+    ignores: ['**/*.spec.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
@@ -76,6 +71,11 @@ export default tseslint.config(
     rules: {
       'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Take settings from LockboxConfig instead.' }],
     },
+  },
+  {
+    // The console runs in the browser.
+    files: ['apps/web/**/*.{ts,tsx}'],
+    languageOptions: { globals: { ...globals.browser } },
   },
   {
     // Tests read JSON responses whose shape is what they assert.

@@ -33,7 +33,7 @@ module.exports = {
     {
       ...shared,
       displayName: 'unit',
-      testMatch: ['<rootDir>/{apps,libs,analysis-sdk,sample-analyses,scripts}/**/*.spec.ts'],
+      testMatch: ['<rootDir>/{apps,libs,analysis-sdk,sample-analyses,scripts,bench}/**/*.spec.ts'],
     },
     {
       // The SQL the safety story rests on, against a real PostgreSQL: one server for the project, a
@@ -62,6 +62,14 @@ module.exports = {
       ...shared,
       displayName: 'sandbox',
       testMatch: ['<rootDir>/test/sandbox/**/*.sandbox-spec.ts'],
+      globalSetup: '<rootDir>/test/support/global-setup.ts',
+      globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+    },
+    {
+      // The console in a real browser (Debian's Chromium through playwright-core) against the test stack.
+      ...shared,
+      displayName: 'browser',
+      testMatch: ['<rootDir>/test/browser/**/*.browser-spec.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
     },

@@ -13,11 +13,15 @@ const root = resolve(process.argv[2] ?? join(dirname(fileURLToPath(import.meta.u
 const outDir = join(root, 'dist');
 // test/support is shared by the suites and the soak (bench/soak.ts).
 const sourceRoots = ['apps', 'libs', 'analysis-sdk/src', 'bench', 'test/support'];
+// The console is a browser app: vite builds it (below), not SWC.
+const webRoot = join(root, 'apps/web');
+const webOutDir = join(outDir, 'apps/web');
 const tsconfig = JSON.parse(await readFile(join(root, 'tsconfig.json'), 'utf8'));
 
 async function* sourceFiles(dir) {
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
+    if (path === webRoot) continue;
     if (entry.isDirectory()) yield* sourceFiles(path);
     else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.spec.ts') && !entry.name.endsWith('.d.ts')) yield path;
   }
@@ -59,6 +63,8 @@ async function removeStale(dir, outputs) {
   let removed = 0;
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
+    // The console's bundle is vite's output (below), which replaces it whole on each build.
+    if (path === webOutDir) continue;
     if (entry.isDirectory()) {
       removed += await removeStale(path, outputs);
       if ((await readdir(path)).length === 0) await rmdir(path);
@@ -99,3 +105,26 @@ for (const sourceRoot of sourceRoots) {
   if (existsSync(join(outDir, sourceRoot))) removed += await removeStale(join(outDir, sourceRoot), outputs);
 }
 if (process.env.LOCKBOX_BUILD_VERBOSE) console.log(`build: ${compiled} file(s) compiled to dist/, ${removed} stale file(s) removed`);
+
+// The console (apps/web): a production vite build into dist/apps/web, which the API serves from `/`.
+// Skipped when nothing under apps/web (nor the lockfile) is newer than the last build's index.html.
+async function newestMtime(dir) {
+  let newest = 0;
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.name === 'node_modules') continue;
+    newest = Math.max(newest, entry.isDirectory() ? await newestMtime(path) : (await stat(path)).mtimeMs);
+  }
+  return newest;
+}
+
+const webIndex = join(webOutDir, 'index.html');
+const webSourcesChanged = existsSync(webRoot) && Math.max(await newestMtime(webRoot), (await stat(join(root, 'package-lock.json'))).mtimeMs);
+if (webSourcesChanged && (!existsSync(webIndex) || (await stat(webIndex)).mtimeMs < webSourcesChanged)) {
+  // Always the production build: jest sets NODE_ENV=test for its global setup, which would otherwise
+  // bundle React's development build (twice the size, and slower).
+  process.env.NODE_ENV = 'production';
+  const { build } = await import('vite');
+  await build({ configFile: join(webRoot, 'vite.config.ts'), mode: 'production', logLevel: 'warn' });
+  if (process.env.LOCKBOX_BUILD_VERBOSE) console.log('build: the console was built to dist/apps/web');
+}

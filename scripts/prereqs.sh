@@ -223,6 +223,7 @@ system_packages() {
   local -a test_tools=()
   local tool
   for tool in skopeo umoci buildah; do command -v "$tool" >/dev/null 2>&1 || test_tools+=("$tool"); done
+  [ -x /usr/bin/chromium ] || test_tools+=(chromium) # the console's browser suite (test/browser) drives Debian's Chromium
   local test_tools_note="${test_tools[*]-} not installed: the image interop suite (npm run test:sandbox) needs skopeo, umoci and buildah"
 
   local runsc_note="gVisor runsc is not installed; analyses can only use runc (optional: install gVisor runsc)"
@@ -379,9 +380,13 @@ launch_dockerd() { # args: extra flags. Succeeds when the engine answers.
   # leaves the engine running for everyone else.
   # A clean environment: npm's PATH (node_modules/.bin first) and variables
   # must not leak into the engine, which looks up runc/runsc/containerd on PATH.
+  # No inherited descriptor either: run under `heavy` (flock), this script holds
+  # the machine's lock on one, and a dockerd (and its containerd) keeping it
+  # would hold that lock for as long as the engine runs.
   setsid nohup env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
     ${DOCKER_RAMDISK:+DOCKER_RAMDISK="$DOCKER_RAMDISK"} \
-    "$(dockerd_path)" "$@" </dev/null >>"$DOCKERD_LOG" 2>&1 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- &
+    bash -c 'for fd in /proc/$$/fd/*; do n=${fd##*/}; [ "$n" -gt 2 ] 2>/dev/null && eval "exec $n>&-"; done; exec "$0" "$@"' \
+    "$(dockerd_path)" "$@" </dev/null >>"$DOCKERD_LOG" 2>&1 9>&- &
   pid=$!
   echo "$pid" >"$DOCKERD_PIDFILE"
   if wait_engine 60 "$pid"; then
@@ -514,7 +519,7 @@ check_sdk_cli() {
 }
 
 # Commands the suites run: "command:what provides it".
-REQUIRED_COMMANDS=("docker:Docker Engine (docker.io)" "redis-server:redis-server >= 6" "skopeo:skopeo, for the image interop suite" "umoci:umoci, for the image interop suite" "buildah:buildah, for the image interop suite")
+REQUIRED_COMMANDS=("docker:Docker Engine (docker.io)" "redis-server:redis-server >= 6" "skopeo:skopeo, for the image interop suite" "umoci:umoci, for the image interop suite" "buildah:buildah, for the image interop suite" "chromium:chromium (Debian's), for the browser suite")
 
 check_commands() {
   local entry

@@ -207,6 +207,23 @@ describe('validateManifest', () => {
   });
 
   describe('scopes', () => {
+    it('accepts field@grain from the vocabulary, and refuses a grain that does not fit, naming why', () => {
+      const scopes = { 'location.points': ['timestamp@day', 'latitude@1km', 'longitude@1km'], 'social.messages': ['text@words', 'timestamp'] };
+      expect(validateManifest({ ...example(), scopes }).ok).toBe(true);
+      expect(errorsOf({ ...example(), scopes: { 'location.points': ['latitude@5km'] } })).toEqual([
+        { field: 'scopes["location.points"][0]', message: expect.stringMatching(/^scopes\["location\.points"\]\[0\] is not accepted: "5km" is not a grain/) },
+      ]);
+      expect(errorsOf({ ...example(), scopes: { 'social.posts': ['likes@day'] } })[0]!.message).toMatch(
+        /is not accepted: likes cannot be given at the grain day/,
+      );
+      expect(errorsOf({ ...example(), scopes: { 'location.points': ['latitude', 'latitude@1km'] } })).toEqual([
+        {
+          field: 'scopes["location.points"]',
+          message: 'scopes["location.points"] latitude is asked for twice (latitude and latitude@1km): ask for it once, at one grain',
+        },
+      ]);
+    });
+
     it('accepts several kinds', () => {
       const scopes = { 'social.posts': ['timestamp'], 'social.messages': ['direction', 'timestamp'] };
       expect(validateManifest({ ...example(), scopes }).ok).toBe(true);

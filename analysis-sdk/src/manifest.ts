@@ -3,8 +3,9 @@ import type { ErrorObject } from 'ajv';
 import { BoundedValidator, describeAjvError, errorSegments, findNul, formatPath } from './ajv';
 import { type JsonCaps, measureJson, parseJson } from './bounded-json';
 import { DEFAULT_PLATFORM_LIMITS, type PlatformLimits } from './limits';
+import { type Grain, parseScopeField, ScopeFieldError, scopeFieldsProblem } from './grain';
 import { paramsSchemaProblems } from './params-schema';
-import { RECORD_KIND_NAMES, RECORD_KINDS, recordFieldNames, type RecordFieldName, type RecordKind } from './records';
+import { RECORD_KIND_NAMES, RECORD_KINDS, recordFieldNames, type RecordFieldName, type RecordFieldSpec, type RecordKind } from './records';
 
 export const ANALYSIS_CATEGORIES = ['social', 'writing', 'personality', 'health', 'finance', 'productivity', 'other'] as const;
 export type AnalysisCategory = (typeof ANALYSIS_CATEGORIES)[number];
@@ -12,8 +13,11 @@ export type AnalysisCategory = (typeof ANALYSIS_CATEGORIES)[number];
 export const SANDBOX_RUNTIMES = ['runc', 'runsc'] as const;
 export type SandboxRuntime = (typeof SANDBOX_RUNTIMES)[number];
 
-/** Consent scopes: for each record kind, the fields an analysis may read. */
-export type ConsentScopes = { [K in RecordKind]?: RecordFieldName<K>[] };
+/** A scope field: a field of the kind, at full precision, or `field@grain` (grain.ts: `latitude@1km`). */
+export type ScopeFieldName<K extends RecordKind = RecordKind> = RecordFieldName<K> | `${RecordFieldName<K>}@${Grain}`;
+
+/** Consent scopes: for each record kind, the fields an analysis may read, each at full precision or at a grain. */
+export type ConsentScopes = { [K in RecordKind]?: ScopeFieldName<K>[] };
 
 /** A JSON Schema (draft-07) describing an analysis' parameters; always `type: "object"`. */
 export interface ParamsSchema {
@@ -80,6 +84,12 @@ export const MAX_REPORTED_MANIFEST_ERRORS = 50;
 
 const nonBlank = (maxLength: number) => ({ type: 'string', minLength: 1, maxLength, pattern: '\\S' });
 
+/** The scope fields a kind accepts: each field, and `field@grain` for each grain it takes. */
+function scopeFieldNames(kind: RecordKind): string[] {
+  const specs = RECORD_KINDS[kind].fields as Readonly<Record<string, RecordFieldSpec>>;
+  return Object.entries(specs).flatMap(([field, spec]) => [field, ...(spec.grains ?? []).map((grain) => `${field}@${grain}`)]);
+}
+
 function scopesSchema(): Record<string, unknown> {
   const properties: Record<string, unknown> = {};
   for (const kind of RECORD_KIND_NAMES) {
@@ -87,7 +97,7 @@ function scopesSchema(): Record<string, unknown> {
       type: 'array',
       minItems: 1,
       uniqueItems: true,
-      items: { type: 'string', enum: recordFieldNames(kind) },
+      items: { type: 'string', enum: scopeFieldNames(kind) },
       description: RECORD_KINDS[kind].description,
     };
   }
@@ -167,7 +177,7 @@ export function parseResources(resources: ManifestResources): RunResources {
 
 const manifestValidator = new BoundedValidator(MANIFEST_SCHEMA);
 
-function fieldMessage(error: ErrorObject, segments: string[]): string {
+function fieldMessage(error: ErrorObject, segments: string[], value?: unknown): string {
   const [top, second] = segments;
   if (top === 'name' && ['pattern', 'minLength', 'maxLength'].includes(error.keyword)) {
     return 'must be 3 to 64 characters of lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen';
@@ -183,13 +193,36 @@ function fieldMessage(error: ErrorObject, segments: string[]): string {
     return `is not a known record kind (known kinds: ${RECORD_KIND_NAMES.join(', ')})`;
   }
   if (top === 'scopes' && segments.length === 3 && error.keyword === 'enum' && second !== undefined) {
-    return `is not a field of ${second} (its fields: ${recordFieldNames(second as RecordKind).join(', ')})`;
+    return scopeFieldMessage(second as RecordKind, value);
   }
   if (top === 'scopes' && segments.length === 1 && error.keyword === 'minProperties') {
     return 'must name at least one record kind';
   }
   if (top === 'params' && segments.length === 2 && second === 'type') return 'must be "object": params is a JSON Schema for an object';
   return describeAjvError(error);
+}
+
+/** The value at a path of the document, or undefined. */
+function valueAt(input: unknown, segments: readonly string[]): unknown {
+  let value = input;
+  for (const segment of segments) {
+    if (value === null || typeof value !== 'object' || !Object.prototype.hasOwnProperty.call(value, segment)) return undefined;
+    value = (value as Record<string, unknown>)[segment];
+  }
+  return value;
+}
+
+/** Why a scope field is refused: not a field of the kind, or a grain outside the vocabulary or that does not fit it. */
+function scopeFieldMessage(kind: RecordKind, value: unknown): string {
+  const fields = `its fields: ${recordFieldNames(kind).join(', ')}`;
+  if (typeof value !== 'string' || !value.includes('@')) return `is not a field of ${kind} (${fields})`;
+  try {
+    parseScopeField(value, kind);
+  } catch (error) {
+    if (error instanceof ScopeFieldError) return `is not accepted: ${error.message}`;
+    throw error;
+  }
+  return `is not a field of ${kind} (${fields})`;
 }
 
 function fieldError(field: string, message: string): FieldError {
@@ -230,7 +263,7 @@ export function validateManifest(input: unknown, limits: PlatformLimits = DEFAUL
 
   for (const error of manifestValidator.errors(input, bounded.cost.nodes) ?? []) {
     const segments = errorSegments(error);
-    add(fieldError(formatPath(segments, input), fieldMessage(error, segments)));
+    add(fieldError(formatPath(segments, input), fieldMessage(error, segments, valueAt(input, segments))));
   }
   if (input === null || typeof input !== 'object' || Array.isArray(input)) return { ok: false, errors };
   const badFields = new Set(errors.map((error) => error.field.split(/[.[]/)[0]));
@@ -253,6 +286,13 @@ export function validateManifest(input: unknown, limits: PlatformLimits = DEFAUL
   checkRange(add, 'resources.cpu', resources.cpu, limits.runCpuMin, limits.runCpuMax, false);
   checkRange(add, 'resources.timeout', resources.timeout, limits.runTimeoutMinSeconds, limits.runTimeoutMaxSeconds, false, ' seconds');
 
+  if (!badFields.has('scopes') && manifest.scopes !== null && typeof manifest.scopes === 'object') {
+    // One field at one grain: `latitude` and `latitude@1km` together would give the coordinate whole.
+    for (const [kind, fields] of Object.entries(manifest.scopes as Record<string, string[]>)) {
+      const problem = scopeFieldsProblem(kind as RecordKind, fields);
+      if (problem !== undefined) add(fieldError(`scopes[${JSON.stringify(kind)}]`, problem));
+    }
+  }
   if (!badFields.has('params') && manifest.params !== null && typeof manifest.params === 'object') {
     for (const problem of paramsSchemaProblems(manifest.params)) add(problem);
   }

@@ -1,5 +1,7 @@
-// The benchmarks' analysis: the smallest Node analysis there is (read run.json, write a one-line result),
-// built offline FROM the local base image and published through submission, checks and approval.
+// The benchmarks' analyses, built offline FROM the local base images and published through submission,
+// checks and approval: the smallest Node analysis there is (read run.json, count the input lines, write a
+// one-line result), and a minimal busybox one (a shell script doing the same), whose container lives
+// only as long as the engine needs to start and stop it.
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -26,32 +28,53 @@ try {
 fs.writeFileSync('/output/result.json', JSON.stringify({ schemaVersion: 1, summary: run.runId + ': ' + records + ' records', blocks: [] }));
 `;
 
-export const BENCH_ENTRYPOINT = ['node', '/app/main.js'];
+/** The same in busybox's shell: a missing dataset counts as none. */
+const MAIN_SH = `records=$(wc -l < /input/data/social.posts.jsonl 2>/dev/null) || records=0
+printf '{"schemaVersion":1,"summary":"%s records","blocks":[]}' "$records" > /output/result.json
+`;
+
+export type BenchAnalysisKind = 'busybox' | 'node';
+export const BENCH_ANALYSIS_KINDS: readonly BenchAnalysisKind[] = ['busybox', 'node'];
+
+const BENCH_BUILDS: Record<BenchAnalysisKind, { base: string; file: string; content: string; entrypoint: string[] }> = {
+  busybox: { base: 'lockbox/busybox:1', file: 'main.sh', content: MAIN_SH, entrypoint: ['/bin/sh', '/app/main.sh'] },
+  node: { base: 'lockbox/node-base:24', file: 'main.js', content: MAIN_JS, entrypoint: ['node', '/app/main.js'] },
+};
+
+/** The Node analysis' entrypoint (the one every benchmark but the three-line ones runs). */
+export const BENCH_ENTRYPOINT = BENCH_BUILDS.node.entrypoint;
 export const BENCH_RESOURCES = { memory: '128m', cpu: 0.5, timeout: 60, output: '1m' };
 
+export function benchEntrypoint(kind: BenchAnalysisKind): string[] {
+  return BENCH_BUILDS[kind].entrypoint;
+}
+
 export interface BenchImage {
+  kind: BenchAnalysisKind;
   imageId: string;
   tarball: Buffer;
 }
 
 /** Always the same build context, so the image ID is stable and the build cached across runs. */
-export async function buildBenchImage(): Promise<BenchImage> {
+export async function buildBenchImage(kind: BenchAnalysisKind = 'node'): Promise<BenchImage> {
+  const build = BENCH_BUILDS[kind];
   const context = await mkdtemp(join(tmpdir(), 'lockbox-bench-image-'));
   try {
     await mkdir(join(context, 'app'));
-    await writeFile(join(context, 'app', 'main.js'), MAIN_JS, { mode: 0o644 });
-    await writeFile(join(context, 'Dockerfile'), 'FROM lockbox/node-base:24\nCOPY app/ /app/\nLABEL lockbox.bench="trivial-node"\n');
+    await writeFile(join(context, 'app', build.file), build.content, { mode: 0o644 });
+    await writeFile(join(context, 'Dockerfile'), `FROM ${build.base}\nCOPY app/ /app/\nLABEL lockbox.bench="trivial-${kind}"\n`);
     const { stdout } = await run('docker', ['build', '--quiet', context], { env: { ...process.env, DOCKER_BUILDKIT: '0' } });
     const imageId = stdout.trim();
     const tarballPath = join(context, 'image.tar');
     await run('docker', ['save', '--output', tarballPath, imageId], { maxBuffer: 1 << 20 });
-    return { imageId, tarball: await readFile(tarballPath) };
+    return { kind, imageId, tarball: await readFile(tarballPath) };
   } finally {
     await rm(context, { recursive: true, force: true });
   }
 }
 
 export interface PublishedBenchAnalysis {
+  kind: BenchAnalysisKind;
   slug: string;
   imageId: string;
 }
@@ -59,7 +82,7 @@ export interface PublishedBenchAnalysis {
 export async function publishBenchAnalysis(client: BenchClient, image: BenchImage): Promise<PublishedBenchAnalysis> {
   const developer = await client.session('developer');
   const admin = await client.session('admin');
-  const slug = `bench-${randomUUID().slice(0, 8)}`;
+  const slug = `bench-${image.kind}-${randomUUID().slice(0, 8)}`;
   const manifest: Manifest = {
     name: slug,
     version: '1.0.0',
@@ -67,7 +90,7 @@ export async function publishBenchAnalysis(client: BenchClient, image: BenchImag
     description: 'Counts its input records',
     category: 'other',
     price: 0,
-    entrypoint: BENCH_ENTRYPOINT,
+    entrypoint: benchEntrypoint(image.kind),
     scopes: BENCH_SCOPES,
     params: { type: 'object', properties: {} },
     resources: BENCH_RESOURCES,
@@ -86,7 +109,7 @@ export async function publishBenchAnalysis(client: BenchClient, image: BenchImag
   );
   if (checked.status !== 'awaiting_review') throw new Error(`the bench analysis failed its checks: ${JSON.stringify(checked.checkReport)}`);
   await client.expect(200, 'POST', `/submissions/${submission.id}/approve`, { token: admin.token, body: {} });
-  return { slug, imageId: image.imageId };
+  return { kind: image.kind, slug, imageId: image.imageId };
 }
 
 /** `count` canonical posts, each about `approxBytes` long as JSONL. */

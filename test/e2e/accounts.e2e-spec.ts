@@ -279,6 +279,46 @@ describe('accounts', () => {
       expect(JSON.stringify(listed.body)).not.toMatch(/password/i);
     });
 
+    it("changes another account's role for admins only, ending everything that authenticated it with the old role", async () => {
+      const person = await createSession('user');
+      for (const role of ['user', 'developer'] as const) {
+        const session = await createSession(role);
+        const refused = await api('POST', `/users/${person.id}/role`, { token: session.token, body: { role: 'admin' } });
+        expect(refused.status).toBe(403);
+        expectErrorContract(refused.body, 403);
+      }
+      const personalToken = (await api('POST', '/me/tokens', { token: person.token, body: { name: 'before the change' } })).body.token as string;
+      expect((await api('GET', '/me', { token: personalToken })).status).toBe(200);
+      const admin = await createSession('admin');
+
+      const changed = await api('POST', `/users/${person.id}/role`, { token: admin.token, body: { role: 'developer' } });
+      expect(changed.status).toBe(200);
+      expect(changed.body).toMatchObject({ id: person.id, email: person.email, role: 'developer' });
+      // The access token and the personal API token carried the old role: both end.
+      expect((await api('GET', '/me', { token: person.token })).status).toBe(401);
+      expect((await api('GET', '/me', { token: personalToken })).status).toBe(401);
+      const again = await login(person.email, person.password);
+      expect((await api('GET', '/me', { token: again })).body.role).toBe('developer');
+      expect((await api('GET', '/datasets', { token: again })).status).toBe(403);
+      expect((await api('GET', '/submissions', { token: again })).status).toBe(200);
+
+      const unchanged = await api('POST', `/users/${person.id}/role`, { token: admin.token, body: { role: 'developer' } });
+      expect(unchanged.status).toBe(200);
+      expect((await api('GET', '/me', { token: again })).status).toBe(200);
+
+      const own = await api('POST', `/users/${admin.id}/role`, { token: admin.token, body: { role: 'user' } });
+      expect(own.status).toBe(409);
+      expectErrorContract(own.body, 409);
+      expect((await api('GET', '/users?limit=1', { token: admin.token })).status).toBe(200);
+      const unknown = await api('POST', '/users/00000000-0000-4000-8000-000000000000/role', { token: admin.token, body: { role: 'user' } });
+      expect(unknown.status).toBe(404);
+      for (const role of ['root', '', 'Admin']) {
+        const invalid = await api('POST', `/users/${person.id}/role`, { token: admin.token, body: { role } });
+        expect(invalid.status).toBe(400);
+        expectErrorContract(invalid.body, 400);
+      }
+    });
+
     it('answers 400, not 500, for offsets and limits that are not small whole numbers', async () => {
       const admin = await createSession('admin');
       for (const query of ['offset=1e19', 'offset=99999999999999999999', 'offset=-1', 'offset=1.5', 'offset=abc', 'limit=1e2', 'offset=1&offset=2']) {

@@ -4,6 +4,12 @@ import { loadConfig } from '@lockbox/config';
 import { dataSourceOptions } from '@lockbox/db';
 import { QueueRepository } from '@lockbox/queue';
 import { CuratedRecordsReader, ObjectStorageRepository, partitionDate } from '@lockbox/storage';
+import { recordKey } from '@lockbox/exports';
+import { collectIngest, ofKind } from '../../libs/exports/test-fixtures/collect-ingest';
+import { facebook2024Archive } from '../../libs/exports/test-fixtures/facebook-sample';
+import { takeoutGermanArchive } from '../../libs/exports/test-fixtures/google-takeout-sample';
+import { redditArchive, SAMPLE_IPS } from '../../libs/exports/test-fixtures/reddit-sample';
+import { xArchive2022 } from '../../libs/exports/test-fixtures/x-archive-sample';
 import { TEST_STACK_ENV } from '../support/global-setup';
 import { api, createSession, eventually, type Session, upload } from '../support/session';
 
@@ -47,7 +53,7 @@ const MIXED_FIXTURE = Buffer.concat([
 ]);
 
 const MIXED_LINE_ERRORS = [
-  { line: 2, reason: 'line is not valid JSON' },
+  { line: 2, reason: 'the line is not valid JSON' },
   {
     line: 4,
     reason:
@@ -55,18 +61,19 @@ const MIXED_LINE_ERRORS = [
   },
   { line: 5, reason: "line has no field 'timestamp'" },
   { line: 6, reason: 'likes must be a non-negative integer' },
-  { line: 9, reason: 'line is not valid UTF-8' },
-  { line: 10, reason: 'line is longer than 1 MiB' },
+  { line: 9, reason: 'the line is not valid UTF-8' },
+  { line: 10, reason: 'the line is longer than 1 MiB' },
 ];
 
 async function uploadDataset(
   user: Session,
   content: Buffer | string,
-  options: { format?: string | null; name?: string; filename?: string } = {},
+  options: { format?: string | null; name?: string; filename?: string; mapping?: string } = {},
 ): Promise<{ status: number; body: any }> {
   const parts = [];
   if (options.format !== null) parts.push({ name: 'format', content: options.format ?? 'lockbox-jsonl' });
   if (options.name !== undefined) parts.push({ name: 'name', content: options.name });
+  if (options.mapping !== undefined) parts.push({ name: 'mapping', content: options.mapping });
   parts.push({ name: 'file', content, filename: options.filename ?? 'posts.jsonl', contentType: 'application/x-ndjson' });
   return upload('/datasets', parts, { token: user.token });
 }
@@ -182,10 +189,11 @@ describe('datasets', () => {
       recordKinds: {},
       errorCount: 2,
       lineErrors: [
-        { line: 1, reason: 'line is not valid JSON' },
+        { line: 1, reason: 'the line is not valid JSON' },
         { line: 2, reason: 'platform must be one of x, facebook, instagram, reddit, google, youtube, other' },
       ],
-      failureMessage: 'no valid records: all 2 lines have errors, e.g. line 1: line is not valid JSON',
+      failureMessage: "no records: every record was skipped (2); see each file's skips, e.g. line 1: the line is not valid JSON",
+      report: { status: 'failed', failure: { reason: 'no_records' }, skipped: 2 },
     });
     expect(await keysOf(`curated/user=${owner.id}/`)).toEqual([]);
     const notifications = await api('GET', '/notifications', { token: owner.token });
@@ -193,20 +201,34 @@ describe('datasets', () => {
       expect.objectContaining({
         type: 'dataset.failed',
         subjectId: dataset.id,
-        body: 'Your dataset "All bad" could not be ingested: no valid records: all 2 lines have errors, e.g. line 1: line is not valid JSON',
+        body: 'Your dataset "All bad" could not be ingested: no records: every record was skipped (2); see each file\'s skips, e.g. line 1: the line is not valid JSON',
       }),
     ]);
   });
 
   it('answers 400 for a missing or unsupported format, a missing file and an empty file, storing nothing', async () => {
     const owner = await createSession('user');
-    const unsupported = await uploadDataset(owner, `${JSON.stringify(post)}\n`, { format: 'csv' });
+    const unsupported = await uploadDataset(owner, `${JSON.stringify(post)}\n`, { format: 'myspace' });
     expect(unsupported.status).toBe(400);
-    expect(unsupported.body).toMatchObject({ statusCode: 400, message: 'Format "csv" is not supported; supported formats: lockbox-jsonl' });
+    expect(unsupported.body).toMatchObject({
+      statusCode: 400,
+      message: 'Format "myspace" is not supported; supported formats: auto, x-archive, facebook, instagram, google-takeout, reddit, csv, jsonl, lockbox-jsonl',
+    });
 
     const noFormat = await uploadDataset(owner, `${JSON.stringify(post)}\n`, { format: null });
     expect(noFormat.status).toBe(400);
-    expect(noFormat.body.message).toMatch(/"format" field is required; supported formats: lockbox-jsonl/);
+    expect(noFormat.body.message).toMatch(/"format" field is required; supported formats: auto, x-archive/);
+
+    const noMapping = await uploadDataset(owner, 'Date,Body\n2024-03-01 10:00:00,hi\n', { format: 'csv', filename: 'posts.csv' });
+    expect(noMapping.status).toBe(400);
+    expect(noMapping.body.message).toMatch(/^The csv format needs a "mapping" field/);
+    const badMapping = await uploadDataset(owner, 'Date,Body\n2024-03-01 10:00:00,hi\n', {
+      format: 'csv',
+      filename: 'posts.csv',
+      mapping: JSON.stringify({ kind: 'social.posts', platform: 'other', fields: { timestamp: 'Date', colour: 'Body' } }),
+    });
+    expect(badMapping.status).toBe(400);
+    expect(badMapping.body.message).toMatch(/^The "mapping" field is not usable: .*colour/);
 
     const noFile = await upload('/datasets', [{ name: 'format', content: 'lockbox-jsonl' }], { token: owner.token });
     expect(noFile.status).toBe(400);
@@ -342,5 +364,165 @@ describe('datasets', () => {
     expect(notifications.body.items.map((item: any) => item.type)).toEqual(['dataset.ready']);
     const [{ count }] = await dataSource.query(`SELECT count(*)::int AS count FROM events WHERE subject_id = $1`, [id]);
     expect(count).toBe(1);
+  });
+});
+
+/** The curated folder of an exported archive: under the format asked for (`auto` until it is read). */
+function curatedFolder(owner: Session, dataset: any): string {
+  return `curated/user=${owner.id}/source=${dataset.source}/date=${partitionDate(new Date(dataset.ingestedAt))}/dataset=${dataset.id}/`;
+}
+
+async function curatedRecords(owner: Session, dataset: any): Promise<Record<string, unknown[]>> {
+  const row = { ...dataset, curatedPrefix: curatedFolder(owner, dataset) };
+  const byKind: Record<string, unknown[]> = {};
+  for (const kind of Object.keys(dataset.recordKinds)) byKind[kind] = await recordsOf(row, kind);
+  return byKind;
+}
+
+describe('datasets from platform exports', () => {
+  it('ingests an X archive (auto) to the exact counts per kind, with its report, the same records as the library reads', async () => {
+    const owner = await createSession('user');
+    const archive = await xArchive2022();
+    const accepted = await uploadDataset(owner, archive, { format: 'auto', filename: 'twitter-2026-01-05.zip' });
+    expect(accepted.status).toBe(202);
+    expect(accepted.body).toMatchObject({ format: 'auto', source: 'auto', report: null });
+
+    const dataset = await ingested(owner, accepted.body.id);
+    expect(dataset).toMatchObject({
+      status: 'ready',
+      recordCount: 17,
+      recordKinds: { 'social.posts': 8, 'social.reactions': 4, 'social.messages': 5 },
+      errorCount: 0,
+      lineErrors: [],
+      report: {
+        status: 'ready',
+        requestedFormat: 'auto',
+        format: 'x-archive',
+        detected: 'data/manifest.js and data/tweets.js: an X archive (2022+ layout)',
+        archive: true,
+        records: { 'social.posts': 8, 'social.reactions': 4, 'social.messages': 5 },
+        recordCount: 17,
+        alreadyPresent: 0,
+      },
+    });
+    expect(dataset.report.files.map((file: any) => [file.name, file.records])).toEqual([
+      ['data/account.js', {}],
+      ['data/tweets.js', { 'social.posts': 5 }],
+      ['data/tweets-part1.js', { 'social.posts': 3 }],
+      ['data/like.js', { 'social.reactions': 4 }],
+      ['data/direct-messages.js', { 'social.messages': 3 }],
+      ['data/direct-messages-group.js', { 'social.messages': 2 }],
+    ]);
+    expect(dataset.report.notRead.map((file: any) => file.name)).toContain('data/deleted-tweets.js');
+
+    // Entities unescaped, t.co links expanded, counts as numbers, likes without a time: as the library reads them.
+    const { records } = await collectIngest(archive, { format: 'auto' });
+    const curated = await curatedRecords(owner, dataset);
+    for (const kind of ['social.posts', 'social.reactions', 'social.messages'] as const) expect(curated[kind]).toEqual(ofKind(records, kind));
+    expect(curated['social.reactions']!.every((reaction: any) => reaction.timestamp === undefined)).toBe(true);
+    // The raw zone keeps the archive as received.
+    const [rawKey] = await keysOf(`raw/user=${owner.id}/`);
+    expect((await storage.getBuffer(rawKey!, { maxBytes: 4 * MiB })).equals(archive)).toBe(true);
+
+    const listed = await api('GET', '/datasets', { token: owner.token });
+    expect(listed.body.items[0].report).toBeUndefined();
+  });
+
+  it('ingests a Reddit data request to the exact counts, never curating the ip column', async () => {
+    const owner = await createSession('user');
+    const archive = await redditArchive();
+    const dataset = await ingested(owner, (await uploadDataset(owner, archive, { format: 'reddit', filename: 'export.zip' })).body.id);
+    expect(dataset).toMatchObject({
+      status: 'ready',
+      source: 'reddit',
+      recordCount: 13,
+      recordKinds: { 'social.posts': 2, 'social.comments': 3, 'social.reactions': 8 },
+      report: { status: 'ready', format: 'reddit', records: { 'social.posts': 2, 'social.comments': 3, 'social.reactions': 8 } },
+    });
+    const curatedText = JSON.stringify(await curatedRecords(owner, dataset));
+    for (const ip of SAMPLE_IPS) expect(curatedText).not.toContain(ip);
+    const raw = await storage.getBuffer((await keysOf(`raw/user=${owner.id}/`))[0]!, { maxBytes: 4 * MiB });
+    expect(raw.equals(archive)).toBe(true);
+  });
+
+  /** What the library reads from an archive, each stable key once: what the dataset must curate, per kind. */
+  async function expectedCurated(archive: Buffer): Promise<Record<string, unknown[]>> {
+    const { records } = await collectIngest(archive, { format: 'auto' });
+    const seen = new Set<string>();
+    const byKind: Record<string, unknown[]> = {};
+    for (const record of records) {
+      const key = recordKey(record);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      (byKind[record.kind] ??= []).push(record);
+    }
+    return byKind;
+  }
+
+  it('ingests a Facebook export with its mojibake repaired (Danish, German, emoji)', async () => {
+    const owner = await createSession('user');
+    const archive = await facebook2024Archive();
+    const dataset = await ingested(owner, (await uploadDataset(owner, archive, { format: 'auto', filename: 'facebook.zip' })).body.id);
+    expect(dataset).toMatchObject({
+      status: 'ready',
+      recordKinds: { 'social.posts': 4, 'social.comments': 3, 'social.reactions': 4, 'social.messages': 4 },
+      report: { format: 'facebook', recordCount: 15 },
+    });
+    const curated = await curatedRecords(owner, dataset);
+    expect(curated).toEqual(await expectedCurated(archive));
+    const texts = curated['social.posts']!.map((post: any) => post.text);
+    expect(texts).toEqual(expect.arrayContaining(['Smørrebrød på Nørrebro med gamle venner 🥪🇩🇰', 'Grüße aus München! Die Brezn sind größer als gedacht 🥨']));
+  });
+
+  it('ingests a German Google Takeout, its localized folders found, a removed video kept as removed', async () => {
+    const owner = await createSession('user');
+    const archive = await takeoutGermanArchive();
+    const dataset = await ingested(owner, (await uploadDataset(owner, archive, { format: 'auto', filename: 'takeout.zip' })).body.id);
+    expect(dataset).toMatchObject({ status: 'ready', report: { format: 'google-takeout', status: 'ready' } });
+    const expected = await expectedCurated(archive);
+    expect(dataset.recordKinds).toEqual(Object.fromEntries(Object.entries(expected).map(([kind, records]) => [kind, records.length])));
+    expect(Object.keys(dataset.recordKinds).sort()).toEqual(['location.points', 'location.visits', 'media.watch', 'search.queries']);
+    const curated = await curatedRecords(owner, dataset);
+    expect(curated).toEqual(expected);
+    expect(curated['media.watch']).toEqual(expect.arrayContaining([expect.objectContaining({ removed: true })]));
+  });
+
+  it('reads a CSV with the mapping given at upload', async () => {
+    const owner = await createSession('user');
+    const csv = 'Date,Body,Hearts\n2024-03-01 10:00:00,first,3\nnot a date,second,1\n2024-03-02 11:30:00,third,\n';
+    const mapping = {
+      kind: 'social.posts',
+      platform: 'other',
+      fields: { timestamp: 'Date', text: 'Body', likes: 'Hearts' },
+      values: { type: 'post' },
+      timestampFormat: 'utc-datetime',
+    };
+    const dataset = await ingested(
+      owner,
+      (await uploadDataset(owner, csv, { format: 'csv', filename: 'posts.csv', mapping: JSON.stringify(mapping) })).body.id,
+    );
+    expect(dataset).toMatchObject({ status: 'ready', recordCount: 2, errorCount: 1, lineErrors: [{ line: 3, reason: expect.any(String) }] });
+    expect((await curatedRecords(owner, dataset))['social.posts']).toEqual([
+      { kind: 'social.posts', timestamp: '2024-03-01T10:00:00Z', platform: 'other', type: 'post', text: 'first', likes: 3 },
+      { kind: 'social.posts', timestamp: '2024-03-02T11:30:00Z', platform: 'other', type: 'post', text: 'third' },
+    ]);
+  });
+
+  it('keeps every record of the same archive uploaded twice, says the second had them all already, and deleting the first leaves the second complete', async () => {
+    const owner = await createSession('user');
+    const archive = await xArchive2022();
+    const first = await ingested(owner, (await uploadDataset(owner, archive, { format: 'x-archive', name: 'first' })).body.id);
+    const second = await ingested(owner, (await uploadDataset(owner, archive, { format: 'x-archive', name: 'second' })).body.id);
+    expect(first.report.alreadyPresent).toBe(0);
+    expect(second).toMatchObject({ status: 'ready', recordCount: 17, report: { alreadyPresent: 17 } });
+    const [{ count }] = await dataSource.query(`SELECT count(*)::int AS count FROM record_keys WHERE user_id = $1`, [owner.id]);
+    expect(count).toBe(34);
+
+    const before = await curatedRecords(owner, second);
+    expect((await api('DELETE', `/datasets/${first.id}`, { token: owner.token })).status).toBe(204);
+    expect(await curatedRecords(owner, second)).toEqual(before);
+    const keys = await dataSource.query(`SELECT dataset_id FROM record_keys WHERE user_id = $1`, [owner.id]);
+    expect(keys).toHaveLength(17);
+    expect(keys.every((row: any) => row.dataset_id === second.id)).toBe(true);
   });
 });

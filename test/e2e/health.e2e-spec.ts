@@ -58,6 +58,29 @@ describe('health and docs', () => {
     );
   });
 
+  it('shows admins only the job queues with their depths and dead letters, and redrives a queue (GET /admin/queues …)', async () => {
+    for (const role of ['user', 'developer'] as const) {
+      const token = (await createSession(role)).token;
+      expect((await api('GET', '/admin/queues', { token })).status).toBe(403);
+      expect((await api('GET', '/admin/queues/runs/dead-letters', { token })).status).toBe(403);
+      expect((await api('POST', '/admin/queues/runs/redrive', { token, body: {} })).status).toBe(403);
+    }
+    const token = (await createSession('admin')).token;
+    const queues = await api('GET', '/admin/queues', { token });
+    expect(queues.status).toBe(200);
+    expect(queues.body.items.map((queue: { name: string }) => queue.name)).toEqual(['runs', 'ingest', 'checks']);
+    for (const queue of queues.body.items) expect(queue).toEqual({ name: queue.name, depth: expect.any(Number), deadLetters: expect.any(Number) });
+    const letters = await api('GET', '/admin/queues/checks/dead-letters', { token });
+    expect(letters.status).toBe(200);
+    expect(Array.isArray(letters.body.items)).toBe(true);
+    const redriven = await api('POST', '/admin/queues/checks/redrive', { token, body: {} });
+    expect(redriven.status).toBe(200);
+    expect(redriven.body).toEqual({ queue: 'checks', moved: expect.any(Number) });
+    const unknown = await api('POST', '/admin/queues/nope/redrive', { token, body: {} });
+    expect(unknown.status).toBe(404);
+    expect(unknown.body).toMatchObject({ statusCode: 404, error: 'Not Found', message: 'No queue "nope"; the queues are runs, ingest, checks' });
+  });
+
   it('runs the launcher, the API, the worker and the Node services of the stack on the pinned Node', () => {
     const pinned = `v${readFileSync(join(repoRoot, '.node-version'), 'utf8').trim()}`;
     expect(process.version).toBe(pinned);
@@ -99,7 +122,7 @@ describe('health and docs', () => {
 });
 
 describe('deny by default', () => {
-  const PUBLIC_ROUTES = ['POST /api/v1/auth/register', 'POST /api/v1/auth/login', 'GET /api/v1/health', 'GET /api/v1/ping'];
+  const PUBLIC_ROUTES = ['POST /api/v1/auth/register', 'POST /api/v1/auth/login', 'POST /api/v1/auth/session', 'GET /api/v1/health', 'GET /api/v1/ping'];
 
   it('answers 401 without a token on every documented route except the public ones', async () => {
     const document = (await (await fetch(`${apiUrl()}/api/docs-json`)).json()) as { paths: Record<string, Record<string, unknown>> };

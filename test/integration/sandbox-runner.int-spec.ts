@@ -205,6 +205,21 @@ describe('SandboxRunner verdicts', () => {
     expect(outcome.logBytesTotal).toBe(outcome.logs.length);
     expect(outcome.containerMs).toBeGreaterThan(0);
     expect(outcome.containerMs).toBeLessThan(elapsedMs);
+    // The profile names every step a successful run takes, in order (no beforeStart hook was given).
+    expect(Object.keys(outcome.steps)).toEqual([
+      'image',
+      'area',
+      'create',
+      'attach',
+      'start',
+      'wait',
+      'drain',
+      'inspect',
+      'check',
+      'collect',
+      'remove',
+      'unmount',
+    ]);
   });
 
   it('captures the output of containers that exit at once (attached before start)', async () => {
@@ -221,6 +236,8 @@ describe('SandboxRunner verdicts', () => {
     expect(outcome).toMatchObject({ status: 'failed', reason: 'exit_code', exitCode: 3, message: 'the analysis exited with code 3', artifacts: [] });
     expect(outcome.result).toBeUndefined();
     expect(outcome.logs.toString()).toContain('cannot parse the input: boom');
+    // No output is collected for a failed run, and the container and its area are still cleaned up.
+    expect(Object.keys(outcome.steps)).toEqual(['image', 'area', 'create', 'attach', 'start', 'wait', 'drain', 'inspect', 'check', 'remove', 'unmount']);
   });
 
   it('fails with output_invalid when the analysis exits 0 without a result', async () => {

@@ -143,7 +143,7 @@ export interface TestAnalysisSpec {
  */
 const REVIEW_PARAM = 'lockboxTestUnderReview';
 
-function passingSmokeRun(manifest: Partial<Manifest> & Pick<Manifest, 'entrypoint'>): Partial<Manifest> & Pick<Manifest, 'entrypoint'> {
+export function passingSmokeRun(manifest: Partial<Manifest> & Pick<Manifest, 'entrypoint'>): Partial<Manifest> & Pick<Manifest, 'entrypoint'> {
   const smoke = `if grep -q '"${REVIEW_PARAM}":true' /input/run.json; then echo '{"schemaVersion":1,"summary":"Smoke run","blocks":[]}' > /output/result.json; exit 0; fi; exec "$@"`;
   const params = manifest.params ?? { type: 'object', properties: {} };
   return {

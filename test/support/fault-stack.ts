@@ -15,7 +15,7 @@ import { QueueRepository } from '@lockbox/queue';
 import { dockerClientFor } from '@lockbox/sandbox';
 import { prepareStack } from '../../apps/launcher/src/prepare-stack';
 import { ContainerLedger } from './container-ledger';
-import { newTestHome, TEST_STACK_ENV } from './global-setup';
+import { dropTestHomeData, newTestHome, TEST_STACK_ENV } from './global-setup';
 import { freePort, logTail, repoRoot } from './launcher';
 import { eventually } from './session';
 import { SqsJournal, SqsProxy } from './sqs-proxy';
@@ -274,6 +274,7 @@ export class FaultStack {
     await this.db.end().catch(() => undefined);
     await this.queue.onApplicationShutdown();
     await this.services.stop();
+    dropTestHomeData(this.home);
     if (this.previousHome === undefined) delete process.env.LOCKBOX_HOME;
     else process.env.LOCKBOX_HOME = this.previousHome;
   }

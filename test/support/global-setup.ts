@@ -82,6 +82,18 @@ export async function stopTestStack(): Promise<void> {
   (globalThis as Record<symbol, RunningLauncher | undefined>)[STATE_KEY] = undefined;
   await stopLauncherProcess(launcher.child, 'SIGTERM');
   removeSessionImages();
+  dropTestHomeData(launcher.home);
+}
+
+/** What a stopped test stack's home holds besides its logs: gigabytes after a run (uploads, sample tarballs). */
+const TEST_HOME_DATA = ['s3', 'samples', 'postgres', 'sqs', 'redis', 'work'];
+
+/**
+ * Keeps a stopped stack's logs (for a day, see removeOldTestHomes) and drops its data, so repeated runs
+ * do not fill the disk: one full run leaves several gigabytes of stored objects otherwise.
+ */
+export function dropTestHomeData(home: string): void {
+  for (const name of TEST_HOME_DATA) rmSync(join(home, name), { recursive: true, force: true });
 }
 
 /** The analysis images this run built (and its workers loaded), so repeated runs leave none behind. */

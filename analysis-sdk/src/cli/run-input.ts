@@ -1,5 +1,5 @@
 // Staging /input for a local run the way a worker does: run.json, and per consented kind a JSONL file
-// holding only the consented fields of the developer's dataset (projectRecord, as in production).
+// holding only the consented fields of the developer's dataset, each at its grain (projectRecordWithGrain, as in production).
 import { constants, createReadStream, createWriteStream } from 'node:fs';
 import { access, chmod, mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import { once } from 'node:events';
@@ -8,7 +8,8 @@ import { createInterface } from 'node:readline';
 import { finished } from 'node:stream/promises';
 import type { RunInput } from '../container-contract';
 import type { ConsentScopes } from '../manifest';
-import { isRecordKind, projectRecord, validateRecord, type RecordKind } from '../records';
+import { projectRecordWithGrain } from '../grain';
+import { isRecordKind, validateRecord, type RecordKind } from '../records';
 import { CliError } from './cli-error';
 
 // World-readable: the container's non-root user must read its input, whatever the host's umask.
@@ -122,7 +123,7 @@ async function stageFile(dataFile: string, where: string, outputs: StagedOutputs
         staged.undeclaredRecords++;
         continue;
       }
-      if (!output.stream.write(`${JSON.stringify(projectRecord(check.record, output.fields))}\n`)) await once(output.stream, 'drain');
+      if (!output.stream.write(`${JSON.stringify(projectRecordWithGrain(check.record, output.fields))}\n`)) await once(output.stream, 'drain');
       output.count++;
     }
   } finally {

@@ -3,3 +3,4 @@ export * from './output-area';
 export * from './collect-output';
 export * from './log-capture';
 export * from './sandbox-runner';
+export * from './step-times';

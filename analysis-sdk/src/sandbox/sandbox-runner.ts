@@ -8,6 +8,7 @@ import type { ResultDocument } from '../result';
 import { collectOutput, describeBytes, type CollectedArtifact } from './collect-output';
 import { LogCapture, type RunProgress } from './log-capture';
 import { createOutputArea, type OutputArea } from './output-area';
+import { type SandboxStepTimes, StepClock } from './step-times';
 
 export interface SandboxRunSpec {
   /** The image ID (`sha256:…`); never a tag. */
@@ -62,6 +63,8 @@ export interface SandboxOutcome {
   /** result.json exactly as written, to store. */
   resultBytes?: Buffer;
   artifacts: CollectedArtifact[];
+  /** Wall time of each step of the run, removal and unmount included: the sandbox phase's profile. */
+  steps: SandboxStepTimes;
 }
 
 /**
@@ -95,13 +98,17 @@ export class SandboxRunner {
   async run(spec: SandboxRunSpec, hooks: SandboxRunHooks = {}): Promise<SandboxOutcome> {
     const { resources } = spec.manifest;
     const deadlineAt = spec.deadlineAt ?? new Date(Date.now() + resources.timeoutSeconds * 1000);
-    await this.checkImage(spec.imageId);
+    const clock = new StepClock();
+    await clock.time('image', () => this.checkImage(spec.imageId));
 
     const [uid, gid] = DEFAULT_CONTAINER_USER.split(':').map(Number) as [number, number];
-    const area = await platformStep('create the output area', () =>
-      createOutputArea(spec.workDir, { sizeBytes: resources.outputBytes, uid, gid, maxFiles: spec.limits.runOutputMaxFiles }),
+    const area = await clock.time('area', () =>
+      platformStep('create the output area', () =>
+        createOutputArea(spec.workDir, { sizeBytes: resources.outputBytes, uid, gid, maxFiles: spec.limits.runOutputMaxFiles }),
+      ),
     );
     let container: Docker.Container | undefined;
+    let outcome: Omit<SandboxOutcome, 'steps'>;
     try {
       const createOptions = buildContainerPolicy({
         image: spec.imageId,
@@ -115,17 +122,17 @@ export class SandboxRunner {
         env: spec.env ?? {},
         labels: { ...spec.labels, deadline: deadlineAt },
       });
-      container = await platformStep('create the container', () => this.docker.createContainer(createOptions));
-      const outcome = await this.runContainer(container, area, spec, deadlineAt, hooks);
+      container = await clock.time('create', () => platformStep('create the container', () => this.docker.createContainer(createOptions)));
+      outcome = await this.runContainer(container, area, spec, deadlineAt, hooks, clock);
       const finished = container;
       container = undefined;
-      await removeOwnContainer(finished, hooks);
-      return outcome;
+      await clock.time('remove', () => removeOwnContainer(finished, hooks));
     } finally {
       // Only after a fault: the verdict path removed the container above.
       if (container) await container.remove({ force: true }).catch((error: unknown) => hooks.onCleanupError?.(error));
-      await area.dispose().catch((error: unknown) => hooks.onCleanupError?.(error));
+      await clock.time('unmount', () => area.dispose().catch((error: unknown) => hooks.onCleanupError?.(error)));
     }
+    return { ...outcome, steps: clock.snapshot() };
   }
 
   private async runContainer(
@@ -134,7 +141,8 @@ export class SandboxRunner {
     spec: SandboxRunSpec,
     deadlineAt: Date,
     hooks: SandboxRunHooks,
-  ): Promise<SandboxOutcome> {
+    clock: StepClock,
+  ): Promise<Omit<SandboxOutcome, 'steps'>> {
     const { resources } = spec.manifest;
     let stopLogs!: () => void;
     const logLimit = new Promise<Stop>((resolve) => (stopLogs = () => resolve('log_limit')));
@@ -146,14 +154,17 @@ export class SandboxRunner {
     });
 
     // Attached before start, so not one byte of output is missed.
-    const stream = await platformStep('attach to the container', () => container.attach({ stream: true, stdout: true, stderr: true }));
+    const stream = await clock.time('attach', () =>
+      platformStep('attach to the container', () => container.attach({ stream: true, stdout: true, stderr: true })),
+    );
     const logsDone = capture.consume(stream);
 
     let deadlineTimer: NodeJS.Timeout | undefined;
     try {
-      await hooks.beforeStart?.(container.id);
+      if (hooks.beforeStart) await clock.time('beforeStart', async () => hooks.beforeStart?.(container.id));
       const hostStartedAt = Date.now();
-      await platformStep('start the container', () => container.start());
+      await clock.time('start', () => platformStep('start the container', () => container.start()));
+      const waitStartedAt = performance.now();
       if (hooks.onContainerStarted)
         void Promise.resolve()
           .then(() => hooks.onContainerStarted?.(container.id))
@@ -175,17 +186,18 @@ export class SandboxRunner {
         });
       }
       const waited = await exited;
+      clock.record('wait', performance.now() - waitStartedAt);
       const hostMs = Date.now() - hostStartedAt;
       hooks.onContainerExited?.();
-      await withTimeout(logsDone, LOG_DRAIN_MS);
+      await clock.time('drain', () => withTimeout(logsDone, LOG_DRAIN_MS));
       stream.removeAllListeners('data');
 
-      const info = await platformStep('inspect the container', () => container.inspect());
+      const info = await clock.time('inspect', () => platformStep('inspect the container', () => container.inspect()));
       const state = info.State;
       const containerMs = engineDuration(state.StartedAt, state.FinishedAt) ?? hostMs;
       const exitCode = typeof state.ExitCode === 'number' ? state.ExitCode : waited.StatusCode;
       const base = { containerMs, logs: capture.logs, logBytesTotal: capture.totalBytes, artifacts: [] as CollectedArtifact[] };
-      const failed = (reason: SandboxFailureReason, message: string, withExitCode = true): SandboxOutcome => ({
+      const failed = (reason: SandboxFailureReason, message: string, withExitCode = true): Omit<SandboxOutcome, 'steps'> => ({
         status: 'failed',
         reason,
         message,
@@ -212,17 +224,19 @@ export class SandboxRunner {
       }
       if (state.OOMKilled) return failed('oom', `the analysis used more than its ${describeBytes(resources.memoryBytes)} of memory`);
       // A full output area explains a crash better than the exit code it caused.
-      const fullness = await platformStep('check the output area', () => area.fullness());
+      const fullness = await clock.time('check', () => platformStep('check the output area', () => area.fullness()));
       if (fullness === 'bytes') return failed('output_limit', `the analysis wrote more than its ${describeBytes(resources.outputBytes)} of /output`);
       if (fullness === 'files') return failed('output_limit', `the analysis created more than ${spec.limits.runOutputMaxFiles} files in /output`);
       if (exitCode !== 0) return failed('exit_code', `the analysis exited with code ${exitCode}`);
 
-      const output = await platformStep('collect the output', () =>
-        collectOutput(area.path, {
-          runOutputMaxFiles: spec.limits.runOutputMaxFiles,
-          runOutputMaxBytes: resources.outputBytes,
-          resultMaxBytes: spec.limits.resultMaxBytes,
-        }),
+      const output = await clock.time('collect', () =>
+        platformStep('collect the output', () =>
+          collectOutput(area.path, {
+            runOutputMaxFiles: spec.limits.runOutputMaxFiles,
+            runOutputMaxBytes: resources.outputBytes,
+            resultMaxBytes: spec.limits.resultMaxBytes,
+          }),
+        ),
       );
       if (!output.ok) return failed(output.reason, output.message);
       return {

@@ -13,6 +13,8 @@ import { applyHttpServerLimits } from './common/http-server-limits';
 
 import { requestLogMiddleware } from './common/request-log.middleware';
 import { createValidationPipe } from './common/validation.pipe';
+import { serveConsole } from './web/console-static';
+import { securityHeaders } from './web/security-headers';
 
 // JSON lines (pretty on a terminal) from here on, before the configuration is even read.
 const log = installProcessLogger('api');
@@ -27,8 +29,11 @@ async function bootstrap(): Promise<void> {
   // Whose X-Forwarded-For names the client (LOCKBOX_TRUST_PROXY): nobody's by default, so no client can
   // choose the address its logins are throttled by.
   app.set('trust proxy', config.api.trustProxy);
+  app.use(securityHeaders);
   app.use(correlationIdMiddleware);
   app.use(requestLogMiddleware);
+  // The console (apps/web) from `/`, before the API's routes, which keep everything under /api.
+  serveConsole(app);
   app.setGlobalPrefix('api/v1');
   app.useGlobalPipes(createValidationPipe());
   app.enableShutdownHooks();

@@ -173,6 +173,7 @@ function printReady(apiUrl: string, seeded: SeededAccount[], workers: number, lo
   const lines = [
     '',
     'Lockbox is up.',
+    `  Console    ${apiUrl}/`,
     `  API        ${apiUrl}/api/v1`,
     `  API docs   ${apiUrl}/api/docs`,
     `  Health     ${apiUrl}/api/v1/health`,

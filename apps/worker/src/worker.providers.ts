@@ -1,6 +1,7 @@
 import type { Provider } from '@nestjs/common';
 import { SandboxRunner } from '@lockbox/analysis-sdk/sandbox';
 import { LOCKBOX_CONFIG, type LockboxConfig } from '@lockbox/config';
+import { RecordKeysRepository } from '@lockbox/db';
 import { DockerEngineRepository, ImageLoader } from '@lockbox/sandbox';
 import { CuratedRecordsReader, ObjectStorageRepository } from '@lockbox/storage';
 import { SmokeRun } from './checks/smoke-run';
@@ -17,7 +18,11 @@ import { WorkerRuntimesService } from './sandbox-environment/worker-runtimes.ser
  */
 export const JOB_COLLABORATORS: Provider[] = [
   RunStateStore,
-  { provide: RunInputStager, inject: [CuratedRecordsReader], useFactory: (curated: CuratedRecordsReader) => new RunInputStager(curated) },
+  {
+    provide: RunInputStager,
+    inject: [CuratedRecordsReader, RecordKeysRepository],
+    useFactory: (curated: CuratedRecordsReader, recordKeys: RecordKeysRepository) => new RunInputStager(curated, recordKeys),
+  },
   {
     provide: SmokeRun,
     inject: [DockerEngineRepository, SandboxRunner, LOCKBOX_CONFIG, WorkerIdentity, WorkerRuntimesService],

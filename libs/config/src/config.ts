@@ -107,6 +107,10 @@ export interface LockboxConfig {
     registrationsPerHour: number;
     /** How long the API may reuse a caller's account (role) it looked up: a role change takes effect this late at most. */
     callerCacheMs: number;
+    /** A browser session ends after this long without a request (LOCKBOX_SESSION_IDLE_S). */
+    sessionIdleSeconds: number;
+    /** A browser session ends this long after sign-in, however busy (LOCKBOX_SESSION_MAX_S). */
+    sessionMaxSeconds: number;
   };
   worker: {
     heartbeatIntervalMs: number;
@@ -160,6 +164,8 @@ export interface LockboxConfig {
   stats: { minPeople: number; roundTo: number; runsPerPerson: number; publishDelayHours: number };
   /** What `npm run up` starts: the number of worker processes it runs (and restarts when one dies). */
   launcher: { workers: number };
+  /** Caps on reading an uploaded export (docs/data-formats.md, "Caps"): entries of a ZIP, and bytes inflated from it in all. */
+  exports: { maxEntries: number; maxTotalInflatedBytes: number };
   quotas: QuotaLimits;
 
   /** The process's own log lines (libs/logging): LOCKBOX_LOG_LEVEL, LOCKBOX_LOG_FORMAT. */
@@ -392,6 +398,8 @@ export function loadConfig(env: Env = process.env): LockboxConfig {
       loginBackoffMaxSeconds: read.integer('LOCKBOX_LOGIN_BACKOFF_MAX_S', 60, 1, 3600),
       registrationsPerHour: read.integer('LOCKBOX_REGISTRATIONS_PER_HOUR', 20, 1, 1_000_000),
       callerCacheMs: read.integer('LOCKBOX_CALLER_CACHE_MS', 2_000, 0, 60_000),
+      sessionIdleSeconds: read.integer('LOCKBOX_SESSION_IDLE_S', 1800, 10, 7 * 86400),
+      sessionMaxSeconds: read.integer('LOCKBOX_SESSION_MAX_S', 43_200, 60, 30 * 86400),
     },
     worker: {
       heartbeatIntervalMs: read.integer('LOCKBOX_WORKER_HEARTBEAT_MS', 5000, 100, 600_000),
@@ -423,6 +431,10 @@ export function loadConfig(env: Env = process.env): LockboxConfig {
       publishDelayHours: read.integer('LOCKBOX_STATS_PUBLISH_DELAY_H', 24, 1, 168),
     },
     launcher: { workers: read.integer('LOCKBOX_WORKERS', 1, 1, 32) },
+    exports: {
+      maxEntries: read.integer('LOCKBOX_EXPORT_MAX_ENTRIES', 100_000, 1, 1_000_000),
+      maxTotalInflatedBytes: read.integer('LOCKBOX_EXPORT_MAX_INFLATED_BYTES', 8 * 1024 ** 3, 1024 ** 2, 64 * 1024 ** 3),
+    },
     quotas: {
       activeRuns: read.integer('LOCKBOX_QUOTA_ACTIVE_RUNS', 500, 1, 1_000_000),
       datasets: read.integer('LOCKBOX_QUOTA_DATASETS', 100, 1, 1_000_000),
@@ -461,6 +473,7 @@ export function loadConfig(env: Env = process.env): LockboxConfig {
       `LOCKBOX_CHECK_DEADLINE_MS must be longer than the longest run timeout (${config.limits.runTimeoutMaxSeconds} s), which a smoke run may take`,
     );
   }
+  if (config.auth.sessionIdleSeconds > config.auth.sessionMaxSeconds) read.problems.push('LOCKBOX_SESSION_IDLE_S must not exceed LOCKBOX_SESSION_MAX_S');
   if (config.auth.jwtSecret && config.auth.jwtSecret.length < 32) read.problems.push('JWT_SECRET must be at least 32 characters');
   if (read.problems.length > 0) throw new ConfigError(read.problems);
   return config;

@@ -21,6 +21,9 @@ import { QuotaIndexes1764300000000 } from './migrations/1764300000000-quota-inde
 import { SessionEpoch1764400000000 } from './migrations/1764400000000-session-epoch';
 import { PublishedWeekFigures1764500000000 } from './migrations/1764500000000-published-week-figures';
 import { OutboxCorrelation1764700000000 } from './migrations/1764700000000-outbox-correlation';
+import { ExportIngest1764800000000 } from './migrations/1764800000000-export-ingest';
+
+import { BrowserSessions1764900000000 } from './migrations/1764900000000-browser-sessions';
 import { QueryLogger } from './query-logger';
 
 export const ENTITIES = [
@@ -49,6 +52,9 @@ export const MIGRATIONS = [
   SessionEpoch1764400000000,
   PublishedWeekFigures1764500000000,
   OutboxCorrelation1764700000000,
+  ExportIngest1764800000000,
+
+  BrowserSessions1764900000000,
 ];
 
 /** Any fixed number works; every process that migrates takes the same lock. */

@@ -109,6 +109,8 @@ export const AUDIT_ACTIONS = [
   'queue.poison_dropped',
   'queue.job_stalled',
   'queue.dead_lettered',
+  'queue.redriven',
+  'user.role_changed',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -7,9 +7,12 @@ import {
   AuditRepository,
   claimJob,
   dataSourceOptions,
+  DatasetsRepository,
+  DatasetStateWriter,
   type JobClaim,
   OutboxRepository,
   PlatformEventsRepository,
+  RecordKeysRepository,
   RunsRepository,
   RunTerminalWriter,
   SubmissionStateWriter,
@@ -26,6 +29,9 @@ export interface TestDatabase {
   terminal: RunTerminalWriter;
   submissions: SubmissionsRepository;
   submissionStates: SubmissionStateWriter;
+  datasets: DatasetsRepository;
+  recordKeys: RecordKeysRepository;
+  datasetStates: DatasetStateWriter;
   /** Drops the suite's database. */
   close(): Promise<void>;
 }
@@ -57,6 +63,8 @@ export async function freshDatabase(): Promise<TestDatabase> {
   await dataSource.initialize();
   const events = new PlatformEventsRepository(dataSource);
   const audit = new AuditRepository(dataSource);
+  const datasets = new DatasetsRepository(dataSource);
+  const recordKeys = new RecordKeysRepository(dataSource);
   return {
     name,
     dataSource,
@@ -67,6 +75,9 @@ export async function freshDatabase(): Promise<TestDatabase> {
     terminal: new RunTerminalWriter(dataSource, events),
     submissions: new SubmissionsRepository(dataSource),
     submissionStates: new SubmissionStateWriter(dataSource, events, audit),
+    datasets,
+    recordKeys,
+    datasetStates: new DatasetStateWriter(dataSource, datasets, recordKeys, events, audit),
     close: async () => {
       await dataSource.destroy();
       await onServer((client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));

@@ -1,5 +1,6 @@
-import type { ConsentScopes, ManifestResources, ParamsSchema } from '@lockbox/analysis-sdk';
+import type { ConsentScopes, ManifestResources, ParamsSchema, SensitiveScope } from '@lockbox/analysis-sdk';
 import type { Analysis, AnalysisVersion } from '@lockbox/db';
+import { fullPrecisionFlags, type KindInWords, scopesInWords } from '../common/scopes-in-words';
 import { addedScopes } from './published-versions';
 
 interface ListingView {
@@ -15,6 +16,10 @@ export interface PublishedVersionSummary {
   version: string;
   /** The record fields a run of this version reads; a user consents to exactly these, per run. */
   scopes: ConsentScopes;
+  /** The scopes as the consent screen says them, each grain in words ("your location, rounded to about 1 km"). */
+  scopesInWords: KindInWords[];
+  /** Scope fields asked for at full precision that reveal much ("your exact location"): the consent step marks them. */
+  fullPrecision: SensitiveScope[];
   resources: ManifestResources;
   publishedAt: string;
 }
@@ -52,6 +57,8 @@ function toVersionSummary(version: AnalysisVersion): PublishedVersionSummary {
   return {
     version: version.version,
     scopes: version.manifest.scopes,
+    scopesInWords: scopesInWords(version.manifest.scopes),
+    fullPrecision: fullPrecisionFlags(version.manifest.scopes),
     resources: version.manifest.resources,
     publishedAt: (version.publishedAt ?? version.updatedAt).toISOString(),
   };

@@ -5,6 +5,7 @@ import { AnalysesRepository, type Analysis, type AnalysisVersion } from '@lockbo
 import { DomainError } from '@lockbox/errors';
 import { type CatalogueEntryView, toCatalogueEntryView } from './analysis.view';
 import { TtlCache } from '../common/ttl-cache';
+import { fullPrecisionFlags, scopesInWords } from '../common/scopes-in-words';
 import { newestFirst } from './published-versions';
 
 export interface CataloguePage {
@@ -73,7 +74,14 @@ export class CatalogueService {
     // A version suspended between the page and its versions can leave an analysis with none to show: skip it.
     const items = rows.flatMap((row) => {
       const latest = row.versions && newestFirst(row.versions)[0];
-      return latest ? [toCatalogueEntryView(row, { ...latest, publishedAt: new Date(latest.publishedAt).toISOString() })] : [];
+      if (!latest) return [];
+      const summary = {
+        ...latest,
+        scopesInWords: scopesInWords(latest.scopes),
+        fullPrecision: fullPrecisionFlags(latest.scopes),
+        publishedAt: new Date(latest.publishedAt).toISOString(),
+      };
+      return [toCatalogueEntryView(row, summary)];
     });
     if (rows.length > 0 || search.offset === 0) return { items, total: rows[0]?.total ?? 0 };
     // Past the last page no row carries the window count.

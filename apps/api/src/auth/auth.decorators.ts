@@ -18,7 +18,7 @@ export const Roles = (...roles: UserRole[]): MethodDecorator & ClassDecorator =>
 export const AcceptsEventTicket = (): MethodDecorator => SetMetadata(ACCEPTS_EVENT_TICKET, true);
 
 /** How a request proved who it is from. */
-export type Authentication = 'access_token' | 'api_token' | 'event_ticket';
+export type Authentication = 'access_token' | 'api_token' | 'event_ticket' | 'session';
 
 /** Who is calling, as established by the auth guard. */
 export interface Caller {
@@ -29,6 +29,8 @@ export interface Caller {
   sessionEpoch: number;
   /** A personal API token may do less than a login session: it cannot create tokens. */
   authenticatedBy: Authentication;
+  /** The console's session, when its cookie authenticated the request. */
+  browserSessionId?: string;
 }
 
 export const CurrentCaller = createParamDecorator((_data: unknown, context: ExecutionContext): Caller => {

@@ -5,8 +5,14 @@ import type { Request } from 'express';
 import { type AccessTokenClaims, ApiTokensService, isApiToken, sessionEpochOf, type UserIdentity, UsersService } from '@lockbox/accounts';
 import type { UserRole } from '@lockbox/db';
 import { ACCEPTS_EVENT_TICKET, type Authentication, type Caller, IS_PUBLIC, REQUIRED_ROLES } from './auth.decorators';
+import { BrowserSessionService } from './browser-session.service';
 import { CallerCache } from './caller-cache';
 import { EventTicketService } from './event-ticket.service';
+import { sessionTokenOf } from './session-cookie';
+
+/** Requests that change nothing: a cookie-authenticated one needs no CSRF token. */
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+export const CSRF_HEADER = 'x-csrf-token';
 
 /** Whose a credential is and, for access tokens and event tickets, the session epoch it was issued under. */
 interface Credential {
@@ -14,13 +20,18 @@ interface Credential {
   authenticatedBy: Authentication;
   /** Undefined for personal API tokens, which a password change revokes outright. */
   epoch?: number;
+  /** Set when a browser session's cookie authenticated the request. */
+  browserSessionId?: string;
 }
 
 /**
- * The global guard: every route needs a valid bearer token unless marked @Public(), and @Roles()
- * narrows it further. The token is either a short-lived access token (JWT) or a personal API token.
- * Routes marked @AcceptsEventTicket() take a single-use `?ticket=` instead, when one is given. An access
- * token or ticket issued before the account's last password change (an earlier session epoch) is refused.
+ * The global guard: every route needs a valid bearer token or the console's session cookie unless
+ * marked @Public(), and @Roles() narrows it further. The token is either a short-lived access token
+ * (JWT) or a personal API token; a request that sends an Authorization header is judged by it alone and
+ * its cookies are never read. Without one, the session cookie counts, and every request with it that may
+ * change something needs the session's CSRF token in X-CSRF-Token (multipart uploads too). Routes marked
+ * @AcceptsEventTicket() take a single-use `?ticket=` instead, when one is given. A credential issued
+ * before the account's last password change (an earlier session epoch) is refused.
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
@@ -31,6 +42,7 @@ export class AuthGuard implements CanActivate {
     private readonly apiTokens: ApiTokensService,
     private readonly eventTickets: EventTicketService,
     private readonly callers: CallerCache,
+    private readonly browserSessions: BrowserSessionService,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -40,7 +52,7 @@ export class AuthGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<Request & { caller?: Caller }>();
     const acceptsEventTicket = this.reflector.get<boolean | undefined>(ACCEPTS_EVENT_TICKET, context.getHandler()) === true;
     const caller = await this.authenticate(request, acceptsEventTicket);
-    if (!caller) throw new UnauthorizedException('A valid bearer token is required');
+    if (!caller) throw new UnauthorizedException('A valid bearer token is required (or, in the console, a session: sign in)');
     request.caller = caller;
 
     const roles = this.reflector.getAllAndOverride<UserRole[] | undefined>(REQUIRED_ROLES, targets);
@@ -49,13 +61,34 @@ export class AuthGuard implements CanActivate {
   }
 
   private async authenticate(request: Request, acceptsEventTicket: boolean): Promise<Caller | undefined> {
-    const ticket: unknown = acceptsEventTicket ? request.query.ticket : undefined;
-    const credential = typeof ticket === 'string' ? await this.redeemTicket(ticket) : await this.bearerCredential(request);
+    const credential = await this.credentialOf(request, acceptsEventTicket);
     if (!credential) return undefined;
     const identity = await this.identityFor(credential);
     if (!identity) return undefined;
     if (credential.epoch !== undefined && credential.epoch !== identity.sessionEpoch) return undefined;
-    return { ...identity, authenticatedBy: credential.authenticatedBy };
+    // Checked once the session is known to be live, so a stale cookie is told to sign in, not about CSRF.
+    if (credential.browserSessionId !== undefined && !SAFE_METHODS.has(request.method)) {
+      if (!this.browserSessions.csrfTokenMatches(credential.browserSessionId, request.header(CSRF_HEADER))) {
+        throw new ForbiddenException('The X-CSRF-Token header is missing or does not match this session: reload the page');
+      }
+    }
+    const caller: Caller = { ...identity, authenticatedBy: credential.authenticatedBy };
+    if (credential.browserSessionId !== undefined) caller.browserSessionId = credential.browserSessionId;
+    return caller;
+  }
+
+  private credentialOf(request: Request, acceptsEventTicket: boolean): Promise<Credential | undefined> {
+    const ticket: unknown = acceptsEventTicket ? request.query.ticket : undefined;
+    if (typeof ticket === 'string') return this.redeemTicket(ticket);
+    if (request.header('authorization') !== undefined) return this.bearerCredential(request);
+    return this.sessionCredential(request);
+  }
+
+  private async sessionCredential(request: Request): Promise<Credential | undefined> {
+    const token = sessionTokenOf(request);
+    if (token === undefined) return undefined;
+    const session = await this.browserSessions.resolve(token);
+    return session && { userId: session.userId, epoch: session.epoch, authenticatedBy: 'session', browserSessionId: session.id };
   }
 
   /**

@@ -5,6 +5,7 @@ import { LOCKBOX_CONFIG, type LockboxConfig } from '@lockbox/config';
 import type { User } from '@lockbox/db';
 import { DomainError } from '@lockbox/errors';
 import type { Caller } from './auth.decorators';
+import { BrowserSessionService } from './browser-session.service';
 import { CallerCache } from './caller-cache';
 import { LoginThrottleService } from './login-throttle.service';
 
@@ -16,6 +17,7 @@ export class AuthService {
     private readonly jwt: JwtService,
     private readonly throttle: LoginThrottleService,
     private readonly callers: CallerCache,
+    private readonly browserSessions: BrowserSessionService,
   ) {}
 
   /**
@@ -28,18 +30,24 @@ export class AuthService {
   }
 
   async login(email: string, password: string, address: string): Promise<AccessToken> {
+    return this.issueAccessToken(await this.checkPassword(email, password, address));
+  }
+
+  /** The console's sign-in: the same password check and backoff as a login, the account it opened. */
+  async checkPassword(email: string, password: string, address: string): Promise<User> {
     const account = normalizeEmail(email);
     await this.throttle.beginAttempt(account, address);
     const user = await this.users.authenticate(account, password);
     if (!user) throw new UnauthorizedException('Email or password is wrong');
     await this.throttle.attemptSucceeded(account, address);
-    return this.issueAccessToken(user);
+    return user;
   }
 
   /**
    * Checks the current password (throttled like a login, against the same account), sets the new one
    * and ends every session of the account: access tokens and event tickets of earlier epochs, and every
-   * personal API token. This instance forgets the account at once; the caller gets a new access token.
+   * personal API token and browser session. This instance forgets the account at once; the caller gets a
+   * new access token.
    */
   async changePassword(caller: Caller, currentPassword: string, newPassword: string, address: string): Promise<AccessToken> {
     if (newPassword === currentPassword) throw new DomainError('invalid', 'newPassword must differ from currentPassword');
@@ -49,6 +57,7 @@ export class AuthService {
     await this.throttle.attemptSucceeded(account, address);
     const user = await this.users.setPassword(caller.id, newPassword);
     this.callers.forget(caller.id);
+    await this.browserSessions.endAll(caller.id);
     return this.issueAccessToken(user);
   }
 

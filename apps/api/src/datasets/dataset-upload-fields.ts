@@ -1,10 +1,16 @@
 import { DomainError } from '@lockbox/errors';
+import { checkMapping, EXPORT_FORMATS, type ExportMapping, MAPPED_FORMATS, type RequestedFormat } from '@lockbox/exports';
 
-/** Files in Lockbox's own canonical JSONL, whatever platform the records came from. */
+/** The raw zone's source for every upload: the file may arrive before the format field names it. */
 export const UPLOAD_SOURCE = 'lockbox';
 
-/** The upload formats accepted, and the source each one's records are filed under in the data lake. */
-export const DATASET_FORMATS: Readonly<Record<string, { source: string }>> = Object.freeze({
+/**
+ * The upload formats accepted, and the source each one's curated records are filed under in the data
+ * lake: the export's format (an `auto` upload's is found only while it is read), Lockbox's own JSONL under `lockbox`.
+ */
+export const DATASET_FORMATS: Readonly<Record<RequestedFormat, { source: string }>> = Object.freeze({
+  auto: { source: 'auto' },
+  ...(Object.fromEntries(Object.keys(EXPORT_FORMATS).map((format) => [format, { source: format }])) as Record<keyof typeof EXPORT_FORMATS, { source: string }>),
   'lockbox-jsonl': { source: UPLOAD_SOURCE },
 });
 
@@ -12,11 +18,15 @@ export const DATASET_NAME_MAX_CHARS = 200;
 /** The multipart cap on the name field: every one of the allowed characters may take four UTF-8 bytes. */
 export const DATASET_NAME_MAX_BYTES = DATASET_NAME_MAX_CHARS * 4;
 export const DATASET_FORMAT_MAX_BYTES = 64;
+/** The multipart cap on the mapping field (checkMapping refuses more than 16,384 characters). */
+export const DATASET_MAPPING_MAX_BYTES = 64 * 1024;
 
 export interface DatasetUploadFields {
-  format: string;
+  format: RequestedFormat;
   source: string;
   name: string;
+  /** The checked mapping of a `csv` or `jsonl` upload; null for the other formats. */
+  mapping: ExportMapping | null;
 }
 
 // C0 and C1 control characters: names end up in lists and notifications.
@@ -39,9 +49,10 @@ export function parseDatasetUploadFields(fields: Record<string, string | undefin
   const supported = Object.keys(DATASET_FORMATS).join(', ');
   const format = fields.format?.trim();
   if (!format) throw new DomainError('invalid', `The "format" field is required; supported formats: ${supported}`);
-  if (!Object.prototype.hasOwnProperty.call(DATASET_FORMATS, format)) {
+  if (!isDatasetFormat(format)) {
     throw new DomainError('invalid', `Format "${format.slice(0, DATASET_FORMAT_MAX_BYTES)}" is not supported; supported formats: ${supported}`);
   }
+  const mapping = parseMapping(format, fields.mapping);
 
   let name: string;
   if (fields.name === undefined) {
@@ -53,5 +64,27 @@ export function parseDatasetUploadFields(fields: Record<string, string | undefin
       throw new DomainError('invalid', `The "name" field must be at most ${DATASET_NAME_MAX_CHARS} characters`);
     if (CONTROL_CHARACTER.test(name)) throw new DomainError('invalid', 'The "name" field must not contain control characters');
   }
-  return { format, source: DATASET_FORMATS[format]!.source, name };
+  return { format, source: DATASET_FORMATS[format].source, name, mapping };
+}
+
+function isDatasetFormat(format: string): format is RequestedFormat {
+  return Object.prototype.hasOwnProperty.call(DATASET_FORMATS, format);
+}
+
+/** `csv` and `jsonl` need a mapping, checked before anything is read; the other formats take none. */
+function parseMapping(format: RequestedFormat, text: string | undefined): ExportMapping | null {
+  const needsMapping = (MAPPED_FORMATS as readonly string[]).includes(format);
+  if (!needsMapping) {
+    if (text !== undefined) throw new DomainError('invalid', `The "mapping" field is only for the csv and jsonl formats, not ${format}`);
+    return null;
+  }
+  if (text === undefined || text.trim() === '') {
+    throw new DomainError(
+      'invalid',
+      `The ${format} format needs a "mapping" field: a JSON object naming the kind, the platform and the fields (see docs/data-formats.md)`,
+    );
+  }
+  const checked = checkMapping(text);
+  if (!checked.ok) throw new DomainError('invalid', `The "mapping" field is not usable: ${checked.problems.join('; ')}`);
+  return checked.mapping;
 }

@@ -8,6 +8,7 @@ import {
   ApiForbiddenResponse,
   ApiNoContentResponse,
   ApiNotFoundResponse,
+  ApiOkResponse,
   ApiPayloadTooLargeResponse,
   ApiTags,
   ApiTooManyRequestsResponse,
@@ -28,7 +29,10 @@ import { type DatasetSummaryView, type DatasetView, toDatasetSummaryView, toData
 export class DatasetController {
   constructor(private readonly datasets: DatasetService) {}
 
-  /** Streams the file to storage and queues its ingestion; poll the dataset (or listen to events) for the outcome. */
+  /**
+   * Streams the file to storage as received and queues its ingestion; poll the dataset (or listen to
+   * events) for the outcome and its report. docs/data-formats.md describes every format.
+   */
   @Post()
   @HttpCode(202)
   @ApiConsumes('multipart/form-data')
@@ -37,14 +41,30 @@ export class DatasetController {
       type: 'object',
       required: ['file', 'format'],
       properties: {
-        file: { type: 'string', format: 'binary', description: 'The records, one canonical JSON object per line' },
-        format: { type: 'string', enum: Object.keys(DATASET_FORMATS) },
+        file: {
+          type: 'string',
+          format: 'binary',
+          description:
+            'A platform\'s "download your data" ZIP (X, Reddit, Facebook, Instagram, Google Takeout), a CSV or JSONL file (or a ZIP of them) with a mapping, or Lockbox\'s canonical JSONL',
+        },
+        format: {
+          type: 'string',
+          enum: Object.keys(DATASET_FORMATS),
+          description: "`auto` detects the export from the archive's contents and says what it found (`report.detected`)",
+        },
+        mapping: {
+          type: 'string',
+          description:
+            'For `csv` and `jsonl` only, and required there: a JSON object `{kind, platform, fields, values?, timestampFormat?}` mapping source columns or fields to canonical fields',
+        },
         name: { type: 'string', maxLength: DATASET_NAME_MAX_CHARS, description: 'Defaults to the file name' },
       },
     },
   })
   @ApiAcceptedResponse({ description: 'Stored; ingestion is queued (status `uploaded`)' })
-  @ApiBadRequestResponse({ description: 'No file, an empty file, an unsupported format or a bad name' })
+  @ApiBadRequestResponse({
+    description: 'No file, an empty file, an unsupported format, a missing or unusable mapping (the message names its problems) or a bad name',
+  })
   @ApiPayloadTooLargeResponse({ description: 'The file is larger than the dataset upload limit' })
   @ApiTooManyRequestsResponse({
     description:
@@ -65,6 +85,12 @@ export class DatasetController {
   }
 
   @Get(':id')
+  @ApiOkResponse({
+    description:
+      'The dataset with its ingest `report` (null until ingested): the format read (and with `auto` what was found), records per kind, per file what was read, ' +
+      'skipped (with line or element and reason) and failed, every file not read with why, the archive fault that failed it, and `alreadyPresent` (records ' +
+      'already in your other datasets, which runs receive once)',
+  })
   @ApiNotFoundResponse({ description: 'No such dataset of the caller' })
   async get(@CurrentCaller() caller: Caller, @Param('id', new ParseUUIDPipe()) id: string): Promise<DatasetView> {
     return toDatasetView(await this.datasets.get(caller.id, id));

@@ -1,27 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { type Readable, Transform, type TransformCallback } from 'node:stream';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import type { Request } from 'express';
-import { DataSource, type EntityManager, Repository } from 'typeorm';
 import { LOCKBOX_CONFIG, type LockboxConfig } from '@lockbox/config';
-import { AuditEvent, Dataset } from '@lockbox/db';
+import { AuditRepository, type Dataset, DatasetsRepository, type DatasetUsage, type Transaction, TransactionRunner, UsersRepository } from '@lockbox/db';
 import type { AuditAction } from '@lockbox/events';
 import { DomainError, QuotaExceededError } from '@lockbox/errors';
 import { OutboxService } from '@lockbox/outbox';
 import { ObjectStorageRepository, rawUploadKey, type StoredObject } from '@lockbox/storage';
 import { parseMultipart } from '../common/multipart';
-import { lockUserQuotas } from '../common/quotas';
-import { DATASET_FORMAT_MAX_BYTES, DATASET_NAME_MAX_BYTES, parseDatasetUploadFields, UPLOAD_SOURCE } from './dataset-upload-fields';
+import { DATASET_FORMAT_MAX_BYTES, DATASET_MAPPING_MAX_BYTES, DATASET_NAME_MAX_BYTES, parseDatasetUploadFields, UPLOAD_SOURCE } from './dataset-upload-fields';
 
 interface StoredUpload extends StoredObject {
   filename: string;
-}
-
-/** What a user's datasets take up, against the `datasets` and `dataset_bytes` quotas. */
-interface DatasetUsage {
-  datasets: number;
-  bytes: number;
 }
 
 /**
@@ -34,8 +25,10 @@ export class DatasetService {
 
   constructor(
     @Inject(LOCKBOX_CONFIG) private readonly config: LockboxConfig,
-    @InjectDataSource() private readonly dataSource: DataSource,
-    @InjectRepository(Dataset) private readonly datasets: Repository<Dataset>,
+    private readonly transactions: TransactionRunner,
+    private readonly datasets: DatasetsRepository,
+    private readonly users: UsersRepository,
+    private readonly auditTrail: AuditRepository,
     private readonly storage: ObjectStorageRepository,
     private readonly outbox: OutboxService,
   ) {}
@@ -46,38 +39,51 @@ export class DatasetService {
    * the user's bytes quota, and both are checked again, for good, in the transaction that records it.
    */
   async upload(userId: string, request: Request): Promise<Dataset> {
-    const usage = await this.usage(this.dataSource.manager, userId);
+    const usage = await this.datasets.usageOf(userId);
     this.assertRoomForAnother(usage);
     const id = randomUUID();
     const uploadedAt = new Date();
-    // The file part may arrive before the format field, so its key cannot wait for the format: uploads
-    // are filed under the one source every supported format has today (checked below).
+    // The file part may arrive before the format field, so its key cannot wait for the format: the raw
+    // zone files every upload under one source, as received; the curated zone files records under the format's.
     const rawKey = rawUploadKey({ userId, source: UPLOAD_SOURCE, date: uploadedAt, datasetId: id });
     let fileStarted = false;
     try {
       const { fields, files } = await parseMultipart<StoredUpload>(request, {
         files: { file: { maxBytes: this.config.limits.datasetUploadMaxBytes } },
-        fields: { format: { maxBytes: DATASET_FORMAT_MAX_BYTES }, name: { maxBytes: DATASET_NAME_MAX_BYTES } },
+        fields: {
+          format: { maxBytes: DATASET_FORMAT_MAX_BYTES },
+          name: { maxBytes: DATASET_NAME_MAX_BYTES },
+          mapping: { maxBytes: DATASET_MAPPING_MAX_BYTES },
+        },
         handleFile: async (file) => {
           fileStarted = true;
-          const object = await this.storage.putStream(rawKey, this.withinBytesQuota(file.stream, usage), { contentType: 'application/x-ndjson' });
+          const object = await this.storage.putStream(rawKey, this.withinBytesQuota(file.stream, usage), { contentType: 'application/octet-stream' });
           return { ...object, filename: file.filename };
         },
       });
       const upload = files.file;
       if (!upload) throw new DomainError('invalid', 'A "file" part with the dataset is required');
-      const { format, source, name } = parseDatasetUploadFields(fields, upload.filename);
-      if (source !== UPLOAD_SOURCE) throw new Error(`format ${format} has source ${source}, but uploads are filed under ${UPLOAD_SOURCE}`);
+      const { format, source, name, mapping } = parseDatasetUploadFields(fields, upload.filename);
       if (upload.size === 0) throw new DomainError('invalid', 'The file is empty');
 
-      const { dataset, outboxId } = await this.dataSource.transaction(async (manager) => {
+      const { dataset, outboxId } = await this.transactions.run(async (transaction) => {
         // Uploads of one user at once each passed the first check: this one decides.
-        await lockUserQuotas(manager, userId);
-        this.assertRoomForAnother(await this.usage(manager, userId), upload.size);
-        await manager.insert(Dataset, { id, userId, name, format, source, status: 'uploaded', sizeBytes: upload.size, sha256: upload.sha256, rawKey });
-        const outboxId = await this.outbox.add(manager, { type: 'dataset.ingest', id });
-        await this.audit(manager, userId, 'dataset.uploaded', id, { name, format, sizeBytes: upload.size, sha256: upload.sha256 });
-        return { dataset: await manager.findOneByOrFail(Dataset, { id }), outboxId };
+        await this.users.lockQuotas(transaction, userId);
+        this.assertRoomForAnother(await this.datasets.usageOf(userId, transaction), upload.size);
+        const dataset = await this.datasets.createUploaded(transaction, {
+          id,
+          userId,
+          name,
+          format,
+          source,
+          mapping,
+          sizeBytes: upload.size,
+          sha256: upload.sha256,
+          rawKey,
+        });
+        const outboxId = await this.outbox.add(transaction, { type: 'dataset.ingest', id });
+        await this.audit(transaction, userId, 'dataset.uploaded', id, { name, format, sizeBytes: upload.size, sha256: upload.sha256 });
+        return { dataset, outboxId };
       });
       // After the commit nothing may fail the request: if the queue is away, the outbox poller sends it.
       await this.outbox.publish([outboxId]).catch((error: unknown) => this.logger.warn(`dataset ${id}: ingest job not sent yet: ${describe(error)}`));
@@ -87,18 +93,6 @@ export class DatasetService {
       if (fileStarted) await this.deleteQuietly(rawKey);
       throw error;
     }
-  }
-
-  private async usage(manager: EntityManager, userId: string): Promise<DatasetUsage> {
-    const [row] = (await manager.query(`SELECT count(*)::int AS datasets, coalesce(sum(size_bytes), 0)::text AS bytes FROM datasets WHERE user_id = $1`, [
-      userId,
-    ])) as [
-      {
-        datasets: number;
-        bytes: string;
-      },
-    ];
-    return { datasets: row.datasets, bytes: Number(row.bytes) };
   }
 
   /** Room for one more dataset of `bytes` (unknown before the upload: then, room for at least one byte). */
@@ -140,13 +134,12 @@ export class DatasetService {
   }
 
   async list(userId: string, offset: number, limit: number): Promise<{ items: Dataset[]; total: number }> {
-    const [items, total] = await this.datasets.findAndCount({ where: { userId }, order: { createdAt: 'DESC', id: 'DESC' }, skip: offset, take: limit });
-    return { items, total };
+    return this.datasets.pageOwned(userId, offset, limit);
   }
 
   /** Someone else's dataset is answered exactly like one that does not exist. */
   async get(userId: string, id: string): Promise<Dataset> {
-    const dataset = await this.datasets.findOneBy({ id, userId });
+    const dataset = await this.datasets.findOwned(userId, id);
     if (!dataset) throw new DomainError('not_found', 'Dataset not found');
     return dataset;
   }
@@ -160,21 +153,25 @@ export class DatasetService {
     const dataset = await this.get(userId, id);
     await this.storage.delete(dataset.rawKey);
     const erased = dataset.curatedPrefix ? await this.storage.deletePrefix(dataset.curatedPrefix) : 0;
-    const curatedPrefix = await this.dataSource.transaction(async (manager) => {
-      const [rows] = (await manager.query(`DELETE FROM datasets WHERE id = $1 AND user_id = $2 RETURNING curated_prefix`, [id, userId])) as [
-        Array<{ curated_prefix: string | null }>,
-        number,
-      ];
-      if (rows.length === 0) throw new DomainError('not_found', 'Dataset not found');
-      await this.audit(manager, userId, 'dataset.deleted', id, { name: dataset.name, curatedObjectsDeleted: erased });
-      return rows[0]!.curated_prefix;
+    const curatedPrefix = await this.transactions.run(async (transaction) => {
+      // The dataset's record keys go with its row: the person's other datasets keep all of theirs.
+      const deleted = await this.datasets.deleteOwned(transaction, userId, id);
+      if (!deleted) throw new DomainError('not_found', 'Dataset not found');
+      await this.audit(transaction, userId, 'dataset.deleted', id, { name: dataset.name, curatedObjectsDeleted: erased });
+      return deleted.curatedPrefix;
     });
     // An ingestion that started after we read the row has set its prefix since: erase that too.
     if (curatedPrefix && curatedPrefix !== dataset.curatedPrefix) await this.storage.deletePrefix(curatedPrefix);
   }
 
-  private async audit(manager: EntityManager, userId: string, action: AuditAction, datasetId: string, detail: Record<string, string | number>): Promise<void> {
-    await manager.insert(AuditEvent, {
+  private async audit(
+    transaction: Transaction,
+    userId: string,
+    action: AuditAction,
+    datasetId: string,
+    detail: Record<string, string | number>,
+  ): Promise<void> {
+    await this.auditTrail.record(transaction, {
       actorId: userId,
       actor: `user:${userId}`,
       subjectUserId: userId,

@@ -1,4 +1,5 @@
 import type { Dataset, DatasetLineError, DatasetStatus } from '@lockbox/db';
+import type { IngestReport } from '@lockbox/exports';
 
 /** A dataset as listed: what it is and how ingestion went. Never its object keys. */
 export interface DatasetSummaryView {
@@ -18,9 +19,13 @@ export interface DatasetSummaryView {
   ingestedAt: string | null;
 }
 
-/** One dataset in full: the summary plus the first line errors (`errorCount` counts them all). */
+/**
+ * One dataset in full: the summary, the first line errors (`errorCount` counts them all) and the ingest
+ * report (per file: records per kind, skips with their place and reason, files not read; null until ingested).
+ */
 export interface DatasetView extends DatasetSummaryView {
   lineErrors: DatasetLineError[];
+  report: IngestReport | null;
 }
 
 export function toDatasetSummaryView(dataset: Dataset): DatasetSummaryView {
@@ -43,5 +48,5 @@ export function toDatasetSummaryView(dataset: Dataset): DatasetSummaryView {
 }
 
 export function toDatasetView(dataset: Dataset): DatasetView {
-  return { ...toDatasetSummaryView(dataset), lineErrors: dataset.lineErrors };
+  return { ...toDatasetSummaryView(dataset), lineErrors: dataset.lineErrors, report: dataset.report };
 }

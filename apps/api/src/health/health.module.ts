@@ -6,10 +6,11 @@ import { StorageModule } from '@lockbox/storage';
 import { HealthController } from './health.controller';
 import { HealthService } from './health.service';
 import { PingController } from './ping.controller';
+import { QueuesController } from './queues.controller';
 
 @Module({
   imports: [DatabaseModule, QueueModule, StorageModule, EventsModule],
-  controllers: [HealthController, PingController],
+  controllers: [HealthController, PingController, QueuesController],
   providers: [HealthService],
 })
 export class HealthModule {}

@@ -1,12 +1,13 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Req } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiForbiddenResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
 import { type AccessToken, ApiTokensService, UsersService } from '@lockbox/accounts';
 import { DomainError } from '@lockbox/errors';
 import type { ApiToken } from '@lockbox/db';
 import { type Caller, CurrentCaller } from '../auth/auth.decorators';
 import { AuthService } from '../auth/auth.service';
 import { clientAddress } from '../auth/client-address';
+import { clearSessionCookie } from '../auth/session-cookie';
 import { toUserView, type UserView } from '../auth/user.view';
 import { ChangePasswordDto } from './dto/change-password.dto';
 import { CreateApiTokenDto } from './dto/create-api-token.dto';
@@ -60,7 +61,7 @@ export class MeController {
   @Post('tokens')
   @ApiForbiddenResponse({ description: 'The request was authenticated with a personal API token' })
   async createToken(@CurrentCaller() caller: Caller, @Body() body: CreateApiTokenDto): Promise<ApiTokenView & { token: string }> {
-    if (caller.authenticatedBy !== 'access_token') {
+    if (caller.authenticatedBy !== 'access_token' && caller.authenticatedBy !== 'session') {
       throw new DomainError('forbidden', 'A personal API token cannot create tokens: log in with your password (POST /auth/login) and use that access token');
     }
     const { apiToken, token } = await this.apiTokens.issue(caller.id, body.name, body.expiresInDays);
@@ -70,14 +71,26 @@ export class MeController {
   /**
    * Changes the password, given the current one, and ends every session of the account: every access
    * token issued before (on this API instance at once, on others within LOCKBOX_CALLER_CACHE_MS) and
-   * every personal API token. The answer is a new access token, so the caller stays logged in.
+   * every personal API token. The answer is a new access token, so the caller stays logged in; in the
+   * console, whose page never holds a token, the session ends with the others and the person signs in again.
    */
   @Post('password')
   @HttpCode(200)
-  @ApiOkResponse({ description: 'A new access token; every earlier access token and every personal API token of the account is void' })
+  @ApiOkResponse({
+    description:
+      'A new access token (none for a browser session, which has ended); every earlier access token, personal API token and browser session of the account is void',
+  })
   @ApiForbiddenResponse({ description: 'The current password is wrong' })
-  changePassword(@CurrentCaller() caller: Caller, @Body() body: ChangePasswordDto, @Req() request: Request): Promise<AccessToken> {
-    return this.auth.changePassword(caller, body.currentPassword, body.newPassword, clientAddress(request));
+  async changePassword(
+    @CurrentCaller() caller: Caller,
+    @Body() body: ChangePasswordDto,
+    @Req() request: Request,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<AccessToken | { signedOut: true }> {
+    const accessToken = await this.auth.changePassword(caller, body.currentPassword, body.newPassword, clientAddress(request));
+    if (caller.browserSessionId === undefined) return accessToken;
+    clearSessionCookie(response);
+    return { signedOut: true };
   }
 
   @Delete('tokens/:id')

@@ -1,5 +1,6 @@
 import type { ConsentScopes } from '@lockbox/analysis-sdk';
 import type { RunReason, RunStatus, RunViewRow } from '@lockbox/db';
+import { type KindInWords, scopesInWords } from '../common/scopes-in-words';
 
 /** What the API shows of a run, to its owner only. */
 export interface RunView {
@@ -33,7 +34,8 @@ export interface RunView {
   hasLogs: boolean;
   /** Files the analysis wrote next to its result; each downloads from `GET /runs/:id/artifacts/<name, URI-encoded>`. */
   artifacts: Array<{ name: string; bytes: number; contentType: string }>;
-  consent: { scopes: ConsentScopes; imageId: string; grantedAt: string } | null;
+  /** The consent receipt; `inWords` says what was granted as the consent screen did, each grain in words ("your location, rounded to about 1 km"). */
+  consent: { scopes: ConsentScopes; inWords: KindInWords[]; imageId: string; grantedAt: string } | null;
   createdAt: string;
 }
 
@@ -65,7 +67,12 @@ export function toRunView(row: RunViewRow, queuePosition: number | null = null):
     artifacts: row.artifacts.map(({ name, bytes, contentType }) => ({ name, bytes, contentType })),
     consent:
       row.consent_scopes && row.consent_image_id && row.consent_granted_at
-        ? { scopes: row.consent_scopes, imageId: row.consent_image_id, grantedAt: row.consent_granted_at.toISOString() }
+        ? {
+            scopes: row.consent_scopes,
+            inWords: scopesInWords(row.consent_scopes),
+            imageId: row.consent_image_id,
+            grantedAt: row.consent_granted_at.toISOString(),
+          }
         : null,
     createdAt: row.created_at.toISOString(),
   };

@@ -29,6 +29,8 @@ export interface SubmissionView {
   reviewReason: string | null;
   reviewedAt: string | null;
   publishedAt: string | null;
+  /** Set when an admin took the published version off the catalogue, with their reason (shown to its developer too). */
+  suspension: { at: string; reason: string } | null;
   submittedAt: string;
   updatedAt: string;
   /**
@@ -64,6 +66,7 @@ export function toSubmissionView(version: AnalysisVersion, reader?: { role: stri
     reviewReason: version.reviewReason,
     reviewedAt: version.reviewedAt?.toISOString() ?? null,
     publishedAt: version.publishedAt?.toISOString() ?? null,
+    suspension: version.suspendedAt ? { at: version.suspendedAt.toISOString(), reason: version.suspensionReason ?? '' } : null,
     submittedAt: version.createdAt.toISOString(),
     updatedAt: version.updatedAt.toISOString(),
   };

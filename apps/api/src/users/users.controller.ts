@@ -1,20 +1,65 @@
-import { Controller, Get, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { UsersService } from '@lockbox/accounts';
-import { Roles } from '../auth/auth.decorators';
+import { AuditRepository, TransactionRunner, UsersRepository } from '@lockbox/db';
+import { DomainError } from '@lockbox/errors';
+import { type Caller, CurrentCaller, Roles } from '../auth/auth.decorators';
+import { CallerCache } from '../auth/caller-cache';
 import { toUserView, type UserView } from '../auth/user.view';
 import { PageQuery } from '../common/page.query';
+import { ChangeRoleDto } from './dto/change-role.dto';
 
 @ApiTags('admin')
 @ApiBearerAuth()
 @Roles('admin')
 @Controller('users')
 export class UsersController {
-  constructor(private readonly users: UsersService) {}
+  constructor(
+    private readonly users: UsersService,
+    private readonly callers: CallerCache,
+    private readonly transactions: TransactionRunner,
+    private readonly accounts: UsersRepository,
+    private readonly auditTrail: AuditRepository,
+  ) {}
 
   @Get()
   async list(@Query() page: PageQuery): Promise<{ items: UserView[]; total: number; offset: number; limit: number }> {
     const { items, total } = await this.users.list(page.offset, page.limit);
     return { items: items.map(toUserView), total, offset: page.offset, limit: page.limit };
+  }
+
+  /**
+   * Changes an account's role. Everything that authenticated it ends with the old role: its access
+   * tokens (the session epoch goes up), its personal API tokens (revoked: one minted by a person must not
+   * turn into a developer's or an admin's) and its browser sessions; it signs in again. An admin cannot
+   * change their own role (so the last admin cannot demote themselves by mistake). Audited. A person's
+   * datasets and runs stay theirs, unreachable under another role until the role is given back.
+   */
+  @Post(':id/role')
+  @HttpCode(200)
+  @ApiOkResponse({ description: 'The account with its new role; it must sign in again' })
+  @ApiNotFoundResponse({ description: 'No such account' })
+  @ApiConflictResponse({ description: 'The caller tried to change their own role' })
+  async changeRole(@CurrentCaller() caller: Caller, @Param('id', new ParseUUIDPipe()) id: string, @Body() body: ChangeRoleDto): Promise<UserView> {
+    if (id === caller.id) throw new DomainError('conflict', 'You cannot change your own role: ask another admin');
+    const changed = await this.transactions.run(async (transaction) => {
+      const change = await this.accounts.changeRole(transaction, id, body.role);
+      if (!change) throw new DomainError('not_found', 'Account not found');
+      if (change.from !== body.role) {
+        await this.auditTrail.record(transaction, {
+          actorId: caller.id,
+          actor: `user:${caller.id}`,
+          subjectUserId: id,
+          action: 'user.role_changed',
+          targetType: 'user',
+          targetId: id,
+          detail: { from: change.from, to: body.role },
+        });
+      }
+      return toUserView(change.user);
+    });
+    // This instance at once; others within LOCKBOX_CALLER_CACHE_MS, when their epoch check sees the new one.
+    this.callers.forget(id);
+    return changed;
   }
 }

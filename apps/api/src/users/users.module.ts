@@ -1,11 +1,12 @@
 import { Module } from '@nestjs/common';
 import { AccountsModule } from '@lockbox/accounts';
+import { DatabaseModule } from '@lockbox/db';
 import { AuthModule } from '../auth/auth.module';
 import { MeController } from '../me/me.controller';
 import { UsersController } from './users.controller';
 
 @Module({
-  imports: [AccountsModule, AuthModule],
+  imports: [AccountsModule, DatabaseModule, AuthModule],
   controllers: [MeController, UsersController],
 })
 export class UsersModule {}

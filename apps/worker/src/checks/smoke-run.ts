@@ -10,7 +10,7 @@ import {
   paramsDefaults,
   parseResources,
   type PlatformLimits,
-  projectRecord,
+  projectRecordWithGrain,
   type RecordKind,
   type RunInput,
 } from '@lockbox/analysis-sdk';
@@ -217,7 +217,7 @@ export async function stageFixtures(
   const records: Partial<Record<RecordKind, number>> = {};
   for (const [kind, fields] of Object.entries(manifest.scopes) as Array<[string, readonly string[]]>) {
     if (!isRecordKind(kind)) continue;
-    const lines = ((fixtures[kind] ?? []) as CanonicalRecord[]).map((record) => JSON.stringify(projectRecord(record, fields)));
+    const lines = ((fixtures[kind] ?? []) as CanonicalRecord[]).map((record) => JSON.stringify(projectRecordWithGrain(record, fields)));
     await writeFile(join(dataDir, `${kind}.jsonl`), lines.length > 0 ? `${lines.join('\n')}\n` : '', { mode: 0o644 });
     await chmod(join(dataDir, `${kind}.jsonl`), 0o644);
     records[kind] = lines.length;

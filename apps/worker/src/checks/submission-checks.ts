@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { checkImageConfig, type PlatformLimits, validateManifest } from '@lockbox/analysis-sdk';
+import { checkImageConfig, fullPrecisionScopes, type PlatformLimits, type SensitiveScope, validateManifest } from '@lockbox/analysis-sdk';
 import type { AnalysisVersion, CheckReport, CheckRuleResult, CheckStepResult, SmokeRunReport } from '@lockbox/db';
 import { type DockerEngineRepository, type ImageLoader, ImageLoadError, ImageSanitizeError, inspectImageTarball, sanitizeImageTarball } from '@lockbox/sandbox';
 import { ObjectNotFoundError, type ObjectStorageRepository } from '@lockbox/storage';
@@ -10,6 +10,8 @@ export class CheckFindings {
   readonly violations: CheckRuleResult[] = [];
   readonly notes: string[] = [];
   readonly steps: CheckStepResult[] = [];
+  /** Full-precision sensitive scopes, for the reviewer (not a violation). */
+  fullPrecisionScopes: SensitiveScope[] = [];
   imageId?: string;
   /** The sanitised tarball in S3 that workers load. */
   imageKey?: string;
@@ -40,6 +42,7 @@ export class CheckFindings {
       layers: this.layers,
       violations: this.violations,
       notes: this.notes,
+      fullPrecisionScopes: this.fullPrecisionScopes,
       steps: this.steps,
       smokeRun: this.smokeRun,
     };
@@ -104,7 +107,16 @@ export class SubmissionChecks {
   /** Again, against this worker's limits: they are settings, and may have changed since the submission. */
   private checkManifest(version: AnalysisVersion, findings: CheckFindings): void {
     const validation = validateManifest(version.manifest, this.limits);
-    if (!validation.ok) for (const error of validation.errors) findings.violation('manifest', error.message);
+    if (!validation.ok) {
+      for (const error of validation.errors) findings.violation('manifest', error.message);
+      return;
+    }
+    findings.fullPrecisionScopes = fullPrecisionScopes(validation.manifest.scopes);
+    for (const scope of findings.fullPrecisionScopes) {
+      findings.notes.push(
+        `${scope.kind} ${scope.field} is asked for at full precision (${scope.description}): the reviewer should check the analysis needs it rather than a coarser grain`,
+      );
+    }
   }
 
   /** Streams the upload from S3 through the intake rules (layout, layers, sizes, paths, architecture, image config). */

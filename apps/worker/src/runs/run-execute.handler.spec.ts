@@ -54,6 +54,7 @@ function outcome(overrides: Partial<SandboxOutcome> = {}): SandboxOutcome {
     logs: Buffer.from('hello\n'),
     logBytesTotal: 6,
     artifacts: [],
+    steps: {},
     ...overrides,
   };
 }
@@ -135,7 +136,7 @@ function harness(attempts = 1, claimed: { lostAttempts: number; exhausted: boole
     storage as never,
     { available: async () => ['runc'] } as never,
     runs as never,
-    new RunInputStager(curated as never),
+    new RunInputStager(curated as never, { heldByDatasets: async () => new Set<string>() } as never),
     images as never,
     { run: sandboxRun } as never,
     containers as never,

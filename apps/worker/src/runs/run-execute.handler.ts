@@ -3,7 +3,14 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { ContainerPolicyError, parseResources, type RunInput, type SandboxRuntime } from '@lockbox/analysis-sdk';
-import { artifactContentType, type RunProgress, type SandboxOutcome, SandboxRunner, type SandboxRunSpec } from '@lockbox/analysis-sdk/sandbox';
+import {
+  artifactContentType,
+  describeStepTimes,
+  type RunProgress,
+  type SandboxOutcome,
+  SandboxRunner,
+  type SandboxRunSpec,
+} from '@lockbox/analysis-sdk/sandbox';
 import { LOCKBOX_CONFIG, type LockboxConfig } from '@lockbox/config';
 import { exhaustedRunVerdict, type QuarantineCause, type RunVerdict, type StoredArtifact } from '@lockbox/db';
 import { PlatformEventsService } from '@lockbox/events';
@@ -126,7 +133,7 @@ export class RunExecuteHandler implements JobHandler<'run.execute'> {
     phases.mark('prepare');
     await mkdir(attemptDir, { recursive: true, mode: 0o700 });
     const runInput: RunInput = { runId: run.id, analysis: run.analysis.slug, version: run.version.version, params: run.params, scopes: run.consent.scopes };
-    const staged = await this.stager.stage(attemptDir, runInput, datasets);
+    const staged = await this.stager.stage(attemptDir, runInput, datasets, run.userId);
     phases.mark('stage');
     let ran: Awaited<ReturnType<RunExecuteHandler['runSandbox']>>;
     try {
@@ -167,7 +174,9 @@ export class RunExecuteHandler implements JobHandler<'run.execute'> {
       artifacts,
     });
     phases.mark('commit');
-    this.logger.log(`run ${run.id}: phases ${phases.describe()} container=${sandbox?.containerMs ?? '-'}ms`);
+    this.logger.log(
+      `run ${run.id}: phases ${phases.describe()} container=${sandbox?.containerMs ?? '-'}ms steps=${sandbox ? describeStepTimes(sandbox.steps) : '-'}`,
+    );
   }
 
   /**

@@ -3,7 +3,16 @@ import { notificationFor, RUN_FINISHED_EVENT } from '@lockbox/db';
 import { sentence, verdictOf } from './run-outcome';
 
 function outcome(overrides: Partial<SandboxOutcome>): SandboxOutcome {
-  return { status: 'succeeded', message: 'the analysis finished', containerMs: 10, logs: Buffer.alloc(0), logBytesTotal: 0, artifacts: [], ...overrides };
+  return {
+    status: 'succeeded',
+    message: 'the analysis finished',
+    containerMs: 10,
+    logs: Buffer.alloc(0),
+    logBytesTotal: 0,
+    artifacts: [],
+    steps: {},
+    ...overrides,
+  };
 }
 
 describe('run outcomes', () => {

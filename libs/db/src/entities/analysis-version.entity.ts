@@ -27,6 +27,11 @@ export interface CheckReport {
   layers?: number;
   violations: CheckRuleResult[];
   notes: string[];
+  /**
+   * Scope fields asked for at full precision that reveal much (exact location, message text, search
+   * queries), in the consent screen's words: flagged for the reviewer; they do not fail the checks.
+   */
+  fullPrecisionScopes?: Array<{ kind: string; field: string; description: string }>;
   /** The steps in the order they ran. */
   steps?: CheckStepResult[];
   /** The image's run on synthetic fixtures, when the checks got that far. */

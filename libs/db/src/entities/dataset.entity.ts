@@ -1,3 +1,4 @@
+import type { ExportMapping, IngestReport } from '@lockbox/exports';
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 import { JobColumns } from './job-columns';
 
@@ -56,6 +57,14 @@ export class Dataset extends JobColumns {
   /** Records per canonical kind, e.g. `{ "social.posts": 120 }`. */
   @Column({ name: 'record_kinds', type: 'jsonb', default: () => "'{}'" })
   recordKinds: Record<string, number>;
+
+  /** The mapping a `csv` or `jsonl` upload named (checked at upload); null for every other format. */
+  @Column({ type: 'jsonb', nullable: true })
+  mapping: ExportMapping | null;
+
+  /** The ingest report (`IngestReport` of @lockbox/exports, with `alreadyPresent`), once ingested. */
+  @Column({ type: 'jsonb', nullable: true })
+  report: IngestReport | null;
 
   @Column({ name: 'failure_message', type: 'text', nullable: true })
   failureMessage: string | null;

@@ -12,7 +12,7 @@ export interface AuditEntry {
   actor: string;
   subjectUserId?: string | null;
   action: AuditAction;
-  targetType: 'run' | 'dataset' | 'analysis_version' | 'queue_message';
+  targetType: 'run' | 'dataset' | 'analysis_version' | 'queue_message' | 'queue' | 'user';
   targetId?: string | null;
   detail: Record<string, unknown>;
 }
