@@ -14,7 +14,7 @@ import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { buildContainerPolicy, CONTAINER_OUTPUT_DIR, DEFAULT_CONTAINER_USER, type PlatformLimits, parseResources } from '@lockbox/analysis-sdk';
-import { SandboxRunner, type SandboxStepTimes } from '@lockbox/analysis-sdk/sandbox';
+import { OutputAreaStock, SandboxRunner, type SandboxStepTimes } from '@lockbox/analysis-sdk/sandbox';
 import { BENCH_RESOURCES, benchEntrypoint, type BenchAnalysisKind } from './bench-analysis';
 import { readDaemonTicks } from './engine-cpu';
 
@@ -131,11 +131,19 @@ export class EngineLimitReference implements Reference {
   }
 }
 
+/** Output areas mounted ahead and unmounted behind, as the worker keeps them (depth: the largest concurrency measured). */
+const REFERENCE_STOCK_DEPTH = 4;
+
 export class SandboxRunnerReference implements Reference {
   private readonly runner: SandboxRunner;
+  readonly outputAreas: OutputAreaStock;
 
   constructor(private readonly setup: ReferenceSetup) {
     this.runner = new SandboxRunner(setup.docker);
+    this.outputAreas = new OutputAreaStock(join(setup.workDir, 'output-areas'), {
+      depth: REFERENCE_STOCK_DEPTH,
+      onError: (error) => console.warn(`bench: an output area in stock: ${String(error)}`),
+    });
   }
 
   async runOnce(): Promise<ReferenceRun> {
@@ -148,6 +156,7 @@ export class SandboxRunnerReference implements Reference {
       limits,
       inputDir,
       workDir,
+      outputAreas: this.outputAreas,
       labels: labels('bench-runner'),
     });
     const ms = performance.now() - startedAt;
@@ -170,9 +179,13 @@ export async function prepareReferences(
   const workDir = join(root, 'work');
   await mkdir(workDir, { mode: 0o700 });
   const setup = { docker, kind, imageId, limits, inputDir, workDir };
+  const runner = new SandboxRunnerReference(setup);
   return {
     engine: new EngineLimitReference(setup),
-    runner: new SandboxRunnerReference(setup),
-    dispose: () => rm(root, { recursive: true, force: true }),
+    runner,
+    dispose: async () => {
+      await runner.outputAreas.close();
+      await rm(root, { recursive: true, force: true });
+    },
   };
 }

@@ -7,7 +7,8 @@ import type { RunResources, SandboxRuntime } from '../manifest';
 import type { ResultDocument } from '../result';
 import { collectOutput, describeBytes, type CollectedArtifact } from './collect-output';
 import { LogCapture, type RunProgress } from './log-capture';
-import { createOutputArea, type OutputArea } from './output-area';
+import type { OutputArea } from './output-area';
+import { AREA_PER_RUN, type OutputAreaSource } from './output-area-stock';
 import { type SandboxStepTimes, StepClock } from './step-times';
 
 export interface SandboxRunSpec {
@@ -18,8 +19,10 @@ export interface SandboxRunSpec {
   limits: PlatformLimits;
   /** Host directory already holding `run.json` and `data/<kind>.jsonl`; mounted read-only at /input. */
   inputDir: string;
-  /** Host directory in which the runner creates (and removes) the run's output area. */
+  /** Host directory in which the runner creates (and removes) the run's output area, unless `outputAreas` has its own. */
   workDir: string;
+  /** Where the output area comes from: by default one mounted in `workDir` for the run (a worker keeps an OutputAreaStock). */
+  outputAreas?: OutputAreaSource;
   labels: { instance: string; runId: string; attempt: number | string; workerId: string };
   /** When the container is killed; defaults to now + the manifest timeout. */
   deadlineAt?: Date;
@@ -87,7 +90,16 @@ const LOG_DRAIN_MS = 5_000;
 
 type Stop = 'deadline' | 'log_limit';
 
+/** Image IDs whose config passed the check, remembered so that a run of a known image skips the inspect; bounded. */
+const CHECKED_IMAGES_KEPT = 1_000;
+
 export class SandboxRunner {
+  /**
+   * An image ID is the digest of its config, so a config that passed the check passes it forever: the
+   * check is not repeated for each run. An image removed from the engine since is noticed at create.
+   */
+  private readonly checkedImages = new Set<string>();
+
   constructor(private readonly docker: Docker) {}
 
   /**
@@ -102,9 +114,10 @@ export class SandboxRunner {
     await clock.time('image', () => this.checkImage(spec.imageId));
 
     const [uid, gid] = DEFAULT_CONTAINER_USER.split(':').map(Number) as [number, number];
+    const areas = spec.outputAreas ?? AREA_PER_RUN;
     const area = await clock.time('area', () =>
       platformStep('create the output area', () =>
-        createOutputArea(spec.workDir, { sizeBytes: resources.outputBytes, uid, gid, maxFiles: spec.limits.runOutputMaxFiles }),
+        areas.take(spec.workDir, { sizeBytes: resources.outputBytes, uid, gid, maxFiles: spec.limits.runOutputMaxFiles }),
       ),
     );
     let container: Docker.Container | undefined;
@@ -122,7 +135,7 @@ export class SandboxRunner {
         env: spec.env ?? {},
         labels: { ...spec.labels, deadline: deadlineAt },
       });
-      container = await clock.time('create', () => platformStep('create the container', () => this.docker.createContainer(createOptions)));
+      container = await clock.time('create', () => this.createContainer(createOptions));
       outcome = await this.runContainer(container, area, spec, deadlineAt, hooks, clock);
       const finished = container;
       container = undefined;
@@ -130,7 +143,7 @@ export class SandboxRunner {
     } finally {
       // Only after a fault: the verdict path removed the container above.
       if (container) await container.remove({ force: true }).catch((error: unknown) => hooks.onCleanupError?.(error));
-      await clock.time('unmount', () => area.dispose().catch((error: unknown) => hooks.onCleanupError?.(error)));
+      await clock.time('unmount', () => areas.giveBack(area).catch((error: unknown) => hooks.onCleanupError?.(error)));
     }
     return { ...outcome, steps: clock.snapshot() };
   }
@@ -256,7 +269,20 @@ export class SandboxRunner {
   }
 
   /** The image must be loaded and must still pass the intake rules (a VOLUME would bypass the output cap). */
+  private async createContainer(options: Docker.ContainerCreateOptions): Promise<Docker.Container> {
+    try {
+      return await this.docker.createContainer(options);
+    } catch (error) {
+      if (statusCode(error) === 404 && options.Image) {
+        this.checkedImages.delete(options.Image);
+        throw new SandboxPlatformError(`image ${options.Image} is not loaded in this Docker Engine`, 'image_unavailable', { cause: error });
+      }
+      throw platformError('create the container', error);
+    }
+  }
+
   private async checkImage(imageId: string): Promise<void> {
+    if (this.checkedImages.has(imageId)) return;
     let info: unknown;
     try {
       info = await this.docker.getImage(imageId).inspect();
@@ -268,6 +294,8 @@ export class SandboxRunner {
     }
     const check = checkImageConfig(info);
     if (!check.ok) throw new ContainerPolicyError(check.violations.map((violation) => `image ${imageId}: ${violation}`));
+    if (this.checkedImages.size >= CHECKED_IMAGES_KEPT) this.checkedImages.clear();
+    this.checkedImages.add(imageId);
   }
 }
 

@@ -9,6 +9,7 @@ import { SubmissionChecks } from './checks/submission-checks';
 import { WorkerIdentity } from './heartbeat/worker-identity';
 import { RunInputStager } from './runs/run-input-stager';
 import { RunStateStore } from './runs/run-state.store';
+import { WorkerOutputAreas } from './runs/worker-output-areas';
 import { WorkerRuntimesService } from './sandbox-environment/worker-runtimes.service';
 
 /**
@@ -18,6 +19,7 @@ import { WorkerRuntimesService } from './sandbox-environment/worker-runtimes.ser
  */
 export const JOB_COLLABORATORS: Provider[] = [
   RunStateStore,
+  WorkerOutputAreas,
   {
     provide: RunInputStager,
     inject: [CuratedRecordsReader, RecordKeysRepository],

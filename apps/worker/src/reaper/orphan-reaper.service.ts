@@ -13,6 +13,9 @@ import {
   type LeaseHolder,
   type LeaseView,
   mountPointsUnder,
+  OUTPUT_AREA_STOCKS,
+  outputAreaStockDir,
+  outputAreaStockOf,
   STAGING_KINDS,
   stagingDirAttempt,
   stagingDirOf,
@@ -31,7 +34,8 @@ export interface ReapReport {
 /**
  * Removes what a crashed worker (or one that lost its lease) left on this host: analysis containers
  * labelled with this stack's `lockbox.instance`, output tmpfs mounts and staging directories under
- * `<home>/work/`, whenever no live worker holds the lease of their attempt (ARCHITECTURE §5). Runs at
+ * `<home>/work/`, whenever no live worker holds the lease of their attempt (ARCHITECTURE §5), and the
+ * stock of output areas of a worker whose heartbeat says it is gone. Runs at
  * start and then once per heartbeat expiry, the time after which a silent worker counts as dead (reaping
  * more often would find nothing new). Another stack's containers carry another instance label and are
  * never listed; its files live under another home.
@@ -77,6 +81,7 @@ export class OrphanReaperService implements OnApplicationBootstrap, OnApplicatio
     // claiming its job is then sure to find that claim in the view.
     const containers = await this.engine.stackContainers(this.config.instanceId);
     const directories = await this.stagingDirectories(workRoot);
+    const stocks = await readdir(join(workRoot, OUTPUT_AREA_STOCKS)).catch(() => [] as string[]);
     const mounts = mountPointsUnder(await readFile('/proc/self/mounts', 'utf8').catch(() => ''), workRoot);
     const view = await this.leaseView();
     const report: ReapReport = { containers: [], mounts: [], directories: [] };
@@ -90,6 +95,14 @@ export class OrphanReaperService implements OnApplicationBootstrap, OnApplicatio
     // Mounts go before their directories, deepest first, so no removal ever reaches into a mounted tmpfs.
     const unmountFailed = new Set<string>();
     for (const mountPoint of mounts.sort((a, b) => b.length - a.length)) {
+      // A dead worker's stock of output areas: mounted ahead for runs it will never start, or given back unmounted.
+      const stock = outputAreaStockOf(workRoot, mountPoint);
+      if (stock) {
+        if (!view.deadWorkers.has(stock.workerId)) continue;
+        if (await unmount(mountPoint)) report.mounts.push(mountPoint);
+        else unmountFailed.add(stock.dir);
+        continue;
+      }
       const staging = stagingDirOf(workRoot, mountPoint);
       const ref = staging && stagingDirAttempt(staging.kind, staging.name);
       if (!staging || !ref || isAttemptHeld(view, ref)) continue;
@@ -99,6 +112,12 @@ export class OrphanReaperService implements OnApplicationBootstrap, OnApplicatio
 
     for (const { dir, ref } of directories) {
       if (isAttemptHeld(view, ref) || unmountFailed.has(dir)) continue;
+      await rm(dir, { recursive: true, force: true });
+      report.directories.push(dir);
+    }
+    for (const workerId of stocks) {
+      const dir = outputAreaStockDir(workRoot, workerId);
+      if (!view.deadWorkers.has(workerId) || unmountFailed.has(dir)) continue;
       await rm(dir, { recursive: true, force: true });
       report.directories.push(dir);
     }

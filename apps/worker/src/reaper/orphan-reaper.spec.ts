@@ -1,4 +1,4 @@
-import { isAttemptHeld, type LeaseView, mountPointsUnder, stagingDirAttempt, stagingDirOf } from './orphan-reaper';
+import { isAttemptHeld, type LeaseView, mountPointsUnder, outputAreaStockOf, stagingDirAttempt, stagingDirOf } from './orphan-reaper';
 
 const RUN = '6f1c1f4e-0000-4000-8000-000000000001';
 const VERSION = '6f1c1f4e-0000-4000-8000-00000000000a';
@@ -62,5 +62,20 @@ describe('mountPointsUnder and stagingDirOf', () => {
       dir: `/home/lb/work/runs/${RUN}-1`,
     });
     expect(stagingDirOf('/home/lb/work', '/home/lb/work/datasets/x')).toBeUndefined();
+  });
+});
+
+describe('outputAreaStockOf', () => {
+  it('maps an area in stock to the worker whose stock it is', () => {
+    expect(outputAreaStockOf('/home/lb/work', '/home/lb/work/output-areas/vm-12-abcd1234/output-XyZ')).toEqual({
+      workerId: 'vm-12-abcd1234',
+      dir: '/home/lb/work/output-areas/vm-12-abcd1234',
+    });
+  });
+
+  it('leaves alone what is not in a worker’s stock', () => {
+    expect(outputAreaStockOf('/home/lb/work', `/home/lb/work/runs/${RUN}-1/output-AbC123`)).toBeUndefined();
+    expect(outputAreaStockOf('/home/lb/work', '/home/lb/work/output-areas')).toBeUndefined();
+    expect(outputAreaStockOf('/home/lb/work', '/home/lb/other/output-areas/x')).toBeUndefined();
   });
 });

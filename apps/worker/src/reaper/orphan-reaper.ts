@@ -52,6 +52,20 @@ export function stagingDirAttempt(kind: StagingKind, name: string): AttemptRef |
   return { jobKey, attempt: Number(match[2]) };
 }
 
+/** Each worker's stock of output areas lies in `<workRoot>/output-areas/<worker id>/` (WorkerOutputAreas). */
+export const OUTPUT_AREA_STOCKS = 'output-areas';
+
+export function outputAreaStockDir(workRoot: string, workerId: string): string {
+  return join(workRoot, OUTPUT_AREA_STOCKS, workerId);
+}
+
+/** The worker whose stock of output areas a path under workRoot lies in, if any. */
+export function outputAreaStockOf(workRoot: string, path: string): { workerId: string; dir: string } | undefined {
+  const [stocks, workerId] = relative(workRoot, path).split(sep);
+  if (stocks !== OUTPUT_AREA_STOCKS || !workerId || workerId === '..') return undefined;
+  return { workerId, dir: outputAreaStockDir(workRoot, workerId) };
+}
+
 /** Mount points listed in /proc/self/mounts that lie strictly inside `root`. */
 export function mountPointsUnder(procMounts: string, root: string): string[] {
   return procMounts

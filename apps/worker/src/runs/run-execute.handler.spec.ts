@@ -126,6 +126,7 @@ function harness(attempts = 1, claimed: { lostAttempts: number; exhausted: boole
     versionStatus: jest.fn().mockResolvedValue('published'),
   };
   const images = { has: jest.fn().mockResolvedValue(true), load: jest.fn().mockResolvedValue(undefined) };
+  const outputAreas = { stock: { take: jest.fn(), giveBack: jest.fn() } };
   const sandboxRun = jest.fn<ReturnType<SandboxRun>, Parameters<SandboxRun>>().mockResolvedValue(outcome());
 
   const handler = new RunExecuteHandler(
@@ -140,6 +141,7 @@ function harness(attempts = 1, claimed: { lostAttempts: number; exhausted: boole
     images as never,
     { run: sandboxRun } as never,
     containers as never,
+    outputAreas as never,
   );
   return {
     handler,

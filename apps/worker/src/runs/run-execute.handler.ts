@@ -22,6 +22,7 @@ import { DONE, HANDED_BACK, type JobContext, type JobHandler, type JobOutcome } 
 import { type HeldLease, JobLeaseService } from '../consumers/job-lease.service';
 import { WorkerIdentity } from '../heartbeat/worker-identity';
 import { WorkerRuntimesService } from '../sandbox-environment/worker-runtimes.service';
+import { WorkerOutputAreas } from './worker-output-areas';
 import { ProgressThrottle } from './progress-throttle';
 import { RunInputStager, type StagedInput } from './run-input-stager';
 import { sentence, verdictOf } from './run-outcome';
@@ -67,6 +68,7 @@ export class RunExecuteHandler implements JobHandler<'run.execute'> {
     private readonly images: ImageLoader,
     private readonly sandbox: SandboxRunner,
     private readonly containers: RunContainers,
+    private readonly outputAreas: WorkerOutputAreas,
   ) {}
 
   /** A platform fault is thrown to the lease service, which hands the run back for a retry. */
@@ -249,6 +251,7 @@ export class RunExecuteHandler implements JobHandler<'run.execute'> {
           limits: this.config.limits,
           inputDir: staged.inputDir,
           workDir: attemptDir,
+          outputAreas: this.outputAreas.stock,
           labels: { instance: this.config.instanceId, runId: run.id, attempt: claim.attempts, workerId: this.identity.id },
         };
         sandbox = await this.sandbox.run(spec, {
