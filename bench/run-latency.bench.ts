@@ -9,7 +9,7 @@ import type { BenchContext } from './support/bench-context';
 import { findDaemons, TICKS_PER_SECOND } from './support/engine-cpu';
 import { percentile, round } from './support/figures';
 import type { ReferenceRun } from './support/references';
-import { aggregateSteps, describeProfile, type StepProfile } from './support/step-profile';
+import { aggregatePhases, aggregateSteps, describeProfile, type PhaseProfile, type StepProfile } from './support/step-profile';
 
 export interface LineLatency {
   p50Ms: number;
@@ -28,6 +28,8 @@ export interface LatencyFigures {
   ratios: { runnerToEngine: number; platformToEngine: number };
   /** Sequential profile of the sandbox phase: the runner line's own steps, the platform worker's, and the engine line's four calls. */
   profile: { runner: StepProfile; platform: StepProfile; engine: StepProfile };
+  /** The platform line's latency split into the worker's phases and what lies outside them (API, outbox, queue, claim, events). */
+  platformPhases: PhaseProfile;
   /** dockerd + containerd CPU per engine-limit run, per step, in ms (10 ms ticks, averaged over the runs); absent with a remote engine. */
   engineDaemonCpuMsPerStep?: Partial<Record<SandboxStep | 'total', number>>;
 }
@@ -53,7 +55,15 @@ export async function benchRunLatency(context: BenchContext, runs: number): Prom
       runner.push(await lines.runner.runOnce());
       engine.push(await lines.engine.runOnce(daemons ? { daemons } : {}));
     }
-    const platformSteps = await context.workerSteps(platformRunIds);
+    const workerRuns = await context.workerRunTimes(platformRunIds);
+    const platformSteps = workerRuns.flatMap((run) => (Object.keys(run.steps).length > 0 ? [run.steps] : []));
+    const latencyOf = new Map(platformRunIds.map((id, index) => [id, platform[index]!]));
+    const platformPhases = aggregatePhases(
+      workerRuns.map((run) => {
+        const inWorker = Object.values(run.phases).reduce((sum, ms) => sum + ms, 0);
+        return { ...run.phases, outside: round(latencyOf.get(run.runId)! - inWorker, 1) };
+      }),
+    );
     figures.push(
       latencyFigures(
         kind,
@@ -63,6 +73,7 @@ export async function benchRunLatency(context: BenchContext, runs: number): Prom
           platform: aggregateSteps(platformSteps),
           engine: aggregateSteps(engine.map((run) => run.steps)),
         },
+        platformPhases,
         daemons ? daemonCpuPerStep(engine.flatMap((run) => (run.daemonTicks ? [run.daemonTicks] : []))) : undefined,
       ),
     );
@@ -75,6 +86,7 @@ function latencyFigures(
   analysis: BenchAnalysisKind,
   ms: { engine: number[]; runner: number[]; platform: number[] },
   profile: LatencyFigures['profile'],
+  platformPhases: PhaseProfile,
   engineDaemonCpuMsPerStep: LatencyFigures['engineDaemonCpuMsPerStep'],
 ): LatencyFigures {
   const line = (values: number[]): LineLatency => ({ p50Ms: round(percentile(values, 50), 1), p95Ms: round(percentile(values, 95), 1) });
@@ -91,6 +103,7 @@ function latencyFigures(
     gaps: { runnerMinusEngine: gap(runner), platformMinusEngine: gap(platform) },
     ratios: { runnerToEngine: round(runner.p50Ms / engine.p50Ms, 2), platformToEngine: round(platform.p50Ms / engine.p50Ms, 2) },
     profile,
+    platformPhases,
     ...(engineDaemonCpuMsPerStep ? { engineDaemonCpuMsPerStep } : {}),
   };
 }
@@ -111,7 +124,7 @@ function daemonCpuPerStep(runs: SandboxStepTimes[]): LatencyFigures['engineDaemo
 }
 
 function printLatency(figures: LatencyFigures): void {
-  const { analysis, runs, engine, runner, platform, gaps, ratios, profile } = figures;
+  const { analysis, runs, engine, runner, platform, gaps, ratios, profile, platformPhases } = figures;
   const ms = (line: LineLatency) => `p50 ${line.p50Ms} / p95 ${line.p95Ms} ms`;
   const minimal = analysis === 'busybox';
   console.log(
@@ -120,6 +133,7 @@ function printLatency(figures: LatencyFigures): void {
       `  platform − engine: p50 +${gaps.platformMinusEngine.p50Ms} ms${minimal ? ' (target ≤ 100)' : ''}, p95 +${gaps.platformMinusEngine.p95Ms} ms${minimal ? ' (target ≤ 250)' : ''}; platform ÷ engine p50 ${ratios.platformToEngine}\n` +
       `  profile (mean/p95 ms), runner: ${describeProfile(profile.runner)}\n` +
       `  profile, platform worker: ${describeProfile(profile.platform)}\n` +
+      `  platform phases (mean/p95 ms): ${describeProfile(platformPhases)}\n` +
       `  profile, engine limit: ${describeProfile(profile.engine)}` +
       (figures.engineDaemonCpuMsPerStep
         ? `\n  dockerd + containerd CPU per engine-limit run (ms): ${Object.entries(figures.engineDaemonCpuMsPerStep)

@@ -19,7 +19,7 @@ import {
 import { BenchClient, type BenchSession } from './bench-client';
 import { type EngineLimitReference, prepareReferences, type SandboxRunnerReference } from './references';
 import type { BenchStack } from './stack';
-import { stepsFromWorkerLog } from './step-profile';
+import { runTimesFromWorkerLog, type WorkerRunTimes } from './step-profile';
 
 /** The small dataset every run reads, so a run stages real (if few) records. */
 const SMALL_DATASET_POSTS = 20;
@@ -53,6 +53,8 @@ export interface BenchContext {
   runMany(count: number): Promise<PlatformBatch>;
   /** The sandbox steps the worker logged for these runs (those that reached the sandbox). */
   workerSteps(runIds: readonly string[]): Promise<SandboxStepTimes[]>;
+  /** The phases and steps the worker logged for these runs, in the log's order. */
+  workerRunTimes(runIds: readonly string[]): Promise<WorkerRunTimes[]>;
   dispose(): Promise<void>;
 }
 
@@ -112,6 +114,22 @@ export async function prepareContext(stack: BenchStack, images: readonly BenchIm
   const node = lines.node;
   if (!node) throw new Error('the benchmarks need the Node analysis');
 
+  const workerRunTimes = async (runIds: readonly string[]): Promise<WorkerRunTimes[]> => {
+    // One worker logs to logs/worker.log; more (LOCKBOX_WORKERS) to worker-2.log, worker-3.log, …
+    const logDir = join(stack.home, 'logs');
+    const read = async () => {
+      const names = (await readdir(logDir)).filter((name) => /^worker(-\d+)?\.log$/.test(name));
+      const logs = await Promise.all(names.map((name) => readFile(join(logDir, name), 'utf8')));
+      return runTimesFromWorkerLog(logs.join('\n'), runIds);
+    };
+    // The worker logs a run's line just after its commit, so the last runs' may not be written yet.
+    let runs = await read();
+    for (let attempt = 0; attempt < 8 && runs.length < runIds.length; attempt++) {
+      await sleep(250);
+      runs = await read();
+    }
+    return runs;
+  };
   return {
     stack,
     client,
@@ -121,22 +139,8 @@ export async function prepareContext(stack: BenchStack, images: readonly BenchIm
     datasetId,
     lines,
     runMany: node.platform,
-    workerSteps: async (runIds) => {
-      // One worker logs to logs/worker.log; more (LOCKBOX_WORKERS) to worker-2.log, worker-3.log, …
-      const logDir = join(stack.home, 'logs');
-      const read = async () => {
-        const names = (await readdir(logDir)).filter((name) => /^worker(-\d+)?\.log$/.test(name));
-        const logs = await Promise.all(names.map((name) => readFile(join(logDir, name), 'utf8')));
-        return stepsFromWorkerLog(logs.join('\n'), runIds);
-      };
-      // The worker logs a run's line just after its commit, so the last runs' may not be written yet.
-      let steps = await read();
-      for (let attempt = 0; attempt < 8 && steps.length < runIds.length; attempt++) {
-        await sleep(250);
-        steps = await read();
-      }
-      return steps;
-    },
+    workerSteps: async (runIds) => (await workerRunTimes(runIds)).flatMap((run) => (Object.keys(run.steps).length > 0 ? [run.steps] : [])),
+    workerRunTimes,
     dispose: async () => {
       events.close();
       for (const dispose of disposers) await dispose();

@@ -1,4 +1,4 @@
-import { aggregateSteps, describeProfile, stepsFromWorkerLog } from './step-profile';
+import { aggregatePhases, aggregateSteps, describeProfile, runTimesFromWorkerLog, stepsFromWorkerLog } from './step-profile';
 
 describe('aggregateSteps', () => {
   it('gives each step its mean and p95 over the runs that took it, in the run order, and the total', () => {
@@ -41,5 +41,28 @@ describe('stepsFromWorkerLog', () => {
     expect(
       stepsFromWorkerLog(log, ['8d5f6a1e-0000-4000-8000-000000000001', '8d5f6a1e-0000-4000-8000-000000000002', '8d5f6a1e-0000-4000-8000-000000000009']),
     ).toEqual([{ image: 2, area: 4, create: 41, start: 80, wait: 60, remove: 40, unmount: 5 }]);
+  });
+
+  it('reads the phases of each run asked for, with its steps, whether or not it reached the sandbox', () => {
+    expect(runTimesFromWorkerLog(log, ['8d5f6a1e-0000-4000-8000-000000000002', '8d5f6a1e-0000-4000-8000-000000000003'])).toEqual([
+      { runId: '8d5f6a1e-0000-4000-8000-000000000002', phases: { prepare: 8, stage: 12, sandbox: 0, store: 0, commit: 11 }, steps: {} },
+      {
+        runId: '8d5f6a1e-0000-4000-8000-000000000003',
+        phases: { prepare: 9, stage: 10, sandbox: 310, store: 41, commit: 12 },
+        steps: { image: 3, create: 50 },
+      },
+    ]);
+  });
+});
+
+describe('aggregatePhases', () => {
+  it('gives each phase and the time outside them, in order, with the total', () => {
+    const profile = aggregatePhases([
+      { prepare: 8, stage: 12, sandbox: 300, store: 40, commit: 10, outside: 30 },
+      { prepare: 12, stage: 8, sandbox: 320, store: 40, commit: 10, outside: 50 },
+    ]);
+    expect(Object.keys(profile)).toEqual(['prepare', 'stage', 'sandbox', 'store', 'commit', 'outside', 'total']);
+    expect(profile.outside).toEqual({ runs: 2, meanMs: 40, p95Ms: 50 });
+    expect(profile.total).toEqual({ runs: 2, meanMs: 420, p95Ms: 440 });
   });
 });

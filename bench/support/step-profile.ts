@@ -12,24 +12,50 @@ export interface StepFigures {
 
 export type StepProfile = Partial<Record<SandboxStep | 'total', StepFigures>>;
 
-/** Per step, in the run's order; `total` is the sum of each run's steps. Steps no run took are absent. */
-export function aggregateSteps(runs: readonly SandboxStepTimes[]): StepProfile {
-  const profile: StepProfile = {};
-  const figures = (values: number[]): StepFigures => ({
+/** The worker's phases of a run, in order (its `phases` log line), and `outside`: the platform's latency less their sum. */
+export const WORKER_PHASES = ['prepare', 'stage', 'sandbox', 'store', 'commit'] as const;
+export type WorkerPhase = (typeof WORKER_PHASES)[number];
+export type PhaseTimes = Partial<Record<WorkerPhase | 'outside', number>>;
+export type PhaseProfile = Partial<Record<WorkerPhase | 'outside' | 'total', StepFigures>>;
+
+/** What the worker logged of one run: its phases and the sandbox phase's steps. */
+export interface WorkerRunTimes {
+  runId: string;
+  phases: Partial<Record<WorkerPhase, number>>;
+  steps: SandboxStepTimes;
+}
+
+function figuresOf(values: number[]): StepFigures {
+  return {
     runs: values.length,
     meanMs: round(values.reduce((sum, value) => sum + value, 0) / values.length, 1),
     p95Ms: round(percentile(values, 95), 1),
-  });
-  for (const step of SANDBOX_STEPS) {
-    const values = runs.flatMap((run) => (run[step] === undefined ? [] : [run[step]]));
-    if (values.length > 0) profile[step] = figures(values);
+  };
+}
+
+/** Per key, in the given order; `total` is the sum of each run's. Keys no run has are absent. */
+function aggregate<K extends string>(runs: ReadonlyArray<Partial<Record<K, number>>>, keys: readonly K[]): Partial<Record<K | 'total', StepFigures>> {
+  const profile: Partial<Record<K | 'total', StepFigures>> = {};
+  for (const key of keys) {
+    const values = runs.flatMap((run) => (run[key] === undefined ? [] : [run[key]]));
+    if (values.length > 0) profile[key] = figuresOf(values);
   }
-  if (runs.length > 0) profile.total = figures(runs.map((run) => Object.values(run).reduce((sum, value) => sum + (value ?? 0), 0)));
+  if (runs.length > 0) profile.total = figuresOf(runs.map((run) => keys.reduce((sum, key) => sum + (run[key] ?? 0), 0)));
   return profile;
 }
 
+/** Per step, in the run's order; `total` is the sum of each run's steps. Steps no run took are absent. */
+export function aggregateSteps(runs: readonly SandboxStepTimes[]): StepProfile {
+  return aggregate(runs, SANDBOX_STEPS);
+}
+
+/** Per phase of the worker, and `outside` it (API, outbox, queue, claim, events: the latency the phases do not cover). */
+export function aggregatePhases(runs: readonly PhaseTimes[]): PhaseProfile {
+  return aggregate(runs, [...WORKER_PHASES, 'outside'] as const);
+}
+
 /** One line of the profile for the console: `create 41/63 · start 80/120 · …` (mean/p95 ms). */
-export function describeProfile(profile: StepProfile): string {
+export function describeProfile(profile: StepProfile | PhaseProfile): string {
   return Object.entries(profile)
     .map(([step, figures]) => `${step} ${Math.round(figures.meanMs)}/${Math.round(figures.p95Ms)}`)
     .join(' · ');
@@ -40,14 +66,22 @@ export function describeProfile(profile: StepProfile): string {
  * without such a line is left out; the caller compares the count with what it asked for.
  */
 export function stepsFromWorkerLog(log: string, runIds: readonly string[]): SandboxStepTimes[] {
+  return runTimesFromWorkerLog(log, runIds).flatMap((run) => (Object.keys(run.steps).length > 0 ? [run.steps] : []));
+}
+
+/** The phases and steps the worker logged for each of the given runs, in the log's order; a run without a line is left out. */
+export function runTimesFromWorkerLog(log: string, runIds: readonly string[]): WorkerRunTimes[] {
   const wanted = new Set(runIds);
-  const found: SandboxStepTimes[] = [];
+  const found: WorkerRunTimes[] = [];
   for (const line of log.split('\n')) {
-    const match = /run ([\w-]+): phases .*?steps=([\w:.,]+)/.exec(line);
-    if (match && wanted.has(match[1]!)) {
-      found.push(parseStepTimes(match[2]!));
-      wanted.delete(match[1]!);
+    const match = /run ([\w-]+): phases (.*?) container=\S+ steps=([\w:.,-]+)/.exec(line);
+    if (!match || !wanted.has(match[1]!)) continue;
+    const phases: WorkerRunTimes['phases'] = {};
+    for (const [, name, ms] of match[2]!.matchAll(/(\w+)=(\d+)ms/g)) {
+      if ((WORKER_PHASES as readonly string[]).includes(name!)) phases[name as WorkerPhase] = Number(ms);
     }
+    found.push({ runId: match[1]!, phases, steps: match[3] === '-' ? {} : parseStepTimes(match[3]!) });
+    wanted.delete(match[1]!);
   }
   return found;
 }

@@ -21,6 +21,7 @@ function latency(
     },
     ratios: { runnerToEngine: runnerP50 / engineP50, platformToEngine: platform.p50Ms / engineP50 },
     profile: { runner: {}, platform: {}, engine: {} },
+    platformPhases: {},
   };
 }
 
