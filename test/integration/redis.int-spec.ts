@@ -4,7 +4,7 @@ import { connect, createServer } from 'node:net';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ConfigModule, loadConfig, type LockboxConfig, runtimeFilePath } from '@lockbox/config';
-import { EventsModule, RedisRepository } from '@lockbox/events';
+import { RedisModule, RedisRepository } from '@lockbox/events';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -223,10 +223,11 @@ describe('RedisRepository against redis-server', () => {
     }
   });
 
-  it('is provided by EventsModule from LOCKBOX_CONFIG and disconnected on shutdown', async () => {
-    @Module({ imports: [ConfigModule.forRoot({ redis: { url: own.url } } as LockboxConfig), EventsModule] })
+  it('is provided by RedisModule (which EventsModule exports) from LOCKBOX_CONFIG and disconnected on shutdown', async () => {
+    @Module({ imports: [ConfigModule.forRoot({ redis: { url: own.url } } as LockboxConfig), RedisModule] })
     class TestModule {}
-    const app = await NestFactory.createApplicationContext(TestModule, { logger: false });
+    // abortOnError: a failure to start is this test's, not a process.exit that ends the whole run.
+    const app = await NestFactory.createApplicationContext(TestModule, { logger: false, abortOnError: false });
     const provided = app.get(RedisRepository);
     await provided.ping();
     await provided.subscribe(`${names}:module`, () => undefined);

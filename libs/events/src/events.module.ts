@@ -1,19 +1,12 @@
 import { Module } from '@nestjs/common';
-import { LOCKBOX_CONFIG, type LockboxConfig } from '@lockbox/config';
 import { DatabaseModule } from '@lockbox/db';
 import { PlatformEventsService } from './platform-events.service';
-import { RedisRepository } from './redis.repository';
+import { RedisModule } from './redis.module';
 
+/** Platform events: recorded through the database's repositories, published live through Redis. */
 @Module({
-  imports: [DatabaseModule],
-  providers: [
-    {
-      provide: RedisRepository,
-      inject: [LOCKBOX_CONFIG],
-      useFactory: (config: LockboxConfig) => new RedisRepository(config.redis),
-    },
-    PlatformEventsService,
-  ],
-  exports: [RedisRepository, PlatformEventsService],
+  imports: [DatabaseModule, RedisModule],
+  providers: [PlatformEventsService],
+  exports: [RedisModule, PlatformEventsService],
 })
 export class EventsModule {}
