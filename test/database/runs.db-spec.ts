@@ -93,6 +93,42 @@ describe('a fenced-out worker', () => {
   });
 });
 
+describe('the start of an attempt', () => {
+  const startedEvents = async (runId: string) =>
+    (await db.dataSource.query(`SELECT type, payload FROM events WHERE subject_id = $1 AND type = 'run.started' ORDER BY id`, [runId])) as Array<{
+      type: string;
+      payload: Record<string, unknown>;
+    }>;
+
+  it('is marked with its run.started event in one statement, once per attempt however often it is replayed', async () => {
+    const runId = await seedQueuedRun(db, seeded);
+    const claim = (await claimRun(db, runId, 'worker-a'))!;
+    const run = await db.runs.loadClaimed(runId);
+
+    const first = await db.runs.markStarted(claim, run);
+    expect(first.held).toBe(true);
+    expect(first.recorded).toEqual({
+      userId: run.userId,
+      event: expect.objectContaining({ type: 'run.started', subjectId: runId, payload: expect.objectContaining({ runId, attempt: 1, status: 'running' }) }),
+    });
+    expect((await runRow(db, runId)).started_at).not.toBeNull();
+
+    const replay = await db.runs.markStarted(claim, run);
+    expect(replay).toEqual({ held: true, recorded: undefined });
+    expect(await startedEvents(runId)).toHaveLength(1);
+  });
+
+  it('records no event for a worker fenced out of the run', async () => {
+    const runId = await seedQueuedRun(db, seeded);
+    const stale = (await claimRun(db, runId, 'worker-stale'))!;
+    const run = await db.runs.loadClaimed(runId);
+    await expireLease(runId);
+    await claimRun(db, runId, 'worker-current');
+    expect(await db.runs.markStarted(stale, run)).toEqual({ held: false, recorded: undefined });
+    expect(await startedEvents(runId)).toEqual([]);
+  });
+});
+
 describe('the overdue sweep', () => {
   async function runningSince(secondsAgo: number, timeoutSeconds: number): Promise<{ runId: string; version: SeededVersion }> {
     const version = await seedPublishedVersion(db, timeoutSeconds);

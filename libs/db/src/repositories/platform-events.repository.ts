@@ -44,6 +44,32 @@ export class PlatformEventsRepository {
     return { userId: event.userId, event: toLiveEvent(row) };
   }
 
+  /**
+   * A state change and the event that reports it, in one statement (one round trip, atomic without a
+   * transaction): `change` is a data-modifying statement with parameters from $1 whose RETURNING gives a
+   * row when the state moved, and the event is recorded only then. `moved` is false when nothing
+   * changed; `recorded` is undefined then, and on a replay (dedupe key already recorded).
+   */
+  async recordWithChange(
+    change: { sql: string; parameters: unknown[] },
+    event: Omit<NewPlatformEvent, 'notification'>,
+  ): Promise<{ moved: boolean; recorded: RecordedEvent }> {
+    const next = change.parameters.length + 1;
+    const [row] = (await this.dataSource.query(
+      `WITH change AS (${change.sql}),
+            event AS (
+              INSERT INTO events (user_id, type, subject_id, payload, dedupe_key)
+              SELECT $${next}::uuid, $${next + 1}::text, $${next + 2}::uuid, $${next + 3}::jsonb, $${next + 4}::text FROM change LIMIT 1
+              ON CONFLICT (dedupe_key) DO NOTHING
+              RETURNING id, type, subject_id, payload, created_at)
+       SELECT EXISTS (SELECT 1 FROM change) AS moved, event.id, event.type, event.subject_id, event.payload, event.created_at
+         FROM (SELECT 1) AS one LEFT JOIN event ON true`,
+      [...change.parameters, event.userId, event.type, event.subjectId ?? null, event.payload, event.dedupeKey ?? null],
+    )) as [{ moved: boolean } & { [K in keyof EventRow]: EventRow[K] | null }];
+    const recorded = row.id === null ? undefined : { userId: event.userId, event: toLiveEvent(row as EventRow) };
+    return { moved: row.moved, recorded };
+  }
+
   /** A user's events after `afterId`, oldest first: the replay of a reconnecting stream. */
   async pageForUserAfter(userId: string, afterId: string, limit: number): Promise<LiveEvent[]> {
     const rows = (await this.dataSource.query(

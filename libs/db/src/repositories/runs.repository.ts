@@ -258,23 +258,23 @@ export class RunsRepository {
 
   /** Marks this attempt's start, with its `run.started` event. `held` is false (nothing written) when the claim no longer holds. */
   async markStarted(claim: JobClaim, run: ClaimedRun): Promise<{ held: boolean; recorded: RecordedEvent }> {
-    return this.dataSource.transaction(async (manager) => {
-      const fence = claimFence(claim, 2);
-      const [, affected] = (await manager.query(
-        `UPDATE runs SET started_at = now(), progress = NULL, progress_message = NULL, updated_at = now()
-          WHERE id = $1 AND status = 'running' AND ${fence.sql}`,
-        [claim.id, ...fence.parameters],
-      )) as [unknown, number];
-      if (affected !== 1) return { held: false, recorded: undefined };
-      const recorded = await this.events.record(manager, {
+    const fence = claimFence(claim, 2);
+    const { moved, recorded } = await this.events.recordWithChange(
+      {
+        sql: `UPDATE runs SET started_at = now(), progress = NULL, progress_message = NULL, updated_at = now()
+               WHERE id = $1 AND status = 'running' AND ${fence.sql}
+              RETURNING id`,
+        parameters: [claim.id, ...fence.parameters],
+      },
+      {
         userId: run.userId,
         type: 'run.started',
         subjectId: run.id,
         payload: { runId: run.id, status: 'running', attempt: claim.attempts, analysis: run.analysis.slug, version: run.version.version },
         dedupeKey: `run:${run.id}:attempt-${claim.attempts}:started`,
-      });
-      return { held: true, recorded };
-    });
+      },
+    );
+    return { held: moved, recorded };
   }
 
   /** Fenced by the claim: a worker that lost its lease moves nothing. */
