@@ -29,14 +29,16 @@ export function runFinishedDedupeKey(runId: string): string {
 }
 
 /** What the user is told: a title naming the analysis, and the summary or the reason as the body. */
+/** What follows the analysis' title in the title of a finished run's notification. */
+export const RUN_NOTIFICATION_TITLE_AFTER: Record<TerminalRunStatus, string> = {
+  succeeded: ' is ready',
+  failed: ' failed',
+  timed_out: ' ran out of time',
+  cancelled: ' was cancelled',
+};
+
 export function notificationFor(analysisTitle: string, verdict: RunVerdict): { title: string; body: string } {
-  const titles: Record<TerminalRunStatus, string> = {
-    succeeded: `${analysisTitle} is ready`,
-    failed: `${analysisTitle} failed`,
-    timed_out: `${analysisTitle} ran out of time`,
-    cancelled: `${analysisTitle} was cancelled`,
-  };
-  return { title: titles[verdict.status], body: verdict.message };
+  return { title: `${analysisTitle}${RUN_NOTIFICATION_TITLE_AFTER[verdict.status]}`, body: verdict.message };
 }
 
 /**

@@ -72,7 +72,7 @@ export async function freshDatabase(): Promise<TestDatabase> {
     audit,
     outbox: new OutboxRepository(dataSource),
     runs: new RunsRepository(dataSource, events, audit),
-    terminal: new RunTerminalWriter(dataSource, events),
+    terminal: new RunTerminalWriter(dataSource),
     submissions: new SubmissionsRepository(dataSource),
     submissionStates: new SubmissionStateWriter(dataSource, events, audit),
     datasets,

@@ -3,7 +3,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { LiveEvent, NewPlatformEvent, RecordedEvent } from '@lockbox/events';
 
-interface EventRow {
+/** An `events` row as the statements that insert one return it. */
+export interface EventRow {
   id: string;
   type: string;
   subject_id: string | null;
@@ -11,7 +12,7 @@ interface EventRow {
   created_at: Date;
 }
 
-function toLiveEvent(row: EventRow): LiveEvent {
+export function toLiveEvent(row: EventRow): LiveEvent {
   return { id: String(row.id), type: row.type, subjectId: row.subject_id, payload: row.payload, createdAt: row.created_at.toISOString() };
 }
 

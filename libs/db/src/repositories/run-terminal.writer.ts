@@ -5,8 +5,8 @@ import type { RecordedEvent } from '@lockbox/events';
 import type { StoredArtifact } from '../entities/run.entity';
 import type { JobClaim } from '../job-lease';
 import { type QuarantineCause, quarantineVersion } from '../quarantine';
-import { notificationFor, RUN_FINISHED_EVENT, runFinishedDedupeKey, type RunVerdict } from '../run-outcomes';
-import { PlatformEventsRepository } from './platform-events.repository';
+import { RUN_FINISHED_EVENT, RUN_NOTIFICATION_TITLE_AFTER, runFinishedDedupeKey, type RunVerdict } from '../run-outcomes';
+import { type EventRow, toLiveEvent } from './platform-events.repository';
 
 /**
  * Who ends the run, which says what state it must still be in:
@@ -64,38 +64,56 @@ function guardOf(endedBy: RunEndedBy, firstParameter: number): { from: 'queued' 
 }
 
 /**
- * The one writer of a run's terminal state. In one transaction: the status, reason and message, the
- * outputs, the lease cleared and row_version moved on (which fences out whoever held the run), the
- * version's quarantine flag when the run ran out of attempts, and the `run.<status>` event with its
- * notification. Only a row still in the state its ender expects is moved, so of any number of callers
- * at once exactly one ends the run and records one event and one notification; the others get
- * undefined and write nothing.
+ * The one writer of a run's terminal state. In one statement (one round trip, atomic as any statement):
+ * the status, reason and message, the outputs, the lease cleared and row_version moved on (which fences
+ * out whoever held the run), and the `run.<status>` event with its notification; with the version's
+ * quarantine flag (a run that ran out of attempts), in one transaction with it. Only a row still in the
+ * state its ender expects is moved, so of any number of callers at once exactly one ends the run and
+ * records one event and one notification; the others get undefined and write nothing.
  */
 @Injectable()
 export class RunTerminalWriter {
-  constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly events: PlatformEventsRepository,
-  ) {}
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  /** In a transaction of its own. */
+  /** In one statement, or with the quarantine flag in one transaction. */
   async end(end: RunEnd): Promise<EndedRun | undefined> {
-    return this.dataSource.transaction((manager) => this.endIn(manager, end));
+    if (end.quarantine) return this.dataSource.transaction((manager) => this.endIn(manager, end));
+    return this.endIn(this.dataSource.manager, end);
   }
 
-  /** In the caller's transaction (a suspension ends the version's queued runs with the version). */
+  /**
+   * In the caller's transaction (a suspension ends the version's queued runs with the version). The run's
+   * row, its event and its notification are one statement: each insert takes its row from the one before,
+   * so nothing is recorded unless the run moved, and the dedupe keys keep a replay from recording twice.
+   */
   async endIn(manager: EntityManager, { runId, verdict, endedBy, outputs = NO_OUTPUTS, quarantine }: RunEnd): Promise<EndedRun | undefined> {
-    const guard = guardOf(endedBy, 13);
-    const [rows] = (await manager.query(
-      `UPDATE runs r
-          SET status = $2, reason = $3, message = $4, finished_at = now(), container_ms = $5,
-              result_key = $6, result_summary = $7, log_key = $8, log_bytes = $9,
-              progress = CASE WHEN $10 THEN 1 ELSE r.progress END, artifacts = $11::jsonb,
-              cancel_requested_at = CASE WHEN $12 THEN coalesce(r.cancel_requested_at, now()) ELSE r.cancel_requested_at END,
-              lease_owner = NULL, lease_expires_at = NULL, row_version = r.row_version + 1, updated_at = now()
-         FROM analysis_versions v JOIN analyses a ON a.id = v.analysis_id
-        WHERE r.id = $1 AND v.id = r.analysis_version_id AND r.status = '${guard.from}' ${guard.sql}
-        RETURNING r.user_id, a.title, a.slug, v.version, v.id AS version_id`,
+    const guard = guardOf(endedBy, 16);
+    const [row] = (await manager.query(
+      `WITH ended AS (
+         UPDATE runs r
+            SET status = $2, reason = $3, message = $4, finished_at = now(), container_ms = $5,
+                result_key = $6, result_summary = $7, log_key = $8, log_bytes = $9,
+                progress = CASE WHEN $10 THEN 1 ELSE r.progress END, artifacts = $11::jsonb,
+                cancel_requested_at = CASE WHEN $12 THEN coalesce(r.cancel_requested_at, now()) ELSE r.cancel_requested_at END,
+                lease_owner = NULL, lease_expires_at = NULL, row_version = r.row_version + 1, updated_at = now()
+           FROM analysis_versions v JOIN analyses a ON a.id = v.analysis_id
+          WHERE r.id = $1 AND v.id = r.analysis_version_id AND r.status = '${guard.from}' ${guard.sql}
+          RETURNING r.user_id, a.title, a.slug, v.version, v.id AS version_id
+       ), event AS (
+         INSERT INTO events (user_id, type, subject_id, payload, dedupe_key)
+         SELECT ended.user_id, $13::text, $1::uuid,
+                jsonb_build_object('runId', $1::text, 'status', $2::text, 'reason', $3::text, 'message', $4::text, 'analysis', ended.slug, 'version', ended.version),
+                $14::text
+           FROM ended
+         ON CONFLICT (dedupe_key) DO NOTHING
+         RETURNING id, type, subject_id, payload, created_at
+       ), notification AS (
+         INSERT INTO notifications (user_id, type, title, body, subject_id, dedupe_key)
+         SELECT ended.user_id, $13::text, ended.title || $15::text, $4::text, $1::uuid, $14::text FROM ended, event
+         ON CONFLICT (dedupe_key) DO NOTHING
+       )
+       SELECT ended.user_id, ended.version_id, event.id, event.type, event.subject_id, event.payload, event.created_at
+         FROM ended LEFT JOIN event ON true`,
       [
         runId,
         verdict.status,
@@ -109,22 +127,16 @@ export class RunTerminalWriter {
         verdict.status === 'succeeded',
         JSON.stringify(outputs.artifacts),
         endedBy.by === 'owner',
+        RUN_FINISHED_EVENT[verdict.status],
+        runFinishedDedupeKey(runId),
+        RUN_NOTIFICATION_TITLE_AFTER[verdict.status],
         ...guard.parameters,
       ],
-    )) as [Array<{ user_id: string; title: string; slug: string; version: string; version_id: string }>, number];
-    const run = rows[0];
+    )) as Array<{ user_id: string; version_id: string } & { [K in keyof EventRow]: EventRow[K] | null }>;
     // Already ended, or moved on since its ender read it: someone else wrote the end.
-    if (!run) return undefined;
-    if (quarantine) await quarantineVersion(manager, run.version_id, quarantine);
-
-    const recorded = await this.events.record(manager, {
-      userId: run.user_id,
-      type: RUN_FINISHED_EVENT[verdict.status],
-      subjectId: runId,
-      payload: { runId, status: verdict.status, reason: verdict.reason, message: verdict.message, analysis: run.slug, version: run.version },
-      dedupeKey: runFinishedDedupeKey(runId),
-      notification: notificationFor(run.title, verdict),
-    });
-    return { userId: run.user_id, recorded };
+    if (!row) return undefined;
+    if (quarantine) await quarantineVersion(manager, row.version_id, quarantine);
+    const recorded = row.id === null ? undefined : { userId: row.user_id, event: toLiveEvent(row as EventRow) };
+    return { userId: row.user_id, recorded };
   }
 }
