@@ -102,6 +102,8 @@ describe('a worker killed mid-run', () => {
       runIds.push(accepted.body.id);
     }
 
+    // The extra worker's output areas: mounted ahead in its stock, one given to each of its runs.
+    const stockDir = join(config.home, 'work', 'output-areas', extraId);
     const victim = await eventually(
       async () => {
         const containers = await docker.listContainers({ filters: { label: [`lockbox.worker=${extraId}`, `lockbox.instance=${config.instanceId}`] } });
@@ -109,8 +111,11 @@ describe('a worker killed mid-run', () => {
         if (!container) return undefined;
         const runId = container.Labels['lockbox.run']!;
         const stagingDir = join(config.home, 'work', 'runs', `${runId}-${container.Labels['lockbox.attempt']}`);
-        // Started, with its output tmpfs mounted in its staging directory.
-        return mountsUnder(stagingDir).length > 0 ? { containerId: container.Id, runId, stagingDir } : undefined;
+        const outputArea = container.Mounts.find((mount) => mount.Destination === '/output')?.Source;
+        // Started, with its input staged and its output tmpfs mounted (from the worker's stock).
+        return outputArea && existsSync(stagingDir) && mountsUnder(stockDir).includes(outputArea)
+          ? { containerId: container.Id, runId, stagingDir }
+          : undefined;
       },
       90_000,
       `a container of the extra worker (log: ${logTail(extra.logPath, 10)})`,
@@ -124,11 +129,11 @@ describe('a worker killed mid-run', () => {
     await eventually(
       async () => {
         const containers = await docker.listContainers({ all: true, filters: { label: [`lockbox.worker=${extraId}`] } });
-        const left = containers.length + mountsUnder(victim.stagingDir).length + (existsSync(victim.stagingDir) ? 1 : 0);
+        const left = containers.length + mountsUnder(stockDir).length + (existsSync(stockDir) ? 1 : 0) + (existsSync(victim.stagingDir) ? 1 : 0);
         return left === 0 ? true : undefined;
       },
       90_000,
-      "the reaper to remove the dead worker's container, mount and staging directory",
+      "the reaper to remove the dead worker's container, output mounts (its run's and its stock's) and staging directory",
     );
 
     const finished = await eventually(

@@ -5,6 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { mountPointsUnder } from '../../apps/worker/src/reaper/orphan-reaper';
 import { repoRoot, type RunningLauncher, startLauncher, stopLauncherProcess } from './launcher';
 
 const TEST_HOMES = join(repoRoot, '.lockbox-test');
@@ -93,7 +94,23 @@ const TEST_HOME_DATA = ['s3', 'samples', 'postgres', 'sqs', 'redis', 'work'];
  * do not fill the disk: one full run leaves several gigabytes of stored objects otherwise.
  */
 export function dropTestHomeData(home: string): void {
+  detachMountsUnder(home);
   for (const name of TEST_HOME_DATA) rmSync(join(home, name), { recursive: true, force: true });
+}
+
+/**
+ * A worker killed with SIGKILL leaves its output areas mounted (those in its stock, and a run's), which
+ * only another worker's reaper would remove: the stack is gone, so detach them here, deepest first.
+ */
+function detachMountsUnder(home: string): void {
+  const mounts = mountPointsUnder(readFileSync('/proc/self/mounts', 'utf8'), home);
+  for (const mountPoint of mounts.sort((a, b) => b.length - a.length)) {
+    try {
+      execFileSync('umount', ['-l', mountPoint], { stdio: 'ignore', timeout: 10_000 });
+    } catch {
+      // Not ours to unmount (not root), or gone already: the removal below says what is left.
+    }
+  }
 }
 
 /** The analysis images this run built (and its workers loaded), so repeated runs leave none behind. */
