@@ -204,6 +204,9 @@ dockerd_path() { # dockerd is in sbin, which is often not on a non-root PATH
   return 1
 }
 
+# Tools only the test suites need, not Lockbox itself: "command:what needs it" (Debian packages of the same names).
+TEST_TOOLS=("skopeo:the image interop suite" "umoci:the image interop suite" "buildah:the image interop suite" "chromium:the browser suite, which drives Debian's Chromium")
+
 system_packages() {
   local -a need=() optional=() human=()
   if ! command -v docker >/dev/null 2>&1; then need+=(docker.io); human+=("the docker CLI"); fi
@@ -218,13 +221,12 @@ system_packages() {
   if ! command -v redis-server >/dev/null 2>&1; then need+=(redis-server); human+=("redis-server (>=6)"); fi
   if ! static_busybox >/dev/null; then need+=(busybox-static); human+=("a statically linked busybox (busybox-static)"); fi
 
-  # Test prerequisites, not needed to run Lockbox: the tools developers export images with, which
-  # test/sandbox/image-interop.sandbox-spec.ts builds its images with (Debian's packages).
+  # Test prerequisites (TEST_TOOLS): the tools developers export images with, which the image interop
+  # suite builds its images with, and the Chromium the browser suite drives.
   local -a test_tools=()
-  local tool
-  for tool in skopeo umoci buildah; do command -v "$tool" >/dev/null 2>&1 || test_tools+=("$tool"); done
-  [ -x /usr/bin/chromium ] || test_tools+=(chromium) # the console's browser suite (test/browser) drives Debian's Chromium
-  local test_tools_note="${test_tools[*]-} not installed: the image interop suite (npm run test:sandbox) needs skopeo, umoci and buildah"
+  local entry
+  for entry in "${TEST_TOOLS[@]}"; do command -v "${entry%%:*}" >/dev/null 2>&1 || test_tools+=("${entry%%:*}"); done
+  local test_tools_note="${test_tools[*]-} not installed: the tests need skopeo, umoci and buildah (the image interop suite) and chromium (the browser suite)"
 
   local runsc_note="gVisor runsc is not installed; analyses can only use runc (optional: install gVisor runsc)"
   if [ "${#need[@]}" -eq 0 ] && [ "${#optional[@]}" -eq 0 ] && [ "${#test_tools[@]}" -eq 0 ]; then
@@ -519,7 +521,7 @@ check_sdk_cli() {
 }
 
 # Commands the suites run: "command:what provides it".
-REQUIRED_COMMANDS=("docker:Docker Engine (docker.io)" "redis-server:redis-server >= 6" "skopeo:skopeo, for the image interop suite" "umoci:umoci, for the image interop suite" "buildah:buildah, for the image interop suite" "chromium:chromium (Debian's), for the browser suite")
+REQUIRED_COMMANDS=("docker:Docker Engine (docker.io)" "redis-server:redis-server >= 6" "${TEST_TOOLS[@]}")
 
 check_commands() {
   local entry
