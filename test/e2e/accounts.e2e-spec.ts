@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { api, asClient, clientAddress, createSession, login, type Session, uniqueEmail } from '../support/session';
+import { api, asClient, clientAddress, createSession, eventually, login, type Session, uniqueEmail } from '../support/session';
 import { EventStreamRefused, openEventStream } from '../support/sse';
 
 function expectErrorContract(body: any, statusCode: number): void {
@@ -230,6 +230,8 @@ describe('accounts', () => {
       const secondLogin = await login(user.email, user.password);
       const apiToken = (await api('POST', '/me/tokens', { token: user.token, body: { name: 'CLI' } })).body.token as string;
       const ticket = (await api('POST', '/events/ticket', { token: user.token })).body.ticket as string;
+      const openStream = await openEventStream({ token: user.token });
+      const bystanderStream = await openEventStream({ token: bystander.token });
 
       const wrong = await changePassword(user, 'not my password', 'a new password!');
       expect(wrong.status).toBe(403);
@@ -253,6 +255,11 @@ describe('accounts', () => {
       expect((await loginAs(user.email, user.password, clientAddress())).status).toBe(401);
       expect((await loginAs(user.email, 'a new password!', clientAddress())).status).toBe(200);
       expect((await api('GET', '/me', { token: bystander.token })).status).toBe(200);
+      // A stream opened before the change ends with it; another account's stays open.
+      await eventually(async () => (openStream.ended ? true : undefined), 10_000, 'the open event stream to end');
+      expect(bystanderStream.ended).toBe(false);
+      openStream.close();
+      bystanderStream.close();
     });
 
     it('throttles wrong current passwords as it throttles logins, on the same account', async () => {
@@ -290,11 +297,14 @@ describe('accounts', () => {
       const personalToken = (await api('POST', '/me/tokens', { token: person.token, body: { name: 'before the change' } })).body.token as string;
       expect((await api('GET', '/me', { token: personalToken })).status).toBe(200);
       const admin = await createSession('admin');
+      const openStream = await openEventStream({ token: person.token });
 
       const changed = await api('POST', `/users/${person.id}/role`, { token: admin.token, body: { role: 'developer' } });
       expect(changed.status).toBe(200);
       expect(changed.body).toMatchObject({ id: person.id, email: person.email, role: 'developer' });
-      // The access token and the personal API token carried the old role: both end.
+      // The access token, the personal API token and the event stream carried the old role: all end.
+      await eventually(async () => (openStream.ended ? true : undefined), 10_000, 'the open event stream to end');
+      openStream.close();
       expect((await api('GET', '/me', { token: person.token })).status).toBe(401);
       expect((await api('GET', '/me', { token: personalToken })).status).toBe(401);
       const again = await login(person.email, person.password);

@@ -8,6 +8,13 @@ export function userEventsChannel(userId: string): string {
   return `user-events:${userId}`;
 }
 
+/** Said on a user's channel when the account's credentials changed: every open event stream of it ends. */
+export const STREAMS_ENDED = { streamsEnded: true } as const;
+
+export function isStreamsEnded(payload: unknown): boolean {
+  return typeof payload === 'object' && payload !== null && (payload as Record<string, unknown>).streamsEnded === true;
+}
+
 /**
  * Writes events (and notifications) inside the caller's transaction, and fans them out over Redis after
  * the commit. Redis is only the live path: the rows are the record, so a lost publish loses nothing.
@@ -31,6 +38,16 @@ export class PlatformEventsService {
     if (!recorded) return;
     await this.redis.publish(userEventsChannel(recorded.userId), recorded.event).catch((error: unknown) => {
       this.logger.warn(`live fan-out of event ${recorded.event.id} failed: ${error instanceof Error ? error.message : String(error)}`);
+    });
+  }
+
+  /**
+   * Ends the user's open event streams on every API instance (a password or role change: what a stream
+   * was opened with no longer holds). A client that still may reconnects, with credentials that are checked again.
+   */
+  async endStreams(userId: string): Promise<void> {
+    await this.redis.publish(userEventsChannel(userId), STREAMS_ENDED).catch((error: unknown) => {
+      this.logger.warn(`ending the event streams of ${userId} failed: ${error instanceof Error ? error.message : String(error)}`);
     });
   }
 

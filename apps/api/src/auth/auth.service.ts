@@ -4,6 +4,7 @@ import { type AccessToken, accessTokenClaims, normalizeEmail, UsersService } fro
 import { LOCKBOX_CONFIG, type LockboxConfig } from '@lockbox/config';
 import type { User } from '@lockbox/db';
 import { DomainError } from '@lockbox/errors';
+import { PlatformEventsService } from '@lockbox/events';
 import type { Caller } from './auth.decorators';
 import { BrowserSessionService } from './browser-session.service';
 import { CallerCache } from './caller-cache';
@@ -18,6 +19,7 @@ export class AuthService {
     private readonly throttle: LoginThrottleService,
     private readonly callers: CallerCache,
     private readonly browserSessions: BrowserSessionService,
+    private readonly events: PlatformEventsService,
   ) {}
 
   /**
@@ -45,8 +47,8 @@ export class AuthService {
 
   /**
    * Checks the current password (throttled like a login, against the same account), sets the new one
-   * and ends every session of the account: access tokens and event tickets of earlier epochs, and every
-   * personal API token and browser session. This instance forgets the account at once; the caller gets a
+   * and ends every session of the account: access tokens and event tickets of earlier epochs, every
+   * personal API token and browser session, and the event streams open on any instance. This instance forgets the account at once; the caller gets a
    * new access token.
    */
   async changePassword(caller: Caller, currentPassword: string, newPassword: string, address: string): Promise<AccessToken> {
@@ -58,6 +60,7 @@ export class AuthService {
     const user = await this.users.setPassword(caller.id, newPassword);
     this.callers.forget(caller.id);
     await this.browserSessions.endAll(caller.id);
+    await this.events.endStreams(caller.id);
     return this.issueAccessToken(user);
   }
 

@@ -2,7 +2,7 @@ import { type BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/comm
 import type { Response } from 'express';
 import { PlatformEventsRepository } from '@lockbox/db';
 import { DomainError, QuotaExceededError } from '@lockbox/errors';
-import { RedisRepository, userEventsChannel } from '@lockbox/events';
+import { isStreamsEnded, RedisRepository, userEventsChannel } from '@lockbox/events';
 import { EventStream, type EventStreamOptions, isLiveEvent, type UserEventSource } from './event-stream';
 import { EventStreamConnections } from './event-stream-connections';
 
@@ -81,9 +81,10 @@ export class EventStreamService implements BeforeApplicationShutdown {
 
   private sourceFor(userId: string): UserEventSource {
     return {
-      subscribe: (onEvent) =>
+      subscribe: (onEvent, onEnded) =>
         this.redis.subscribe(userEventsChannel(userId), (payload) => {
           if (isLiveEvent(payload)) onEvent(payload);
+          else if (isStreamsEnded(payload)) onEnded();
         }),
       eventsAfter: (afterId, limit) => this.events.pageForUserAfter(userId, afterId, limit),
       latestEventId: () => this.events.latestIdForUser(userId),

@@ -10,14 +10,16 @@ function event(id: string, type = 'run.succeeded'): LiveEvent {
 class FakeSource implements UserEventSource {
   rows: LiveEvent[] = [];
   live?: (event: LiveEvent) => void;
+  ended?: () => void;
   unsubscribed = 0;
   /** Runs before each page of the replay is answered, to interleave live events with it. */
   beforePage?: (afterId: string) => void;
   subscribeGate?: Promise<void>;
 
-  async subscribe(onEvent: (event: LiveEvent) => void): Promise<() => Promise<void>> {
+  async subscribe(onEvent: (event: LiveEvent) => void, onEnded: () => void): Promise<() => Promise<void>> {
     await this.subscribeGate;
     this.live = onEvent;
+    this.ended = onEnded;
     return async () => {
       this.unsubscribed++;
       this.live = undefined;
@@ -143,6 +145,16 @@ describe('EventStream', () => {
     } finally {
       jest.useRealTimers();
     }
+  });
+
+  it('ends, and unsubscribes, when the account’s credentials change', async () => {
+    const source = new FakeSource();
+    const { stream, out } = await open(source);
+    await stream.start();
+    source.ended!();
+    expect(stream.closed).toBe(true);
+    expect(out.writableEnded).toBe(true);
+    expect(source.unsubscribed).toBe(1);
   });
 
   it('unsubscribes when the client goes away', async () => {

@@ -3,8 +3,11 @@ import type { LiveEvent } from '@lockbox/events';
 
 /** Where one user's events come from: the Redis channel (live) and the `events` rows (replay). */
 export interface UserEventSource {
-  /** Resolves once Redis has confirmed the subscription; returns the unsubscribe. */
-  subscribe(onEvent: (event: LiveEvent) => void): Promise<() => Promise<void>>;
+  /**
+   * Resolves once Redis has confirmed the subscription; returns the unsubscribe. `onEnded`: the account's
+   * credentials changed, so the stream must end.
+   */
+  subscribe(onEvent: (event: LiveEvent) => void, onEnded: () => void): Promise<() => Promise<void>>;
   /** The user's stored events with an id above `afterId`, oldest first, at most `limit`. */
   eventsAfter(afterId: string, limit: number): Promise<LiveEvent[]>;
   /** The id of the user's newest stored event, or '0' when there is none. */
@@ -80,7 +83,10 @@ export class EventStream {
 
   /** Subscribes before anything is written, so a Redis failure can still be answered with an error status. */
   async subscribe(): Promise<void> {
-    const unsubscribe = await this.source.subscribe((event) => this.receive(event));
+    const unsubscribe = await this.source.subscribe(
+      (event) => this.receive(event),
+      () => this.close(),
+    );
     this.unsubscribe = unsubscribe;
     // The client may have gone while Redis confirmed.
     if (this.closed) await unsubscribe();

@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse,
 import { UsersService } from '@lockbox/accounts';
 import { AuditRepository, TransactionRunner, UsersRepository } from '@lockbox/db';
 import { DomainError } from '@lockbox/errors';
+import { PlatformEventsService } from '@lockbox/events';
 import { type Caller, CurrentCaller, Roles } from '../auth/auth.decorators';
 import { CallerCache } from '../auth/caller-cache';
 import { toUserView, type UserView } from '../auth/user.view';
@@ -20,6 +21,7 @@ export class UsersController {
     private readonly transactions: TransactionRunner,
     private readonly accounts: UsersRepository,
     private readonly auditTrail: AuditRepository,
+    private readonly events: PlatformEventsService,
   ) {}
 
   @Get()
@@ -31,7 +33,7 @@ export class UsersController {
   /**
    * Changes an account's role. Everything that authenticated it ends with the old role: its access
    * tokens (the session epoch goes up), its personal API tokens (revoked: one minted by a person must not
-   * turn into a developer's or an admin's) and its browser sessions; it signs in again. An admin cannot
+   * turn into a developer's or an admin's), its browser sessions and its open event streams; it signs in again. An admin cannot
    * change their own role (so the last admin cannot demote themselves by mistake). Audited. A person's
    * datasets and runs stay theirs, unreachable under another role until the role is given back.
    */
@@ -42,7 +44,7 @@ export class UsersController {
   @ApiConflictResponse({ description: 'The caller tried to change their own role' })
   async changeRole(@CurrentCaller() caller: Caller, @Param('id', new ParseUUIDPipe()) id: string, @Body() body: ChangeRoleDto): Promise<UserView> {
     if (id === caller.id) throw new DomainError('conflict', 'You cannot change your own role: ask another admin');
-    const changed = await this.transactions.run(async (transaction) => {
+    const { view, moved } = await this.transactions.run(async (transaction) => {
       const change = await this.accounts.changeRole(transaction, id, body.role);
       if (!change) throw new DomainError('not_found', 'Account not found');
       if (change.from !== body.role) {
@@ -56,10 +58,12 @@ export class UsersController {
           detail: { from: change.from, to: body.role },
         });
       }
-      return toUserView(change.user);
+      return { view: toUserView(change.user), moved: change.from !== body.role };
     });
     // This instance at once; others within LOCKBOX_CALLER_CACHE_MS, when their epoch check sees the new one.
     this.callers.forget(id);
-    return changed;
+    // A stream opened under the old role ends, on every instance; reconnecting checks the new one.
+    if (moved) await this.events.endStreams(id);
+    return view;
   }
 }
