@@ -10,6 +10,8 @@ import { promisify } from 'node:util';
 import Docker from 'dockerode';
 import { DEFAULT_PLATFORM_LIMITS, parseResources, type SandboxRuntime } from '@lockbox/analysis-sdk';
 import {
+  OutputAreaStock,
+  type OutputAreaSource,
   SandboxPlatformError,
   SandboxRunner,
   killRunContainers,
@@ -109,6 +111,7 @@ interface RunOptions {
   output?: string;
   runtime?: SandboxRuntime;
   hooks?: SandboxRunHooks;
+  outputAreas?: OutputAreaSource;
 }
 
 async function runAnalysis(options: RunOptions) {
@@ -124,6 +127,7 @@ async function runAnalysis(options: RunOptions) {
     limits: DEFAULT_PLATFORM_LIMITS,
     inputDir,
     workDir,
+    ...(options.outputAreas ? { outputAreas: options.outputAreas } : {}),
     labels: { instance, runId, attempt: 1, workerId: 'sandbox-int-worker' },
     env: { LOCKBOX_RUN_ID: runId },
   };
@@ -134,6 +138,14 @@ async function runAnalysis(options: RunOptions) {
 
 const node = (...args: string[]) => ({ image: nodeImage, entrypoint: ['node', '/app/analysis.js', ...args] });
 const sh = (script: string) => ({ image: busyboxImage, entrypoint: ['sh', '-c', script] });
+
+async function eventuallyTrue(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`not true within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
 
 /** "type target options" of every mount under dir. */
 async function mountsUnder(dir: string): Promise<string[]> {
@@ -347,6 +359,70 @@ describe('SandboxRunner verdicts', () => {
     const { outcome } = await runAnalysis(node('markdown-script'));
     expect(outcome).toMatchObject({ status: 'failed', reason: 'output_invalid' });
     expect(outcome.message).toMatch(/^result\.json: blocks\[0\]\.text is rejected: markdown must not contain raw HTML \(found "<script" at character 6\)/);
+  });
+});
+
+describe('SandboxRunner with an output-area stock, as a worker keeps one', () => {
+  /** The host path mounted at /output of a container. */
+  async function outputAreaOf(containerId: string): Promise<string> {
+    const { Mounts } = await docker.getContainer(containerId).inspect();
+    return Mounts.find((mount) => mount.Destination === '/output')!.Source;
+  }
+
+  it('gives each run a fresh tmpfs of its own, mounted ahead, and unmounts each one given back', async () => {
+    const stockDir = join(workDir, 'output-areas', 'worker-a');
+    const errors: unknown[] = [];
+    const stock = new OutputAreaStock(stockDir, { depth: 1, onError: (error) => errors.push(error) });
+    const used: string[] = [];
+    try {
+      for (let run = 0; run < 3; run++) {
+        let during: Promise<[string, string[]]> | undefined;
+        const { outcome } = await runAnalysis({
+          ...node('ok'),
+          outputAreas: stock,
+          hooks: { onContainerStarted: (id) => void (during = Promise.all([outputAreaOf(id), mountsUnder(stockDir)])) },
+        });
+        expect(outcome.status).toBe('succeeded');
+        const [area, mounts] = await during!;
+        used.push(area);
+        // The run's own area is a capped tmpfs in the stock's directory, with the next run's mounted beside it.
+        expect(mounts).toEqual(expect.arrayContaining([expect.stringMatching(new RegExp(`^tmpfs ${area} .*nosuid,nodev,noexec`))]));
+        expect(mounts.length).toBeGreaterThanOrEqual(2);
+      }
+      expect(new Set(used).size).toBe(3);
+      // Given back: unmounted in the background, never handed out again.
+      await eventuallyTrue(async () => used.every((area) => !existsSync(area)));
+    } finally {
+      await stock.close();
+      expect(errors).toEqual([]);
+      expect(await mountsUnder(stockDir)).toEqual([]);
+      await rm(join(workDir, 'output-areas'), { recursive: true, force: true });
+    }
+  });
+
+  it('never hands out an area that was unmounted behind its back: the run gets a fresh tmpfs', async () => {
+    const stockDir = join(workDir, 'output-areas', 'worker-b');
+    const stock = new OutputAreaStock(stockDir, { depth: 1, onError: () => undefined });
+    try {
+      await runAnalysis({ ...node('ok'), outputAreas: stock });
+      // What a reaper that took this worker for dead would do to the area waiting in stock.
+      const [waiting] = (await mountsUnder(stockDir)).map((mount) => mount.split(' ')[1]!);
+      expect(waiting).toBeDefined();
+      await execFileAsync('umount', [waiting!]);
+      let area: Promise<[string, string[]]> | undefined;
+      const { outcome } = await runAnalysis({
+        ...node('ok'),
+        outputAreas: stock,
+        hooks: { onContainerStarted: (id) => void (area = Promise.all([outputAreaOf(id), mountsUnder(stockDir)])) },
+      });
+      expect(outcome.status).toBe('succeeded');
+      const [used, mounts] = await area!;
+      expect(used).not.toBe(waiting);
+      expect(mounts).toEqual(expect.arrayContaining([expect.stringMatching(new RegExp(`^tmpfs ${used} `))]));
+    } finally {
+      await stock.close();
+      await rm(join(workDir, 'output-areas'), { recursive: true, force: true });
+    }
   });
 });
 

@@ -14,6 +14,8 @@ const OTHER: OutputAreaOptions = { ...SMALL, maxFiles: 20 };
 interface FakeArea extends OutputArea {
   options: OutputAreaOptions;
   disposed: boolean;
+  /** Unmounted behind the stock's back. */
+  broken: boolean;
 }
 
 function harness(depth = 1) {
@@ -31,7 +33,9 @@ function harness(depth = 1) {
       kind: 'tmpfs',
       options,
       disposed: false,
+      broken: false,
       fullness: async () => undefined,
+      intact: async () => !area.disposed && !area.broken,
       dispose: async () => {
         area.disposed = true;
       },
@@ -116,6 +120,21 @@ describe('OutputAreaStock', () => {
     expect(third).not.toBe(second);
     expect(third.disposed).toBe(false);
     expect(h.errors).toEqual([expect.objectContaining({ message: 'mount: permission denied' })]);
+    await h.stock.close();
+    h.cleanup();
+  });
+
+  it('never hands out an area in stock that is no longer mounted, and mounts a fresh one instead', async () => {
+    const h = harness(1);
+    await h.stock.take('/run-1', SMALL);
+    await h.settle();
+    const ahead = h.made[1]!;
+    ahead.broken = true;
+    const taken = (await h.stock.take('/run-2', SMALL)) as FakeArea;
+    expect(taken).not.toBe(ahead);
+    expect(taken.broken).toBe(false);
+    await h.settle();
+    expect(ahead.disposed).toBe(true);
     await h.stock.close();
     h.cleanup();
   });

@@ -70,8 +70,12 @@ export class OutputAreaStock implements OutputAreaSource {
     const own = stocked ? undefined : this.create(this.dir, options);
     this.refill(kind, options);
     if (own) return own;
-    // Mounted ahead, or still being mounted (waiting for it is still sooner than mounting another).
-    return (await stocked) ?? this.create(this.dir, options);
+    // Mounted ahead, or still being mounted (waiting for it is still sooner than mounting another). One no
+    // longer mounted (a reaper that took this worker for dead) is never handed out: it would not cap the output.
+    const area = await stocked;
+    if (area && (await area.intact())) return area;
+    if (area) this.disposeLater(area);
+    return this.create(this.dir, options);
   }
 
   async giveBack(area: OutputArea): Promise<void> {

@@ -20,6 +20,8 @@ import { runMountCommand } from './mount-helper';
 const COMMAND_TIMEOUT_MS = 10_000;
 // amd64 (the only platform analyses run on) has 4 KiB pages.
 const TMPFS_PAGE_BYTES = 4096;
+/** statfs's f_type of a tmpfs (linux/magic.h). */
+const TMPFS_MAGIC = 0x01021994;
 
 export interface OutputAreaOptions {
   /** The run's output cap (manifest `resources.output`). */
@@ -38,6 +40,8 @@ export interface OutputArea {
   /** The host path to bind-mount at /output. */
   readonly path: string;
   readonly kind: 'tmpfs' | 'directory';
+  /** Whether the area is still what it was made as (a tmpfs still mounted at its path), so a run may take it. */
+  intact(): Promise<boolean>;
   /** Whether the analysis ran into the area's own cap (only a tmpfs has one), which means it went past the output caps. */
   fullness(): Promise<OutputAreaFullness>;
   /** Unmounts and removes the area. Safe to call twice. */
@@ -77,6 +81,12 @@ export class TmpfsOutputArea implements OutputArea {
       throw error;
     }
     return new TmpfsOutputArea(path);
+  }
+
+  async intact(): Promise<boolean> {
+    if (this.disposed) return false;
+    const stats = await statfs(this.path).catch(() => undefined);
+    return stats?.type === TMPFS_MAGIC;
   }
 
   async fullness(): Promise<OutputAreaFullness> {
@@ -119,6 +129,10 @@ export class DirectoryOutputArea implements OutputArea {
       await chmod(path, 0o777);
     }
     return new DirectoryOutputArea(path, areaCaps(options));
+  }
+
+  async intact(): Promise<boolean> {
+    return !this.disposed && (await lstat(this.path).catch(() => undefined))?.isDirectory() === true;
   }
 
   /**

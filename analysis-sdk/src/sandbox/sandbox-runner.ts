@@ -268,7 +268,7 @@ export class SandboxRunner {
     }
   }
 
-  /** The image must be loaded and must still pass the intake rules (a VOLUME would bypass the output cap). */
+  /** A create that finds the image gone answers as the image check does: `image_unavailable`, forgotten. */
   private async createContainer(options: Docker.ContainerCreateOptions): Promise<Docker.Container> {
     try {
       return await this.docker.createContainer(options);
@@ -281,6 +281,7 @@ export class SandboxRunner {
     }
   }
 
+  /** The image must be loaded and must still pass the intake rules (a VOLUME would bypass the output cap). */
   private async checkImage(imageId: string): Promise<void> {
     if (this.checkedImages.has(imageId)) return;
     let info: unknown;
