@@ -385,9 +385,10 @@ describe('SandboxRunner with an output-area stock, as a worker keeps one', () =>
         expect(outcome.status).toBe('succeeded');
         const [area, mounts] = await during!;
         used.push(area);
-        // The run's own area is a capped tmpfs in the stock's directory, with the next run's mounted beside it.
+        // The run's own area is a capped tmpfs in the stock's directory; from the kind's second run on, the
+        // next run's is mounted beside it.
         expect(mounts).toEqual(expect.arrayContaining([expect.stringMatching(new RegExp(`^tmpfs ${area} .*nosuid,nodev,noexec`))]));
-        expect(mounts.length).toBeGreaterThanOrEqual(2);
+        expect(mounts.length).toBeGreaterThanOrEqual(run === 0 ? 1 : 2);
       }
       expect(new Set(used).size).toBe(3);
       // Given back: unmounted in the background, never handed out again.
@@ -404,7 +405,10 @@ describe('SandboxRunner with an output-area stock, as a worker keeps one', () =>
     const stockDir = join(workDir, 'output-areas', 'worker-b');
     const stock = new OutputAreaStock(stockDir, { depth: 1, onError: () => undefined });
     try {
+      // From the kind's second run on, an area waits mounted ahead.
       await runAnalysis({ ...node('ok'), outputAreas: stock });
+      await runAnalysis({ ...node('ok'), outputAreas: stock });
+      await eventuallyTrue(async () => (await mountsUnder(stockDir)).length === 1);
       // What a reaper that took this worker for dead would do to the area waiting in stock.
       const [waiting] = (await mountsUnder(stockDir)).map((mount) => mount.split(' ')[1]!);
       expect(waiting).toBeDefined();

@@ -9,7 +9,6 @@ import { join } from 'node:path';
 
 const SMALL: OutputAreaOptions = { sizeBytes: 1024, uid: 10001, gid: 10001, maxFiles: 10 };
 const LARGE: OutputAreaOptions = { ...SMALL, sizeBytes: 4096 };
-const OTHER: OutputAreaOptions = { ...SMALL, maxFiles: 20 };
 
 interface FakeArea extends OutputArea {
   options: OutputAreaOptions;
@@ -52,21 +51,24 @@ function harness(depth = 1) {
     failNextMount: () => (failNext = true),
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
     /** Lets the background mounts and unmounts run. */
-    settle: () => new Promise((resolve) => setImmediate(resolve)),
+    settle: () => new Promise((resolve) => setTimeout(resolve, 20)),
   };
 }
 
 describe('OutputAreaStock', () => {
-  it('mounts the first area of a kind for its run, then keeps the next ones mounted ahead', async () => {
+  it('mounts a kind’s first area for its run only, then from its second run keeps the next ones mounted ahead', async () => {
     const h = harness(2);
     const first = await h.stock.take('/run-1', SMALL);
     await h.settle();
-    expect(h.made).toHaveLength(3); // the run's own, and two ahead
+    expect(h.made).toHaveLength(1); // a one-off kind mounts no stock
     const second = await h.stock.take('/run-2', SMALL);
-    expect(second).toBe(h.made[1]);
-    expect(second).not.toBe(first);
     await h.settle();
-    expect(h.made).toHaveLength(4); // one more ahead for the one taken
+    expect(h.made).toHaveLength(4); // the run's own, and two ahead
+    const third = await h.stock.take('/run-3', SMALL);
+    expect(third).toBe(h.made[2]);
+    expect(new Set([first, second, third]).size).toBe(3);
+    await h.settle();
+    expect(h.made).toHaveLength(5); // one more ahead for the one taken
     expect(h.made.every((area) => area.options === SMALL)).toBe(true);
     await h.stock.close();
     h.cleanup();
@@ -92,18 +94,32 @@ describe('OutputAreaStock', () => {
     h.cleanup();
   });
 
-  it('stocks the two kinds asked for last and unmounts the areas of an older one', async () => {
+  it('stocks the four kinds asked for last and unmounts the areas of an older one, also those still being mounted', async () => {
+    const h = harness(1);
+    const kinds = [1, 2, 3, 4, 5].map((n) => ({ ...SMALL, sizeBytes: n * 1024 }));
+    for (const kind of kinds.slice(0, 4)) {
+      await h.stock.take('/run', kind);
+      await h.stock.take('/run', kind);
+    }
+    await h.settle();
+    const firstKindAhead = h.made.filter((area) => area.options === kinds[0] && !area.disposed);
+    expect(firstKindAhead).toHaveLength(3); // two runs' own, one ahead
+    await h.stock.take('/run', kinds[4]!);
+    await h.stock.take('/run', kinds[4]!);
+    await h.stock.close();
+    // The first kind's area in stock left when the fifth kind came in; close() waited for every unmount.
+    expect(h.made.filter((area) => area.options === kinds[0] && area.disposed)).toHaveLength(1);
+    expect(h.made.filter((area) => !area.disposed)).toHaveLength(10); // the ten runs' own areas, still theirs
+    h.cleanup();
+  });
+
+  it('makes its directory again when it was removed (a reaper that took the worker for dead)', async () => {
     const h = harness(1);
     await h.stock.take('/run-1', SMALL);
-    await h.stock.take('/run-2', LARGE);
-    await h.settle();
-    const smallAhead = h.made.filter((area) => area.options === SMALL && !area.disposed);
-    expect(smallAhead).toHaveLength(2);
-    await h.stock.take('/run-3', OTHER);
-    await h.settle();
-    await h.settle();
-    // The one SMALL area left in stock is gone; the one run-1 holds is its own.
-    expect(h.made.filter((area) => area.options === SMALL && area.disposed)).toHaveLength(1);
+    h.cleanup();
+    const area = await h.stock.take('/run-2', SMALL);
+    expect(area).toBeDefined();
+    expect(h.errors).toEqual([]);
     await h.stock.close();
     h.cleanup();
   });
@@ -111,14 +127,14 @@ describe('OutputAreaStock', () => {
   it('mounts on the spot when the area mounted ahead failed, and reports the failure', async () => {
     const h = harness(1);
     await h.stock.take('/run-1', SMALL);
-    // The background refill of run-1 already ran; the next refill fails.
+    await h.stock.take('/run-2', SMALL); // from now on one SMALL area waits mounted ahead
     await h.settle();
     h.failNextMount();
-    const second = await h.stock.take('/run-2', SMALL); // takes the good one, the refill fails
+    const third = await h.stock.take('/run-3', SMALL); // takes the one ahead; its refill fails
     await h.settle();
-    const third = (await h.stock.take('/run-3', SMALL)) as FakeArea;
-    expect(third).not.toBe(second);
-    expect(third.disposed).toBe(false);
+    const fourth = (await h.stock.take('/run-4', SMALL)) as FakeArea;
+    expect(fourth).not.toBe(third);
+    expect(fourth.disposed).toBe(false);
     expect(h.errors).toEqual([expect.objectContaining({ message: 'mount: permission denied' })]);
     await h.stock.close();
     h.cleanup();
@@ -127,10 +143,11 @@ describe('OutputAreaStock', () => {
   it('never hands out an area in stock that is no longer mounted, and mounts a fresh one instead', async () => {
     const h = harness(1);
     await h.stock.take('/run-1', SMALL);
+    await h.stock.take('/run-2', SMALL);
     await h.settle();
-    const ahead = h.made[1]!;
+    const ahead = h.made.find((area) => area.path.endsWith('output-2'))!;
     ahead.broken = true;
-    const taken = (await h.stock.take('/run-2', SMALL)) as FakeArea;
+    const taken = (await h.stock.take('/run-3', SMALL)) as FakeArea;
     expect(taken).not.toBe(ahead);
     expect(taken.broken).toBe(false);
     await h.settle();

@@ -12,8 +12,8 @@
 // On a developer's machine (not root, so no mount) it is a plain directory: the cap is then the
 // container's `fsize` ulimit per file, and after the run the same thresholds as the tmpfs's and the
 // collection caps (collect-output.ts), so the verdict is the platform's.
-import { chmod, chown, lstat, mkdtemp, opendir, rm, statfs } from 'node:fs/promises';
-import { join } from 'node:path';
+import { chmod, chown, lstat, mkdtemp, opendir, rm, stat, statfs } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { OUTPUT_MAX_DIRECTORIES } from './collect-output';
 import { runMountCommand } from './mount-helper';
 
@@ -83,10 +83,11 @@ export class TmpfsOutputArea implements OutputArea {
     return new TmpfsOutputArea(path);
   }
 
+  /** Still a tmpfs mounted at its own path: its own device, unlike its parent's, and of the tmpfs type. */
   async intact(): Promise<boolean> {
     if (this.disposed) return false;
-    const stats = await statfs(this.path).catch(() => undefined);
-    return stats?.type === TMPFS_MAGIC;
+    const [own, parent, fs] = await Promise.all([stat(this.path), stat(dirname(this.path)), statfs(this.path)]).catch(() => []);
+    return own !== undefined && parent !== undefined && own.dev !== parent.dev && fs?.type === TMPFS_MAGIC;
   }
 
   async fullness(): Promise<OutputAreaFullness> {
@@ -101,8 +102,9 @@ export class TmpfsOutputArea implements OutputArea {
     try {
       await runMountCommand('umount', [this.path], COMMAND_TIMEOUT_MS);
     } catch {
-      // Still busy (a process holding a file): detach it now, the kernel frees it when released.
-      await runMountCommand('umount', ['-l', this.path], COMMAND_TIMEOUT_MS);
+      // Still busy (a process holding a file): detach it now, the kernel frees it when released. Unmounted
+      // already (by the reaper): only the directory is left to remove.
+      if (await this.intact()) await runMountCommand('umount', ['-l', this.path], COMMAND_TIMEOUT_MS);
     }
     await rm(this.path, { recursive: true, force: true });
     this.disposed = true;

@@ -43,12 +43,18 @@ export class PlatformEventsService {
 
   /**
    * Ends the user's open event streams on every API instance (a password or role change: what a stream
-   * was opened with no longer holds). A client that still may reconnects, with credentials that are checked again.
+   * was opened with no longer holds). A client that still may reconnects, with credentials that are checked
+   * again. Said a second time `againAfterMs` later: a stream authenticated just before the change and
+   * subscribed just after the first message, or opened meanwhile on an instance whose cached view of the
+   * account is not yet stale (LOCKBOX_CALLER_CACHE_MS), ends then.
    */
-  async endStreams(userId: string): Promise<void> {
-    await this.redis.publish(userEventsChannel(userId), STREAMS_ENDED).catch((error: unknown) => {
-      this.logger.warn(`ending the event streams of ${userId} failed: ${error instanceof Error ? error.message : String(error)}`);
-    });
+  async endStreams(userId: string, againAfterMs = 0): Promise<void> {
+    const say = () =>
+      this.redis.publish(userEventsChannel(userId), STREAMS_ENDED).catch((error: unknown) => {
+        this.logger.warn(`ending the event streams of ${userId} failed: ${error instanceof Error ? error.message : String(error)}`);
+      });
+    await say();
+    if (againAfterMs > 0) setTimeout(() => void say(), againAfterMs).unref();
   }
 
   /** Live-only news with no row, such as progress: the run row keeps the latest value. */

@@ -60,7 +60,7 @@ export class AuthService {
     const user = await this.users.setPassword(caller.id, newPassword);
     this.callers.forget(caller.id);
     await this.browserSessions.endAll(caller.id);
-    await this.events.endStreams(caller.id);
+    await this.events.endStreams(caller.id, this.config.auth.callerCacheMs);
     return this.issueAccessToken(user);
   }
 

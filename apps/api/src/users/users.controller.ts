@@ -1,6 +1,7 @@
-import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { UsersService } from '@lockbox/accounts';
+import { LOCKBOX_CONFIG, type LockboxConfig } from '@lockbox/config';
 import { AuditRepository, TransactionRunner, UsersRepository } from '@lockbox/db';
 import { DomainError } from '@lockbox/errors';
 import { PlatformEventsService } from '@lockbox/events';
@@ -16,6 +17,7 @@ import { ChangeRoleDto } from './dto/change-role.dto';
 @Controller('users')
 export class UsersController {
   constructor(
+    @Inject(LOCKBOX_CONFIG) private readonly config: LockboxConfig,
     private readonly users: UsersService,
     private readonly callers: CallerCache,
     private readonly transactions: TransactionRunner,
@@ -63,7 +65,7 @@ export class UsersController {
     // This instance at once; others within LOCKBOX_CALLER_CACHE_MS, when their epoch check sees the new one.
     this.callers.forget(id);
     // A stream opened under the old role ends, on every instance; reconnecting checks the new one.
-    if (moved) await this.events.endStreams(id);
+    if (moved) await this.events.endStreams(id, this.config.auth.callerCacheMs);
     return view;
   }
 }
