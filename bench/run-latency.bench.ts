@@ -9,7 +9,7 @@ import type { BenchContext } from './support/bench-context';
 import { findDaemons, TICKS_PER_SECOND } from './support/engine-cpu';
 import { percentile, round } from './support/figures';
 import type { ReferenceRun } from './support/references';
-import { aggregatePhases, aggregateSteps, describeProfile, type PhaseProfile, type StepProfile } from './support/step-profile';
+import { aggregatePhases, aggregateSteps, describeProfile, type PhaseProfile, sandboxStepsOf, type StepProfile } from './support/step-profile';
 
 export interface LineLatency {
   p50Ms: number;
@@ -56,7 +56,7 @@ export async function benchRunLatency(context: BenchContext, runs: number): Prom
       engine.push(await lines.engine.runOnce(daemons ? { daemons } : {}));
     }
     const workerRuns = await context.workerRunTimes(platformRunIds);
-    const platformSteps = workerRuns.flatMap((run) => (Object.keys(run.steps).length > 0 ? [run.steps] : []));
+    const platformSteps = sandboxStepsOf(workerRuns);
     const latencyOf = new Map(platformRunIds.map((id, index) => [id, platform[index]!]));
     const platformPhases = aggregatePhases(
       workerRuns.map((run) => {

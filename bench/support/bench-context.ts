@@ -19,7 +19,7 @@ import {
 import { BenchClient, type BenchSession } from './bench-client';
 import { type EngineLimitReference, prepareReferences, type SandboxRunnerReference } from './references';
 import type { BenchStack } from './stack';
-import { runTimesFromWorkerLog, type WorkerRunTimes } from './step-profile';
+import { runTimesFromWorkerLog, sandboxStepsOf, type WorkerRunTimes } from './step-profile';
 
 /** The small dataset every run reads, so a run stages real (if few) records. */
 const SMALL_DATASET_POSTS = 20;
@@ -139,7 +139,7 @@ export async function prepareContext(stack: BenchStack, images: readonly BenchIm
     datasetId,
     lines,
     runMany: node.platform,
-    workerSteps: async (runIds) => (await workerRunTimes(runIds)).flatMap((run) => (Object.keys(run.steps).length > 0 ? [run.steps] : [])),
+    workerSteps: async (runIds) => sandboxStepsOf(await workerRunTimes(runIds)),
     workerRunTimes,
     dispose: async () => {
       events.close();

@@ -66,7 +66,12 @@ export function describeProfile(profile: StepProfile | PhaseProfile): string {
  * without such a line is left out; the caller compares the count with what it asked for.
  */
 export function stepsFromWorkerLog(log: string, runIds: readonly string[]): SandboxStepTimes[] {
-  return runTimesFromWorkerLog(log, runIds).flatMap((run) => (Object.keys(run.steps).length > 0 ? [run.steps] : []));
+  return sandboxStepsOf(runTimesFromWorkerLog(log, runIds));
+}
+
+/** The sandbox steps of the runs that reached the sandbox (a run stopped before it logs none). */
+export function sandboxStepsOf(runs: readonly WorkerRunTimes[]): SandboxStepTimes[] {
+  return runs.flatMap((run) => (Object.keys(run.steps).length > 0 ? [run.steps] : []));
 }
 
 /** The phases and steps the worker logged for each of the given runs, in the log's order; a run without a line is left out. */

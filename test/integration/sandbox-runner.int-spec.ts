@@ -21,6 +21,7 @@ import {
   type SandboxRunHooks,
   type SandboxRunSpec,
 } from '@lockbox/analysis-sdk/sandbox';
+import { eventually } from '../support/session';
 
 // jest ignores `testTimeout` inside a project of a multi-project config (jest-circus reads only the global one).
 jest.setTimeout(120_000);
@@ -138,14 +139,6 @@ async function runAnalysis(options: RunOptions) {
 
 const node = (...args: string[]) => ({ image: nodeImage, entrypoint: ['node', '/app/analysis.js', ...args] });
 const sh = (script: string) => ({ image: busyboxImage, entrypoint: ['sh', '-c', script] });
-
-async function eventuallyTrue(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`not true within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 /** "type target options" of every mount under dir. */
 async function mountsUnder(dir: string): Promise<string[]> {
@@ -392,7 +385,7 @@ describe('SandboxRunner with an output-area stock, as a worker keeps one', () =>
       }
       expect(new Set(used).size).toBe(3);
       // Given back: unmounted in the background, never handed out again.
-      await eventuallyTrue(async () => used.every((area) => !existsSync(area)));
+      await eventually(async () => (used.every((area) => !existsSync(area)) ? true : undefined), 10_000, 'the areas given back to be unmounted');
     } finally {
       await stock.close();
       expect(errors).toEqual([]);
@@ -408,7 +401,7 @@ describe('SandboxRunner with an output-area stock, as a worker keeps one', () =>
       // From the kind's second run on, an area waits mounted ahead.
       await runAnalysis({ ...node('ok'), outputAreas: stock });
       await runAnalysis({ ...node('ok'), outputAreas: stock });
-      await eventuallyTrue(async () => (await mountsUnder(stockDir)).length === 1);
+      await eventually(async () => ((await mountsUnder(stockDir)).length === 1 ? true : undefined), 10_000, 'one area mounted ahead');
       // What a reaper that took this worker for dead would do to the area waiting in stock.
       const [waiting] = (await mountsUnder(stockDir)).map((mount) => mount.split(' ')[1]!);
       expect(waiting).toBeDefined();

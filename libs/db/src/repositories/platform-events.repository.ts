@@ -4,7 +4,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import type { LiveEvent, NewPlatformEvent, RecordedEvent } from '@lockbox/events';
 
 /** An `events` row as the statements that insert one return it. */
-export interface EventRow {
+interface EventRow {
   id: string;
   type: string;
   subject_id: string | null;
@@ -12,8 +12,16 @@ export interface EventRow {
   created_at: Date;
 }
 
-export function toLiveEvent(row: EventRow): LiveEvent {
+function toLiveEvent(row: EventRow): LiveEvent {
   return { id: String(row.id), type: row.type, subjectId: row.subject_id, payload: row.payload, createdAt: row.created_at.toISOString() };
+}
+
+/** An event row a statement may or may not have inserted (a LEFT JOIN of its RETURNING): all null when it did not. */
+export type MaybeEventRow = { [K in keyof EventRow]: EventRow[K] | null };
+
+/** The recorded event of such a row, or undefined when nothing was inserted (nothing moved, or a replay). */
+export function recordedFrom(userId: string, row: MaybeEventRow): RecordedEvent {
+  return row.id === null ? undefined : { userId, event: toLiveEvent(row as EventRow) };
 }
 
 /**
@@ -66,9 +74,8 @@ export class PlatformEventsRepository {
        SELECT EXISTS (SELECT 1 FROM change) AS moved, event.id, event.type, event.subject_id, event.payload, event.created_at
          FROM (SELECT 1) AS one LEFT JOIN event ON true`,
       [...change.parameters, event.userId, event.type, event.subjectId ?? null, event.payload, event.dedupeKey ?? null],
-    )) as [{ moved: boolean } & { [K in keyof EventRow]: EventRow[K] | null }];
-    const recorded = row.id === null ? undefined : { userId: event.userId, event: toLiveEvent(row as EventRow) };
-    return { moved: row.moved, recorded };
+    )) as [{ moved: boolean } & MaybeEventRow];
+    return { moved: row.moved, recorded: recordedFrom(event.userId, row) };
   }
 
   /** A user's events after `afterId`, oldest first: the replay of a reconnecting stream. */

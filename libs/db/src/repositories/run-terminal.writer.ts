@@ -6,7 +6,7 @@ import type { StoredArtifact } from '../entities/run.entity';
 import type { JobClaim } from '../job-lease';
 import { type QuarantineCause, quarantineVersion } from '../quarantine';
 import { RUN_FINISHED_EVENT, RUN_NOTIFICATION_TITLE_AFTER, runFinishedDedupeKey, type RunVerdict } from '../run-outcomes';
-import { type EventRow, toLiveEvent } from './platform-events.repository';
+import { type MaybeEventRow, recordedFrom } from './platform-events.repository';
 
 /**
  * Who ends the run, which says what state it must still be in:
@@ -132,11 +132,10 @@ export class RunTerminalWriter {
         RUN_NOTIFICATION_TITLE_AFTER[verdict.status],
         ...guard.parameters,
       ],
-    )) as Array<{ user_id: string; version_id: string } & { [K in keyof EventRow]: EventRow[K] | null }>;
+    )) as Array<{ user_id: string; version_id: string } & MaybeEventRow>;
     // Already ended, or moved on since its ender read it: someone else wrote the end.
     if (!row) return undefined;
     if (quarantine) await quarantineVersion(manager, row.version_id, quarantine);
-    const recorded = row.id === null ? undefined : { userId: row.user_id, event: toLiveEvent(row as EventRow) };
-    return { userId: row.user_id, recorded };
+    return { userId: row.user_id, recorded: recordedFrom(row.user_id, row) };
   }
 }
